@@ -1,0 +1,181 @@
+//! The command line. The only module that knows clap: it turns arguments
+//! into typed options, calls the core, prints, and picks the exit code
+//! (0 success, 1 a check failed, 2 bad input or a setup that cannot run).
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::report;
+use crate::runner::{self, RunOptions};
+use crate::scenario::Scenario;
+use crate::scenario::units::{parse_duration, parse_size};
+use crate::server::{self, ServerConfig, ServerCounters};
+
+const EXAMPLES: &str = "\
+Examples:
+  poolbench run scenarios/thousand.toml            compare the modes, write reports/thousand/
+  poolbench run scenarios/thousand.toml --out /tmp/r --quiet
+  poolbench serve --port 8080 --body-size 4KiB     the bundled test server, standalone";
+
+/// Measures what an HTTP client's connection handling costs.
+#[derive(Debug, Parser)]
+#[command(name = "poolbench", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario: every mode against the same server, counted side by side.
+    #[command(
+        after_help = "Example:\n  poolbench run scenarios/thousand.toml --out reports/thousand"
+    )]
+    Run {
+        /// The scenario file (TOML), e.g. scenarios/thousand.toml.
+        scenario: PathBuf,
+        /// Directory for results.json [default: reports/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run the bundled test server until interrupted.
+    #[command(
+        after_help = "Example:\n  poolbench serve --port 8080 --think-time 1ms --body-size 4KiB"
+    )]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Wait before answering `/`, e.g. 1ms.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    think_time: Duration,
+    /// Body size of `/`, e.g. 4KiB.
+    #[arg(long, default_value = "64", value_parser = parse_size)]
+    body_size: u64,
+    /// Close idle keep-alive connections after this.
+    #[arg(long, default_value = "75s", value_parser = parse_duration)]
+    keep_alive_timeout: Duration,
+    /// Close a connection after this many responses; 0 = unlimited.
+    #[arg(long, default_value_t = 0)]
+    max_requests_per_connection: u64,
+    /// Worker threads [default: one per core].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Control channel: `stdio` when started by `poolbench run`.
+    #[arg(long, value_enum, default_value_t = Control::None, hide = true)]
+    control: Control,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Control {
+    None,
+    Stdio,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run {
+            scenario,
+            out,
+            quiet,
+        } => run(scenario, out, quiet),
+        Command::Serve(args) => serve(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(path: PathBuf, out: Option<PathBuf>, quiet: bool) -> anyhow::Result<ExitCode> {
+    let scenario = match Scenario::load(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    // Create the output directory first, so a bad path fails before the run.
+    let out = out.unwrap_or_else(|| PathBuf::from("reports").join(scenario.slug()));
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("cannot create the output directory {}", out.display()))?;
+    let options = RunOptions {
+        server_exe: std::env::current_exe().context("cannot find the poolbench executable")?,
+        progress: !quiet,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(scenario.load.threads)
+        .enable_all()
+        .build()?;
+    let results = runtime.block_on(runner::run(&scenario, &options))?;
+    let json_path = out.join("results.json");
+    report::write_atomic(&json_path, &report::json(&results)?)?;
+    if !quiet {
+        print_stdout(&report::terminal::render(&results));
+        eprintln!("poolbench: wrote {}", json_path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let defaults = ServerConfig::default();
+    let config = ServerConfig {
+        think_time: args.think_time,
+        body_size: args.body_size.min(ServerConfig::MAX_BODY),
+        keep_alive_timeout: args.keep_alive_timeout,
+        max_requests_per_connection: args.max_requests_per_connection,
+        threads: args.threads.unwrap_or(defaults.threads).max(1),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.threads)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let addr = SocketAddr::new(args.host, args.port);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let addr = listener.local_addr()?;
+        let counters = Arc::new(ServerCounters::default());
+        let serving = tokio::spawn(server::serve(listener, config, Arc::clone(&counters)));
+        match args.control {
+            Control::Stdio => server::control::run_stdio(addr, counters).await?,
+            Control::None => {
+                eprintln!("poolbench serve: listening on http://{addr}/ (Ctrl-C stops)");
+                tokio::signal::ctrl_c().await?;
+            }
+        }
+        serving.abort();
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush());
+}

@@ -1,0 +1,205 @@
+//! Failed requests are data: each is counted by kind and the run goes on.
+
+use std::error::Error as StdError;
+use std::io;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// ECONNREFUSED: nothing listening, or the accept backlog is full.
+    Refused,
+    /// The connection was reset or closed before the response was complete.
+    Reset,
+    /// No complete response within the scenario's timeout, or ETIMEDOUT.
+    Timeout,
+    /// EMFILE / ENFILE: out of file descriptors.
+    Emfile,
+    /// EADDRNOTAVAIL: out of ephemeral ports (often TIME_WAIT exhaustion).
+    AddrNotAvail,
+    /// The server answered 4xx.
+    Http4xx,
+    /// The server answered 5xx.
+    Http5xx,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    const COUNT: usize = 8;
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Classifies an error by the first OS error in its source chain.
+    pub fn classify(error: &(dyn StdError + 'static)) -> ErrorKind {
+        let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+        let mut incomplete = false;
+        while let Some(e) = current {
+            if let Some(io) = e.downcast_ref::<io::Error>()
+                && let Some(kind) = Self::from_io(io)
+            {
+                return kind;
+            }
+            if let Some(h) = e.downcast_ref::<hyper::Error>() {
+                if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
+                    incomplete = true;
+                }
+                if h.is_timeout() {
+                    return ErrorKind::Timeout;
+                }
+            }
+            current = e.source();
+        }
+        if incomplete {
+            ErrorKind::Reset
+        } else {
+            ErrorKind::Other
+        }
+    }
+
+    fn from_io(e: &io::Error) -> Option<ErrorKind> {
+        match e.raw_os_error() {
+            Some(libc::ECONNREFUSED) => Some(ErrorKind::Refused),
+            Some(libc::ECONNRESET | libc::EPIPE | libc::ECONNABORTED) => Some(ErrorKind::Reset),
+            Some(libc::ETIMEDOUT) => Some(ErrorKind::Timeout),
+            Some(libc::EMFILE | libc::ENFILE) => Some(ErrorKind::Emfile),
+            Some(libc::EADDRNOTAVAIL) => Some(ErrorKind::AddrNotAvail),
+            _ => match e.kind() {
+                io::ErrorKind::ConnectionRefused => Some(ErrorKind::Refused),
+                io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof => Some(ErrorKind::Reset),
+                io::ErrorKind::TimedOut => Some(ErrorKind::Timeout),
+                _ => None,
+            },
+        }
+    }
+
+    /// The kind for an HTTP status, if it is an error status.
+    pub fn from_status(status: http::StatusCode) -> Option<ErrorKind> {
+        if status.is_client_error() {
+            Some(ErrorKind::Http4xx)
+        } else if status.is_server_error() {
+            Some(ErrorKind::Http5xx)
+        } else {
+            None
+        }
+    }
+}
+
+/// Failed requests by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ErrorCounts([u64; ErrorKind::COUNT]);
+
+impl ErrorCounts {
+    pub fn add(&mut self, kind: ErrorKind) {
+        self.0[kind.index()] += 1;
+    }
+
+    pub fn get(&self, kind: ErrorKind) -> u64 {
+        self.0[kind.index()]
+    }
+
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    pub fn merge(&mut self, other: &ErrorCounts) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += b;
+        }
+    }
+
+    /// The counts as the results file reports them.
+    pub fn to_report(&self) -> ErrorReport {
+        ErrorReport {
+            refused: self.get(ErrorKind::Refused),
+            reset: self.get(ErrorKind::Reset),
+            timeout: self.get(ErrorKind::Timeout),
+            emfile: self.get(ErrorKind::Emfile),
+            eaddrnotavail: self.get(ErrorKind::AddrNotAvail),
+            http_4xx: self.get(ErrorKind::Http4xx),
+            http_5xx: self.get(ErrorKind::Http5xx),
+            other: self.get(ErrorKind::Other),
+        }
+    }
+}
+
+/// Failed requests by kind, as counted by the client.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorReport {
+    /// Connection refused (ECONNREFUSED).
+    pub refused: u64,
+    /// Connection reset or closed before the response was complete.
+    pub reset: u64,
+    /// No complete response within `load.timeout`, or ETIMEDOUT.
+    pub timeout: u64,
+    /// Out of file descriptors (EMFILE/ENFILE).
+    pub emfile: u64,
+    /// Out of local addresses/ports (EADDRNOTAVAIL).
+    pub eaddrnotavail: u64,
+    /// HTTP 4xx responses.
+    pub http_4xx: u64,
+    /// HTTP 5xx responses.
+    pub http_5xx: u64,
+    /// Any other failure.
+    pub other: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Wrapper(io::Error);
+    impl std::fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("wrapped")
+        }
+    }
+    impl StdError for Wrapper {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn classifies_os_errors_through_the_chain() {
+        let cases = [
+            (libc::ECONNREFUSED, ErrorKind::Refused),
+            (libc::ECONNRESET, ErrorKind::Reset),
+            (libc::EMFILE, ErrorKind::Emfile),
+            (libc::EADDRNOTAVAIL, ErrorKind::AddrNotAvail),
+            (libc::ETIMEDOUT, ErrorKind::Timeout),
+            (libc::EINVAL, ErrorKind::Other),
+        ];
+        for (errno, kind) in cases {
+            let e = Wrapper(io::Error::from_raw_os_error(errno));
+            assert_eq!(ErrorKind::classify(&e), kind, "errno {errno}");
+        }
+    }
+
+    #[test]
+    fn counts_and_merges() {
+        let mut a = ErrorCounts::default();
+        a.add(ErrorKind::Reset);
+        let mut b = ErrorCounts::default();
+        b.add(ErrorKind::Reset);
+        b.add(ErrorKind::Http5xx);
+        a.merge(&b);
+        assert_eq!(a.total(), 3);
+        assert_eq!(a.to_report().reset, 2);
+        assert_eq!(
+            ErrorKind::from_status(http::StatusCode::NOT_FOUND),
+            Some(ErrorKind::Http4xx)
+        );
+        assert_eq!(ErrorKind::from_status(http::StatusCode::OK), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! Measurement: per-task latency recording, failures by kind, and what the
+//! OS observes (CPU, fds, TIME_WAIT).
+
+pub mod errors;
+pub mod gauge;
+pub mod os;
+pub mod recorder;
+pub mod sampler;
+
+pub use errors::{ErrorCounts, ErrorKind, ErrorReport};
+pub use gauge::{ConnectionGauge, GaugeReading, OpenGuard};
+pub use recorder::Recorder;
+pub use sampler::{FdSample, FdSampler};

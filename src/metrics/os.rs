@@ -1,0 +1,241 @@
+//! What the operating system observes: CPU time, the open-files limit, the
+//! number of open fds, and sockets in TIME_WAIT.
+
+use std::collections::HashSet;
+use std::io;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// User + system CPU time of this whole process (all threads).
+pub fn process_cpu() -> Duration {
+    rusage(libc::RUSAGE_SELF)
+}
+
+/// User + system CPU time of the calling thread.
+pub fn thread_cpu() -> Duration {
+    rusage(libc::RUSAGE_THREAD)
+}
+
+fn rusage(who: libc::c_int) -> Duration {
+    // SAFETY: getrusage writes into the zeroed struct we pass; both `who`
+    // values are valid on Linux, so it cannot fail.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(who, &mut usage);
+        usage
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// The open-files limit before and after raising the soft limit to the hard one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NofileLimit {
+    /// Soft limit found at start.
+    pub soft_before: u64,
+    /// Soft limit in force for the run (raised to the hard limit).
+    pub soft: u64,
+    /// Hard limit.
+    pub hard: u64,
+}
+
+/// Raises this process's soft RLIMIT_NOFILE to its hard limit.
+pub fn raise_nofile_limit() -> io::Result<NofileLimit> {
+    // SAFETY: plain get/setrlimit on a struct we own.
+    unsafe {
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let soft_before = lim.rlim_cur;
+        lim.rlim_cur = lim.rlim_max;
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(NofileLimit {
+            soft_before,
+            soft: lim.rlim_cur,
+            hard: lim.rlim_max,
+        })
+    }
+}
+
+/// Counts the entries of `/proc/self/fd` without allocating per call: the
+/// directory is opened once and re-read from the start each time.
+pub struct FdCounter {
+    dir: libc::c_int,
+    buf: Vec<u8>,
+}
+
+impl FdCounter {
+    pub fn open() -> io::Result<FdCounter> {
+        // SAFETY: a NUL-terminated path; the fd is owned and closed in Drop.
+        let dir = unsafe {
+            libc::open(
+                c"/proc/self/fd".as_ptr(),
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        };
+        if dir < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(FdCounter {
+            dir,
+            buf: vec![0; 64 * 1024],
+        })
+    }
+
+    /// Open fds of this process, not counting the counter's own.
+    pub fn count(&mut self) -> io::Result<u64> {
+        // SAFETY: `dir` is our open directory fd and `buf` is writable for
+        // its whole length; getdents64 fills whole records only.
+        unsafe {
+            if libc::lseek(self.dir, 0, libc::SEEK_SET) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            let mut entries = 0u64;
+            loop {
+                let n = libc::syscall(
+                    libc::SYS_getdents64,
+                    self.dir,
+                    self.buf.as_mut_ptr(),
+                    self.buf.len(),
+                );
+                if n < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                if n == 0 {
+                    break;
+                }
+                entries += count_dirents(&self.buf[..n as usize]);
+            }
+            // ".", ".." and the directory fd itself.
+            Ok(entries.saturating_sub(3))
+        }
+    }
+}
+
+/// Counts `linux_dirent64` records in a getdents64 buffer.
+fn count_dirents(buf: &[u8]) -> u64 {
+    // struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+    let mut offset = 0;
+    let mut count = 0;
+    while offset + 19 <= buf.len() {
+        let reclen = u16::from_ne_bytes([buf[offset + 16], buf[offset + 17]]) as usize;
+        if reclen == 0 {
+            break;
+        }
+        count += 1;
+        offset += reclen;
+    }
+    count
+}
+
+impl Drop for FdCounter {
+    fn drop(&mut self) {
+        // SAFETY: closing the fd we opened, once.
+        unsafe {
+            libc::close(self.dir);
+        }
+    }
+}
+
+/// A TCP socket in TIME_WAIT, by its two endpoints as `/proc/net/tcp*` writes them.
+pub type SocketId = (String, String);
+
+/// TIME_WAIT sockets that have `port` as their local port (the server's side
+/// of a connection) or remote port (the client's side).
+#[derive(Debug, Default, Clone)]
+pub struct TimeWait {
+    pub client_side: HashSet<SocketId>,
+    pub server_side: HashSet<SocketId>,
+}
+
+impl TimeWait {
+    /// Reads `/proc/net/tcp` and `/proc/net/tcp6` now.
+    pub fn read(port: u16) -> io::Result<TimeWait> {
+        let mut found = TimeWait::default();
+        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            match std::fs::read_to_string(file) {
+                Ok(text) => found.add(&text, port),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(found)
+    }
+
+    fn add(&mut self, table: &str, port: u16) {
+        const TIME_WAIT: &str = "06";
+        for line in table.lines().skip(1) {
+            let mut cols = line.split_whitespace().skip(1);
+            let (Some(local), Some(remote), Some(state)) = (cols.next(), cols.next(), cols.next())
+            else {
+                continue;
+            };
+            if state != TIME_WAIT {
+                continue;
+            }
+            let id = (local.to_string(), remote.to_string());
+            if hex_port(local) == Some(port) {
+                self.server_side.insert(id);
+            } else if hex_port(remote) == Some(port) {
+                self.client_side.insert(id);
+            }
+        }
+    }
+
+    /// Counts the sockets here that were not in `before`: (client side, server side).
+    pub fn new_since(&self, before: &TimeWait) -> (u64, u64) {
+        let client = self.client_side.difference(&before.client_side).count();
+        let server = self.server_side.difference(&before.server_side).count();
+        (client as u64, server as u64)
+    }
+}
+
+fn hex_port(endpoint: &str) -> Option<u16> {
+    let (_, port) = endpoint.rsplit_once(':')?;
+    u16::from_str_radix(port, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fd_count_follows_opened_files() {
+        let mut counter = FdCounter::open().unwrap();
+        let before = counter.count().unwrap();
+        let files: Vec<_> = (0..5).map(|_| tempfile::tempfile().unwrap()).collect();
+        // Other test threads may open fds too, so only a lower bound holds.
+        assert!(counter.count().unwrap() >= before + 5);
+        drop(files);
+    }
+
+    #[test]
+    fn time_wait_sides_by_port() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue\n\
+           0: 0100007F:1F90 0100007F:C350 06 00000000:00000000\n\
+           1: 0100007F:C351 0100007F:1F90 06 00000000:00000000\n\
+           2: 0100007F:C352 0100007F:1F90 01 00000000:00000000\n\
+           3: 0100007F:C353 0100007F:0050 06 00000000:00000000\n";
+        let mut tw = TimeWait::default();
+        tw.add(table, 0x1F90);
+        assert_eq!((tw.client_side.len(), tw.server_side.len()), (1, 1));
+        assert_eq!(tw.new_since(&TimeWait::default()), (1, 1));
+        assert_eq!(tw.new_since(&tw), (0, 0));
+    }
+
+    #[test]
+    fn cpu_time_grows_with_work() {
+        let before = thread_cpu();
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        std::hint::black_box(x);
+        assert!(thread_cpu() > before);
+        assert!(process_cpu() >= thread_cpu());
+    }
+}

@@ -1,0 +1,111 @@
+//! The connection strategies under test. Each sends one request and reads
+//! its body to the end; the engine decides when and how often.
+//!
+//! - `pooled`: one shared [`Pool`] (keep-alive, per-authority limit).
+//! - `keep_alive_disabled`: one shared [`Pool`] with keep-alive off, so every
+//!   request sends `Connection: close` on a new connection; the limit holds.
+//! - `per_request_client`: a hyper-util `Client` built for every request and
+//!   dropped after its body is read — what `reqwest::Client::new()` in a
+//!   request handler does.
+//!
+//! Every strategy dials through one [`CountingConnector`] gauge per mode, so
+//! client-side handshakes and open connections are counted the same way.
+
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Request, Uri};
+use http_body::Body;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use crate::connect::CountingConnector;
+use crate::metrics::{ConnectionGauge, ErrorKind};
+use crate::pool::{Pool, PoolConfig, PoolError, PoolStats};
+use crate::scenario::{ModeKind, ModeSpec};
+
+/// The client a mode sends through.
+pub enum ModeClient {
+    /// `pooled` and `keep_alive_disabled`: one shared pool.
+    Pool(Pool<Empty<Bytes>>),
+    /// `per_request_client`: builds a client per request.
+    PerRequest { connector: CountingConnector },
+}
+
+impl ModeClient {
+    /// Builds the client for `spec`, counting connections in `gauge`.
+    pub fn new(spec: &ModeSpec, gauge: Arc<ConnectionGauge>) -> ModeClient {
+        let connector = CountingConnector::new(gauge);
+        let limit = spec
+            .limit
+            .and_then(|l| NonZeroUsize::new(l.get() as usize))
+            .unwrap_or(NonZeroUsize::MIN);
+        match spec.kind {
+            ModeKind::Pooled => ModeClient::Pool(Pool::new(PoolConfig::new(limit), connector)),
+            ModeKind::KeepAliveDisabled => {
+                let config = PoolConfig {
+                    keep_alive: false,
+                    ..PoolConfig::new(limit)
+                };
+                ModeClient::Pool(Pool::new(config, connector))
+            }
+            ModeKind::PerRequestClient => ModeClient::PerRequest { connector },
+        }
+    }
+
+    /// The pool's counters, for modes that use poolbench's pool.
+    pub fn pool_stats(&self) -> Option<PoolStats> {
+        match self {
+            ModeClient::Pool(pool) => Some(pool.stats()),
+            ModeClient::PerRequest { .. } => None,
+        }
+    }
+
+    /// Sends `GET uri` and reads the body to the end.
+    pub async fn execute(&self, uri: &Uri) -> Result<(), ErrorKind> {
+        let request = Request::get(uri.clone())
+            .body(Empty::<Bytes>::new())
+            .map_err(|_| ErrorKind::Other)?;
+        match self {
+            ModeClient::Pool(pool) => {
+                let response = pool.send(request).await.map_err(|e| pool_error(&e))?;
+                finish(response).await
+            }
+            ModeClient::PerRequest { connector } => {
+                let client = Client::builder(TokioExecutor::new()).build(connector.clone());
+                let response = client
+                    .request(request)
+                    .await
+                    .map_err(|e| ErrorKind::classify(&e))?;
+                let outcome = finish(response).await;
+                drop(client);
+                outcome
+            }
+        }
+    }
+}
+
+/// Reads the body to the end, then judges the status.
+async fn finish<B>(response: http::Response<B>) -> Result<(), ErrorKind>
+where
+    B: Body + Unpin,
+    B::Error: std::error::Error + 'static,
+{
+    let (parts, mut body) = response.into_parts();
+    while let Some(frame) = body.frame().await {
+        frame.map_err(|e| ErrorKind::classify(&e))?;
+    }
+    match ErrorKind::from_status(parts.status) {
+        Some(kind) => Err(kind),
+        None => Ok(()),
+    }
+}
+
+fn pool_error(e: &PoolError) -> ErrorKind {
+    match e {
+        PoolError::AcquireTimeout { .. } => ErrorKind::Timeout,
+        other => ErrorKind::classify(other),
+    }
+}

@@ -1,0 +1,214 @@
+//! One authority's share of the pool: at most `limit` slots, idle
+//! connections reused last-in first-out, and waiters served first-in
+//! first-out.
+//!
+//! A [`Slot`] is the right to one connection. Every connection — being
+//! dialled, in use, or idle — owns exactly one slot, and a slot that is
+//! dropped (connect failed, connection broken, request cancelled) goes
+//! straight to the oldest waiter or back to the free count. That single
+//! rule is what keeps `connecting + in use + idle ≤ limit` and loses no slot.
+//!
+//! Nothing that can lock this authority (dropping a slot or a connection)
+//! is ever dropped while its lock is held.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use hyper::client::conn::http1::SendRequest;
+use tokio::sync::oneshot;
+
+use super::stats::AuthorityStats;
+
+/// What a checkout gets: a connection to reuse, or a slot to dial one with.
+pub enum Grant<B> {
+    Conn(Conn<B>),
+    Slot(Slot<B>),
+}
+
+/// A live HTTP/1 connection and the slot it occupies.
+pub struct Conn<B> {
+    pub sender: SendRequest<B>,
+    /// When the connection was established.
+    pub created: Instant,
+    /// Responses completed on it so far.
+    pub served: u64,
+    /// When it was last put back idle.
+    pub idle_since: Instant,
+    /// Held, never read: dropping the connection frees its slot.
+    pub _slot: Slot<B>,
+}
+
+/// The right to hold one connection to this authority. Dropping it frees
+/// the slot for the next waiter.
+pub struct Slot<B> {
+    authority: Option<Arc<AuthorityPool<B>>>,
+}
+
+pub struct AuthorityPool<B> {
+    limit: usize,
+    state: Mutex<State<B>>,
+}
+
+struct State<B> {
+    /// Slots held now: connecting + in use + idle.
+    used: usize,
+    /// Idle connections; the most recently returned is last.
+    idle: Vec<Conn<B>>,
+    /// Waiting checkouts, oldest first.
+    waiters: VecDeque<oneshot::Sender<Grant<B>>>,
+    /// Set when the pool is dropped: no more grants.
+    closed: bool,
+    stats: AuthorityStats,
+}
+
+/// Whether an idle connection may still be used.
+pub struct Freshness {
+    pub idle_timeout: Option<Duration>,
+    pub max_lifetime: Option<Duration>,
+}
+
+/// The outcome of trying to check out without waiting.
+pub enum Checkout<B> {
+    Ready(Grant<B>),
+    Wait(oneshot::Receiver<Grant<B>>),
+    Closed,
+}
+
+impl<B> AuthorityPool<B> {
+    pub fn new(limit: usize) -> Arc<AuthorityPool<B>> {
+        Arc::new(AuthorityPool {
+            limit,
+            state: Mutex::new(State {
+                used: 0,
+                idle: Vec::new(),
+                waiters: VecDeque::new(),
+                closed: false,
+                stats: AuthorityStats::default(),
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<B>> {
+        // A panic while holding this lock cannot leave the counts half
+        // updated (every update is a single statement), so keep going.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes the newest usable idle connection, else a free slot, else a
+    /// place in the queue. Stale idle connections are returned in `stale`
+    /// so the caller drops them after the lock is released.
+    pub fn checkout(self: &Arc<Self>, fresh: &Freshness, stale: &mut Vec<Conn<B>>) -> Checkout<B> {
+        let mut state = self.lock();
+        if state.closed {
+            return Checkout::Closed;
+        }
+        let now = Instant::now();
+        while let Some(conn) = state.idle.pop() {
+            if let Some(reason) = conn.unusable(fresh, now) {
+                state.stats.discard(reason);
+                stale.push(conn);
+                continue;
+            }
+            state.stats.reuses += 1;
+            return Checkout::Ready(Grant::Conn(conn));
+        }
+        if state.used < self.limit {
+            state.used += 1;
+            return Checkout::Ready(Grant::Slot(Slot {
+                authority: Some(Arc::clone(self)),
+            }));
+        }
+        let (tx, rx) = oneshot::channel();
+        state.waiters.push_back(tx);
+        state.stats.waits += 1;
+        state.stats.peak_waiters = state.stats.peak_waiters.max(state.waiters.len() as u64);
+        Checkout::Wait(rx)
+    }
+
+    /// Returns a clean connection: to the oldest live waiter, else idle.
+    pub fn checkin(&self, mut conn: Conn<B>) -> Option<Conn<B>> {
+        let mut state = self.lock();
+        if state.closed {
+            return Some(conn);
+        }
+        while let Some(waiter) = state.waiters.pop_front() {
+            match waiter.send(Grant::Conn(conn)) {
+                Ok(()) => {
+                    state.stats.reuses += 1;
+                    return None;
+                }
+                // That waiter gave up; the connection comes back to us.
+                Err(Grant::Conn(back)) => conn = back,
+                Err(Grant::Slot(_)) => unreachable!("sent a connection, got a slot back"),
+            }
+        }
+        conn.idle_since = Instant::now();
+        state.idle.push(conn);
+        None
+    }
+
+    /// A slot was dropped: hand it to the oldest live waiter, else free it.
+    fn release(self: &Arc<Self>) {
+        let mut state = self.lock();
+        let mut slot = Slot {
+            authority: Some(Arc::clone(self)),
+        };
+        while !state.closed
+            && let Some(waiter) = state.waiters.pop_front()
+        {
+            match waiter.send(Grant::Slot(slot)) {
+                Ok(()) => return,
+                Err(Grant::Slot(back)) => slot = back,
+                Err(Grant::Conn(_)) => unreachable!("sent a slot, got a connection back"),
+            }
+        }
+        slot.authority = None; // defused: dropping it must not release again
+        state.used -= 1;
+    }
+
+    /// Closes this authority: no more grants; idle connections and waiters
+    /// are handed back to be dropped outside the lock.
+    pub fn close(&self) -> (Vec<Conn<B>>, VecDeque<oneshot::Sender<Grant<B>>>) {
+        let mut state = self.lock();
+        state.closed = true;
+        (
+            std::mem::take(&mut state.idle),
+            std::mem::take(&mut state.waiters),
+        )
+    }
+
+    pub fn record(&self, f: impl FnOnce(&mut AuthorityStats)) {
+        f(&mut self.lock().stats);
+    }
+
+    pub fn stats(&self) -> (AuthorityStats, usize, usize) {
+        let state = self.lock();
+        (state.stats.clone(), state.used, state.idle.len())
+    }
+}
+
+impl<B> Conn<B> {
+    fn unusable(&self, fresh: &Freshness, now: Instant) -> Option<super::stats::Discard> {
+        use super::stats::Discard;
+        if self.sender.is_closed() {
+            return Some(Discard::ClosedByServer);
+        }
+        if fresh
+            .idle_timeout
+            .is_some_and(|t| now - self.idle_since >= t)
+            || fresh.max_lifetime.is_some_and(|t| now - self.created >= t)
+        {
+            return Some(Discard::Expired);
+        }
+        None
+    }
+}
+
+impl<B> Drop for Slot<B> {
+    fn drop(&mut self) {
+        if let Some(authority) = self.authority.take() {
+            authority.release();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Why the pool could not complete a request.
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    /// No slot or connection became free within `acquire_timeout`.
+    #[error("no connection to {authority} became free within {timeout:?} (pool limit {limit})")]
+    AcquireTimeout {
+        authority: String,
+        timeout: Duration,
+        limit: usize,
+    },
+    /// The pool was dropped while the request waited or ran.
+    #[error("the connection pool was shut down")]
+    Closed,
+    /// The URI has no scheme or authority the pool can key on.
+    #[error("cannot send to {0:?}: the URI needs a scheme and a host")]
+    BadUri(String),
+    /// Dialling a new connection failed.
+    #[error("connect failed")]
+    Connect(#[source] std::io::Error),
+    /// The HTTP/1 handshake or exchange failed.
+    #[error("request failed")]
+    Http(#[source] hyper::Error),
+}

@@ -1,0 +1,342 @@
+//! poolbench's own HTTP/1 connection pool, bounded per authority.
+//!
+//! - At most `limit` connections per authority (scheme, host, port), counting
+//!   those being dialled, in use and idle ([`authority`] explains how).
+//! - Checkouts beyond the limit wait in FIFO order; a freed slot or returned
+//!   connection goes to the oldest waiter at once.
+//! - Idle connections are reused newest first (LIFO), so surplus ones age out.
+//! - A connection returns to the pool only when its response body has been
+//!   read to the end ([`PoolBody`]) and neither side said `Connection: close`.
+//! - An idle connection is checked at checkout (closed by the server,
+//!   expired) and replaced if unusable.
+//! - A request that fails on a reused connection before it was written is
+//!   retried once.
+//!
+//! Built on hyper's low-level `client::conn::http1`, dialling through the
+//! counting [`CountingConnector`].
+
+mod authority;
+mod body;
+mod error;
+mod stats;
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use http::header::{CONNECTION, HOST, HeaderValue};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{Request, Response, Uri};
+use hyper::client::conn::http1;
+
+use crate::connect::CountingConnector;
+use authority::{AuthorityPool, Checkout, Conn, Freshness, Grant, Slot};
+pub use body::PoolBody;
+pub use error::PoolError;
+pub use stats::{AuthorityStats, Discard, DiscardCounts, PoolStats};
+
+/// How the pool behaves.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// Most connections per authority: connecting + in use + idle.
+    pub limit: NonZeroUsize,
+    /// Off: every request sends `Connection: close` and no connection is reused.
+    pub keep_alive: bool,
+    /// Idle connections older than this are closed instead of reused.
+    pub idle_timeout: Option<Duration>,
+    /// Connections older than this are closed instead of reused.
+    pub max_lifetime: Option<Duration>,
+    /// A connection is closed after this many responses; 0 = unlimited.
+    pub max_requests_per_connection: u64,
+    /// A checkout waiting longer than this fails.
+    pub acquire_timeout: Option<Duration>,
+}
+
+impl PoolConfig {
+    pub fn new(limit: NonZeroUsize) -> PoolConfig {
+        PoolConfig {
+            limit,
+            keep_alive: true,
+            idle_timeout: Some(Duration::from_secs(60)),
+            max_lifetime: None,
+            max_requests_per_connection: 0,
+            acquire_timeout: None,
+        }
+    }
+}
+
+/// A shareable handle to one pool; clones share connections and limits.
+pub struct Pool<B> {
+    inner: Arc<Inner<B>>,
+}
+
+impl<B> Clone for Pool<B> {
+    fn clone(&self) -> Self {
+        Pool {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+struct Inner<B> {
+    config: PoolConfig,
+    freshness: Freshness,
+    connector: CountingConnector,
+    origins: RwLock<HashMap<(Scheme, Authority), Origin<B>>>,
+}
+
+/// One authority's pool and what every request to it needs.
+struct Origin<B> {
+    pool: Arc<AuthorityPool<B>>,
+    /// The `Host` header value, built once.
+    host: HeaderValue,
+    /// `scheme://authority/`, what the connector dials.
+    address: Uri,
+}
+
+impl<B> Clone for Origin<B> {
+    fn clone(&self) -> Self {
+        Origin {
+            pool: Arc::clone(&self.pool),
+            host: self.host.clone(),
+            address: self.address.clone(),
+        }
+    }
+}
+
+/// A failed exchange, with the request if it was never written.
+struct Failed<B> {
+    error: PoolError,
+    unsent: Option<Request<B>>,
+}
+
+impl<B> Pool<B>
+where
+    B: http_body::Body + Send + Unpin + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    pub fn new(config: PoolConfig, connector: CountingConnector) -> Pool<B> {
+        let freshness = Freshness {
+            idle_timeout: config.idle_timeout,
+            max_lifetime: config.max_lifetime,
+        };
+        Pool {
+            inner: Arc::new(Inner {
+                config,
+                freshness,
+                connector,
+                origins: RwLock::new(HashMap::new()),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &PoolConfig {
+        &self.inner.config
+    }
+
+    /// Sends `req` (absolute URI) on a pooled connection. The connection is
+    /// held by the returned body until it is read to the end.
+    pub async fn send(&self, mut req: Request<B>) -> Result<Response<PoolBody<B>>, PoolError> {
+        let origin = self.origin(req.uri())?;
+        self.prepare(&mut req, &origin);
+        let mut retried = false;
+        loop {
+            let conn = self.acquire(&origin).await?;
+            let reused = conn.served > 0;
+            match self.exchange(&origin, conn, req).await {
+                Ok(response) => return Ok(response),
+                Err(Failed {
+                    unsent: Some(unsent),
+                    ..
+                }) if reused && !retried => {
+                    origin.pool.record(|s| s.retries += 1);
+                    req = unsent;
+                    retried = true;
+                }
+                Err(failed) => return Err(failed.error),
+            }
+        }
+    }
+
+    /// Counters, summed over authorities.
+    pub fn stats(&self) -> PoolStats {
+        let mut stats = PoolStats::default();
+        for origin in read(&self.inner.origins).values() {
+            let (a, used, idle) = origin.pool.stats();
+            stats.totals.merge(&a);
+            stats.slots_used += used;
+            stats.idle += idle;
+        }
+        stats
+    }
+
+    fn origin(&self, uri: &Uri) -> Result<Origin<B>, PoolError> {
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            return Err(PoolError::BadUri(uri.to_string()));
+        };
+        let key = (scheme.clone(), authority.clone());
+        if let Some(origin) = read(&self.inner.origins).get(&key) {
+            return Ok(origin.clone());
+        }
+        let mut origins = self
+            .inner
+            .origins
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let address = Uri::builder()
+            .scheme(scheme.clone())
+            .authority(authority.clone())
+            .path_and_query("/")
+            .build()
+            .map_err(|_| PoolError::BadUri(uri.to_string()))?;
+        let host = HeaderValue::from_str(authority.as_str())
+            .map_err(|_| PoolError::BadUri(uri.to_string()))?;
+        let origin = origins.entry(key).or_insert_with(|| Origin {
+            pool: AuthorityPool::new(self.inner.config.limit.get()),
+            host,
+            address,
+        });
+        Ok(origin.clone())
+    }
+
+    /// Origin-form URI on the wire, `Host` and `Connection` headers.
+    fn prepare(&self, req: &mut Request<B>, origin: &Origin<B>) {
+        let path = req
+            .uri()
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| PathAndQuery::from_static("/"));
+        *req.uri_mut() = Uri::from(path);
+        req.headers_mut()
+            .entry(HOST)
+            .or_insert_with(|| origin.host.clone());
+        if !self.inner.config.keep_alive {
+            req.headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+    }
+
+    async fn acquire(&self, origin: &Origin<B>) -> Result<Conn<B>, PoolError> {
+        let mut stale = Vec::new();
+        let checkout = origin.pool.checkout(&self.inner.freshness, &mut stale);
+        drop(stale); // outside the lock: closing them frees their slots
+        let grant = match checkout {
+            Checkout::Ready(grant) => grant,
+            Checkout::Closed => return Err(PoolError::Closed),
+            Checkout::Wait(rx) => {
+                let start = Instant::now();
+                let granted = match self.inner.config.acquire_timeout {
+                    None => rx.await,
+                    Some(timeout) => tokio::time::timeout(timeout, rx).await.map_err(|_| {
+                        PoolError::AcquireTimeout {
+                            authority: origin.host.to_str().unwrap_or("?").to_string(),
+                            timeout,
+                            limit: self.inner.config.limit.get(),
+                        }
+                    })?,
+                };
+                let grant = granted.map_err(|_| PoolError::Closed)?;
+                origin.pool.record(|s| s.waited(start.elapsed()));
+                grant
+            }
+        };
+        match grant {
+            Grant::Conn(conn) => Ok(conn),
+            Grant::Slot(slot) => self.dial(origin, slot).await,
+        }
+    }
+
+    /// Opens a connection in `slot`; on failure the slot is dropped, which
+    /// hands it to the next waiter.
+    async fn dial(&self, origin: &Origin<B>, slot: Slot<B>) -> Result<Conn<B>, PoolError> {
+        let io = self
+            .inner
+            .connector
+            .connect(&origin.address)
+            .await
+            .map_err(PoolError::Connect)?;
+        let (sender, connection) = http1::handshake(io).await.map_err(PoolError::Http)?;
+        tokio::spawn(async move {
+            // Ends when the server closes or every sender is dropped.
+            let _ = connection.await;
+        });
+        origin.pool.record(|s| s.handshakes += 1);
+        let now = Instant::now();
+        Ok(Conn {
+            sender,
+            created: now,
+            served: 0,
+            idle_since: now,
+            _slot: slot,
+        })
+    }
+
+    async fn exchange(
+        &self,
+        origin: &Origin<B>,
+        mut conn: Conn<B>,
+        req: Request<B>,
+    ) -> Result<Response<PoolBody<B>>, Failed<B>> {
+        if let Err(e) = conn.sender.ready().await {
+            origin.pool.record(|s| s.discard(Discard::ClosedByServer));
+            return Err(Failed {
+                error: PoolError::Http(e),
+                unsent: Some(req),
+            });
+        }
+        let closes = wants_close(req.headers());
+        match conn.sender.try_send_request(req).await {
+            Ok(response) => {
+                let discard = self.verdict(&conn, closes || wants_close(response.headers()));
+                let pool = Arc::clone(&origin.pool);
+                Ok(response.map(|body| PoolBody::new(body, conn, pool, discard)))
+            }
+            Err(mut e) => {
+                let unsent = e.take_message();
+                origin.pool.record(|s| s.discard(Discard::Error));
+                Err(Failed {
+                    error: PoolError::Http(e.into_error()),
+                    unsent,
+                })
+            }
+        }
+    }
+
+    /// Why this connection must not be reused after the response, if so.
+    fn verdict(&self, conn: &Conn<B>, connection_close: bool) -> Option<Discard> {
+        let max = self.inner.config.max_requests_per_connection;
+        if connection_close || !self.inner.config.keep_alive {
+            Some(Discard::ConnectionClose)
+        } else if max > 0 && conn.served + 1 >= max {
+            Some(Discard::MaxRequests)
+        } else {
+            None
+        }
+    }
+}
+
+fn wants_close(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all(CONNECTION)
+        .iter()
+        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<B> Drop for Inner<B> {
+    fn drop(&mut self) {
+        let origins = std::mem::take(self.origins.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for origin in origins.values() {
+            // Dropped here, outside the authority's lock: idle connections
+            // close, waiters see the pool is gone.
+            let (idle, waiters) = origin.pool.close();
+            drop(idle);
+            drop(waiters);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The terminal table: one column per mode, one row per figure, each row
+//! naming its observer. Where client and server disagree the cell is marked
+//! `≠` and the disagreement is listed under the table.
+
+use std::fmt::Write;
+
+use crate::results::{ModeResult, Observed, Results};
+
+/// Renders the results as a text table.
+pub fn render(results: &Results) -> String {
+    let s = &results.scenario;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}", s.name, s.description);
+    let load = match (s.load.requests, s.load.duration_s) {
+        (Some(n), _) => format!("{n} requests per mode"),
+        (None, Some(d)) => format!("{d} s per mode"),
+        (None, None) => String::new(),
+    };
+    let target = match &s.server {
+        Some(server) => format!(
+            "{} (bundled server: body {}, think time {} µs)",
+            s.url,
+            crate::scenario::units::format_size(server.body_size),
+            server.think_time_us
+        ),
+        None => s.url.clone(),
+    };
+    let _ = writeln!(
+        out,
+        "{load}, {} tasks, warmup {}, {target}\n",
+        s.load.concurrency, s.load.warmup
+    );
+
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let mut row = |label: &str, f: &dyn Fn(&ModeResult) -> String| {
+        rows.push((label.to_string(), results.modes.iter().map(f).collect()));
+    };
+    row("", &|m| m.mode.name().to_string());
+    row("", &|m| {
+        m.limit.map_or(String::new(), |l| format!("limit {l}"))
+    });
+    row("requests ok / failed", &|m| {
+        format!("{} / {}", m.requests.ok, m.requests.failed)
+    });
+    row("throughput (req/s)", &|m| {
+        format!("{:.0}", m.throughput_rps)
+    });
+    row("latency p50", &|m| micros(m.latency_us.p50 as f64));
+    row("latency p90", &|m| micros(m.latency_us.p90 as f64));
+    row("latency p99", &|m| micros(m.latency_us.p99 as f64));
+    row("latency p99.9", &|m| micros(m.latency_us.p99_9 as f64));
+    row("latency max", &|m| micros(m.latency_us.max as f64));
+    row("handshakes   client | server", &|m| observed(&m.handshakes));
+    row("peak conns   client | server", &|m| {
+        observed(&m.peak_connections)
+    });
+    row("peak fds     OS", &|m| m.peak_fds.to_string());
+    row("TIME_WAIT    client | server side", &|m| {
+        format!("{} | {}", m.time_wait.client_side, m.time_wait.server_side)
+    });
+    row("CPU µs/req   client | server", &|m| {
+        let server = m
+            .cpu_us_per_request
+            .server
+            .map_or("-".to_string(), |s| format!("{s:.1}"));
+        format!("{:.1} | {server}", m.cpu_us_per_request.client)
+    });
+    if results.modes.iter().any(|m| m.errors != Default::default()) {
+        row("errors", &|m| errors(m));
+    }
+    table(&mut out, &rows);
+
+    for m in &results.modes {
+        for mm in &m.mismatches {
+            let _ = writeln!(
+                out,
+                "≠ {}: {} client {} vs server {}",
+                m.mode.name(),
+                mm.figure,
+                mm.client,
+                mm.server
+            );
+        }
+    }
+    let _ = writeln!(out, "\nrun took {:.1} s", results.run_time_s);
+    out
+}
+
+fn table(out: &mut String, rows: &[(String, Vec<String>)]) {
+    let label_width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let columns = rows.first().map_or(0, |(_, c)| c.len());
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .map(|(_, c)| c[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for (label, cells) in rows {
+        let _ = write!(out, "{label:<label_width$}");
+        for (cell, width) in cells.iter().zip(&widths) {
+            let _ = write!(out, "   {cell:>width$}");
+        }
+        out.push('\n');
+    }
+}
+
+fn observed(o: &Observed) -> String {
+    match o.server {
+        Some(server) if server != o.client => format!("{} | {server} ≠", o.client),
+        Some(server) => format!("{} | {server}", o.client),
+        None => format!("{} | -", o.client),
+    }
+}
+
+fn errors(m: &ModeResult) -> String {
+    let e = &m.errors;
+    let kinds = [
+        ("refused", e.refused),
+        ("reset", e.reset),
+        ("timeout", e.timeout),
+        ("EMFILE", e.emfile),
+        ("EADDRNOTAVAIL", e.eaddrnotavail),
+        ("4xx", e.http_4xx),
+        ("5xx", e.http_5xx),
+        ("other", e.other),
+    ];
+    let parts: Vec<String> = kinds
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    if parts.is_empty() {
+        "0".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Formats µs for reading: "850 µs", "1.23 ms", "2.50 s".
+pub fn micros(us: f64) -> String {
+    if us < 1000.0 {
+        format!("{us:.0} µs")
+    } else if us < 1_000_000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{:.2} s", us / 1_000_000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_latencies_by_magnitude() {
+        assert_eq!(micros(850.0), "850 µs");
+        assert_eq!(micros(1234.0), "1.23 ms");
+        assert_eq!(micros(2_500_000.0), "2.50 s");
+    }
+
+    #[test]
+    fn marks_disagreeing_observers() {
+        let same = Observed {
+            client: 10,
+            server: Some(10),
+        };
+        let differ = Observed {
+            client: 10,
+            server: Some(12),
+        };
+        let external = Observed {
+            client: 10,
+            server: None,
+        };
+        assert_eq!(observed(&same), "10 | 10");
+        assert_eq!(observed(&differ), "10 | 12 ≠");
+        assert_eq!(observed(&external), "10 | -");
+    }
+}

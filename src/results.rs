@@ -1,0 +1,290 @@
+//! The results of a run: the contract between the runner and every report.
+//!
+//! Serialized as `results.json`; `schema/results.schema.json` is generated
+//! from these types (every field's doc comment becomes its description) and a
+//! test validates real output against it. Every figure says who observed it:
+//! `client` (poolbench's own connector and engine), `server` (the bundled
+//! server's own counters) or the OS (`/proc`, `getrusage`).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::ErrorReport;
+use crate::metrics::os::NofileLimit;
+use crate::scenario::ModeKind;
+
+/// Format version of results.json; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one `poolbench run` measured.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Results {
+    /// Format version of this file (see `schema/results.schema.json`).
+    pub schema_version: u32,
+    /// Version of poolbench that wrote it.
+    pub poolbench_version: String,
+    /// When the run started, RFC 3339, UTC.
+    pub started_at: String,
+    /// Wall time of the whole run, including starting the server, seconds.
+    pub run_time_s: f64,
+    pub scenario: ScenarioInfo,
+    pub environment: Environment,
+    /// One entry per mode, in the order they ran.
+    pub modes: Vec<ModeResult>,
+}
+
+/// The scenario as run.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioInfo {
+    /// The scenario's `name`.
+    pub name: String,
+    /// The scenario's `description`.
+    pub description: String,
+    /// Path of the scenario file as given on the command line.
+    pub file: String,
+    /// The scenario file's full text.
+    pub source: String,
+    /// The URL every request was sent to.
+    pub url: String,
+    /// The bundled server's settings; absent for an external `[target]`.
+    pub server: Option<ServerInfo>,
+    pub load: LoadInfo,
+}
+
+/// Settings of the bundled server for the run.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerInfo {
+    /// Wait before each response, µs.
+    pub think_time_us: u64,
+    /// Response body size, bytes.
+    pub body_size: u64,
+    /// Idle keep-alive connections are closed after this, seconds.
+    pub keep_alive_timeout_s: f64,
+    /// Connections are closed after this many responses; 0 = unlimited.
+    pub max_requests_per_connection: u64,
+    /// Worker threads of the server process.
+    pub threads: usize,
+}
+
+/// The load applied to each mode.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoadInfo {
+    /// Measured requests per mode, when the load is a count.
+    pub requests: Option<u64>,
+    /// Measured duration per mode, seconds, when the load is a duration.
+    pub duration_s: Option<f64>,
+    /// Closed-loop tasks sending at once.
+    pub concurrency: usize,
+    /// Requests per mode sent before measuring, not recorded.
+    pub warmup: u64,
+    /// Per-request timeout, seconds.
+    pub timeout_s: f64,
+    /// Worker threads of the client runtime.
+    pub threads: usize,
+}
+
+/// The machine the run happened on.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// CPU model from /proc/cpuinfo.
+    pub cpu_model: String,
+    /// Logical CPUs available to the process.
+    pub cores: usize,
+    /// Kernel release (uname -r).
+    pub kernel: String,
+    /// RLIMIT_NOFILE of the client process.
+    pub nofile: NofileLimit,
+}
+
+/// Everything measured for one mode. Unless a field says otherwise it
+/// covers the measured phase only (after warmup).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModeResult {
+    /// The connection strategy.
+    pub mode: ModeKind,
+    /// Per-authority connection limit, for modes that have one.
+    pub limit: Option<u32>,
+    pub requests: RequestCounts,
+    /// Failed requests by kind (client).
+    pub errors: ErrorReport,
+    /// Wall time of the measured phase, seconds (client).
+    pub elapsed_s: f64,
+    /// Successful requests per second of measured wall time (client).
+    pub throughput_rps: f64,
+    /// Latency of successful requests, issue to last body byte, µs (client).
+    pub latency_us: LatencySummary,
+    /// New TCP connections (client connector | server accept loop).
+    pub handshakes: Observed,
+    /// Most connections open at once (client gauge | server gauge).
+    pub peak_connections: Observed,
+    /// Most open fds of the client process minus the count before the mode
+    /// (OS: /proc/self/fd sampled every millisecond).
+    pub peak_fds: u64,
+    pub time_wait: TimeWaitCounts,
+    /// User + system CPU per request, µs (client: getrusage of the client
+    /// process, minus the fd sampler's thread | server: getrusage of the
+    /// server process).
+    pub cpu_us_per_request: ObservedF64,
+    /// The warmup phase before measuring.
+    pub warmup: WarmupCounts,
+    /// The pool's own counters, for modes that use poolbench's pool.
+    pub pool: Option<PoolCounts>,
+    /// Figures where client and server disagree.
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// Requests of the measured phase (client).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestCounts {
+    /// Requests issued and completed, successfully or not.
+    pub sent: u64,
+    /// Requests with a 1xx–3xx status and a body read to the end.
+    pub ok: u64,
+    /// Requests that failed (see `errors`).
+    pub failed: u64,
+    /// Requests the server answered (server); absent for an external target.
+    pub server: Option<u64>,
+}
+
+/// A latency distribution, µs.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySummary {
+    /// Number of values.
+    pub count: u64,
+    pub min: u64,
+    pub mean: f64,
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    pub p99_9: u64,
+    pub max: u64,
+}
+
+/// A count seen by both the client and the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Observed {
+    /// As poolbench's client side counted it.
+    pub client: u64,
+    /// As the bundled server counted it; absent for an external target.
+    pub server: Option<u64>,
+}
+
+/// A rate seen by both the client and the server process.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedF64 {
+    pub client: f64,
+    pub server: Option<f64>,
+}
+
+/// Sockets in TIME_WAIT for the target port at the end of the mode that
+/// were not there when it began (OS: /proc/net/tcp and tcp6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeWaitCounts {
+    /// Sockets whose remote port is the target's: the client closed first.
+    pub client_side: u64,
+    /// Sockets whose local port is the target's: the server closed first
+    /// (visible only when the server runs on this machine).
+    pub server_side: u64,
+}
+
+/// The warmup phase of a mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WarmupCounts {
+    /// Requests sent during warmup.
+    pub requests: u64,
+    /// New TCP connections during warmup (client | server).
+    pub handshakes: Observed,
+}
+
+/// Counters of poolbench's own pool during the measured phase.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoolCounts {
+    /// Checkouts served by an existing connection.
+    pub reuses: u64,
+    /// Checkouts that had to wait for a slot.
+    pub waits: u64,
+    /// Most checkouts waiting at once.
+    pub peak_waiters: u64,
+    /// Time spent waiting, for checkouts that waited, µs.
+    pub wait_us: LatencySummary,
+    /// Requests retried after a reused connection failed before sending.
+    pub retries: u64,
+    /// Connections closed instead of reused, by reason.
+    pub discards: DiscardReport,
+}
+
+/// Connections the pool closed instead of reusing, by reason.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscardReport {
+    /// Idle too long or older than the maximum lifetime.
+    pub expired: u64,
+    /// Closed by the server while idle.
+    pub closed_by_server: u64,
+    /// Its response body was dropped before the end.
+    pub unread_body: u64,
+    /// `Connection: close` was sent or received.
+    pub connection_close: u64,
+    /// Reached the maximum requests per connection.
+    pub max_requests: u64,
+    /// A request on it failed.
+    pub error: u64,
+}
+
+/// A figure on which the two observers disagree.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Mismatch {
+    /// Field name of the figure, e.g. `handshakes`.
+    pub figure: String,
+    pub client: u64,
+    pub server: u64,
+}
+
+impl LatencySummary {
+    pub fn of(h: &hdrhistogram::Histogram<u64>) -> LatencySummary {
+        if h.is_empty() {
+            return LatencySummary::default();
+        }
+        LatencySummary {
+            count: h.len(),
+            min: h.min(),
+            mean: h.mean(),
+            p50: h.value_at_quantile(0.50),
+            p90: h.value_at_quantile(0.90),
+            p99: h.value_at_quantile(0.99),
+            p99_9: h.value_at_quantile(0.999),
+            max: h.max(),
+        }
+    }
+}
+
+impl Observed {
+    /// A mismatch entry if both observers exist and disagree.
+    pub fn mismatch(&self, figure: &str) -> Option<Mismatch> {
+        let server = self.server?;
+        (server != self.client).then(|| Mismatch {
+            figure: figure.to_string(),
+            client: self.client,
+            server,
+        })
+    }
+}
+
+/// The JSON Schema of results.json.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Results)).unwrap_or_default()
+}

@@ -1,0 +1,139 @@
+//! Scenario files: what to send, to whom, how hard, through which modes.
+//!
+//! A file is read into [`raw`] serde structs (unknown keys rejected, spans
+//! kept), then [`validate`](parse::validate)d into the typed [`Scenario`] the
+//! rest of the tool sees. Every error is a [`ScenarioError`] naming the file,
+//! line, column and key.
+
+mod error;
+mod parse;
+mod raw;
+pub mod units;
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use error::{Location, ScenarioError};
+
+use crate::server::ServerConfig;
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short name; the report directory is derived from it.
+    pub name: String,
+    pub description: String,
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// The file's text, kept so reports can show the scenario as run.
+    pub source: String,
+    pub target: Target,
+    pub load: Load,
+    /// Modes in the order they run.
+    pub modes: Vec<ModeSpec>,
+}
+
+/// Where requests go.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// The bundled server, started as a child process for the run.
+    Bundled(ServerConfig),
+    /// A server the user runs; only client-side figures exist.
+    External { url: http::Uri },
+}
+
+/// How much load, and how it stops.
+#[derive(Debug, Clone)]
+pub struct Load {
+    pub stop: Stop,
+    /// Closed-loop tasks sending requests at once.
+    pub concurrency: usize,
+    /// Requests sent before measuring, not recorded.
+    pub warmup: u64,
+    /// A request not complete after this is counted as a timeout.
+    pub timeout: Duration,
+    /// Client runtime worker threads.
+    pub threads: usize,
+}
+
+/// When a mode's measured phase ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    Requests(u64),
+    Duration(Duration),
+}
+
+/// A connection strategy under test.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeKind {
+    /// One shared client, at most `limit` connections per authority, reuse.
+    Pooled,
+    /// A new client built for every request and dropped after its body.
+    PerRequestClient,
+    /// One shared client sending `Connection: close`; the limit still applies.
+    KeepAliveDisabled,
+}
+
+impl ModeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModeKind::Pooled => "pooled",
+            ModeKind::PerRequestClient => "per_request_client",
+            ModeKind::KeepAliveDisabled => "keep_alive_disabled",
+        }
+    }
+}
+
+/// One mode to run and its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModeSpec {
+    pub kind: ModeKind,
+    /// Per-authority connection limit, for modes that have one.
+    pub limit: Option<NonZeroU32>,
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            ScenarioError::new(path, format!("cannot read the scenario file: {e}"))
+                .help("check the path; scenarios live in scenarios/, e.g. scenarios/thousand.toml")
+        })?;
+        Scenario::parse(path, &source)
+    }
+
+    /// Validates scenario text; `path` is only used in messages.
+    pub fn parse(path: &Path, source: &str) -> Result<Scenario, ScenarioError> {
+        parse::validate(path, source)
+    }
+
+    /// A file-system-safe form of the name, for the report directory.
+    pub fn slug(&self) -> String {
+        let slug: String = self
+            .name
+            .chars()
+            .map(|c| match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' => c,
+                _ => '-',
+            })
+            .collect();
+        let slug = slug.trim_matches('-');
+        if slug.is_empty() {
+            "scenario".to_string()
+        } else {
+            slug.to_string()
+        }
+    }
+}

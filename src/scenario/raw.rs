@@ -1,0 +1,97 @@
+//! The scenario file exactly as TOML gives it: serde structs that reject
+//! unknown keys and keep each value's span, so validation can point at it.
+//! Integers are `i64` so that a negative number reaches validation and gets a
+//! precise message instead of a serde type error.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub server: Option<Spanned<RawServer>>,
+    pub target: Option<Spanned<RawTarget>>,
+    pub load: Spanned<RawLoad>,
+    pub modes: Spanned<RawModes>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub think_time: Option<Spanned<String>>,
+    pub body_size: Option<Spanned<RawSize>>,
+    pub keep_alive_timeout: Option<Spanned<String>>,
+    pub max_requests_per_connection: Option<Spanned<i64>>,
+    pub threads: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    pub url: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoad {
+    pub requests: Option<Spanned<i64>>,
+    pub duration: Option<Spanned<String>>,
+    pub concurrency: Spanned<i64>,
+    pub warmup: Option<Spanned<i64>>,
+    pub timeout: Option<Spanned<String>>,
+    pub threads: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModes {
+    pub pooled: Option<Spanned<RawLimited>>,
+    pub per_request_client: Option<Spanned<RawUnlimited>>,
+    pub keep_alive_disabled: Option<Spanned<RawLimited>>,
+}
+
+/// A mode with a per-authority connection limit.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimited {
+    pub limit: Option<Spanned<i64>>,
+}
+
+/// A mode without settings: `per_request_client = {}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnlimited {}
+
+/// A size written as a number of bytes or a string with a unit.
+#[derive(Debug)]
+pub enum RawSize {
+    Bytes(i64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawSize;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a size like \"4KiB\" or a number of bytes")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawSize, E> {
+                Ok(RawSize::Bytes(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawSize, E> {
+                i64::try_from(v)
+                    .map(RawSize::Bytes)
+                    .map_err(|_| E::custom("size too large"))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawSize, E> {
+                Ok(RawSize::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}

@@ -1,0 +1,58 @@
+//! What the bundled server counts about its own side of the run.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{ConnectionGauge, OpenGuard};
+
+/// Live counters, updated by the accept loop and connection tasks.
+#[derive(Debug, Default)]
+pub struct ServerCounters {
+    /// Accepted connections: server-side handshakes, open and peak.
+    pub connections: Arc<ConnectionGauge>,
+    /// Requests answered since start.
+    requests: AtomicU64,
+}
+
+/// The counters at one moment plus the process's CPU time, sent to the
+/// runner over the control channel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerSnapshot {
+    /// Connections accepted since start.
+    pub accepted: u64,
+    pub requests: u64,
+    /// Connections open now.
+    pub open: u64,
+    /// Most connections open at once since the last `begin`.
+    pub peak_open: u64,
+    /// User + system CPU of the server process, µs (getrusage).
+    pub cpu_us: u64,
+}
+
+impl ServerCounters {
+    /// Records an accepted connection; the guard marks it closed on drop.
+    pub fn accept(&self) -> OpenGuard {
+        self.connections.open()
+    }
+
+    pub fn request(&self) {
+        self.requests.fetch_add(1, Relaxed);
+    }
+
+    pub fn reset_peak(&self) {
+        self.connections.reset_peak();
+    }
+
+    pub fn snapshot(&self) -> ServerSnapshot {
+        let gauge = self.connections.read();
+        ServerSnapshot {
+            accepted: gauge.opened,
+            requests: self.requests.load(Relaxed),
+            open: gauge.open,
+            peak_open: gauge.peak,
+            cpu_us: crate::metrics::os::process_cpu().as_micros() as u64,
+        }
+    }
+}

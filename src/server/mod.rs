@@ -1,0 +1,116 @@
+//! The bundled test server: axum behind a hand-written accept loop, so it can
+//! count connections and honour a keep-alive timeout and a maximum number of
+//! requests per connection (then `Connection: close`, like nginx's
+//! `keepalive_requests`).
+//!
+//! `poolbench run` starts it as a child process ([`child`]) so its sockets,
+//! fds and CPU never mix with the client's; it reports its counters over
+//! stdin/stdout ([`control`]), a channel that opens no socket.
+
+mod app;
+pub mod child;
+pub mod control;
+mod counters;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use http::header::{CONNECTION, HeaderValue};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tower_service::Service;
+
+pub use app::router;
+pub use counters::{ServerCounters, ServerSnapshot};
+
+/// How the bundled server behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Wait before answering `/`, modelling work on the server.
+    pub think_time: Duration,
+    /// Body size of `/`.
+    pub body_size: u64,
+    /// An idle keep-alive connection is closed after this.
+    pub keep_alive_timeout: Duration,
+    /// Close a connection after this many responses; 0 = unlimited.
+    pub max_requests_per_connection: u64,
+    /// Worker threads of the server's runtime.
+    pub threads: usize,
+}
+
+impl ServerConfig {
+    /// Largest body the server sends (its body buffer is this big).
+    pub const MAX_BODY: u64 = 16 * 1024 * 1024;
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            think_time: Duration::ZERO,
+            body_size: 64,
+            // nginx's default keepalive_timeout.
+            keep_alive_timeout: Duration::from_secs(75),
+            max_requests_per_connection: 0,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+        }
+    }
+}
+
+/// Accepts and serves connections until the task is dropped.
+pub async fn serve(listener: TcpListener, config: ServerConfig, counters: Arc<ServerCounters>) {
+    let router = router(&config);
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                eprintln!("poolbench serve: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let guard = counters.accept();
+        let router = router.clone();
+        let counters = Arc::clone(&counters);
+        let config = config.clone();
+        tokio::spawn(async move {
+            let _open = guard;
+            let _ = stream.set_nodelay(true);
+            serve_connection(stream, router, &config, counters).await;
+        });
+    }
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    router: axum::Router,
+    config: &ServerConfig,
+    counters: Arc<ServerCounters>,
+) {
+    let served = AtomicU64::new(0);
+    let max = config.max_requests_per_connection;
+    let service = hyper::service::service_fn(move |req| {
+        let n = served.fetch_add(1, Relaxed) + 1;
+        counters.request();
+        let response = router.clone().call(req);
+        async move {
+            let mut response = response.await?;
+            if max > 0 && n >= max {
+                response
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            Ok::<_, std::convert::Infallible>(response)
+        }
+    });
+    // hyper starts the header-read timer as soon as it waits for the next
+    // request, so on a keep-alive connection it is the idle timeout.
+    let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.keep_alive_timeout)
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+}
