@@ -159,12 +159,19 @@ pub struct RequestCounts {
 pub struct LatencySummary {
     /// Number of values.
     pub count: u64,
+    /// Smallest value.
     pub min: u64,
+    /// Arithmetic mean.
     pub mean: f64,
+    /// Median.
     pub p50: u64,
+    /// 90th percentile.
     pub p90: u64,
+    /// 99th percentile.
     pub p99: u64,
+    /// 99.9th percentile.
     pub p99_9: u64,
+    /// Largest value.
     pub max: u64,
 }
 
@@ -182,7 +189,9 @@ pub struct Observed {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservedF64 {
+    /// As measured for the client process.
     pub client: f64,
+    /// As measured for the bundled server's process; absent for an external target.
     pub server: Option<f64>,
 }
 
@@ -250,7 +259,9 @@ pub struct DiscardReport {
 pub struct Mismatch {
     /// Field name of the figure, e.g. `handshakes`.
     pub figure: String,
+    /// The client's count.
     pub client: u64,
+    /// The server's count.
     pub server: u64,
 }
 

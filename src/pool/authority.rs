@@ -2,11 +2,13 @@
 //! connections reused last-in first-out, and waiters served first-in
 //! first-out.
 //!
-//! A [`Slot`] is the right to one connection. Every connection — being
-//! dialled, in use, or idle — owns exactly one slot, and a slot that is
-//! dropped (connect failed, connection broken, request cancelled) goes
-//! straight to the oldest waiter or back to the free count. That single
-//! rule is what keeps `connecting + in use + idle ≤ limit` and loses no slot.
+//! A [`Slot`] is the right to one socket. A slot is held while dialling,
+//! then by the connection's I/O task for as long as the socket is open —
+//! in use or idle — and dropped when the socket is closed (connect failed,
+//! the server closed it, the client dropped it, a request was cancelled).
+//! A dropped slot goes straight to the oldest waiter or back to the free
+//! count. That single rule is what keeps `connecting + open ≤ limit`, loses
+//! no slot, and wakes a waiter the moment a socket closes.
 //!
 //! Nothing that can lock this authority (dropping a slot or a connection)
 //! is ever dropped while its lock is held.
@@ -26,7 +28,7 @@ pub enum Grant<B> {
     Slot(Slot<B>),
 }
 
-/// A live HTTP/1 connection and the slot it occupies.
+/// A live HTTP/1 connection (its slot is held by its I/O task).
 pub struct Conn<B> {
     pub sender: SendRequest<B>,
     /// When the connection was established.
@@ -35,8 +37,6 @@ pub struct Conn<B> {
     pub served: u64,
     /// When it was last put back idle.
     pub idle_since: Instant,
-    /// Held, never read: dropping the connection frees its slot.
-    pub _slot: Slot<B>,
 }
 
 /// The right to hold one connection to this authority. Dropping it frees
@@ -51,7 +51,7 @@ pub struct AuthorityPool<B> {
 }
 
 struct State<B> {
-    /// Slots held now: connecting + in use + idle.
+    /// Slots held now: connecting + open sockets.
     used: usize,
     /// Idle connections; the most recently returned is last.
     idle: Vec<Conn<B>>,

@@ -249,7 +249,8 @@ where
     }
 
     /// Opens a connection in `slot`; on failure the slot is dropped, which
-    /// hands it to the next waiter.
+    /// hands it to the next waiter. On success the connection's I/O task
+    /// holds the slot until the socket closes.
     async fn dial(&self, origin: &Origin<B>, slot: Slot<B>) -> Result<Conn<B>, PoolError> {
         let io = self
             .inner
@@ -259,8 +260,10 @@ where
             .map_err(PoolError::Connect)?;
         let (sender, connection) = http1::handshake(io).await.map_err(PoolError::Http)?;
         tokio::spawn(async move {
-            // Ends when the server closes or every sender is dropped.
+            // Ends when the server closes or the sender is dropped; only
+            // then, with the socket closed, is the slot free.
             let _ = connection.await;
+            drop(slot);
         });
         origin.pool.record(|s| s.handshakes += 1);
         let now = Instant::now();
@@ -269,7 +272,6 @@ where
             created: now,
             served: 0,
             idle_since: now,
-            _slot: slot,
         })
     }
 

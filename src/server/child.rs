@@ -54,6 +54,11 @@ impl ServerChild {
         })
     }
 
+    /// The child's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Starts a new peak window and returns the counters.
     pub async fn begin(&mut self) -> anyhow::Result<ServerSnapshot> {
         self.command("begin").await

@@ -1,0 +1,137 @@
+//! The binary as users run it: exit codes, messages, and the results file.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const TINY: &str = r#"name = "tiny"
+description = "two modes, a few requests"
+
+[server]
+body_size = "1KiB"
+
+[load]
+requests = 40
+concurrency = 4
+
+[modes]
+pooled = { limit = 2 }
+keep_alive_disabled = { limit = 2 }
+"#;
+
+fn poolbench() -> Command {
+    Command::cargo_bin("poolbench").unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn tiny_scenario_runs_and_writes_results_that_match_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "tiny.toml", TINY);
+    let out = dir.path().join("out");
+    poolbench()
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("handshakes"))
+        .stdout(predicate::str::contains("keep_alive_disabled"));
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schema/results.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&results)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "results.json does not match its schema: {errors:?}"
+    );
+    assert_eq!(results["modes"].as_array().unwrap().len(), 2);
+    assert_eq!(results["modes"][0]["requests"]["ok"], 40);
+    // The schema is strict enough to catch a wrong field.
+    let mut broken = results.clone();
+    broken["modes"][0]["handshakes"]["client"] = Value::from("ten");
+    assert!(!validator.is_valid(&broken));
+}
+
+/// Runs a scenario that must be rejected; returns stderr.
+fn rejected(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "bad.toml", text);
+    let output = poolbench()
+        .args(["run", scenario.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "exit code");
+    assert!(
+        !dir.path().join("out/results.json").exists(),
+        "no results for a bad scenario"
+    );
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn unknown_key_exits_2_with_line_and_key() {
+    let stderr = rejected(&TINY.replace("concurrency = 4", "concurrencyy = 4"));
+    assert!(stderr.contains("bad.toml:9:1"), "{stderr}");
+    assert!(stderr.contains("load.concurrencyy"), "{stderr}");
+    assert!(stderr.contains("did you mean `concurrency`?"), "{stderr}");
+}
+
+#[test]
+fn type_error_exits_2_with_line_and_key() {
+    let stderr = rejected(&TINY.replace("requests = 40", "requests = \"forty\""));
+    assert!(stderr.contains("bad.toml:8:"), "{stderr}");
+    assert!(stderr.contains("load.requests"), "{stderr}");
+}
+
+#[test]
+fn bad_value_exits_2_with_line_key_and_fix() {
+    let stderr = rejected(&TINY.replace("pooled = { limit = 2 }", "pooled = { limit = 0 }"));
+    assert!(stderr.contains("bad.toml:12:"), "{stderr}");
+    assert!(stderr.contains("modes.pooled.limit"), "{stderr}");
+    assert!(stderr.contains("help:"), "{stderr}");
+}
+
+#[test]
+fn missing_file_says_so() {
+    poolbench()
+        .args(["run", "no/such/scenario.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/scenario.toml"))
+        .stderr(predicate::str::contains("cannot read"));
+}
+
+#[test]
+fn help_shows_examples() {
+    poolbench()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "poolbench run scenarios/thousand.toml",
+        ));
+}

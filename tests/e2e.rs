@@ -1,0 +1,149 @@
+//! The real engine against the real bundled server (a child process on
+//! 127.0.0.1): what each mode costs must show in the counts.
+
+use std::path::{Path, PathBuf};
+
+use poolbench::results::{ModeResult, Results};
+use poolbench::runner::{self, RunOptions};
+use poolbench::scenario::{ModeKind, Scenario};
+
+fn options() -> RunOptions {
+    RunOptions {
+        server_exe: PathBuf::from(env!("CARGO_BIN_EXE_poolbench")),
+        progress: false,
+    }
+}
+
+async fn run(text: &str) -> Results {
+    let scenario = Scenario::parse(Path::new("e2e.toml"), text).unwrap();
+    runner::run(&scenario, &options()).await.unwrap()
+}
+
+fn mode(results: &Results, kind: ModeKind) -> &ModeResult {
+    results.modes.iter().find(|m| m.mode == kind).unwrap()
+}
+
+const REQUESTS: u64 = 300;
+const LIMIT: u64 = 4;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_mode_pays_what_it_should() {
+    let results = run(&format!(
+        r#"name = "e2e"
+[server]
+body_size = "1KiB"
+[load]
+requests = {REQUESTS}
+concurrency = 20
+[modes]
+pooled = {{ limit = {LIMIT} }}
+per_request_client = {{}}
+keep_alive_disabled = {{ limit = {LIMIT} }}
+"#
+    ))
+    .await;
+    for m in &results.modes {
+        assert_eq!(m.requests.ok, REQUESTS, "{:?}: {:?}", m.mode, m.errors);
+        assert_eq!(m.requests.server, Some(REQUESTS), "{:?}", m.mode);
+        assert_eq!(m.latency_us.count, REQUESTS);
+        assert!(m.throughput_rps > 0.0);
+        assert!(m.cpu_us_per_request.client > 0.0);
+        assert!(m.cpu_us_per_request.server.unwrap() > 0.0);
+    }
+
+    let pooled = mode(&results, ModeKind::Pooled);
+    assert!(pooled.handshakes.client <= LIMIT, "{:?}", pooled.handshakes);
+    assert!(
+        pooled.handshakes.server.unwrap() <= LIMIT,
+        "{:?}",
+        pooled.handshakes
+    );
+    assert!(
+        pooled.peak_connections.client <= LIMIT,
+        "{:?}",
+        pooled.peak_connections
+    );
+    assert!(
+        pooled.peak_connections.server.unwrap() <= LIMIT,
+        "{:?}",
+        pooled.peak_connections
+    );
+    let pool = pooled.pool.as_ref().unwrap();
+    assert_eq!(pool.reuses + pooled.handshakes.client, REQUESTS);
+
+    for kind in [ModeKind::PerRequestClient, ModeKind::KeepAliveDisabled] {
+        let m = mode(&results, kind);
+        assert_eq!(m.handshakes.client, REQUESTS, "{kind:?}");
+        assert_eq!(m.handshakes.server, Some(REQUESTS), "{kind:?}");
+        let tw = m.time_wait.client_side + m.time_wait.server_side;
+        assert!(tw > 0, "{kind:?} left no TIME_WAIT socket");
+    }
+    // The client holds a slot until its socket is closed. (The server may
+    // briefly count one more: it still closes its side of an old socket
+    // while the client's new one arrives; the report flags that.)
+    let kad = mode(&results, ModeKind::KeepAliveDisabled);
+    assert!(
+        kad.peak_connections.client <= LIMIT,
+        "{:?}",
+        kad.peak_connections
+    );
+
+    let per_request = mode(&results, ModeKind::PerRequestClient);
+    assert!(
+        per_request.peak_fds > pooled.peak_fds,
+        "per_request_client peak fds {} should exceed pooled {}",
+        per_request.peak_fds,
+        pooled.peak_fds
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_closes_after_max_requests_and_both_sides_count_it() {
+    let results = run(r#"name = "max-requests"
+[server]
+max_requests_per_connection = 10
+[load]
+requests = 200
+concurrency = 4
+[modes]
+pooled = { limit = 4 }
+"#)
+    .await;
+    let pooled = &results.modes[0];
+    assert_eq!(pooled.requests.ok, 200, "{:?}", pooled.errors);
+    // Each connection serves at most 10 requests, so at least 20 were
+    // opened; the last ones may end the run part-used (at most 4 of them).
+    let handshakes = pooled.handshakes.client;
+    assert!((20..=23).contains(&handshakes), "{handshakes} handshakes");
+    assert_eq!(pooled.handshakes.server, Some(handshakes));
+    let closed = pooled.pool.as_ref().unwrap().discards.connection_close;
+    assert!(
+        closed >= 200 / 10 - 4 && closed <= 20,
+        "{closed} closed by Connection: close"
+    );
+    assert!(pooled.mismatches.iter().all(|m| m.figure != "handshakes"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warmup_is_sent_but_not_measured() {
+    let results = run(r#"name = "warmup"
+[load]
+requests = 50
+concurrency = 5
+warmup = 30
+[modes]
+pooled = { limit = 5 }
+"#)
+    .await;
+    let pooled = &results.modes[0];
+    assert_eq!(pooled.latency_us.count, 50);
+    assert_eq!(pooled.requests.server, Some(50));
+    assert_eq!(pooled.warmup.requests, 30);
+    // The connections were opened during warmup and reused after it.
+    assert!(pooled.warmup.handshakes.client >= 1);
+    assert_eq!(
+        pooled.warmup.handshakes.server,
+        Some(pooled.warmup.handshakes.client)
+    );
+    assert_eq!(pooled.handshakes.client, 0);
+}

@@ -1,0 +1,61 @@
+//! results.json is a contract: the committed schema is the one the code
+//! produces, and every field in it is documented.
+
+use serde_json::Value;
+
+const SCHEMA_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/results.schema.json");
+
+#[test]
+fn committed_schema_matches_the_code() {
+    let generated = poolbench::results::schema();
+    if std::env::var_os("POOLBENCH_BLESS").is_some() {
+        let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
+        std::fs::write(SCHEMA_PATH, text).unwrap();
+    }
+    let committed: Value = serde_json::from_str(&std::fs::read_to_string(SCHEMA_PATH).unwrap())
+        .expect("schema/results.schema.json is valid JSON");
+    assert_eq!(
+        committed, generated,
+        "schema/results.schema.json is stale: run `POOLBENCH_BLESS=1 cargo test --test schema`"
+    );
+}
+
+#[test]
+fn every_field_is_documented() {
+    let schema = poolbench::results::schema();
+    let defs = schema["$defs"].as_object().cloned().unwrap_or_default();
+    let mut undocumented = Vec::new();
+    let mut check_object = |owner: &str, object: &Value| {
+        for (name, prop) in object["properties"].as_object().into_iter().flatten() {
+            let described = prop.get("description").is_some()
+                || referenced(prop)
+                    .is_some_and(|r| defs.get(r).is_some_and(|d| d.get("description").is_some()));
+            if !described {
+                undocumented.push(format!("{owner}.{name}"));
+            }
+        }
+    };
+    check_object("Results", &schema);
+    for (name, def) in &defs {
+        check_object(name, def);
+    }
+    assert!(
+        undocumented.is_empty(),
+        "fields without a description: {undocumented:?}"
+    );
+}
+
+/// The definition a property points at, directly or through `anyOf`/`oneOf` (an Option).
+fn referenced(prop: &Value) -> Option<&str> {
+    if let Some(r) = prop["$ref"].as_str() {
+        return r.strip_prefix("#/$defs/");
+    }
+    for key in ["anyOf", "oneOf"] {
+        for alt in prop[key].as_array().into_iter().flatten() {
+            if let Some(r) = alt["$ref"].as_str() {
+                return r.strip_prefix("#/$defs/");
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,156 @@
+//! The bundled server: keep-alive timeout, max requests per connection,
+//! its counters, and its life as a child process.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poolbench::server::child::ServerChild;
+use poolbench::server::{self, ServerConfig, ServerCounters};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+async fn start(config: ServerConfig) -> (std::net::SocketAddr, Arc<ServerCounters>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counters = Arc::new(ServerCounters::default());
+    tokio::spawn(server::serve(listener, config, Arc::clone(&counters)));
+    (addr, counters)
+}
+
+/// Sends one GET and reads one whole response; returns its head and body.
+async fn exchange(stream: &mut TcpStream, path: &str) -> (String, Vec<u8>) {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    loop {
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed before a full response");
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map(|v| v.trim().parse().unwrap())
+                .unwrap();
+            if buf.len() >= end + 4 + length {
+                return (head, buf[end + 4..end + 4 + length].to_vec());
+            }
+        }
+    }
+}
+
+async fn closed_by_peer(stream: &mut TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(
+        tokio::time::timeout(Duration::from_secs(5), stream.read(&mut byte)).await,
+        Ok(Ok(0)) | Ok(Err(_))
+    )
+}
+
+#[tokio::test]
+async fn endpoints_answer_with_the_configured_body() {
+    let config = ServerConfig {
+        body_size: 100,
+        ..ServerConfig::default()
+    };
+    let (addr, counters) = start(config).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let (head, body) = exchange(&mut stream, "/").await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert_eq!(body.len(), 100);
+    assert_eq!(exchange(&mut stream, "/bytes/12345").await.1.len(), 12345);
+    assert_eq!(exchange(&mut stream, "/delay/5").await.1, b"ok");
+    assert!(
+        exchange(&mut stream, "/bytes/999999999")
+            .await
+            .0
+            .starts_with("http/1.1 400")
+    );
+    let snapshot = counters.snapshot();
+    assert_eq!(
+        (snapshot.accepted, snapshot.requests, snapshot.open),
+        (1, 4, 1)
+    );
+}
+
+#[tokio::test]
+async fn idle_connection_is_closed_after_keep_alive_timeout() {
+    let config = ServerConfig {
+        keep_alive_timeout: Duration::from_millis(200),
+        ..ServerConfig::default()
+    };
+    let (addr, counters) = start(config).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    exchange(&mut stream, "/").await;
+    // Still open well before the timeout...
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    exchange(&mut stream, "/").await;
+    // ...closed once idle for longer than it.
+    let started = std::time::Instant::now();
+    assert!(closed_by_peer(&mut stream).await);
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "closed too early"
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(counters.snapshot().open, 0);
+}
+
+#[tokio::test]
+async fn connection_closes_after_max_requests() {
+    let config = ServerConfig {
+        max_requests_per_connection: 3,
+        ..ServerConfig::default()
+    };
+    let (addr, _) = start(config).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    for _ in 0..2 {
+        let (head, _) = exchange(&mut stream, "/").await;
+        assert!(!head.contains("connection: close"), "{head}");
+    }
+    let (head, _) = exchange(&mut stream, "/").await;
+    assert!(head.contains("connection: close"), "{head}");
+    assert!(closed_by_peer(&mut stream).await);
+}
+
+#[tokio::test]
+async fn peak_window_restarts_at_begin() {
+    let (addr, counters) = start(ServerConfig::default()).await;
+    let mut a = TcpStream::connect(addr).await.unwrap();
+    let mut b = TcpStream::connect(addr).await.unwrap();
+    exchange(&mut a, "/").await;
+    exchange(&mut b, "/").await;
+    drop(a);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(counters.snapshot().peak_open, 2);
+    counters.reset_peak();
+    assert_eq!(counters.snapshot().peak_open, 1);
+    drop(b);
+}
+
+#[tokio::test]
+async fn child_reports_over_stdio_and_dies_with_its_handle() {
+    let exe = Path::new(env!("CARGO_BIN_EXE_poolbench"));
+    let mut child = ServerChild::start(exe, &ServerConfig::default())
+        .await
+        .unwrap();
+    let mut stream = TcpStream::connect(child.addr).await.unwrap();
+    exchange(&mut stream, "/").await;
+    let snapshot = child.begin().await.unwrap();
+    assert_eq!(
+        (snapshot.accepted, snapshot.requests, snapshot.peak_open),
+        (1, 1, 1)
+    );
+    assert!(snapshot.cpu_us > 0);
+    let pid = child.pid().unwrap();
+    drop(child); // as on an error path: killed, not leaked
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(
+        state.is_empty() || state.contains(") Z"),
+        "server child still running: {state}"
+    );
+}
