@@ -118,7 +118,7 @@ pooled = { limit = 4 }
     assert_eq!(pooled.handshakes.server, Some(handshakes));
     let closed = pooled.pool.as_ref().unwrap().discards.connection_close;
     assert!(
-        closed >= 200 / 10 - 4 && closed <= 20,
+        (200 / 10 - 4..=20).contains(&closed),
         "{closed} closed by Connection: close"
     );
     assert!(pooled.mismatches.iter().all(|m| m.figure != "handshakes"));
