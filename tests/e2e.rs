@@ -147,3 +147,62 @@ pooled = { limit = 5 }
     );
     assert_eq!(pooled.handshakes.client, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_faults_are_counted_by_kind_and_the_run_finishes() {
+    // Nothing listens on a port we bound and closed again.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let results = run(&format!(
+        r#"name = "refused"
+[target]
+url = "http://127.0.0.1:{port}/"
+[load]
+requests = 30
+concurrency = 3
+[modes]
+pooled = {{ limit = 2 }}
+per_request_client = {{}}
+"#
+    ))
+    .await;
+    for m in &results.modes {
+        assert_eq!(m.requests.ok, 0);
+        assert_eq!(m.errors.refused, 30, "{:?}: {:?}", m.mode, m.errors);
+        assert_eq!(
+            m.handshakes.server, None,
+            "no server observer for an external target"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_error_statuses_are_counted() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counters = std::sync::Arc::new(poolbench::server::ServerCounters::default());
+    tokio::spawn(poolbench::server::serve(
+        listener,
+        Default::default(),
+        counters,
+    ));
+    let results = run(&format!(
+        r#"name = "404"
+[target]
+url = "http://{addr}/no/such/page"
+[load]
+requests = 20
+concurrency = 2
+[modes]
+pooled = {{ limit = 2 }}
+"#
+    ))
+    .await;
+    let pooled = &results.modes[0];
+    assert_eq!(pooled.errors.http_4xx, 20, "{:?}", pooled.errors);
+    // The 404 bodies were read to the end, so the connections were reused.
+    assert!(pooled.handshakes.client <= 2);
+}

@@ -27,8 +27,14 @@ pub fn render(results: &Results) -> String {
     };
     let _ = writeln!(
         out,
-        "{load}, {} tasks, warmup {}, {target}\n",
+        "{load}, {} tasks, warmup {}, {target}",
         s.load.concurrency, s.load.warmup
+    );
+    let env = &results.environment;
+    let _ = writeln!(
+        out,
+        "{} cores, kernel {}, open-files limit: soft {} (raised from {}), hard {}\n",
+        env.cores, env.kernel, env.nofile.soft, env.nofile.soft_before, env.nofile.hard
     );
 
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
