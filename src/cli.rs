@@ -78,6 +78,12 @@ struct ServeArgs {
     /// Worker threads [default: one per core].
     #[arg(long)]
     threads: Option<usize>,
+    /// Misbehave: cut every N-th response to `/` mid-body with a TCP reset; 0 = never.
+    #[arg(long, default_value_t = 0)]
+    reset_every: u64,
+    /// Misbehave: send the body of `/` in two halves this far apart, e.g. 10ms.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    slow_body: Duration,
     /// Control channel: `stdio` when started by `poolbench run`.
     #[arg(long, value_enum, default_value_t = Control::None, hide = true)]
     control: Control,
@@ -147,6 +153,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         keep_alive_timeout: args.keep_alive_timeout,
         max_requests_per_connection: args.max_requests_per_connection,
         threads: args.threads.unwrap_or(defaults.threads).max(1),
+        reset_every: args.reset_every,
+        slow_body: args.slow_body,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.threads)

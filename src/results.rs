@@ -67,6 +67,10 @@ pub struct ServerInfo {
     pub max_requests_per_connection: u64,
     /// Worker threads of the server process.
     pub threads: usize,
+    /// Every N-th response is cut mid-body by a TCP reset; 0 = never.
+    pub reset_every: u64,
+    /// Pause between the two halves of each body, µs; 0 = none.
+    pub slow_body_us: u64,
 }
 
 /// The load applied to each mode.

@@ -257,6 +257,8 @@ fn scenario_info(scenario: &Scenario, url: &Uri) -> ScenarioInfo {
                 keep_alive_timeout_s: c.keep_alive_timeout.as_secs_f64(),
                 max_requests_per_connection: c.max_requests_per_connection,
                 threads: c.threads,
+                reset_every: c.reset_every,
+                slow_body_us: c.slow_body.as_micros() as u64,
             }),
             Target::External { .. } => None,
         },

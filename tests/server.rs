@@ -154,3 +154,77 @@ async fn child_reports_over_stdio_and_dies_with_its_handle() {
         "server child still running: {state}"
     );
 }
+
+#[tokio::test]
+async fn reset_endpoint_cuts_the_body_with_a_tcp_reset() {
+    let (addr, _) = start(ServerConfig::default()).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /reset HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let mut received = Vec::new();
+    let error = loop {
+        let mut chunk = [0u8; 8192];
+        match stream.read(&mut chunk).await {
+            Ok(0) => panic!(
+                "closed with FIN after {} bytes, expected a reset",
+                received.len()
+            ),
+            Ok(n) => received.extend_from_slice(&chunk[..n]),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset);
+    let head = String::from_utf8_lossy(&received).to_lowercase();
+    assert!(head.contains("content-length: 65536"), "{head}");
+    assert!(received.len() < 65536, "the whole body arrived");
+}
+
+#[tokio::test]
+async fn slow_endpoint_pauses_mid_body() {
+    let (addr, _) = start(ServerConfig::default()).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let started = std::time::Instant::now();
+    let (_, body) = exchange(&mut stream, "/slow/150").await;
+    assert_eq!(body, b"ok");
+    assert!(started.elapsed() >= Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn close_endpoint_says_close_and_closes() {
+    let (addr, _) = start(ServerConfig::default()).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let (head, _) = exchange(&mut stream, "/close").await;
+    assert!(head.contains("connection: close"), "{head}");
+    assert!(closed_by_peer(&mut stream).await);
+}
+
+#[tokio::test]
+async fn reset_every_cuts_every_nth_default_response() {
+    let config = ServerConfig {
+        reset_every: 3,
+        body_size: 1000,
+        ..ServerConfig::default()
+    };
+    let (addr, _) = start(config).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    exchange(&mut stream, "/").await;
+    exchange(&mut stream, "/").await;
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let mut outcome = Ok(1);
+    while let Ok(n) = outcome {
+        if n == 0 {
+            break;
+        }
+        outcome = stream.read(&mut buf).await;
+    }
+    assert_eq!(
+        outcome.unwrap_err().kind(),
+        std::io::ErrorKind::ConnectionReset
+    );
+}

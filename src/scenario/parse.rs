@@ -143,6 +143,16 @@ fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, ScenarioErro
             "0 means unlimited; N closes a connection after its N-th response",
         )?;
     }
+    if let Some(v) = &raw.reset_every {
+        config.reset_every = cx.non_negative(
+            v,
+            "server.reset_every",
+            "0 never resets; N cuts every N-th response mid-body with a TCP reset",
+        )?;
+    }
+    if let Some(v) = &raw.slow_body {
+        config.slow_body = cx.duration(v, "server.slow_body")?;
+    }
     if let Some(v) = &raw.threads {
         config.threads = cx.positive(
             v,

@@ -26,6 +26,8 @@ pub struct RawServer {
     pub keep_alive_timeout: Option<Spanned<String>>,
     pub max_requests_per_connection: Option<Spanned<i64>>,
     pub threads: Option<Spanned<i64>>,
+    pub reset_every: Option<Spanned<i64>>,
+    pub slow_body: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

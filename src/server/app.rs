@@ -1,27 +1,51 @@
 //! The bundled server's endpoints (axum).
 //!
-//! - `GET /`            the scenario's default response: wait `think_time`,
-//!   then a body of `body_size` bytes
-//! - `GET /bytes/{n}`   a body of `n` bytes
-//! - `GET /delay/{ms}`  wait `ms` milliseconds, then a small body
-//! - `GET /health`      `ok`
+//! - `GET /`             the scenario's default response: wait `think_time`,
+//!   then a body of `body_size` bytes (cut by a reset every `reset_every`
+//!   responses, sent in two halves `slow_body` apart if set)
+//! - `GET /bytes/{n}`    a body of `n` bytes
+//! - `GET /delay/{ms}`   wait `ms` milliseconds, then a small body
+//! - `GET /close`        a small body with `Connection: close`
+//! - `GET /reset`        half of a 64 KiB body, then a TCP reset
+//! - `GET /slow/{ms}`    a 2-byte body whose second byte comes `ms` later
+//! - `GET /health`       `ok`
+//!
+//! The misbehaving ones exist so the pool's properties can be tested against
+//! a real server: a connection closed by the server, a reset mid-body, a
+//! body that arrives slowly.
 
+use std::os::fd::RawFd;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
 
 use super::ServerConfig;
+
+/// How long a reset response waits between its first half and the reset.
+const RESET_PAUSE: Duration = Duration::from_millis(20);
+
+/// Per-connection facts the accept loop attaches to every request.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnInfo {
+    /// The connection's socket, to turn its close into a reset.
+    pub fd: RawFd,
+}
 
 /// Shared by all handlers: the configuration and a body buffer sliced per
 /// response, so serving a body allocates nothing.
 struct AppState {
     config: ServerConfig,
     body: Bytes,
+    /// Responses to `/` so far, for `reset_every`.
+    responses: AtomicU64,
 }
 
 /// Builds the router for `config`.
@@ -29,20 +53,36 @@ pub fn router(config: &ServerConfig) -> Router {
     let state = Arc::new(AppState {
         config: config.clone(),
         body: Bytes::from(vec![b'x'; ServerConfig::MAX_BODY as usize]),
+        responses: AtomicU64::new(0),
     });
     Router::new()
         .route("/", get(default_response))
         .route("/bytes/{n}", get(bytes_response))
         .route("/delay/{ms}", get(delayed_response))
+        .route("/close", get(close_response))
+        .route("/reset", get(reset_response))
+        .route("/slow/{ms}", get(slow_response))
         .route("/health", get(|| async { "ok" }))
         .with_state(state)
 }
 
-async fn default_response(State(state): State<Arc<AppState>>) -> Bytes {
-    if !state.config.think_time.is_zero() {
-        tokio::time::sleep(state.config.think_time).await;
+async fn default_response(
+    State(state): State<Arc<AppState>>,
+    Extension(conn): Extension<ConnInfo>,
+) -> Response {
+    let config = &state.config;
+    if !config.think_time.is_zero() {
+        tokio::time::sleep(config.think_time).await;
     }
-    state.body.slice(..state.config.body_size as usize)
+    let body = state.body.slice(..config.body_size as usize);
+    let n = state.responses.fetch_add(1, Relaxed) + 1;
+    if config.reset_every > 0 && n.is_multiple_of(config.reset_every) {
+        return reset_mid_body(conn, body);
+    }
+    if !config.slow_body.is_zero() {
+        return in_two_halves(body, config.slow_body);
+    }
+    body.into_response()
 }
 
 async fn bytes_response(
@@ -61,4 +101,88 @@ async fn bytes_response(
 async fn delayed_response(Path(ms): Path<u64>) -> &'static str {
     tokio::time::sleep(Duration::from_millis(ms)).await;
     "ok"
+}
+
+async fn close_response() -> Response {
+    let mut response = "ok".into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+async fn reset_response(
+    State(state): State<Arc<AppState>>,
+    Extension(conn): Extension<ConnInfo>,
+) -> Response {
+    reset_mid_body(conn, state.body.slice(..64 * 1024))
+}
+
+async fn slow_response(Path(ms): Path<u64>) -> Response {
+    in_two_halves(Bytes::from_static(b"ok"), Duration::from_millis(ms))
+}
+
+/// Announces the whole body, sends half of it, then resets the connection.
+fn reset_mid_body(conn: ConnInfo, body: Bytes) -> Response {
+    // SO_LINGER with a zero timeout makes the coming close() send RST.
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: `conn.fd` is the socket of the connection this request is
+    // being served on, open for as long as the request is.
+    unsafe {
+        libc::setsockopt(
+            conn.fd,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+    let len = body.len();
+    let half = body.slice(..len / 2);
+    // The pause lets the client read the head and the first half before
+    // the reset arrives (a reset discards what the peer has not read yet).
+    let stream = futures_util::stream::unfold(Some(half), |half| async move {
+        match half {
+            Some(half) => Some((Ok(half), None)),
+            None => {
+                tokio::time::sleep(RESET_PAUSE).await;
+                Some((
+                    Err(std::io::Error::other("reset mid-body, as configured")),
+                    None,
+                ))
+            }
+        }
+    });
+    let mut response = Body::from_stream(stream).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    response
+}
+
+/// Sends the first half of `body` now and the rest after `pause`.
+fn in_two_halves(body: Bytes, pause: Duration) -> Response {
+    let len = body.len();
+    let (first, second) = (body.slice(..len / 2), body.slice(len / 2..));
+    let stream = futures_util::stream::unfold(0u8, move |step| {
+        let (first, second) = (first.clone(), second.clone());
+        async move {
+            match step {
+                0 => Some((Ok::<_, std::io::Error>(first), 1)),
+                1 => {
+                    tokio::time::sleep(pause).await;
+                    Some((Ok(second), 2))
+                }
+                _ => None,
+            }
+        }
+    });
+    let mut response = Body::from_stream(stream).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    response
 }

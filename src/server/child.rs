@@ -134,5 +134,9 @@ fn serve_args(config: &ServerConfig) -> Vec<String> {
         config.max_requests_per_connection.to_string(),
         "--threads".into(),
         config.threads.to_string(),
+        "--reset-every".into(),
+        config.reset_every.to_string(),
+        "--slow-body".into(),
+        humantime::format_duration(config.slow_body).to_string(),
     ]
 }

@@ -12,6 +12,7 @@ pub mod child;
 pub mod control;
 mod counters;
 
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
@@ -22,7 +23,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tower_service::Service;
 
-pub use app::router;
+pub use app::{ConnInfo, router};
 pub use counters::{ServerCounters, ServerSnapshot};
 
 /// How the bundled server behaves.
@@ -38,6 +39,11 @@ pub struct ServerConfig {
     pub max_requests_per_connection: u64,
     /// Worker threads of the server's runtime.
     pub threads: usize,
+    /// Misbehaviour: every N-th response to `/` is cut mid-body by a TCP
+    /// reset; 0 = never.
+    pub reset_every: u64,
+    /// Misbehaviour: the body of `/` comes in two halves this far apart.
+    pub slow_body: Duration,
 }
 
 impl ServerConfig {
@@ -54,6 +60,8 @@ impl Default for ServerConfig {
             keep_alive_timeout: Duration::from_secs(75),
             max_requests_per_connection: 0,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
+            reset_every: 0,
+            slow_body: Duration::ZERO,
         }
     }
 }
@@ -91,9 +99,13 @@ async fn serve_connection(
 ) {
     let served = AtomicU64::new(0);
     let max = config.max_requests_per_connection;
-    let service = hyper::service::service_fn(move |req| {
+    let info = ConnInfo {
+        fd: stream.as_raw_fd(),
+    };
+    let service = hyper::service::service_fn(move |mut req: http::Request<_>| {
         let n = served.fetch_add(1, Relaxed) + 1;
         counters.request();
+        req.extensions_mut().insert(info);
         let response = router.clone().call(req);
         async move {
             let mut response = response.await?;
