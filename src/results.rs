@@ -255,6 +255,8 @@ pub struct DiscardReport {
     pub max_requests: u64,
     /// A request on it failed.
     pub error: u64,
+    /// Closed to make room for a retry on a fresh connection.
+    pub evicted: u64,
 }
 
 /// A figure on which the two observers disagree.

@@ -214,6 +214,7 @@ fn pool_counts(stats: &crate::pool::AuthorityStats) -> PoolCounts {
             connection_close: d.connection_close,
             max_requests: d.max_requests,
             error: d.error,
+            evicted: d.evicted,
         },
     }
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use hyper::client::conn::http1::SendRequest;
 use tokio::sync::oneshot;
 
-use super::stats::AuthorityStats;
+use super::stats::{AuthorityStats, Discard};
 
 /// What a checkout gets: a connection to reuse, or a slot to dial one with.
 pub enum Grant<B> {
@@ -56,10 +56,17 @@ struct State<B> {
     /// Idle connections; the most recently returned is last.
     idle: Vec<Conn<B>>,
     /// Waiting checkouts, oldest first.
-    waiters: VecDeque<oneshot::Sender<Grant<B>>>,
+    waiters: VecDeque<Waiter<B>>,
     /// Set when the pool is dropped: no more grants.
     closed: bool,
     stats: AuthorityStats,
+}
+
+/// A queued checkout.
+pub struct Waiter<B> {
+    tx: oneshot::Sender<Grant<B>>,
+    /// Wants a new connection (a retry): only a slot will do.
+    fresh_only: bool,
 }
 
 /// Whether an idle connection may still be used.
@@ -95,16 +102,22 @@ impl<B> AuthorityPool<B> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes the newest usable idle connection, else a free slot, else a
-    /// place in the queue. Stale idle connections are returned in `stale`
-    /// so the caller drops them after the lock is released.
-    pub fn checkout(self: &Arc<Self>, fresh: &Freshness, stale: &mut Vec<Conn<B>>) -> Checkout<B> {
+    /// Takes the newest usable idle connection (unless `fresh_only`), else
+    /// a free slot, else a place in the queue. Idle connections to close are
+    /// returned in `stale` so the caller drops them after the lock is
+    /// released.
+    pub fn checkout(
+        self: &Arc<Self>,
+        fresh_only: bool,
+        fresh: &Freshness,
+        stale: &mut Vec<Conn<B>>,
+    ) -> Checkout<B> {
         let mut state = self.lock();
         if state.closed {
             return Checkout::Closed;
         }
         let now = Instant::now();
-        while let Some(conn) = state.idle.pop() {
+        while !fresh_only && let Some(conn) = state.idle.pop() {
             if let Some(reason) = conn.unusable(fresh, now) {
                 state.stats.discard(reason);
                 stale.push(conn);
@@ -119,21 +132,37 @@ impl<B> AuthorityPool<B> {
                 authority: Some(Arc::clone(self)),
             }));
         }
+        if fresh_only && !state.idle.is_empty() {
+            // Make room: the oldest idle socket closes, its slot comes to
+            // the queue.
+            stale.push(state.idle.remove(0));
+            state.stats.discard(Discard::Evicted);
+        }
         let (tx, rx) = oneshot::channel();
-        state.waiters.push_back(tx);
+        state.waiters.push_back(Waiter { tx, fresh_only });
         state.stats.waits += 1;
         state.stats.peak_waiters = state.stats.peak_waiters.max(state.waiters.len() as u64);
         Checkout::Wait(rx)
     }
 
-    /// Returns a clean connection: to the oldest live waiter, else idle.
+    /// Returns a clean connection: to the oldest live waiter that takes a
+    /// connection, else idle. If only waiters for a fresh connection are
+    /// left it is handed back to be closed, so its slot goes to them.
     pub fn checkin(&self, mut conn: Conn<B>) -> Option<Conn<B>> {
         let mut state = self.lock();
         if state.closed {
             return Some(conn);
         }
-        while let Some(waiter) = state.waiters.pop_front() {
-            match waiter.send(Grant::Conn(conn)) {
+        let mut i = 0;
+        while i < state.waiters.len() {
+            if state.waiters[i].fresh_only {
+                i += 1;
+                continue;
+            }
+            let Some(waiter) = state.waiters.remove(i) else {
+                break;
+            };
+            match waiter.tx.send(Grant::Conn(conn)) {
                 Ok(()) => {
                     state.stats.reuses += 1;
                     return None;
@@ -143,9 +172,30 @@ impl<B> AuthorityPool<B> {
                 Err(Grant::Slot(_)) => unreachable!("sent a connection, got a slot back"),
             }
         }
+        if !state.waiters.is_empty() {
+            state.stats.discard(Discard::Evicted);
+            return Some(conn);
+        }
         conn.idle_since = Instant::now();
         state.idle.push(conn);
         None
+    }
+
+    /// Takes idle connections that may no longer be used out of the pool,
+    /// for the caller to drop after the lock is released.
+    pub fn reap(&self, fresh: &Freshness, stale: &mut Vec<Conn<B>>) {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let mut i = 0;
+        while i < state.idle.len() {
+            match state.idle[i].unusable(fresh, now) {
+                Some(reason) => {
+                    state.stats.discard(reason);
+                    stale.push(state.idle.remove(i));
+                }
+                None => i += 1,
+            }
+        }
     }
 
     /// A slot was dropped: hand it to the oldest live waiter, else free it.
@@ -157,7 +207,7 @@ impl<B> AuthorityPool<B> {
         while !state.closed
             && let Some(waiter) = state.waiters.pop_front()
         {
-            match waiter.send(Grant::Slot(slot)) {
+            match waiter.tx.send(Grant::Slot(slot)) {
                 Ok(()) => return,
                 Err(Grant::Slot(back)) => slot = back,
                 Err(Grant::Conn(_)) => unreachable!("sent a slot, got a connection back"),
@@ -169,7 +219,7 @@ impl<B> AuthorityPool<B> {
 
     /// Closes this authority: no more grants; idle connections and waiters
     /// are handed back to be dropped outside the lock.
-    pub fn close(&self) -> (Vec<Conn<B>>, VecDeque<oneshot::Sender<Grant<B>>>) {
+    pub fn close(&self) -> (Vec<Conn<B>>, VecDeque<Waiter<B>>) {
         let mut state = self.lock();
         state.closed = true;
         (
@@ -189,8 +239,7 @@ impl<B> AuthorityPool<B> {
 }
 
 impl<B> Conn<B> {
-    fn unusable(&self, fresh: &Freshness, now: Instant) -> Option<super::stats::Discard> {
-        use super::stats::Discard;
+    fn unusable(&self, fresh: &Freshness, now: Instant) -> Option<Discard> {
         if self.sender.is_closed() {
             return Some(Discard::ClosedByServer);
         }

@@ -66,6 +66,14 @@ impl<B> PoolBody<B> {
     }
 }
 
+impl<B> std::fmt::Debug for PoolBody<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolBody")
+            .field("holds_connection", &self.lease.is_some())
+            .finish()
+    }
+}
+
 impl<B> Drop for PoolBody<B> {
     fn drop(&mut self) {
         if let Some(lease) = self.lease.take() {

@@ -9,8 +9,12 @@
 //!   read to the end ([`PoolBody`]) and neither side said `Connection: close`.
 //! - An idle connection is checked at checkout (closed by the server,
 //!   expired) and replaced if unusable.
-//! - A request that fails on a reused connection before it was written is
-//!   retried once.
+//! - A request that fails on a reused connection before any response came
+//!   back is retried once, on a fresh connection: always if it was never
+//!   written, otherwise only if its method is idempotent.
+//! - Expired idle connections are closed by a background reaper; dropping
+//!   the pool (or [`Pool::shutdown`]) closes idle connections and fails
+//!   waiting checkouts with [`PoolError::Closed`].
 //!
 //! Built on hyper's low-level `client::conn::http1`, dialling through the
 //! counting [`CountingConnector`].
@@ -113,7 +117,7 @@ struct Failed<B> {
 
 impl<B> Pool<B>
 where
-    B: http_body::Body + Send + Unpin + 'static,
+    B: http_body::Body + Clone + Send + Unpin + 'static,
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
@@ -122,14 +126,21 @@ where
             idle_timeout: config.idle_timeout,
             max_lifetime: config.max_lifetime,
         };
-        Pool {
-            inner: Arc::new(Inner {
-                config,
-                freshness,
-                connector,
-                origins: RwLock::new(HashMap::new()),
-            }),
-        }
+        let inner = Arc::new(Inner {
+            config,
+            freshness,
+            connector,
+            origins: RwLock::new(HashMap::new()),
+        });
+        spawn_reaper(Arc::downgrade(&inner));
+        Pool { inner }
+    }
+
+    /// Closes every idle connection and fails every waiting checkout; later
+    /// requests fail with [`PoolError::Closed`]. Connections in use close
+    /// when their response is done.
+    pub fn shutdown(&self) {
+        self.inner.close_all();
     }
 
     pub fn config(&self) -> &PoolConfig {
@@ -143,20 +154,26 @@ where
         self.prepare(&mut req, &origin);
         let mut retried = false;
         loop {
-            let conn = self.acquire(&origin).await?;
+            let conn = self.acquire(&origin, retried).await?;
             let reused = conn.served > 0;
-            match self.exchange(&origin, conn, req).await {
+            // A copy to resend if the request is written but no response
+            // comes back; only idempotent requests may be sent twice.
+            let copy =
+                (reused && !retried && is_idempotent(req.method())).then(|| copy_request(&req));
+            req = match self.exchange(&origin, conn, req).await {
                 Ok(response) => return Ok(response),
+                Err(failed) if !reused || retried => return Err(failed.error),
                 Err(Failed {
                     unsent: Some(unsent),
                     ..
-                }) if reused && !retried => {
-                    origin.pool.record(|s| s.retries += 1);
-                    req = unsent;
-                    retried = true;
-                }
-                Err(failed) => return Err(failed.error),
-            }
+                }) => unsent,
+                Err(failed) => match copy {
+                    Some(copy) => copy,
+                    None => return Err(failed.error),
+                },
+            };
+            origin.pool.record(|s| s.retries += 1);
+            retried = true;
         }
     }
 
@@ -218,9 +235,13 @@ where
         }
     }
 
-    async fn acquire(&self, origin: &Origin<B>) -> Result<Conn<B>, PoolError> {
+    /// A connection to use: an idle one (unless `fresh_only`) or a new one
+    /// dialled in a free slot, waiting for either in FIFO order.
+    async fn acquire(&self, origin: &Origin<B>, fresh_only: bool) -> Result<Conn<B>, PoolError> {
         let mut stale = Vec::new();
-        let checkout = origin.pool.checkout(&self.inner.freshness, &mut stale);
+        let checkout = origin
+            .pool
+            .checkout(fresh_only, &self.inner.freshness, &mut stale);
         drop(stale); // outside the lock: closing them frees their slots
         let grant = match checkout {
             Checkout::Ready(grant) => grant,
@@ -248,31 +269,22 @@ where
         }
     }
 
-    /// Opens a connection in `slot`; on failure the slot is dropped, which
-    /// hands it to the next waiter. On success the connection's I/O task
-    /// holds the slot until the socket closes.
+    /// Opens a connection in `slot`. The dial runs as its own task, so a
+    /// request cancelled mid-connect wastes nothing and loses nothing: the
+    /// new connection goes to the pool (or the next waiter) instead. On
+    /// failure the slot is dropped, which hands it to the next waiter.
     async fn dial(&self, origin: &Origin<B>, slot: Slot<B>) -> Result<Conn<B>, PoolError> {
-        let io = self
-            .inner
-            .connector
-            .connect(&origin.address)
-            .await
-            .map_err(PoolError::Connect)?;
-        let (sender, connection) = http1::handshake(io).await.map_err(PoolError::Http)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let connector = self.inner.connector.clone();
+        let origin = origin.clone();
         tokio::spawn(async move {
-            // Ends when the server closes or the sender is dropped; only
-            // then, with the socket closed, is the slot free.
-            let _ = connection.await;
-            drop(slot);
+            let dialled = dial(&connector, &origin, slot).await;
+            if let Err(Ok(conn)) = tx.send(dialled) {
+                // The requester is gone; someone else gets the connection.
+                drop(origin.pool.checkin(conn));
+            }
         });
-        origin.pool.record(|s| s.handshakes += 1);
-        let now = Instant::now();
-        Ok(Conn {
-            sender,
-            created: now,
-            served: 0,
-            idle_since: now,
-        })
+        rx.await.map_err(|_| PoolError::Closed)?
     }
 
     async fn exchange(
@@ -319,6 +331,78 @@ where
     }
 }
 
+/// Connects, shakes hands, and spawns the connection's I/O task, which
+/// holds `slot` until the socket is closed.
+async fn dial<B>(
+    connector: &CountingConnector,
+    origin: &Origin<B>,
+    slot: Slot<B>,
+) -> Result<Conn<B>, PoolError>
+where
+    B: http_body::Body + Send + Unpin + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let io = connector
+        .connect(&origin.address)
+        .await
+        .map_err(PoolError::Connect)?;
+    let (sender, connection) = http1::handshake(io).await.map_err(PoolError::Http)?;
+    tokio::spawn(async move {
+        // Ends when the server closes or the sender is dropped; only then,
+        // with the socket closed, is the slot free.
+        let _ = connection.await;
+        drop(slot);
+    });
+    origin.pool.record(|s| s.handshakes += 1);
+    let now = Instant::now();
+    Ok(Conn {
+        sender,
+        created: now,
+        served: 0,
+        idle_since: now,
+    })
+}
+
+fn is_idempotent(method: &http::Method) -> bool {
+    use http::Method;
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::PUT,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+    ]
+    .contains(method)
+}
+
+fn copy_request<B: Clone>(req: &Request<B>) -> Request<B> {
+    let mut copy = Request::new(req.body().clone());
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    copy
+}
+
+/// Closes expired idle connections in the background, so surplus ones do
+/// not hold sockets (and slots) until the next checkout finds them.
+fn spawn_reaper<B: Send + 'static>(pool: std::sync::Weak<Inner<B>>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return; // no runtime: expiry is still checked at every checkout
+    };
+    runtime.spawn(async move {
+        loop {
+            let period = match pool.upgrade() {
+                Some(inner) => inner.reap(),
+                None => return,
+            };
+            tokio::time::sleep(period).await;
+        }
+    });
+}
+
 fn wants_close(headers: &http::HeaderMap) -> bool {
     headers
         .get_all(CONNECTION)
@@ -330,15 +414,35 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|e| e.into_inner())
 }
 
-impl<B> Drop for Inner<B> {
-    fn drop(&mut self) {
-        let origins = std::mem::take(self.origins.get_mut().unwrap_or_else(|e| e.into_inner()));
-        for origin in origins.values() {
+impl<B> Inner<B> {
+    /// Closes expired idle connections; returns when to look again.
+    fn reap(&self) -> Duration {
+        let mut stale = Vec::new();
+        for origin in read(&self.origins).values() {
+            origin.pool.reap(&self.freshness, &mut stale);
+        }
+        drop(stale); // outside every lock
+        let shortest = [self.freshness.idle_timeout, self.freshness.max_lifetime]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(Duration::from_secs(1));
+        (shortest / 4).clamp(Duration::from_millis(5), Duration::from_secs(1))
+    }
+
+    fn close_all(&self) {
+        for origin in read(&self.origins).values() {
             // Dropped here, outside the authority's lock: idle connections
             // close, waiters see the pool is gone.
             let (idle, waiters) = origin.pool.close();
             drop(idle);
             drop(waiters);
         }
+    }
+}
+
+impl<B> Drop for Inner<B> {
+    fn drop(&mut self) {
+        self.close_all();
     }
 }

@@ -21,6 +21,8 @@ pub enum Discard {
     MaxRequests,
     /// A request on it failed.
     Error,
+    /// Closed to make room for a retry on a fresh connection.
+    Evicted,
 }
 
 /// Counters of one authority; kept under the authority's lock, which the
@@ -50,6 +52,7 @@ pub struct DiscardCounts {
     pub connection_close: u64,
     pub max_requests: u64,
     pub error: u64,
+    pub evicted: u64,
 }
 
 impl Default for AuthorityStats {
@@ -76,6 +79,7 @@ impl AuthorityStats {
             Discard::ConnectionClose => &mut d.connection_close,
             Discard::MaxRequests => &mut d.max_requests,
             Discard::Error => &mut d.error,
+            Discard::Evicted => &mut d.evicted,
         } += 1;
     }
 
@@ -105,6 +109,7 @@ impl AuthorityStats {
                 connection_close: a.connection_close - bd.connection_close,
                 max_requests: a.max_requests - bd.max_requests,
                 error: a.error - bd.error,
+                evicted: a.evicted - bd.evicted,
             },
             retries: self.retries - b.retries,
         }
@@ -124,6 +129,7 @@ impl AuthorityStats {
         a.connection_close += b.connection_close;
         a.max_requests += b.max_requests;
         a.error += b.error;
+        a.evicted += b.evicted;
         self.retries += other.retries;
     }
 }
