@@ -201,21 +201,27 @@ async fn waiter_order(pool: &TestPool, addr: SocketAddr) -> Vec<usize> {
         tokio::spawn(async move { fetch(&pool, get(addr, "/delay/100")).await })
     };
     tokio::time::sleep(Duration::from_millis(10)).await;
+    let waits_before = pool.stats().totals.waits;
     let mut waiters = Vec::new();
     for i in 0..5 {
         let (pool, order) = (pool.clone(), Arc::clone(&order));
         waiters.push(tokio::spawn(async move {
-            fetch(&pool, get(addr, "/")).await.unwrap();
+            let response = pool.send(get(addr, "/")).await.unwrap();
+            // Recorded before the body is read, which is what frees the
+            // connection for the next waiter: the order is exact.
             order.lock().unwrap().push(i);
+            response.into_body().collect().await.unwrap();
         }));
-        tokio::time::sleep(Duration::from_millis(5)).await; // queued in this order
+        // Queued in this order: wait until this one is in the queue.
+        while pool.stats().totals.waits < waits_before + i as u64 + 1 {
+            tokio::time::sleep(Duration::from_micros(100)).await;
+        }
     }
     holder.await.unwrap().unwrap();
     for w in waiters {
         w.await.unwrap();
     }
-    let order = order.lock().unwrap().clone();
-    order
+    order.lock().unwrap().clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
