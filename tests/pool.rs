@@ -204,9 +204,9 @@ async fn waiter_order(pool: &TestPool, addr: SocketAddr) -> Vec<usize> {
     let waits_before = pool.stats().totals.waits;
     let mut waiters = Vec::new();
     for i in 0..5 {
-        let (pool, order) = (pool.clone(), Arc::clone(&order));
+        let (waiter, order) = (pool.clone(), Arc::clone(&order));
         waiters.push(tokio::spawn(async move {
-            let response = pool.send(get(addr, "/")).await.unwrap();
+            let response = waiter.send(get(addr, "/")).await.unwrap();
             // Recorded before the body is read, which is what frees the
             // connection for the next waiter: the order is exact.
             order.lock().unwrap().push(i);
