@@ -206,9 +206,10 @@ async fn waiter_order(pool: &TestPool, addr: SocketAddr) -> Vec<usize> {
     for i in 0..5 {
         let (waiter, order) = (pool.clone(), Arc::clone(&order));
         waiters.push(tokio::spawn(async move {
-            let response = waiter.send(get(addr, "/")).await.unwrap();
-            // Recorded before the body is read, which is what frees the
-            // connection for the next waiter: the order is exact.
+            let response = waiter.send(get(addr, "/delay/20")).await.unwrap();
+            // Recorded as soon as the head is in: the next waiter can only
+            // have been granted after this one's socket closed or was
+            // returned, and then needs 20 ms more for its own head.
             order.lock().unwrap().push(i);
             response.into_body().collect().await.unwrap();
         }));
