@@ -81,7 +81,9 @@ pub struct LoadInfo {
     pub requests: Option<u64>,
     /// Measured duration per mode, seconds, when the load is a duration.
     pub duration_s: Option<f64>,
-    /// Closed-loop tasks sending at once.
+    /// How requests were issued.
+    pub arrival: ArrivalInfo,
+    /// Tasks sending at once (the most requests in flight).
     pub concurrency: usize,
     /// Requests per mode sent before measuring, not recorded.
     pub warmup: u64,
@@ -89,6 +91,21 @@ pub struct LoadInfo {
     pub timeout_s: f64,
     /// Worker threads of the client runtime.
     pub threads: usize,
+}
+
+/// How requests were issued.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArrivalInfo {
+    /// `closed` (next request when the previous is done), `rate` (open loop,
+    /// evenly spaced) or `bursts` (open loop, `burst` requests at once).
+    pub kind: String,
+    /// Requests per second, for `rate`.
+    pub rate_per_s: Option<f64>,
+    /// Requests per burst, for `bursts`.
+    pub burst: Option<u64>,
+    /// Time between bursts, seconds, for `bursts`.
+    pub burst_every_s: Option<f64>,
 }
 
 /// The machine the run happened on.

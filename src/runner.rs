@@ -21,7 +21,7 @@ use crate::metrics::os::{FdCounter, NofileLimit, TimeWait, process_cpu, raise_no
 use crate::metrics::{ConnectionGauge, FdSampler};
 use crate::modes::ModeClient;
 use crate::results::*;
-use crate::scenario::{ModeSpec, Scenario, Stop, Target};
+use crate::scenario::{Arrival, ModeSpec, Scenario, Stop, Target};
 use crate::server::ServerSnapshot;
 use crate::server::child::ServerChild;
 
@@ -101,6 +101,7 @@ async fn run_mode(
     let workload = |stop| Workload {
         uri: url.clone(),
         stop,
+        arrival: load.arrival,
         concurrency: load.concurrency,
         timeout: load.timeout,
     };
@@ -271,6 +272,26 @@ fn scenario_info(scenario: &Scenario, url: &Uri) -> ScenarioInfo {
             duration_s: match load.stop {
                 Stop::Duration(d) => Some(d.as_secs_f64()),
                 Stop::Requests(_) => None,
+            },
+            arrival: ArrivalInfo {
+                kind: match load.arrival {
+                    Arrival::Closed => "closed",
+                    Arrival::Rate(_) => "rate",
+                    Arrival::Bursts { .. } => "bursts",
+                }
+                .to_string(),
+                rate_per_s: match load.arrival {
+                    Arrival::Rate(r) => Some(r),
+                    _ => None,
+                },
+                burst: match load.arrival {
+                    Arrival::Bursts { size, .. } => Some(size),
+                    _ => None,
+                },
+                burst_every_s: match load.arrival {
+                    Arrival::Bursts { every, .. } => Some(every.as_secs_f64()),
+                    _ => None,
+                },
             },
             concurrency: load.concurrency,
             warmup: load.warmup,

@@ -7,6 +7,8 @@
 //! - `per_request_client`: a hyper-util `Client` built for every request and
 //!   dropped after its body is read — what `reqwest::Client::new()` in a
 //!   request handler does.
+//! - `hyper_util` (reference): one shared hyper-util legacy `Client` with
+//!   default settings — the ecosystem's pool (and reqwest's) as people use it.
 //!
 //! Every strategy dials through one [`CountingConnector`] gauge per mode, so
 //! client-side handshakes and open connections are counted the same way.
@@ -32,6 +34,8 @@ pub enum ModeClient {
     Pool(Pool<Empty<Bytes>>),
     /// `per_request_client`: builds a client per request.
     PerRequest { connector: CountingConnector },
+    /// `hyper_util`: the ecosystem's pool, shared.
+    HyperUtil(Client<CountingConnector, Empty<Bytes>>),
 }
 
 impl ModeClient {
@@ -52,6 +56,9 @@ impl ModeClient {
                 ModeClient::Pool(Pool::new(config, connector))
             }
             ModeKind::PerRequestClient => ModeClient::PerRequest { connector },
+            ModeKind::HyperUtil => {
+                ModeClient::HyperUtil(Client::builder(TokioExecutor::new()).build(connector))
+            }
         }
     }
 
@@ -59,7 +66,7 @@ impl ModeClient {
     pub fn pool_stats(&self) -> Option<PoolStats> {
         match self {
             ModeClient::Pool(pool) => Some(pool.stats()),
-            ModeClient::PerRequest { .. } => None,
+            ModeClient::PerRequest { .. } | ModeClient::HyperUtil(_) => None,
         }
     }
 
@@ -82,6 +89,13 @@ impl ModeClient {
                 let outcome = finish(response).await;
                 drop(client);
                 outcome
+            }
+            ModeClient::HyperUtil(client) => {
+                let response = client
+                    .request(request)
+                    .await
+                    .map_err(|e| ErrorKind::classify(&e))?;
+                finish(response).await
             }
         }
     }

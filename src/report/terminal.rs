@@ -25,9 +25,17 @@ pub fn render(results: &Results) -> String {
         ),
         None => s.url.clone(),
     };
+    let arrival = match (&s.load.arrival.rate_per_s, &s.load.arrival.burst) {
+        (Some(rate), _) => format!("open loop at {rate} req/s"),
+        (None, Some(burst)) => format!(
+            "open loop, bursts of {burst} every {} ms",
+            s.load.arrival.burst_every_s.unwrap_or_default() * 1000.0
+        ),
+        (None, None) => "closed loop".to_string(),
+    };
     let _ = writeln!(
         out,
-        "{load}, {} tasks, warmup {}, {target}",
+        "{load}, {arrival}, {} tasks, warmup {}, {target}",
         s.load.concurrency, s.load.warmup
     );
     let env = &results.environment;

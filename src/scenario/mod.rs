@@ -47,6 +47,8 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub struct Load {
     pub stop: Stop,
+    /// When requests are issued: closed loop, or an open-loop schedule.
+    pub arrival: Arrival,
     /// Closed-loop tasks sending requests at once.
     pub concurrency: usize,
     /// Requests sent before measuring, not recorded.
@@ -55,6 +57,33 @@ pub struct Load {
     pub timeout: Duration,
     /// Client runtime worker threads.
     pub threads: usize,
+}
+
+/// When requests are issued.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Arrival {
+    /// Closed loop: each task sends its next request when the previous one
+    /// is complete.
+    Closed,
+    /// Open loop: request `i` is due at `start + i / rate` (per second).
+    Rate(f64),
+    /// Open loop: requests come in bursts of `size`, one burst every `every`.
+    Bursts { size: u64, every: Duration },
+}
+
+impl Arrival {
+    /// When request `i` is due, for open-loop schedules; latency is measured
+    /// from this instant, so a late start counts against the client
+    /// (no coordinated omission).
+    pub fn due(&self, start: std::time::Instant, i: u64) -> Option<std::time::Instant> {
+        match *self {
+            Arrival::Closed => None,
+            Arrival::Rate(rate) => Some(start + Duration::from_secs_f64(i as f64 / rate)),
+            Arrival::Bursts { size, every } => {
+                Some(start + every * u32::try_from(i / size).unwrap_or(u32::MAX))
+            }
+        }
+    }
 }
 
 /// When a mode's measured phase ends.
@@ -84,6 +113,9 @@ pub enum ModeKind {
     PerRequestClient,
     /// One shared client sending `Connection: close`; the limit still applies.
     KeepAliveDisabled,
+    /// Reference: hyper-util's legacy `Client`, shared, default settings
+    /// (no per-host connection limit).
+    HyperUtil,
 }
 
 impl ModeKind {
@@ -92,6 +124,7 @@ impl ModeKind {
             ModeKind::Pooled => "pooled",
             ModeKind::PerRequestClient => "per_request_client",
             ModeKind::KeepAliveDisabled => "keep_alive_disabled",
+            ModeKind::HyperUtil => "hyper_util",
         }
     }
 }

@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use super::raw::{RawLimited, RawLoad, RawModes, RawScenario, RawServer, RawSize, RawTarget};
+use super::raw::{
+    RawArrival, RawLimited, RawLoad, RawModes, RawScenario, RawServer, RawSize, RawTarget,
+};
 use super::units::{parse_duration, parse_size};
-use super::{Load, ModeKind, ModeSpec, Scenario, ScenarioError, Stop, Target};
+use super::{Arrival, Load, ModeKind, ModeSpec, Scenario, ScenarioError, Stop, Target};
 use crate::server::ServerConfig;
 
 /// Requests taking longer than this are counted as timeouts unless the
@@ -252,13 +254,62 @@ fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioError> {
         Some(v) => cx.positive(v, "load.threads", "the client's worker threads, e.g. 2")? as usize,
         None => default_threads(),
     };
+    let arrival = match &l.arrival {
+        Some(a) => arrival(cx, a)?,
+        None => Arrival::Closed,
+    };
     Ok(Load {
         stop,
+        arrival,
         concurrency,
         warmup,
         timeout,
         threads,
     })
+}
+
+fn arrival(cx: &Ctx, raw: &Spanned<RawArrival>) -> Result<Arrival, ScenarioError> {
+    let a = raw.get_ref();
+    let help = "write arrival = { rate = 2000 } (requests per second) or arrival = { burst = 50, every = \"20ms\" }";
+    match (&a.rate, &a.burst, &a.every) {
+        (Some(rate), None, None) => {
+            let r = *rate.get_ref();
+            if !(r > 0.0 && r.is_finite()) {
+                return Err(cx
+                    .err(
+                        rate.span(),
+                        "load.arrival.rate",
+                        format!("must be a positive number of requests per second (found {r})"),
+                    )
+                    .help(help));
+            }
+            Ok(Arrival::Rate(r))
+        }
+        (None, Some(burst), Some(every)) => {
+            let size = cx.positive(burst, "load.arrival.burst", help)?;
+            let period = cx.duration(every, "load.arrival.every")?;
+            if period.is_zero() {
+                return Err(cx
+                    .err(
+                        every.span(),
+                        "load.arrival.every",
+                        "must be longer than 0".into(),
+                    )
+                    .help(help));
+            }
+            Ok(Arrival::Bursts {
+                size,
+                every: period,
+            })
+        }
+        _ => Err(cx
+            .err(
+                raw.span(),
+                "load.arrival",
+                "needs either `rate`, or both `burst` and `every`".into(),
+            )
+            .help(help)),
+    }
 }
 
 /// One worker thread per core, as tokio does by default.
@@ -305,10 +356,16 @@ fn modes(cx: &Ctx, raw: &Spanned<RawModes>) -> Result<Vec<ModeSpec>, ScenarioErr
     if let Some(v) = &m.keep_alive_disabled {
         modes.push(limited(ModeKind::KeepAliveDisabled, v)?);
     }
+    if m.hyper_util.is_some() {
+        modes.push(ModeSpec {
+            kind: ModeKind::HyperUtil,
+            limit: None,
+        });
+    }
     if modes.is_empty() {
         return Err(cx
             .err(raw.span(), "modes", "names no mode to run".into())
-            .help("add at least one of pooled = { limit = 10 }, per_request_client = {}, keep_alive_disabled = { limit = 10 }"));
+            .help("add at least one of pooled = { limit = 10 }, per_request_client = {}, keep_alive_disabled = { limit = 10 }, hyper_util = {}"));
     }
     Ok(modes)
 }

@@ -45,6 +45,16 @@ pub struct RawLoad {
     pub warmup: Option<Spanned<i64>>,
     pub timeout: Option<Spanned<String>>,
     pub threads: Option<Spanned<i64>>,
+    pub arrival: Option<Spanned<RawArrival>>,
+}
+
+/// `arrival = { rate = 2000 }` or `arrival = { burst = 50, every = "20ms" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArrival {
+    pub rate: Option<Spanned<f64>>,
+    pub burst: Option<Spanned<i64>>,
+    pub every: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +63,7 @@ pub struct RawModes {
     pub pooled: Option<Spanned<RawLimited>>,
     pub per_request_client: Option<Spanned<RawUnlimited>>,
     pub keep_alive_disabled: Option<Spanned<RawLimited>>,
+    pub hyper_util: Option<Spanned<RawUnlimited>>,
 }
 
 /// A mode with a per-authority connection limit.
