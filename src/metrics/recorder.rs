@@ -34,10 +34,7 @@ impl Recorder {
     }
 
     pub fn success(&mut self, latency: Duration) {
-        let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-        // Sub-microsecond latencies are recorded as 1 µs; beyond the top
-        // bound they are clamped rather than lost.
-        self.latency.saturating_record(us.max(1));
+        record(&mut self.latency, latency);
     }
 
     pub fn failure(&mut self, kind: ErrorKind) {
@@ -49,15 +46,27 @@ impl Recorder {
     }
 
     pub fn merge(&mut self, other: &Recorder) {
-        // Both histograms share the same bounds, so adding cannot fail.
+        // Auto-resizing histograms grow to take any other's range.
         let _ = self.latency.add(&other.latency);
         self.errors.merge(&other.errors);
     }
 }
 
-/// A histogram with the bounds every latency histogram in poolbench uses.
+/// Records a duration in µs. Sub-microsecond values count as 1 µs; beyond
+/// an hour they are clamped rather than lost.
+pub fn record(h: &mut Histogram<u64>, value: Duration) {
+    let us = u64::try_from(value.as_micros()).unwrap_or(u64::MAX);
+    // Within the clamp an auto-resizing histogram cannot fail to record.
+    let _ = h.record(us.clamp(1, MAX_LATENCY_US));
+}
+
+/// A histogram as every latency histogram in poolbench is: µs, 3
+/// significant digits, starting small and growing to the largest value
+/// recorded (a fixed one-hour range would cost ~190 KB per task).
 pub fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("static histogram bounds are valid")
+    let mut h = Histogram::new_with_bounds(1, 2048, 3).expect("static histogram bounds are valid");
+    h.auto(true);
+    h
 }
 
 #[cfg(test)]
@@ -77,5 +86,15 @@ mod tests {
         assert_eq!(a.errors.total(), 1);
         assert_eq!(a.latency.min(), 1);
         assert!(a.latency.max() >= 1999 && a.latency.max() <= 2001);
+    }
+
+    #[test]
+    fn histograms_grow_to_an_hour_and_clamp_beyond() {
+        let mut r = Recorder::new();
+        r.success(Duration::from_secs(5));
+        assert!((4_995_000..=5_005_000).contains(&r.latency.max()), "{}", r.latency.max());
+        r.success(Duration::from_secs(10_000));
+        assert!(r.latency.max() >= MAX_LATENCY_US * 999 / 1000);
+        assert_eq!(r.ok(), 2);
     }
 }

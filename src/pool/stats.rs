@@ -84,8 +84,7 @@ impl AuthorityStats {
     }
 
     pub fn waited(&mut self, time: Duration) {
-        let us = u64::try_from(time.as_micros()).unwrap_or(u64::MAX);
-        self.wait_us.saturating_record(us.max(1));
+        crate::metrics::recorder::record(&mut self.wait_us, time);
     }
 
     /// What happened after `before` was read (peaks stay as they are).
