@@ -12,10 +12,11 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::link::LinkConfig;
 use crate::report;
 use crate::runner::{self, RunOptions};
 use crate::scenario::Scenario;
-use crate::scenario::units::{parse_duration, parse_size};
+use crate::scenario::units::{parse_duration, parse_rate, parse_size};
 use crate::server::{self, ServerConfig, ServerCounters};
 
 const EXAMPLES: &str = "\
@@ -53,6 +54,34 @@ enum Command {
         after_help = "Example:\n  poolbench serve --port 8080 --think-time 1ms --body-size 4KiB"
     )]
     Serve(ServeArgs),
+    /// Run the link emulator: a proxy that adds latency (and a bandwidth cap)
+    /// between a client and a server.
+    #[command(
+        after_help = "Example:\n  poolbench link --upstream 127.0.0.1:8080 --port 9090 --rtt 20ms"
+    )]
+    Link(LinkArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LinkArgs {
+    /// The server to relay to.
+    #[arg(long)]
+    upstream: SocketAddr,
+    /// Round-trip time to add, e.g. 10ms.
+    #[arg(long, value_parser = parse_duration)]
+    rtt: Duration,
+    /// Bandwidth cap per direction, e.g. 100Mbit or 12MB/s [default: none].
+    #[arg(long, value_parser = parse_rate)]
+    bandwidth: Option<u64>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Control channel: `stdio` when started by `poolbench run`.
+    #[arg(long, value_enum, default_value_t = Control::None, hide = true)]
+    control: Control,
 }
 
 #[derive(Debug, clap::Args)]
@@ -105,6 +134,7 @@ pub fn main() -> ExitCode {
             quiet,
         } => run(scenario, out, quiet),
         Command::Serve(args) => serve(args),
+        Command::Link(args) => link(args),
     };
     match outcome {
         Ok(code) => code,
@@ -176,6 +206,36 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         serving.abort();
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn link(args: LinkArgs) -> anyhow::Result<ExitCode> {
+    let config = LinkConfig {
+        rtt: args.rtt,
+        bandwidth: args.bandwidth,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let addr = SocketAddr::new(args.host, args.port);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let addr = listener.local_addr()?;
+        let relaying = tokio::spawn(crate::link::serve(listener, args.upstream, config));
+        match args.control {
+            Control::Stdio => crate::child::serve_stdio(addr, |_| None).await?,
+            Control::None => {
+                eprintln!(
+                    "poolbench link: {addr} → {} with rtt {:?} (Ctrl-C stops)",
+                    args.upstream, args.rtt
+                );
+                tokio::signal::ctrl_c().await?;
+            }
+        }
+        relaying.abort();
         Ok(ExitCode::SUCCESS)
     })
 }

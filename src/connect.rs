@@ -11,6 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
@@ -31,17 +32,45 @@ pub struct CountedStream {
 #[derive(Debug, Clone)]
 pub struct CountingConnector {
     gauge: Arc<ConnectionGauge>,
+    /// Dial this address instead of the URI's (the link emulator), keeping
+    /// the URI for `Host` and TLS names, like curl's `--connect-to`.
+    via: Option<SocketAddr>,
+    /// Wait this long after connecting: the emulated link's handshake
+    /// round trip, so it shows as connect time.
+    handshake_delay: Duration,
 }
 
 impl CountingConnector {
     pub fn new(gauge: Arc<ConnectionGauge>) -> CountingConnector {
-        CountingConnector { gauge }
+        CountingConnector {
+            gauge,
+            via: None,
+            handshake_delay: Duration::ZERO,
+        }
+    }
+
+    /// Dials `addr` for every URI, and makes each connect take one extra
+    /// `rtt`, as over the emulated link at `addr`.
+    pub fn via_link(mut self, addr: SocketAddr, rtt: Duration) -> CountingConnector {
+        self.via = Some(addr);
+        self.handshake_delay = rtt;
+        self
     }
 
     /// Connects to the authority of `uri` (port 80 if it names none).
     pub async fn connect(&self, uri: &Uri) -> io::Result<CountedStream> {
-        let addr = resolve(uri).await?;
+        let addr = match self.via {
+            Some(addr) => addr,
+            None => resolve(uri).await?,
+        };
         let stream = TcpStream::connect(addr).await?;
+        if !self.handshake_delay.is_zero() {
+            // A blocking-pool thread sleeps with the kernel's precision
+            // (tokio's timer rounds up to whole milliseconds) and, unlike a
+            // timerfd, adds no fd to the client's count.
+            let delay = self.handshake_delay;
+            let _ = tokio::task::spawn_blocking(move || std::thread::sleep(delay)).await;
+        }
         // Requests are small and latency-bound: never wait for Nagle.
         stream.set_nodelay(true)?;
         Ok(CountedStream {
@@ -51,8 +80,33 @@ impl CountingConnector {
     }
 }
 
+/// Makes the socket's close send a reset (RST) instead of a FIN: SO_LINGER
+/// with a zero timeout. Used to emulate connections dying mid-transfer.
+pub fn reset_on_close(fd: std::os::fd::RawFd) -> io::Result<()> {
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: `linger` outlives the call and its size is passed with it;
+    // an invalid fd makes setsockopt fail with EBADF, not misbehave.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// The socket address of a URI's authority; IP literals skip DNS.
-async fn resolve(uri: &Uri) -> io::Result<SocketAddr> {
+pub async fn resolve(uri: &Uri) -> io::Result<SocketAddr> {
     let host = uri
         .host()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "URI has no host"))?;

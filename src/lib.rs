@@ -24,13 +24,18 @@
 //! - [`modes`]: the connection strategies under test.
 //! - [`engine`]: the closed-loop load loop shared by all modes.
 //! - [`metrics`]: latency recording, error kinds, OS observations.
-//! - [`runner`]: runs every mode of a scenario and assembles [`results`].
+//! - [`runner`]: sets up the stage (server child, link child), runs every
+//!   mode of a scenario and assembles [`results`].
+//! - [`link`]: the emulated network link (latency, bandwidth, handshake RTT).
+//! - [`child`]: helper processes and their stdin/stdout control channel.
 //! - [`report`]: renders results (terminal table, JSON file).
 //! - [`cli`]: the command line; the only module that knows clap.
 
+pub mod child;
 pub mod cli;
 pub mod connect;
 pub mod engine;
+pub mod link;
 pub mod metrics;
 pub mod modes;
 pub mod pool;

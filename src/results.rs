@@ -50,6 +50,8 @@ pub struct ScenarioInfo {
     pub url: String,
     /// The bundled server's settings; absent for an external `[target]`.
     pub server: Option<ServerInfo>,
+    /// The emulated network link; absent when there is none.
+    pub link: Option<LinkInfo>,
     pub load: LoadInfo,
 }
 
@@ -71,6 +73,17 @@ pub struct ServerInfo {
     pub reset_every: u64,
     /// Pause between the two halves of each body, µs; 0 = none.
     pub slow_body_us: u64,
+}
+
+/// The emulated link between client and server.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkInfo {
+    /// Round-trip time added, µs (half each way; a new connection pays one
+    /// more before its first byte).
+    pub rtt_us: u64,
+    /// Bandwidth cap per direction, bytes per second; absent for none.
+    pub bandwidth_bytes_per_s: Option<u64>,
 }
 
 /// The load applied to each mode.

@@ -144,8 +144,9 @@ impl Drop for FdCounter {
 /// A TCP socket in TIME_WAIT, by its two endpoints as `/proc/net/tcp*` writes them.
 pub type SocketId = (String, String);
 
-/// TIME_WAIT sockets that have `port` as their local port (the server's side
-/// of a connection) or remote port (the client's side).
+/// TIME_WAIT sockets of the client (remote port: the port it dials) and of
+/// the server (local port: the port it listens on). With the link emulator
+/// in between the two ports differ, and the link's own sockets are neither.
 #[derive(Debug, Default, Clone)]
 pub struct TimeWait {
     pub client_side: HashSet<SocketId>,
@@ -154,11 +155,11 @@ pub struct TimeWait {
 
 impl TimeWait {
     /// Reads `/proc/net/tcp` and `/proc/net/tcp6` now.
-    pub fn read(port: u16) -> io::Result<TimeWait> {
+    pub fn read(client_port: u16, server_port: u16) -> io::Result<TimeWait> {
         let mut found = TimeWait::default();
         for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
             match std::fs::read_to_string(file) {
-                Ok(text) => found.add(&text, port),
+                Ok(text) => found.add(&text, client_port, server_port),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e),
             }
@@ -166,7 +167,7 @@ impl TimeWait {
         Ok(found)
     }
 
-    fn add(&mut self, table: &str, port: u16) {
+    fn add(&mut self, table: &str, client_port: u16, server_port: u16) {
         const TIME_WAIT: &str = "06";
         for line in table.lines().skip(1) {
             let mut cols = line.split_whitespace().skip(1);
@@ -178,9 +179,9 @@ impl TimeWait {
                 continue;
             }
             let id = (local.to_string(), remote.to_string());
-            if hex_port(local) == Some(port) {
+            if hex_port(local) == Some(server_port) {
                 self.server_side.insert(id);
-            } else if hex_port(remote) == Some(port) {
+            } else if hex_port(remote) == Some(client_port) {
                 self.client_side.insert(id);
             }
         }
@@ -221,7 +222,7 @@ mod tests {
            2: 0100007F:C352 0100007F:1F90 01 00000000:00000000\n\
            3: 0100007F:C353 0100007F:0050 06 00000000:00000000\n";
         let mut tw = TimeWait::default();
-        tw.add(table, 0x1F90);
+        tw.add(table, 0x1F90, 0x1F90);
         assert_eq!((tw.client_side.len(), tw.server_side.len()), (1, 1));
         assert_eq!(tw.new_since(&TimeWait::default()), (1, 1));
         assert_eq!(tw.new_since(&tw), (0, 0));

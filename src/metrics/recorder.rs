@@ -92,7 +92,11 @@ mod tests {
     fn histograms_grow_to_an_hour_and_clamp_beyond() {
         let mut r = Recorder::new();
         r.success(Duration::from_secs(5));
-        assert!((4_995_000..=5_005_000).contains(&r.latency.max()), "{}", r.latency.max());
+        assert!(
+            (4_995_000..=5_005_000).contains(&r.latency.max()),
+            "{}",
+            r.latency.max()
+        );
         r.success(Duration::from_secs(10_000));
         assert!(r.latency.max() >= MAX_LATENCY_US * 999 / 1000);
         assert_eq!(r.ok(), 2);

@@ -14,7 +14,6 @@
 //! client-side handshakes and open connections are counted the same way.
 
 use std::num::NonZeroUsize;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Request, Uri};
@@ -24,7 +23,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use crate::connect::CountingConnector;
-use crate::metrics::{ConnectionGauge, ErrorKind};
+use crate::metrics::ErrorKind;
 use crate::pool::{Pool, PoolConfig, PoolError, PoolStats};
 use crate::scenario::{ModeKind, ModeSpec};
 
@@ -39,9 +38,8 @@ pub enum ModeClient {
 }
 
 impl ModeClient {
-    /// Builds the client for `spec`, counting connections in `gauge`.
-    pub fn new(spec: &ModeSpec, gauge: Arc<ConnectionGauge>) -> ModeClient {
-        let connector = CountingConnector::new(gauge);
+    /// Builds the client for `spec`, dialling (and counting) through `connector`.
+    pub fn new(spec: &ModeSpec, connector: CountingConnector) -> ModeClient {
         let limit = spec
             .limit
             .and_then(|l| NonZeroUsize::new(l.get() as usize))

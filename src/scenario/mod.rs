@@ -29,6 +29,8 @@ pub struct Scenario {
     /// The file's text, kept so reports can show the scenario as run.
     pub source: String,
     pub target: Target,
+    /// The emulated network between client and server, if any.
+    pub link: Option<crate::link::LinkConfig>,
     pub load: Load,
     /// Modes in the order they run.
     pub modes: Vec<ModeSpec>,

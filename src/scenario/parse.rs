@@ -8,10 +8,11 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::raw::{
-    RawArrival, RawLimited, RawLoad, RawModes, RawScenario, RawServer, RawSize, RawTarget,
+    RawArrival, RawLimited, RawLink, RawLoad, RawModes, RawScenario, RawServer, RawSize, RawTarget,
 };
-use super::units::{parse_duration, parse_size};
+use super::units::{parse_duration, parse_rate, parse_size};
 use super::{Arrival, Load, ModeKind, ModeSpec, Scenario, ScenarioError, Stop, Target};
+use crate::link::LinkConfig;
 use crate::server::ServerConfig;
 
 /// Requests taking longer than this are counted as timeouts unless the
@@ -86,6 +87,10 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         (Some(server), None) => Target::Bundled(server_config(&cx, server.get_ref())?),
         (None, None) => Target::Bundled(ServerConfig::default()),
     };
+    let link = match &raw.link {
+        Some(l) => Some(link(&cx, l.get_ref())?),
+        None => None,
+    };
     let load = load(&cx, &raw.load)?;
     let modes = modes(&cx, &raw.modes)?;
     Ok(Scenario {
@@ -94,6 +99,7 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         file: path.to_path_buf(),
         source: source.to_string(),
         target,
+        link,
         load,
         modes,
     })
@@ -163,6 +169,19 @@ fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, ScenarioErro
         )? as usize;
     }
     Ok(config)
+}
+
+fn link(cx: &Ctx, raw: &RawLink) -> Result<LinkConfig, ScenarioError> {
+    let rtt = cx.duration(&raw.rtt, "link.rtt")?;
+    let bandwidth = match &raw.bandwidth {
+        Some(v) => Some(parse_rate(v.get_ref()).map_err(|m| {
+            cx.err(v.span(), "link.bandwidth", m).help(
+                "write a bandwidth like \"100Mbit\" or \"12MB/s\", or leave it out for no cap",
+            )
+        })?),
+        None => None,
+    };
+    Ok(LinkConfig { rtt, bandwidth })
 }
 
 fn target_url(cx: &Ctx, raw: &RawTarget) -> Result<Target, ScenarioError> {

@@ -14,8 +14,16 @@ pub struct RawScenario {
     pub description: Option<String>,
     pub server: Option<Spanned<RawServer>>,
     pub target: Option<Spanned<RawTarget>>,
+    pub link: Option<Spanned<RawLink>>,
     pub load: Spanned<RawLoad>,
     pub modes: Spanned<RawModes>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    pub rtt: Spanned<String>,
+    pub bandwidth: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -48,6 +48,39 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
+/// Parses a bandwidth in bytes per second: bits (`"100Mbit"`, `"1Gbit/s"`)
+/// or bytes (`"12MB"`, `"10MiB/s"`); the `/s` is optional.
+pub fn parse_rate(text: &str) -> Result<u64, String> {
+    let text = text.trim().trim_end_matches("/s").trim_end_matches("ps");
+    let bits = [
+        ("Gbit", 1e9),
+        ("Mbit", 1e6),
+        ("Kbit", 1e3),
+        ("kbit", 1e3),
+        ("bit", 1.0),
+    ];
+    for (unit, factor) in bits {
+        if let Some(number) = text.strip_suffix(unit) {
+            let n: f64 = number.trim().parse().map_err(|_| {
+                format!("a bandwidth starts with a number, like \"100Mbit\" (found \"{text}\")")
+            })?;
+            let bytes = n * factor / 8.0;
+            return if bytes >= 1.0 {
+                Ok(bytes as u64)
+            } else {
+                Err("a bandwidth must be at least 8 bit/s".to_string())
+            };
+        }
+    }
+    match parse_size(text) {
+        Ok(0) => Err("a bandwidth must be more than 0".to_string()),
+        Ok(bytes) => Ok(bytes),
+        Err(e) => Err(format!(
+            "{e}; bandwidths are like \"100Mbit\" or \"12MB/s\""
+        )),
+    }
+}
+
 /// Formats a byte count the way users write it ("4 KiB", "512 B").
 pub fn format_size(bytes: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
@@ -82,5 +115,15 @@ mod tests {
         assert!(parse_size("KiB").is_err());
         assert_eq!(format_size(4096), "4 KiB");
         assert_eq!(format_size(100), "100 B");
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("100Mbit"), Ok(12_500_000));
+        assert_eq!(parse_rate("1Gbit/s"), Ok(125_000_000));
+        assert_eq!(parse_rate("12MB/s"), Ok(12_000_000));
+        assert_eq!(parse_rate("1MiB"), Ok(1 << 20));
+        assert!(parse_rate("0").is_err());
+        assert!(parse_rate("fast").is_err());
     }
 }

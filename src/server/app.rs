@@ -124,22 +124,9 @@ async fn slow_response(Path(ms): Path<u64>) -> Response {
 
 /// Announces the whole body, sends half of it, then resets the connection.
 fn reset_mid_body(conn: ConnInfo, body: Bytes) -> Response {
-    // SO_LINGER with a zero timeout makes the coming close() send RST.
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: `conn.fd` is the socket of the connection this request is
-    // being served on, open for as long as the request is.
-    unsafe {
-        libc::setsockopt(
-            conn.fd,
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        );
-    }
+    // `conn.fd` is the socket this request is served on, open for as long
+    // as the request is; its coming close() will send RST.
+    let _ = crate::connect::reset_on_close(conn.fd);
     let len = body.len();
     let half = body.slice(..len / 2);
     // The pause lets the client read the head and the first half before

@@ -1,28 +1,18 @@
-//! The runner's side of the bundled server: starts `poolbench serve` as a
-//! child process, reads its address, asks it for counters, and makes sure it
-//! dies with the run (also on error: the child is killed when dropped, and
-//! exits by itself when its stdin closes).
+//! The runner's side of the bundled server: `poolbench serve` as a child
+//! process (see [`crate::child`]) and its counters.
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use anyhow::Context;
 
-use super::control::{Hello, parse_snapshot};
 use super::{ServerConfig, ServerSnapshot};
-
-/// How long the child may take to answer a control command.
-const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::child::ChildProcess;
 
 /// A running server child.
 pub struct ServerChild {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
+    process: ChildProcess,
     /// Where it listens.
     pub addr: SocketAddr,
 }
@@ -30,43 +20,26 @@ pub struct ServerChild {
 impl ServerChild {
     /// Starts `exe serve` on 127.0.0.1, port 0, and waits for its address.
     pub async fn start(exe: &Path, config: &ServerConfig) -> anyhow::Result<ServerChild> {
-        let mut child = Command::new(exe)
-            .args(serve_args(config))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("cannot start the bundled server {}", exe.display()))?;
-        let stdin = child.stdin.take().context("server child has no stdin")?;
-        let stdout = child.stdout.take().context("server child has no stdout")?;
-        let mut stdout = BufReader::new(stdout).lines();
-        let first = read_line(&mut stdout)
-            .await
-            .context("the bundled server did not start")?;
-        let hello: Hello = serde_json::from_str(&first)
-            .with_context(|| format!("unexpected first line from the bundled server: {first:?}"))?;
+        let process = ChildProcess::start("the bundled server", exe, serve_args(config)).await?;
         Ok(ServerChild {
-            child,
-            stdin,
-            stdout,
-            addr: hello.listening,
+            addr: process.addr,
+            process,
         })
     }
 
     /// The child's process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
-        self.child.id()
+        self.process.pid()
     }
 
     /// Starts a new peak window and returns the counters.
     pub async fn begin(&mut self) -> anyhow::Result<ServerSnapshot> {
-        self.command("begin").await
+        self.snapshot("begin").await
     }
 
     /// The counters now.
     pub async fn stats(&mut self) -> anyhow::Result<ServerSnapshot> {
-        self.command("stats").await
+        self.snapshot("stats").await
     }
 
     /// Waits until the server has no open connection (the client closed
@@ -84,59 +57,39 @@ impl ServerChild {
     }
 
     /// Closes the control channel and waits for the child to exit.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
-        drop(self.stdin);
-        match tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await {
-            Ok(status) => {
-                status?;
-            }
-            Err(_) => self.child.kill().await?,
-        }
-        Ok(())
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.process.stop().await
     }
 
-    async fn command(&mut self, command: &str) -> anyhow::Result<ServerSnapshot> {
-        self.stdin.write_all(command.as_bytes()).await?;
-        self.stdin.write_all(b"\n").await?;
-        self.stdin.flush().await?;
-        let line = read_line(&mut self.stdout).await?;
-        parse_snapshot(&line)
+    async fn snapshot(&mut self, command: &str) -> anyhow::Result<ServerSnapshot> {
+        let line = self.process.command(command).await?;
+        serde_json::from_str(&line)
             .with_context(|| format!("bad reply from the bundled server: {line:?}"))
-    }
-}
-
-async fn read_line(lines: &mut Lines<BufReader<ChildStdout>>) -> anyhow::Result<String> {
-    match tokio::time::timeout(REPLY_TIMEOUT, lines.next_line()).await {
-        Ok(Ok(Some(line))) => Ok(line),
-        Ok(Ok(None)) => bail!("the bundled server exited"),
-        Ok(Err(e)) => Err(e.into()),
-        Err(_) => bail!("the bundled server did not answer within {REPLY_TIMEOUT:?}"),
     }
 }
 
 /// The `poolbench serve` arguments that reproduce `config`.
 fn serve_args(config: &ServerConfig) -> Vec<String> {
-    vec![
-        "serve".into(),
-        "--host".into(),
-        "127.0.0.1".into(),
-        "--port".into(),
-        "0".into(),
-        "--control".into(),
-        "stdio".into(),
-        "--think-time".into(),
-        humantime::format_duration(config.think_time).to_string(),
-        "--body-size".into(),
-        config.body_size.to_string(),
-        "--keep-alive-timeout".into(),
-        humantime::format_duration(config.keep_alive_timeout).to_string(),
-        "--max-requests-per-connection".into(),
-        config.max_requests_per_connection.to_string(),
-        "--threads".into(),
-        config.threads.to_string(),
-        "--reset-every".into(),
-        config.reset_every.to_string(),
-        "--slow-body".into(),
-        humantime::format_duration(config.slow_body).to_string(),
-    ]
+    let duration = |d: Duration| humantime::format_duration(d).to_string();
+    let flags = [
+        ("--host", "127.0.0.1".to_string()),
+        ("--port", "0".to_string()),
+        ("--control", "stdio".to_string()),
+        ("--think-time", duration(config.think_time)),
+        ("--body-size", config.body_size.to_string()),
+        ("--keep-alive-timeout", duration(config.keep_alive_timeout)),
+        (
+            "--max-requests-per-connection",
+            config.max_requests_per_connection.to_string(),
+        ),
+        ("--threads", config.threads.to_string()),
+        ("--reset-every", config.reset_every.to_string()),
+        ("--slow-body", duration(config.slow_body)),
+    ];
+    let mut args = vec!["serve".to_string()];
+    for (flag, value) in flags {
+        args.push(flag.to_string());
+        args.push(value);
+    }
+    args
 }

@@ -1,0 +1,131 @@
+//! Helper processes the runner starts from its own binary (the bundled
+//! server, the link emulator), so their sockets, fds and CPU never mix with
+//! the client's. Each prints `{"listening":"ADDR"}` first, then answers one
+//! line per command line on stdin; it exits when its stdin closes, and is
+//! killed if its handle is dropped (also on the runner's error paths).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+/// How long a child may take to start or to answer a command.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A child's first line.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Hello {
+    pub listening: SocketAddr,
+}
+
+/// A running helper process.
+pub struct ChildProcess {
+    /// What it is, for messages ("the bundled server").
+    what: &'static str,
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl ChildProcess {
+    /// Starts `exe args…` and waits for its address.
+    pub async fn start(
+        what: &'static str,
+        exe: &Path,
+        args: Vec<String>,
+    ) -> anyhow::Result<ChildProcess> {
+        let mut child = Command::new(exe)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {what} ({})", exe.display()))?;
+        let stdin = child.stdin.take().context("child has no stdin")?;
+        let stdout = child.stdout.take().context("child has no stdout")?;
+        let mut stdout = BufReader::new(stdout).lines();
+        let first = read_line(what, &mut stdout)
+            .await
+            .with_context(|| format!("{what} did not start"))?;
+        let hello: Hello = serde_json::from_str(&first)
+            .with_context(|| format!("unexpected first line from {what}: {first:?}"))?;
+        Ok(ChildProcess {
+            what,
+            child,
+            stdin,
+            stdout,
+            addr: hello.listening,
+        })
+    }
+
+    /// The child's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Sends one command line and returns the reply line.
+    pub async fn command(&mut self, command: &str) -> anyhow::Result<String> {
+        self.stdin.write_all(command.as_bytes()).await?;
+        self.stdin.write_all(b"\n").await?;
+        self.stdin.flush().await?;
+        read_line(self.what, &mut self.stdout).await
+    }
+
+    /// Closes the control channel and waits for the child to exit.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        drop(self.stdin);
+        match tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await {
+            Ok(status) => {
+                status?;
+            }
+            Err(_) => self.child.kill().await?,
+        }
+        Ok(())
+    }
+}
+
+async fn read_line(
+    what: &str,
+    lines: &mut Lines<BufReader<ChildStdout>>,
+) -> anyhow::Result<String> {
+    match tokio::time::timeout(REPLY_TIMEOUT, lines.next_line()).await {
+        Ok(Ok(Some(line))) => Ok(line),
+        Ok(Ok(None)) => bail!("{what} exited"),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => bail!("{what} did not answer within {REPLY_TIMEOUT:?}"),
+    }
+}
+
+/// The child side: prints the hello line, then answers each stdin line with
+/// `answer(line)` until stdin closes.
+pub async fn serve_stdio(
+    addr: SocketAddr,
+    mut answer: impl FnMut(&str) -> Option<String>,
+) -> anyhow::Result<()> {
+    let mut out = tokio::io::stdout();
+    let hello = serde_json::to_string(&Hello { listening: addr })?;
+    write_line(&mut out, &hello).await?;
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await? {
+        match answer(line.trim()) {
+            Some(reply) => write_line(&mut out, &reply).await?,
+            None => eprintln!("poolbench: unknown control command {line:?}"),
+        }
+    }
+    Ok(())
+}
+
+async fn write_line(out: &mut tokio::io::Stdout, line: &str) -> anyhow::Result<()> {
+    out.write_all(line.as_bytes()).await?;
+    out.write_all(b"\n").await?;
+    out.flush().await?;
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! Runs a scenario: sets up the [`Stage`] (the bundled server child, the
+//! link emulator child), runs every mode one after another on it with the
+//! same workload ([`mode`]), and assembles the [`Results`].
+
+mod info;
+mod mode;
+mod stage;
+
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use anyhow::Context;
+
+use crate::metrics::os::raise_nofile_limit;
+use crate::results::{Results, SCHEMA_VERSION};
+use crate::scenario::Scenario;
+use stage::Stage;
+
+/// How the runner is set up, beyond the scenario.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The `poolbench` binary to start the server and link children from.
+    pub server_exe: PathBuf,
+    /// Print a line per mode on stderr.
+    pub progress: bool,
+}
+
+/// Runs every mode of `scenario` and returns what was measured.
+pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Results> {
+    let run_start = Instant::now();
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let nofile = raise_nofile_limit().context("cannot raise the open-files limit")?;
+    let mut stage = Stage::start(scenario, &options.server_exe).await?;
+    let mut modes = Vec::new();
+    for spec in &scenario.modes {
+        if options.progress {
+            eprintln!(
+                "poolbench: running {} against {}",
+                spec.kind.name(),
+                stage.url
+            );
+        }
+        match mode::run(scenario, spec, &mut stage).await {
+            Ok(result) => modes.push(result),
+            Err(e) => {
+                let _ = stage.stop().await;
+                return Err(e.context(format!("mode {} failed", spec.kind.name())));
+            }
+        }
+    }
+    let url = stage.url.clone();
+    stage.stop().await?;
+    Ok(Results {
+        schema_version: SCHEMA_VERSION,
+        poolbench_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at,
+        run_time_s: run_start.elapsed().as_secs_f64(),
+        scenario: info::scenario(scenario, &url),
+        environment: info::environment(nofile),
+        modes,
+    })
+}
