@@ -1,9 +1,11 @@
-//! The counting TCP connector every mode dials through.
+//! The counting connector every mode dials through: TCP, or TCP + TLS for
+//! `https` URIs.
 //!
 //! Each new connection increments the client-side handshake count and an
 //! open-connections gauge; the gauge goes down when the socket is dropped.
-//! The same counters are shared by every client a mode builds, so a mode
-//! that builds a client per request is still counted in one place.
+//! TLS handshakes are counted as full or resumed. The same gauge is shared
+//! by every client a mode builds, so a mode that builds a client per request
+//! is still counted in one place.
 
 use std::future::Future;
 use std::io;
@@ -11,27 +13,48 @@ use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 
 use crate::metrics::{ConnectionGauge, OpenGuard};
 
-/// A TCP connection that is counted open until dropped.
+/// A connection that is counted open until dropped. An enum, not a trait
+/// object: it sits on the request path.
 #[derive(Debug)]
 pub struct CountedStream {
-    io: TokioIo<TcpStream>,
+    io: Io,
     _open: OpenGuard,
 }
 
-/// Dials TCP connections and counts them in a shared gauge.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
+enum Io {
+    Tcp(TokioIo<TcpStream>),
+    Tls(Box<TokioIo<TlsStream<TcpStream>>>),
+}
+
+/// When each step of a new connection finished.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectTimes {
+    /// TCP connected (including the emulated link's handshake round trip).
+    pub tcp: Instant,
+    /// TLS handshake done; equal to `tcp` for plain TCP.
+    pub tls: Instant,
+}
+
+/// Dials connections and counts them in a shared gauge.
+#[derive(Clone)]
 pub struct CountingConnector {
     gauge: Arc<ConnectionGauge>,
+    /// TLS client for `https` URIs.
+    tls: Option<TlsConnector>,
     /// Dial this address instead of the URI's (the link emulator), keeping
     /// the URI for `Host` and TLS names, like curl's `--connect-to`.
     via: Option<SocketAddr>,
@@ -40,13 +63,30 @@ pub struct CountingConnector {
     handshake_delay: Duration,
 }
 
+impl std::fmt::Debug for CountingConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CountingConnector")
+            .field("tls", &self.tls.is_some())
+            .field("via", &self.via)
+            .field("handshake_delay", &self.handshake_delay)
+            .finish()
+    }
+}
+
 impl CountingConnector {
     pub fn new(gauge: Arc<ConnectionGauge>) -> CountingConnector {
         CountingConnector {
             gauge,
+            tls: None,
             via: None,
             handshake_delay: Duration::ZERO,
         }
+    }
+
+    /// Uses `config` for `https` URIs.
+    pub fn with_tls(mut self, config: Arc<rustls::ClientConfig>) -> CountingConnector {
+        self.tls = Some(TlsConnector::from(config));
+        self
     }
 
     /// Dials `addr` for every URI, and makes each connect take one extra
@@ -57,8 +97,13 @@ impl CountingConnector {
         self
     }
 
-    /// Connects to the authority of `uri` (port 80 if it names none).
+    /// Connects to the authority of `uri`.
     pub async fn connect(&self, uri: &Uri) -> io::Result<CountedStream> {
+        Ok(self.connect_timed(uri).await?.0)
+    }
+
+    /// Connects to the authority of `uri` and says when each step finished.
+    pub async fn connect_timed(&self, uri: &Uri) -> io::Result<(CountedStream, ConnectTimes)> {
         let addr = match self.via {
             Some(addr) => addr,
             None => resolve(uri).await?,
@@ -73,11 +118,32 @@ impl CountingConnector {
         }
         // Requests are small and latency-bound: never wait for Nagle.
         stream.set_nodelay(true)?;
-        Ok(CountedStream {
-            io: TokioIo::new(stream),
-            _open: self.gauge.open(),
-        })
+        let open = self.gauge.open();
+        let tcp = Instant::now();
+        let io = if uri.scheme_str() == Some("https") {
+            let tls = self.tls.as_ref().ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "https URI but no TLS configured")
+            })?;
+            let stream = tls.connect(server_name(uri)?, stream).await?;
+            let resumed = stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+            self.gauge.tls_handshake(resumed);
+            Io::Tls(Box::new(TokioIo::new(stream)))
+        } else {
+            Io::Tcp(TokioIo::new(stream))
+        };
+        let times = ConnectTimes {
+            tcp,
+            tls: Instant::now(),
+        };
+        Ok((CountedStream { io, _open: open }, times))
     }
+}
+
+fn server_name(uri: &Uri) -> io::Result<ServerName<'static>> {
+    let host = uri.host().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    ServerName::try_from(bare.to_string())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("bad TLS server name {host:?}: {e}")))
 }
 
 /// Makes the socket's close send a reset (RST) instead of a FIN: SO_LINGER
@@ -98,19 +164,17 @@ pub fn reset_on_close(fd: std::os::fd::RawFd) -> io::Result<()> {
             std::mem::size_of::<libc::linger>() as libc::socklen_t,
         )
     };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
-/// The socket address of a URI's authority; IP literals skip DNS.
+/// The socket address of a URI's authority (default port by scheme); IP
+/// literals skip DNS.
 pub async fn resolve(uri: &Uri) -> io::Result<SocketAddr> {
     let host = uri
         .host()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "URI has no host"))?;
-    let port = uri.port_u16().unwrap_or(80);
+    let default_port = if uri.scheme_str() == Some("https") { 443 } else { 80 };
+    let port = uri.port_u16().unwrap_or(default_port);
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
@@ -142,13 +206,25 @@ impl Connection for CountedStream {
     }
 }
 
+macro_rules! delegate {
+    ($self:ident, $io:ident => $call:expr) => {
+        match &mut $self.io {
+            Io::Tcp($io) => $call,
+            Io::Tls($io) => {
+                let $io = &mut **$io;
+                $call
+            }
+        }
+    };
+}
+
 impl Read for CountedStream {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        delegate!(self, io => Pin::new(io).poll_read(cx, buf))
     }
 }
 
@@ -158,19 +234,22 @@ impl Write for CountedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        delegate!(self, io => Pin::new(io).poll_write(cx, buf))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
+        delegate!(self, io => Pin::new(io).poll_flush(cx))
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+        delegate!(self, io => Pin::new(io).poll_shutdown(cx))
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+        match &self.io {
+            Io::Tcp(io) => io.is_write_vectored(),
+            Io::Tls(io) => io.is_write_vectored(),
+        }
     }
 
     fn poll_write_vectored(
@@ -178,6 +257,6 @@ impl Write for CountedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        delegate!(self, io => Pin::new(io).poll_write_vectored(cx, bufs))
     }
 }

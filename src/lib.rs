@@ -44,3 +44,4 @@ pub mod results;
 pub mod runner;
 pub mod scenario;
 pub mod server;
+pub mod tls;

@@ -1,6 +1,6 @@
-//! A connection gauge: connections opened, open now, and the most open at
-//! once. The client's connector and the bundled server each keep one, so
-//! every connection figure has two observers.
+//! A connection gauge: connections opened, open now, the most open at once,
+//! and TLS handshakes by kind. The client's connector and the bundled
+//! server each keep one, so every connection figure has two observers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -15,6 +15,10 @@ pub struct ConnectionGauge {
     open: AtomicU64,
     /// Most open at once since the last [`reset_peak`](Self::reset_peak).
     peak: AtomicU64,
+    /// Full TLS handshakes completed.
+    tls_full: AtomicU64,
+    /// Resumed TLS handshakes completed.
+    tls_resumed: AtomicU64,
 }
 
 /// A copy of a gauge at one moment.
@@ -23,6 +27,8 @@ pub struct GaugeReading {
     pub opened: u64,
     pub open: u64,
     pub peak: u64,
+    pub tls_full: u64,
+    pub tls_resumed: u64,
 }
 
 impl ConnectionGauge {
@@ -32,6 +38,12 @@ impl ConnectionGauge {
         let open = self.open.fetch_add(1, Relaxed) + 1;
         self.peak.fetch_max(open, Relaxed);
         OpenGuard(Arc::clone(self))
+    }
+
+    /// Counts a completed TLS handshake.
+    pub fn tls_handshake(&self, resumed: bool) {
+        let counter = if resumed { &self.tls_resumed } else { &self.tls_full };
+        counter.fetch_add(1, Relaxed);
     }
 
     /// Starts a new peak window at the number open now.
@@ -44,6 +56,8 @@ impl ConnectionGauge {
             opened: self.opened.load(Relaxed),
             open: self.open.load(Relaxed),
             peak: self.peak.load(Relaxed),
+            tls_full: self.tls_full.load(Relaxed),
+            tls_resumed: self.tls_resumed.load(Relaxed),
         }
     }
 }
@@ -68,14 +82,17 @@ mod tests {
         let a = g.open();
         let b = g.open();
         drop(a);
-        assert_eq!(
-            g.read(),
-            GaugeReading {
-                opened: 2,
-                open: 1,
-                peak: 2
-            }
-        );
+        g.tls_handshake(false);
+        g.tls_handshake(true);
+        g.tls_handshake(true);
+        let expected = GaugeReading {
+            opened: 2,
+            open: 1,
+            peak: 2,
+            tls_full: 1,
+            tls_resumed: 2,
+        };
+        assert_eq!(g.read(), expected);
         g.reset_peak();
         assert_eq!(g.read().peak, 1);
         drop(b);
