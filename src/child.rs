@@ -1,6 +1,6 @@
 //! Helper processes the runner starts from its own binary (the bundled
 //! server, the link emulator), so their sockets, fds and CPU never mix with
-//! the client's. Each prints `{"listening":"ADDR"}` first, then answers one
+//! the client's. Each prints `{"listening":["ADDR",…]}` first, then answers one
 //! line per command line on stdin; it exits when its stdin closes, and is
 //! killed if its handle is dropped (also on the runner's error paths).
 
@@ -17,10 +17,11 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 /// How long a child may take to start or to answer a command.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A child's first line.
+/// A child's first line: where it listens (the server: plain, then TLS;
+/// the link: one address per upstream, in order).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Hello {
-    pub listening: SocketAddr,
+    pub listening: Vec<SocketAddr>,
 }
 
 /// A running helper process.
@@ -31,7 +32,7 @@ pub struct ChildProcess {
     stdin: ChildStdin,
     stdout: Lines<BufReader<ChildStdout>>,
     /// Where it listens.
-    pub addr: SocketAddr,
+    pub addrs: Vec<SocketAddr>,
 }
 
 impl ChildProcess {
@@ -56,13 +57,15 @@ impl ChildProcess {
             .await
             .with_context(|| format!("{what} did not start"))?;
         let hello: Hello = serde_json::from_str(&first)
+            .ok()
+            .filter(|h: &Hello| !h.listening.is_empty())
             .with_context(|| format!("unexpected first line from {what}: {first:?}"))?;
         Ok(ChildProcess {
             what,
             child,
             stdin,
             stdout,
-            addr: hello.listening,
+            addrs: hello.listening,
         })
     }
 
@@ -107,11 +110,11 @@ async fn read_line(
 /// The child side: prints the hello line, then answers each stdin line with
 /// `answer(line)` until stdin closes.
 pub async fn serve_stdio(
-    addr: SocketAddr,
+    listening: Vec<SocketAddr>,
     mut answer: impl FnMut(&str) -> Option<String>,
 ) -> anyhow::Result<()> {
     let mut out = tokio::io::stdout();
-    let hello = serde_json::to_string(&Hello { listening: addr })?;
+    let hello = serde_json::to_string(&Hello { listening })?;
     write_line(&mut out, &hello).await?;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Some(line) = lines.next_line().await? {

@@ -18,6 +18,7 @@ use crate::runner::{self, RunOptions};
 use crate::scenario::Scenario;
 use crate::scenario::units::{parse_duration, parse_rate, parse_size};
 use crate::server::{self, ServerConfig, ServerCounters};
+use crate::tls::{TlsSettings, TlsVersion};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -64,9 +65,9 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct LinkArgs {
-    /// The server to relay to.
-    #[arg(long)]
-    upstream: SocketAddr,
+    /// A server to relay to; repeat for several, each gets its own port.
+    #[arg(long, required = true)]
+    upstream: Vec<SocketAddr>,
     /// Round-trip time to add, e.g. 10ms.
     #[arg(long, value_parser = parse_duration)]
     rtt: Duration,
@@ -76,7 +77,8 @@ struct LinkArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
-    /// Port to listen on; 0 picks a free one.
+    /// Port to listen on for the first upstream; 0 picks a free one (the
+    /// others always get free ones).
     #[arg(long, default_value_t = 0)]
     port: u16,
     /// Control channel: `stdio` when started by `poolbench run`.
@@ -113,6 +115,21 @@ struct ServeArgs {
     /// Misbehave: send the body of `/` in two halves this far apart, e.g. 10ms.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     slow_body: Duration,
+    /// Also serve HTTPS, with this certificate chain (PEM).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Port for HTTPS; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    tls_port: u16,
+    /// TLS version: 1.3 or 1.2.
+    #[arg(long, default_value = "1.3", value_parser = ["1.2", "1.3"])]
+    tls_version: String,
+    /// Turn TLS session resumption off.
+    #[arg(long)]
+    no_tls_resumption: bool,
     /// Control channel: `stdio` when started by `poolbench run`.
     #[arg(long, value_enum, default_value_t = Control::None, hide = true)]
     control: Control,
@@ -190,22 +207,60 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .worker_threads(config.threads)
         .enable_all()
         .build()?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let read = |p: &PathBuf| {
+                std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+            };
+            let settings = TlsSettings {
+                version: if args.tls_version == "1.2" {
+                    TlsVersion::Tls12
+                } else {
+                    TlsVersion::Tls13
+                },
+                resumption: !args.no_tls_resumption,
+            };
+            Some(crate::tls::server_config(
+                &read(cert)?,
+                &read(key)?,
+                settings,
+            )?)
+        }
+        _ => None,
+    };
     runtime.block_on(async move {
-        let addr = SocketAddr::new(args.host, args.port);
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        let addr = listener.local_addr()?;
+        let listener = bind(SocketAddr::new(args.host, args.port)).await?;
+        let mut listening = vec![listener.local_addr()?];
         let counters = Arc::new(ServerCounters::default());
-        let serving = tokio::spawn(server::serve(listener, config, Arc::clone(&counters)));
+        let mut tasks = vec![tokio::spawn(server::serve(
+            listener,
+            config.clone(),
+            Arc::clone(&counters),
+        ))];
+        if let Some(tls) = tls {
+            let listener = bind(SocketAddr::new(args.host, args.tls_port)).await?;
+            listening.push(listener.local_addr()?);
+            tasks.push(tokio::spawn(server::serve_tls(
+                listener,
+                config,
+                Arc::clone(&counters),
+                tls,
+            )));
+        }
         match args.control {
-            Control::Stdio => server::control::run_stdio(addr, counters).await?,
+            Control::Stdio => server::control::run_stdio(listening, counters).await?,
             Control::None => {
-                eprintln!("poolbench serve: listening on http://{addr}/ (Ctrl-C stops)");
+                eprintln!(
+                    "poolbench serve: listening on http://{}/ (Ctrl-C stops)",
+                    listening[0]
+                );
+                if let Some(tls) = listening.get(1) {
+                    eprintln!("poolbench serve: listening on https://{tls}/");
+                }
                 tokio::signal::ctrl_c().await?;
             }
         }
-        serving.abort();
+        tasks.iter().for_each(|t| t.abort());
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -219,25 +274,38 @@ fn link(args: LinkArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let addr = SocketAddr::new(args.host, args.port);
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        let addr = listener.local_addr()?;
-        let relaying = tokio::spawn(crate::link::serve(listener, args.upstream, config));
+        let mut listening = Vec::new();
+        let mut tasks = Vec::new();
+        for (i, upstream) in args.upstream.iter().enumerate() {
+            let port = if i == 0 { args.port } else { 0 };
+            let listener = bind(SocketAddr::new(args.host, port)).await?;
+            listening.push(listener.local_addr()?);
+            tasks.push(tokio::spawn(crate::link::serve(
+                listener, *upstream, config,
+            )));
+        }
         match args.control {
-            Control::Stdio => crate::child::serve_stdio(addr, |_| None).await?,
+            Control::Stdio => crate::child::serve_stdio(listening, |_| None).await?,
             Control::None => {
-                eprintln!(
-                    "poolbench link: {addr} → {} with rtt {:?} (Ctrl-C stops)",
-                    args.upstream, args.rtt
-                );
+                for (addr, upstream) in listening.iter().zip(&args.upstream) {
+                    eprintln!(
+                        "poolbench link: {addr} → {upstream} with rtt {:?}",
+                        args.rtt
+                    );
+                }
+                eprintln!("poolbench link: Ctrl-C stops");
                 tokio::signal::ctrl_c().await?;
             }
         }
-        relaying.abort();
+        tasks.iter().for_each(|t| t.abort());
         Ok(ExitCode::SUCCESS)
     })
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.

@@ -122,10 +122,14 @@ impl CountingConnector {
         let tcp = Instant::now();
         let io = if uri.scheme_str() == Some("https") {
             let tls = self.tls.as_ref().ok_or_else(|| {
-                io::Error::new(io::ErrorKind::InvalidInput, "https URI but no TLS configured")
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "https URI but no TLS configured",
+                )
             })?;
             let stream = tls.connect(server_name(uri)?, stream).await?;
-            let resumed = stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+            let resumed =
+                stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
             self.gauge.tls_handshake(resumed);
             Io::Tls(Box::new(TokioIo::new(stream)))
         } else {
@@ -142,8 +146,12 @@ impl CountingConnector {
 fn server_name(uri: &Uri) -> io::Result<ServerName<'static>> {
     let host = uri.host().unwrap_or_default();
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    ServerName::try_from(bare.to_string())
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("bad TLS server name {host:?}: {e}")))
+    ServerName::try_from(bare.to_string()).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("bad TLS server name {host:?}: {e}"),
+        )
+    })
 }
 
 /// Makes the socket's close send a reset (RST) instead of a FIN: SO_LINGER
@@ -164,7 +172,11 @@ pub fn reset_on_close(fd: std::os::fd::RawFd) -> io::Result<()> {
             std::mem::size_of::<libc::linger>() as libc::socklen_t,
         )
     };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// The socket address of a URI's authority (default port by scheme); IP
@@ -173,7 +185,11 @@ pub async fn resolve(uri: &Uri) -> io::Result<SocketAddr> {
     let host = uri
         .host()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "URI has no host"))?;
-    let default_port = if uri.scheme_str() == Some("https") { 443 } else { 80 };
+    let default_port = if uri.scheme_str() == Some("https") {
+        443
+    } else {
+        80
+    };
     let port = uri.port_u16().unwrap_or(default_port);
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::ErrorReport;
 use crate::metrics::os::NofileLimit;
-use crate::scenario::ModeKind;
+use crate::scenario::{ModeKind, Transport};
 
 /// Format version of results.json; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -46,8 +46,11 @@ pub struct ScenarioInfo {
     pub file: String,
     /// The scenario file's full text.
     pub source: String,
-    /// The URL every request was sent to.
-    pub url: String,
+    /// The URLs requests were sent to, one per transport, in the order the
+    /// modes ran over them.
+    pub urls: Vec<String>,
+    /// TLS settings, when any mode ran over HTTPS.
+    pub tls: Option<TlsInfo>,
     /// The bundled server's settings; absent for an external `[target]`.
     pub server: Option<ServerInfo>,
     /// The emulated network link; absent when there is none.
@@ -73,6 +76,16 @@ pub struct ServerInfo {
     pub reset_every: u64,
     /// Pause between the two halves of each body, µs; 0 = none.
     pub slow_body_us: u64,
+}
+
+/// How both sides did TLS.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsInfo {
+    /// Protocol version, "1.3" or "1.2".
+    pub version: crate::tls::TlsVersion,
+    /// Whether session resumption was on.
+    pub resumption: bool,
 }
 
 /// The emulated link between client and server.
@@ -142,6 +155,8 @@ pub struct Environment {
 pub struct ModeResult {
     /// The connection strategy.
     pub mode: ModeKind,
+    /// HTTP over plain TCP or over TLS.
+    pub transport: Transport,
     /// Per-authority connection limit, for modes that have one.
     pub limit: Option<u32>,
     pub requests: RequestCounts,
@@ -155,6 +170,8 @@ pub struct ModeResult {
     pub latency_us: LatencySummary,
     /// New TCP connections (client connector | server accept loop).
     pub handshakes: Observed,
+    /// TLS handshakes by kind, for HTTPS (client connector | server acceptor).
+    pub tls_handshakes: Option<TlsHandshakes>,
     /// Most connections open at once (client gauge | server gauge).
     pub peak_connections: Observed,
     /// Most open fds of the client process minus the count before the mode
@@ -207,6 +224,16 @@ pub struct LatencySummary {
     pub p99_9: u64,
     /// Largest value.
     pub max: u64,
+}
+
+/// TLS handshakes completed, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsHandshakes {
+    /// Full handshakes (certificate sent and verified).
+    pub full: Observed,
+    /// Resumed handshakes (a session ticket or ID from an earlier one).
+    pub resumed: Observed,
 }
 
 /// A count seen by both the client and the server.

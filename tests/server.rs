@@ -134,7 +134,7 @@ async fn peak_window_restarts_at_begin() {
 #[tokio::test]
 async fn child_reports_over_stdio_and_dies_with_its_handle() {
     let exe = Path::new(env!("CARGO_BIN_EXE_poolbench"));
-    let mut child = ServerChild::start(exe, &ServerConfig::default())
+    let mut child = ServerChild::start(exe, &ServerConfig::default(), None)
         .await
         .unwrap();
     let mut stream = TcpStream::connect(child.addr).await.unwrap();

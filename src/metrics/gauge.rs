@@ -42,7 +42,11 @@ impl ConnectionGauge {
 
     /// Counts a completed TLS handshake.
     pub fn tls_handshake(&self, resumed: bool) {
-        let counter = if resumed { &self.tls_resumed } else { &self.tls_full };
+        let counter = if resumed {
+            &self.tls_resumed
+        } else {
+            &self.tls_full
+        };
         counter.fetch_add(1, Relaxed);
     }
 

@@ -26,20 +26,26 @@ use crate::connect::CountingConnector;
 use crate::metrics::ErrorKind;
 use crate::pool::{Pool, PoolConfig, PoolError, PoolStats};
 use crate::scenario::{ModeKind, ModeSpec};
+use crate::tls::TlsTrust;
 
 /// The client a mode sends through.
 pub enum ModeClient {
     /// `pooled` and `keep_alive_disabled`: one shared pool.
     Pool(Pool<Empty<Bytes>>),
-    /// `per_request_client`: builds a client per request.
-    PerRequest { connector: CountingConnector },
+    /// `per_request_client`: builds a client per request — and, for HTTPS,
+    /// a new rustls config and root store, as `reqwest::Client::new()` does.
+    PerRequest {
+        connector: CountingConnector,
+        tls: Option<TlsTrust>,
+    },
     /// `hyper_util`: the ecosystem's pool, shared.
     HyperUtil(Client<CountingConnector, Empty<Bytes>>),
 }
 
 impl ModeClient {
-    /// Builds the client for `spec`, dialling (and counting) through `connector`.
-    pub fn new(spec: &ModeSpec, connector: CountingConnector) -> ModeClient {
+    /// Builds the client for `spec`, dialling (and counting) through
+    /// `connector`; `tls` is what a client built per request trusts.
+    pub fn new(spec: &ModeSpec, connector: CountingConnector, tls: Option<TlsTrust>) -> ModeClient {
         let limit = spec
             .limit
             .and_then(|l| NonZeroUsize::new(l.get() as usize))
@@ -53,7 +59,7 @@ impl ModeClient {
                 };
                 ModeClient::Pool(Pool::new(config, connector))
             }
-            ModeKind::PerRequestClient => ModeClient::PerRequest { connector },
+            ModeKind::PerRequestClient => ModeClient::PerRequest { connector, tls },
             ModeKind::HyperUtil => {
                 ModeClient::HyperUtil(Client::builder(TokioExecutor::new()).build(connector))
             }
@@ -78,8 +84,13 @@ impl ModeClient {
                 let response = pool.send(request).await.map_err(|e| pool_error(&e))?;
                 finish(response).await
             }
-            ModeClient::PerRequest { connector } => {
-                let client = Client::builder(TokioExecutor::new()).build(connector.clone());
+            ModeClient::PerRequest { connector, tls } => {
+                let mut connector = connector.clone();
+                if let Some(tls) = tls {
+                    let config = tls.client_config(true).map_err(|_| ErrorKind::Other)?;
+                    connector = connector.with_tls(config);
+                }
+                let client = Client::builder(TokioExecutor::new()).build(connector);
                 let response = client
                     .request(request)
                     .await

@@ -19,11 +19,11 @@ pub fn render(results: &Results) -> String {
     let target = match &s.server {
         Some(server) => format!(
             "{} (bundled server: body {}, think time {} µs)",
-            s.url,
+            s.urls.join(" and "),
             crate::scenario::units::format_size(server.body_size),
             server.think_time_us
         ),
-        None => s.url.clone(),
+        None => s.urls.join(" and ").clone(),
     };
     let arrival = match (&s.load.arrival.rate_per_s, &s.load.arrival.burst) {
         (Some(rate), _) => format!("open loop at {rate} req/s"),
@@ -50,6 +50,9 @@ pub fn render(results: &Results) -> String {
         rows.push((label.to_string(), results.modes.iter().map(f).collect()));
     };
     row("", &|m| m.mode.name().to_string());
+    if results.scenario.tls.is_some() {
+        row("", &|m| m.transport.name().to_string());
+    }
     row("", &|m| {
         m.limit.map_or(String::new(), |l| format!("limit {l}"))
     });
@@ -65,6 +68,15 @@ pub fn render(results: &Results) -> String {
     row("latency p99.9", &|m| micros(m.latency_us.p99_9 as f64));
     row("latency max", &|m| micros(m.latency_us.max as f64));
     row("handshakes   client | server", &|m| observed(&m.handshakes));
+    if results.scenario.tls.is_some() {
+        let na = || "-".to_string();
+        row("TLS full     client | server", &|m| {
+            m.tls_handshakes.map_or_else(na, |t| observed(&t.full))
+        });
+        row("TLS resumed  client | server", &|m| {
+            m.tls_handshakes.map_or_else(na, |t| observed(&t.resumed))
+        });
+    }
     row("peak conns   client | server", &|m| {
         observed(&m.peak_connections)
     });
@@ -88,8 +100,9 @@ pub fn render(results: &Results) -> String {
         for mm in &m.mismatches {
             let _ = writeln!(
                 out,
-                "≠ {}: {} client {} vs server {}",
+                "≠ {} ({}): {} client {} vs server {}",
                 m.mode.name(),
+                m.transport.name(),
                 mm.figure,
                 mm.client,
                 mm.server

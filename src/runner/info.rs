@@ -1,19 +1,24 @@
 //! What the results say about the scenario as run and the machine it ran on.
 
-use http::Uri;
-
 use crate::metrics::os::NofileLimit;
 use crate::results::*;
-use crate::scenario::{Arrival, Scenario, Stop, Target};
+use crate::scenario::{Arrival, Scenario, Stop, Target, Transport};
 
-pub fn scenario(scenario: &Scenario, url: &Uri) -> ScenarioInfo {
+pub fn scenario(scenario: &Scenario, urls: Vec<String>) -> ScenarioInfo {
     let load = &scenario.load;
     ScenarioInfo {
         name: scenario.name.clone(),
         description: scenario.description.clone(),
         file: scenario.file.display().to_string(),
         source: scenario.source.clone(),
-        url: url.to_string(),
+        urls,
+        tls: scenario
+            .transports
+            .contains(&Transport::Https)
+            .then(|| TlsInfo {
+                version: scenario.tls.version,
+                resumption: scenario.tls.resumption,
+            }),
         server: match &scenario.target {
             Target::Bundled(c) => Some(ServerInfo {
                 think_time_us: c.think_time.as_micros() as u64,

@@ -1,6 +1,7 @@
-//! Runs a scenario: sets up the [`Stage`] (the bundled server child, the
-//! link emulator child), runs every mode one after another on it with the
-//! same workload ([`mode`]), and assembles the [`Results`].
+//! Runs a scenario: sets up the [`Stage`] (the bundled server child, TLS
+//! material, the link emulator child), runs every mode over every transport
+//! one after another with the same workload ([`mode`]), and assembles the
+//! [`Results`].
 
 mod info;
 mod mode;
@@ -31,31 +32,29 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let nofile = raise_nofile_limit().context("cannot raise the open-files limit")?;
     let mut stage = Stage::start(scenario, &options.server_exe).await?;
+    let urls: Vec<String> = stage.endpoints.iter().map(|e| e.url.to_string()).collect();
     let mut modes = Vec::new();
-    for spec in &scenario.modes {
-        if options.progress {
-            eprintln!(
-                "poolbench: running {} against {}",
-                spec.kind.name(),
-                stage.url
-            );
-        }
-        match mode::run(scenario, spec, &mut stage).await {
-            Ok(result) => modes.push(result),
-            Err(e) => {
-                let _ = stage.stop().await;
-                return Err(e.context(format!("mode {} failed", spec.kind.name())));
+    for (endpoint, url) in urls.iter().enumerate() {
+        for spec in &scenario.modes {
+            if options.progress {
+                eprintln!("poolbench: running {} against {url}", spec.kind.name());
+            }
+            match mode::run(scenario, spec, &mut stage, endpoint).await {
+                Ok(result) => modes.push(result),
+                Err(e) => {
+                    let _ = stage.stop().await;
+                    return Err(e.context(format!("mode {} over {url} failed", spec.kind.name())));
+                }
             }
         }
     }
-    let url = stage.url.clone();
     stage.stop().await?;
     Ok(Results {
         schema_version: SCHEMA_VERSION,
         poolbench_version: env!("CARGO_PKG_VERSION").to_string(),
         started_at,
         run_time_s: run_start.elapsed().as_secs_f64(),
-        scenario: info::scenario(scenario, &url),
+        scenario: info::scenario(scenario, urls),
         environment: info::environment(nofile),
         modes,
     })

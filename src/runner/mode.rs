@@ -13,7 +13,7 @@ use crate::metrics::os::{FdCounter, TimeWait, process_cpu};
 use crate::metrics::{ConnectionGauge, FdSampler};
 use crate::modes::ModeClient;
 use crate::results::*;
-use crate::scenario::{ModeSpec, Scenario, Stop};
+use crate::scenario::{ModeSpec, Scenario, Stop, Transport};
 use crate::server::ServerSnapshot;
 use crate::server::child::ServerChild;
 
@@ -29,17 +29,23 @@ struct Edge {
     cpu: Duration,
 }
 
+/// Runs `spec` over the stage's endpoint number `endpoint`.
 pub async fn run(
     scenario: &Scenario,
     spec: &ModeSpec,
     stage: &mut Stage,
+    endpoint: usize,
 ) -> anyhow::Result<ModeResult> {
     let load = &scenario.load;
-    let (client_port, server_port) = (stage.client_port, stage.server_port);
     let fds_before = FdCounter::open()?.count()?;
     let gauge = Arc::new(ConnectionGauge::default());
-    let client = Arc::new(ModeClient::new(spec, stage.connector(Arc::clone(&gauge))));
-    let url = &stage.url;
+    let end_point = &stage.endpoints[endpoint];
+    let connector = stage.connector(end_point, Arc::clone(&gauge))?;
+    let client = Arc::new(ModeClient::new(spec, connector, stage.trust.clone()));
+    let (client_port, server_port) = (end_point.client_port, end_point.server_port);
+    let transport = end_point.transport;
+    let url = end_point.url.clone();
+    let url = &url;
     let mut server = stage.server.as_mut();
     let workload = |stop| Workload {
         uri: url.clone(),
@@ -105,8 +111,19 @@ pub async fn run(
     .into_iter()
     .flatten()
     .collect();
+    let tls_handshakes = (transport == Transport::Https).then(|| TlsHandshakes {
+        full: Observed {
+            client: end.client.tls_full - begin.client.tls_full,
+            server: server_delta(|s| s.tls_full),
+        },
+        resumed: Observed {
+            client: end.client.tls_resumed - begin.client.tls_resumed,
+            server: server_delta(|s| s.tls_resumed),
+        },
+    });
     Ok(ModeResult {
         mode: spec.kind,
+        transport,
         limit: spec.limit.map(|l| l.get()),
         requests: RequestCounts {
             sent,
@@ -119,6 +136,7 @@ pub async fn run(
         throughput_rps: outcome.recorder.ok() as f64 / outcome.elapsed.as_secs_f64(),
         latency_us: LatencySummary::of(&outcome.recorder.latency),
         handshakes,
+        tls_handshakes,
         peak_connections,
         peak_fds: fds.peak.saturating_sub(fds_before),
         time_wait: TimeWaitCounts {

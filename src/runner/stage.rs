@@ -1,10 +1,12 @@
 //! The stage a scenario runs on: the bundled server child (or an external
-//! target) and, if the scenario has a `[link]`, the link emulator child in
-//! front of it. Set up once per run, torn down at the end, also on errors
-//! (children are killed when their handles drop).
+//! target), the TLS material for HTTPS, and, if the scenario has a `[link]`,
+//! the link emulator child in front of each server port. Set up once per
+//! run and torn down at the end, also on errors (children are killed when
+//! their handles drop).
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use http::Uri;
@@ -13,64 +15,125 @@ use crate::child::ChildProcess;
 use crate::connect::{CountingConnector, resolve};
 use crate::link::LinkConfig;
 use crate::metrics::ConnectionGauge;
-use crate::scenario::{Scenario, Target};
+use crate::scenario::{Scenario, Target, Transport};
 use crate::server::child::ServerChild;
+use crate::tls::{TestPki, TlsTrust};
 
-pub struct Stage {
+/// Where one transport's requests go.
+pub struct Endpoint {
+    pub transport: Transport,
     /// The URL requests are sent to (its authority is the server's).
     pub url: Uri,
-    /// The bundled server; `None` for an external target.
-    pub server: Option<ServerChild>,
-    /// The link emulator and what it emulates.
-    link: Option<(ChildProcess, LinkConfig)>,
-    /// The port the client dials: the link's if there is one.
+    /// The port the client dials: the link's, if there is one.
     pub client_port: u16,
     /// The server's port.
     pub server_port: u16,
+    /// The link address the client dials instead of the server.
+    via: Option<SocketAddr>,
+}
+
+pub struct Stage {
+    /// One per transport of the scenario, in order.
+    pub endpoints: Vec<Endpoint>,
+    /// The bundled server; `None` for an external target.
+    pub server: Option<ServerChild>,
+    link: Option<(ChildProcess, LinkConfig)>,
+    /// What HTTPS clients trust; `None` without HTTPS.
+    pub trust: Option<TlsTrust>,
 }
 
 impl Stage {
     pub async fn start(scenario: &Scenario, exe: &Path) -> anyhow::Result<Stage> {
-        let (server, url) = match &scenario.target {
+        let https = scenario.transports.contains(&Transport::Https);
+        let (server, trust) = match &scenario.target {
             Target::Bundled(config) => {
-                let server = ServerChild::start(exe, config).await?;
-                let url: Uri = format!("http://{}/", server.addr).parse()?;
-                (Some(server), url)
+                let pki = if https {
+                    Some(TestPki::generate()?)
+                } else {
+                    None
+                };
+                let tls = pki.as_ref().map(|p| (p, scenario.tls));
+                let server = ServerChild::start(exe, config, tls).await?;
+                let trust = pki.map(|p| TlsTrust {
+                    ca: Some(p.ca),
+                    settings: scenario.tls,
+                });
+                (Some(server), trust)
             }
-            Target::External { url } => (None, url.clone()),
+            Target::External { .. } => {
+                let ca = scenario
+                    .ca_file
+                    .as_deref()
+                    .map(TlsTrust::ca_from_file)
+                    .transpose()?;
+                let trust = https.then_some(TlsTrust {
+                    ca,
+                    settings: scenario.tls,
+                });
+                (None, trust)
+            }
         };
-        let server_addr = match &server {
-            Some(s) => s.addr,
-            None => resolve(&url)
-                .await
-                .with_context(|| format!("cannot resolve the target {url}"))?,
-        };
+        let mut endpoints = Vec::new();
+        for &transport in &scenario.transports {
+            let (url, server_addr) = match (&scenario.target, &server) {
+                (Target::Bundled(_), Some(server)) => bundled_url(server, transport)?,
+                (Target::External { url }, _) => {
+                    let addr = resolve(url)
+                        .await
+                        .with_context(|| format!("cannot resolve the target {url}"))?;
+                    (url.clone(), addr)
+                }
+                (Target::Bundled(_), None) => unreachable!("a bundled target has a server"),
+            };
+            endpoints.push(Endpoint {
+                transport,
+                url,
+                client_port: server_addr.port(),
+                server_port: server_addr.port(),
+                via: Some(server_addr),
+            });
+        }
         let link = match scenario.link {
             Some(config) => {
-                let args = link_args(server_addr, &config);
-                let child = ChildProcess::start("the link emulator", exe, args).await?;
+                let upstreams: Vec<SocketAddr> = endpoints.iter().filter_map(|e| e.via).collect();
+                let child =
+                    ChildProcess::start("the link emulator", exe, link_args(&upstreams, &config))
+                        .await?;
+                for (endpoint, addr) in endpoints.iter_mut().zip(&child.addrs) {
+                    endpoint.via = Some(*addr);
+                    endpoint.client_port = addr.port();
+                }
                 Some((child, config))
             }
-            None => None,
+            None => {
+                endpoints.iter_mut().for_each(|e| e.via = None);
+                None
+            }
         };
         Ok(Stage {
-            client_port: link
-                .as_ref()
-                .map_or(server_addr.port(), |(l, _)| l.addr.port()),
-            server_port: server_addr.port(),
-            url,
+            endpoints,
             server,
             link,
+            trust,
         })
     }
 
-    /// A connector counting into `gauge` that dials through the link, if any.
-    pub fn connector(&self, gauge: std::sync::Arc<ConnectionGauge>) -> CountingConnector {
-        let connector = CountingConnector::new(gauge);
-        match &self.link {
-            Some((child, config)) => connector.via_link(child.addr, config.rtt),
-            None => connector,
+    /// A connector for `endpoint` counting into `gauge`: through the link if
+    /// there is one, with a TLS config of its own (its own session cache)
+    /// for HTTPS.
+    pub fn connector(
+        &self,
+        endpoint: &Endpoint,
+        gauge: Arc<ConnectionGauge>,
+    ) -> anyhow::Result<CountingConnector> {
+        let mut connector = CountingConnector::new(gauge);
+        if let (Some((_, config)), Some(via)) = (&self.link, endpoint.via) {
+            connector = connector.via_link(via, config.rtt);
         }
+        if let (Transport::Https, Some(trust)) = (endpoint.transport, &self.trust) {
+            connector = connector.with_tls(trust.client_config(false)?);
+        }
+        Ok(connector)
     }
 
     pub async fn stop(self) -> anyhow::Result<()> {
@@ -84,17 +147,29 @@ impl Stage {
     }
 }
 
-/// The `poolbench link` arguments for a link in front of `upstream`.
-fn link_args(upstream: SocketAddr, config: &LinkConfig) -> Vec<String> {
+fn bundled_url(server: &ServerChild, transport: Transport) -> anyhow::Result<(Uri, SocketAddr)> {
+    let addr = match transport {
+        Transport::Http => server.addr,
+        Transport::Https => server
+            .tls_addr
+            .context("the bundled server did not open an HTTPS port")?,
+    };
+    Ok((format!("{}://{addr}/", transport.name()).parse()?, addr))
+}
+
+/// The `poolbench link` arguments for a link in front of each upstream.
+fn link_args(upstreams: &[SocketAddr], config: &LinkConfig) -> Vec<String> {
     let mut args = vec![
         "link".to_string(),
-        "--upstream".to_string(),
-        upstream.to_string(),
         "--rtt".to_string(),
         humantime::format_duration(config.rtt).to_string(),
         "--control".to_string(),
         "stdio".to_string(),
     ];
+    for upstream in upstreams {
+        args.push("--upstream".to_string());
+        args.push(upstream.to_string());
+    }
     if let Some(rate) = config.bandwidth {
         args.push("--bandwidth".to_string());
         args.push(format!("{rate}B"));

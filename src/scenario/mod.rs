@@ -31,6 +31,13 @@ pub struct Scenario {
     pub target: Target,
     /// The emulated network between client and server, if any.
     pub link: Option<crate::link::LinkConfig>,
+    /// Every mode runs over each of these, in this order.
+    pub transports: Vec<Transport>,
+    /// TLS settings for HTTPS transports.
+    pub tls: crate::tls::TlsSettings,
+    /// For an external https target: a CA file to trust instead of the
+    /// public roots.
+    pub ca_file: Option<PathBuf>,
     pub load: Load,
     /// Modes in the order they run.
     pub modes: Vec<ModeSpec>,
@@ -93,6 +100,33 @@ impl Arrival {
 pub enum Stop {
     Requests(u64),
     Duration(Duration),
+}
+
+/// HTTP over plain TCP or over TLS.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    Http,
+    Https,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Http => "http",
+            Transport::Https => "https",
+        }
+    }
 }
 
 /// A connection strategy under test.

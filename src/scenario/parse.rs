@@ -2,18 +2,20 @@
 //! be run, pointing at it.
 
 use std::num::NonZeroU32;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use toml::Spanned;
 
 use super::raw::{
-    RawArrival, RawLimited, RawLink, RawLoad, RawModes, RawScenario, RawServer, RawSize, RawTarget,
+    RawArrival, RawLimited, RawLink, RawLoad, RawModes, RawScenario, RawServer, RawServerTls,
+    RawSize, RawTarget, RawTls,
 };
 use super::units::{parse_duration, parse_rate, parse_size};
-use super::{Arrival, Load, ModeKind, ModeSpec, Scenario, ScenarioError, Stop, Target};
+use super::{Arrival, Load, ModeKind, ModeSpec, Scenario, ScenarioError, Stop, Target, Transport};
 use crate::link::LinkConfig;
 use crate::server::ServerConfig;
+use crate::tls::{TlsSettings, TlsVersion};
 
 /// Requests taking longer than this are counted as timeouts unless the
 /// scenario says otherwise.
@@ -73,6 +75,12 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
             .err(raw.name.span(), "name", "must not be empty".into())
             .help("name the scenario, e.g. name = \"thousand\""));
     }
+    let server_tls = raw
+        .server
+        .as_ref()
+        .and_then(|s| s.get_ref().tls.as_ref())
+        .map(|t| server_tls(&cx, t))
+        .transpose()?;
     let target = match (raw.server, raw.target) {
         (Some(_), Some(target)) => {
             return Err(cx
@@ -91,6 +99,18 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         Some(l) => Some(link(&cx, l.get_ref())?),
         None => None,
     };
+    let transports = match (&target, server_tls) {
+        (Target::External { url }, _) if url.scheme_str() == Some("https") => {
+            vec![Transport::Https]
+        }
+        (Target::External { .. }, _) => vec![Transport::Http],
+        (Target::Bundled(_), None) => vec![Transport::Http],
+        (Target::Bundled(_), Some(transports)) => transports,
+    };
+    let (tls, ca_file) = match &raw.tls {
+        Some(t) => tls_settings(&cx, t.get_ref())?,
+        None => (TlsSettings::default(), None),
+    };
     let load = load(&cx, &raw.load)?;
     let modes = modes(&cx, &raw.modes)?;
     Ok(Scenario {
@@ -100,6 +120,9 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         source: source.to_string(),
         target,
         link,
+        transports,
+        tls,
+        ca_file,
         load,
         modes,
     })
@@ -169,6 +192,52 @@ fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, ScenarioErro
         )? as usize;
     }
     Ok(config)
+}
+
+fn server_tls(cx: &Ctx, raw: &Spanned<RawServerTls>) -> Result<Vec<Transport>, ScenarioError> {
+    match raw.get_ref() {
+        RawServerTls::Flag(false) => Ok(vec![Transport::Http]),
+        RawServerTls::Flag(true) => Ok(vec![Transport::Https]),
+        RawServerTls::Text(t) if t == "both" => Ok(vec![Transport::Http, Transport::Https]),
+        RawServerTls::Text(t) => Err(cx
+            .err(raw.span(), "server.tls", format!("unknown value \"{t}\""))
+            .help("tls = true serves HTTPS; tls = \"both\" runs every mode over HTTP and HTTPS")),
+    }
+}
+
+fn tls_settings(cx: &Ctx, raw: &RawTls) -> Result<(TlsSettings, Option<PathBuf>), ScenarioError> {
+    let mut settings = TlsSettings::default();
+    if let Some(v) = &raw.version {
+        settings.version = match v.get_ref().as_str() {
+            "1.3" => TlsVersion::Tls13,
+            "1.2" => TlsVersion::Tls12,
+            other => {
+                return Err(cx
+                    .err(
+                        v.span(),
+                        "tls.version",
+                        format!("unsupported TLS version \"{other}\""),
+                    )
+                    .help("use version = \"1.3\" (the default) or \"1.2\""));
+            }
+        };
+    }
+    if let Some(resumption) = raw.resumption {
+        settings.resumption = resumption;
+    }
+    let ca = raw.ca.as_ref().map(|v| {
+        // Relative to the scenario file, like an include.
+        let base = cx.path.parent().unwrap_or(Path::new("."));
+        base.join(v.get_ref())
+    });
+    if let (Some(path), Some(v)) = (&ca, &raw.ca)
+        && !path.is_file()
+    {
+        return Err(cx
+            .err(v.span(), "tls.ca", format!("no CA file at {}", path.display()))
+            .help("give the PEM file of the CA that signed the target's certificate, relative to the scenario"));
+    }
+    Ok((settings, ca))
 }
 
 fn link(cx: &Ctx, raw: &RawLink) -> Result<LinkConfig, ScenarioError> {

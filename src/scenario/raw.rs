@@ -15,6 +15,7 @@ pub struct RawScenario {
     pub server: Option<Spanned<RawServer>>,
     pub target: Option<Spanned<RawTarget>>,
     pub link: Option<Spanned<RawLink>>,
+    pub tls: Option<Spanned<RawTls>>,
     pub load: Spanned<RawLoad>,
     pub modes: Spanned<RawModes>,
 }
@@ -36,6 +37,43 @@ pub struct RawServer {
     pub threads: Option<Spanned<i64>>,
     pub reset_every: Option<Spanned<i64>>,
     pub slow_body: Option<Spanned<String>>,
+    pub tls: Option<Spanned<RawServerTls>>,
+}
+
+/// `tls = true` (HTTPS only) or `tls = "both"` (every mode over HTTP and HTTPS).
+#[derive(Debug)]
+pub enum RawServerTls {
+    Flag(bool),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawServerTls {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawServerTls;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true, false or \"both\"")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<RawServerTls, E> {
+                Ok(RawServerTls::Flag(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawServerTls, E> {
+                Ok(RawServerTls::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// `[tls]`: how both sides do TLS.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    pub version: Option<Spanned<String>>,
+    pub resumption: Option<bool>,
+    /// For an external https target: the CA that signed its certificate.
+    pub ca: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,8 +10,11 @@ use std::sync::Arc;
 use super::ServerCounters;
 
 /// Serves control commands on stdin/stdout until stdin closes.
-pub async fn run_stdio(addr: SocketAddr, counters: Arc<ServerCounters>) -> anyhow::Result<()> {
-    crate::child::serve_stdio(addr, |command| {
+pub async fn run_stdio(
+    listening: Vec<SocketAddr>,
+    counters: Arc<ServerCounters>,
+) -> anyhow::Result<()> {
+    crate::child::serve_stdio(listening, |command| {
         match command {
             "begin" => counters.reset_peak(),
             "stats" => {}

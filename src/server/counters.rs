@@ -29,6 +29,10 @@ pub struct ServerSnapshot {
     pub peak_open: u64,
     /// User + system CPU of the server process, µs (getrusage).
     pub cpu_us: u64,
+    /// Full TLS handshakes completed.
+    pub tls_full: u64,
+    /// Resumed TLS handshakes completed.
+    pub tls_resumed: u64,
 }
 
 impl ServerCounters {
@@ -53,6 +57,8 @@ impl ServerCounters {
             open: gauge.open,
             peak_open: gauge.peak,
             cpu_us: crate::metrics::os::process_cpu().as_micros() as u64,
+            tls_full: gauge.tls_full,
+            tls_resumed: gauge.tls_resumed,
         }
     }
 }

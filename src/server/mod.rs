@@ -21,6 +21,7 @@ use http::header::{CONNECTION, HeaderValue};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
 pub use app::{ConnInfo, router};
@@ -66,8 +67,28 @@ impl Default for ServerConfig {
     }
 }
 
-/// Accepts and serves connections until the task is dropped.
+/// Accepts and serves plain HTTP connections until the task is dropped.
 pub async fn serve(listener: TcpListener, config: ServerConfig, counters: Arc<ServerCounters>) {
+    accept_loop(listener, config, counters, None).await
+}
+
+/// Accepts and serves HTTPS connections until the task is dropped; TLS
+/// handshakes are counted as full or resumed.
+pub async fn serve_tls(
+    listener: TcpListener,
+    config: ServerConfig,
+    counters: Arc<ServerCounters>,
+    tls: Arc<rustls::ServerConfig>,
+) {
+    accept_loop(listener, config, counters, Some(TlsAcceptor::from(tls))).await
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    config: ServerConfig,
+    counters: Arc<ServerCounters>,
+    tls: Option<TlsAcceptor>,
+) {
     let router = router(&config);
     loop {
         let stream = match listener.accept().await {
@@ -83,25 +104,44 @@ pub async fn serve(listener: TcpListener, config: ServerConfig, counters: Arc<Se
         let router = router.clone();
         let counters = Arc::clone(&counters);
         let config = config.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _open = guard;
             let _ = stream.set_nodelay(true);
-            serve_connection(stream, router, &config, counters).await;
+            let info = ConnInfo {
+                fd: stream.as_raw_fd(),
+            };
+            match tls {
+                None => {
+                    serve_connection(TokioIo::new(stream), info, router, &config, counters).await
+                }
+                Some(acceptor) => {
+                    // A failed handshake is the client's fault; the
+                    // connection was still accepted and counted.
+                    let Ok(stream) = acceptor.accept(stream).await else {
+                        return;
+                    };
+                    let resumed =
+                        stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+                    counters.connections.tls_handshake(resumed);
+                    serve_connection(TokioIo::new(stream), info, router, &config, counters).await
+                }
+            }
         });
     }
 }
 
-async fn serve_connection(
-    stream: tokio::net::TcpStream,
+async fn serve_connection<I>(
+    io: I,
+    info: ConnInfo,
     router: axum::Router,
     config: &ServerConfig,
     counters: Arc<ServerCounters>,
-) {
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
     let served = AtomicU64::new(0);
     let max = config.max_requests_per_connection;
-    let info = ConnInfo {
-        fd: stream.as_raw_fd(),
-    };
     let service = hyper::service::service_fn(move |mut req: http::Request<_>| {
         let n = served.fetch_add(1, Relaxed) + 1;
         counters.request();
@@ -123,6 +163,6 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(config.keep_alive_timeout)
         .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(io, service)
         .await;
 }
