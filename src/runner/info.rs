@@ -15,7 +15,7 @@ pub fn scenario(scenario: &Scenario, urls: Vec<String>) -> ScenarioInfo {
         tls: scenario
             .transports
             .contains(&Transport::Https)
-            .then(|| TlsInfo {
+            .then_some(TlsInfo {
                 version: scenario.tls.version,
                 resumption: scenario.tls.resumption,
             }),
