@@ -61,7 +61,13 @@ pub struct CountingConnector {
     /// Wait this long after connecting: the emulated link's handshake
     /// round trip, so it shows as connect time.
     handshake_delay: Duration,
+    /// Where to note the last connection's timings, for a connector used by
+    /// one request only (a client built per request).
+    probe: Option<Arc<std::sync::Mutex<Option<ConnectTimes>>>>,
 }
+
+/// Reads the timings a probed connector noted.
+pub type ConnectProbe = Arc<std::sync::Mutex<Option<ConnectTimes>>>;
 
 impl std::fmt::Debug for CountingConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -80,7 +86,16 @@ impl CountingConnector {
             tls: None,
             via: None,
             handshake_delay: Duration::ZERO,
+            probe: None,
         }
+    }
+
+    /// A copy that notes its connections' timings in the returned probe.
+    pub fn probed(&self) -> (CountingConnector, ConnectProbe) {
+        let probe = ConnectProbe::default();
+        let mut connector = self.clone();
+        connector.probe = Some(Arc::clone(&probe));
+        (connector, probe)
     }
 
     /// Uses `config` for `https` URIs.
@@ -139,6 +154,9 @@ impl CountingConnector {
             tcp,
             tls: Instant::now(),
         };
+        if let Some(probe) = &self.probe {
+            *probe.lock().unwrap_or_else(|e| e.into_inner()) = Some(times);
+        }
         Ok((CountedStream { io, _open: open }, times))
     }
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use http::Uri;
 
-use crate::metrics::{ErrorKind, Recorder};
+use crate::metrics::{ErrorKind, Recorder, Timeline};
 use crate::modes::ModeClient;
 use crate::scenario::{Arrival, Stop};
 
@@ -116,8 +116,16 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
 async fn send_loop(client: &ModeClient, uri: &Uri, plan: &Plan, timeout: Duration) -> Recorder {
     let mut recorder = Recorder::new();
     while let Some(issued) = plan.next().await {
-        match tokio::time::timeout(timeout, client.execute(uri)).await {
-            Ok(Ok(())) => recorder.success(issued.elapsed()),
+        let started = Instant::now();
+        let mut timeline = Timeline::default();
+        match tokio::time::timeout(timeout, client.execute(uri, &mut timeline)).await {
+            Ok(Ok(())) => {
+                let end = Instant::now();
+                recorder.success(end - issued);
+                recorder
+                    .phases
+                    .record(&timeline.phases(issued, started, end));
+            }
             Ok(Err(kind)) => recorder.failure(kind),
             Err(_) => recorder.failure(ErrorKind::Timeout),
         }

@@ -168,6 +168,9 @@ pub struct ModeResult {
     pub throughput_rps: f64,
     /// Latency of successful requests, issue to last body byte, µs (client).
     pub latency_us: LatencySummary,
+    /// Where that latency went, phase by phase, µs (client). A request's
+    /// phases add up to its latency, so the means add up to the mean.
+    pub breakdown_us: Breakdown,
     /// New TCP connections (client connector | server accept loop).
     pub handshakes: Observed,
     /// TLS handshakes by kind, for HTTPS (client connector | server acceptor).
@@ -234,6 +237,30 @@ pub struct TlsHandshakes {
     pub full: Observed,
     /// Resumed handshakes (a session ticket or ID from an earlier one).
     pub resumed: Observed,
+}
+
+/// Latency by phase, each a distribution over successful requests (zeros
+/// included: a reused connection has no connect phase). A phase the mode
+/// cannot observe is absent.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Breakdown {
+    /// Open loop only: how long after its due time the request started.
+    pub late: Option<LatencySummary>,
+    /// `per_request_client` only: building the client and its TLS config.
+    pub client_build: Option<LatencySummary>,
+    /// poolbench's pool only: waiting for a connection or a free slot.
+    pub pool_wait: Option<LatencySummary>,
+    /// TCP connect of a new connection, including the emulated link's
+    /// handshake round trip (absent for `hyper_util`: its pool is opaque).
+    pub connect: Option<LatencySummary>,
+    /// TLS handshake of a new connection (HTTPS; absent for `hyper_util`).
+    pub tls: Option<LatencySummary>,
+    /// From having a connection to the response head (for `hyper_util`,
+    /// from the start: pool wait, connect and TLS included).
+    pub first_byte: LatencySummary,
+    /// From the response head to the last body byte.
+    pub body: LatencySummary,
 }
 
 /// A count seen by both the client and the server.

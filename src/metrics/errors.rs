@@ -18,6 +18,8 @@ pub enum ErrorKind {
     Emfile,
     /// EADDRNOTAVAIL: out of ephemeral ports (often TIME_WAIT exhaustion).
     AddrNotAvail,
+    /// The TLS handshake or record layer failed (e.g. an untrusted certificate).
+    Tls,
     /// The server answered 4xx.
     Http4xx,
     /// The server answered 5xx.
@@ -27,7 +29,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    const COUNT: usize = 8;
+    const COUNT: usize = 9;
 
     fn index(self) -> usize {
         self as usize
@@ -61,6 +63,9 @@ impl ErrorKind {
     }
 
     fn from_io(e: &io::Error) -> Option<ErrorKind> {
+        if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+            return Some(ErrorKind::Tls);
+        }
         match e.raw_os_error() {
             Some(libc::ECONNREFUSED) => Some(ErrorKind::Refused),
             Some(libc::ECONNRESET | libc::EPIPE | libc::ECONNABORTED) => Some(ErrorKind::Reset),
@@ -122,6 +127,7 @@ impl ErrorCounts {
             timeout: self.get(ErrorKind::Timeout),
             emfile: self.get(ErrorKind::Emfile),
             eaddrnotavail: self.get(ErrorKind::AddrNotAvail),
+            tls: self.get(ErrorKind::Tls),
             http_4xx: self.get(ErrorKind::Http4xx),
             http_5xx: self.get(ErrorKind::Http5xx),
             other: self.get(ErrorKind::Other),
@@ -145,6 +151,8 @@ pub struct ErrorReport {
     pub emfile: u64,
     /// Out of local addresses/ports (EADDRNOTAVAIL).
     pub eaddrnotavail: u64,
+    /// TLS failures (handshake, certificate, record layer).
+    pub tls: u64,
     /// HTTP 4xx responses.
     pub http_4xx: u64,
     /// HTTP 5xx responses.
@@ -184,6 +192,8 @@ mod tests {
             let e = Wrapper(io::Error::from_raw_os_error(errno));
             assert_eq!(ErrorKind::classify(&e), kind, "errno {errno}");
         }
+        let tls = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError);
+        assert_eq!(ErrorKind::classify(&Wrapper(tls)), ErrorKind::Tls);
     }
 
     #[test]

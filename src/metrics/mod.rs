@@ -6,8 +6,10 @@ pub mod gauge;
 pub mod os;
 pub mod recorder;
 pub mod sampler;
+pub mod timeline;
 
 pub use errors::{ErrorCounts, ErrorKind, ErrorReport};
 pub use gauge::{ConnectionGauge, GaugeReading, OpenGuard};
 pub use recorder::Recorder;
 pub use sampler::{FdSample, FdSampler};
+pub use timeline::{Phase, PhaseRecorder, Timeline};

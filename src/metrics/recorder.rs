@@ -7,9 +7,10 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 
 use super::errors::{ErrorCounts, ErrorKind};
+use super::timeline::PhaseRecorder;
 
 /// Highest latency a histogram can hold: one hour, in µs.
-const MAX_LATENCY_US: u64 = 3_600_000_000;
+pub(crate) const MAX_LATENCY_US: u64 = 3_600_000_000;
 
 /// Latencies (µs, 3 significant digits) and failures of one task.
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct Recorder {
     /// Successful requests' latencies, µs.
     pub latency: Histogram<u64>,
     pub errors: ErrorCounts,
+    /// Where successful requests' time went.
+    pub phases: PhaseRecorder,
 }
 
 impl Default for Recorder {
@@ -30,6 +33,7 @@ impl Recorder {
         Recorder {
             latency: new_histogram(),
             errors: ErrorCounts::default(),
+            phases: PhaseRecorder::default(),
         }
     }
 
@@ -49,6 +53,7 @@ impl Recorder {
         // Auto-resizing histograms grow to take any other's range.
         let _ = self.latency.add(&other.latency);
         self.errors.merge(&other.errors);
+        self.phases.merge(&other.phases);
     }
 }
 

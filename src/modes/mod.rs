@@ -23,7 +23,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
 use crate::connect::CountingConnector;
-use crate::metrics::ErrorKind;
+use std::time::Instant;
+
+use crate::metrics::{ErrorKind, Timeline};
 use crate::pool::{Pool, PoolConfig, PoolError, PoolStats};
 use crate::scenario::{ModeKind, ModeSpec};
 use crate::tls::TlsTrust;
@@ -74,36 +76,49 @@ impl ModeClient {
         }
     }
 
-    /// Sends `GET uri` and reads the body to the end.
-    pub async fn execute(&self, uri: &Uri) -> Result<(), ErrorKind> {
+    /// Sends `GET uri` and reads the body to the end, noting in `timeline`
+    /// the instants this mode can see.
+    pub async fn execute(&self, uri: &Uri, timeline: &mut Timeline) -> Result<(), ErrorKind> {
         let request = Request::get(uri.clone())
             .body(Empty::<Bytes>::new())
             .map_err(|_| ErrorKind::Other)?;
         match self {
             ModeClient::Pool(pool) => {
-                let response = pool.send(request).await.map_err(|e| pool_error(&e))?;
+                let response = pool
+                    .send_timed(request, timeline)
+                    .await
+                    .map_err(|e| pool_error(&e))?;
                 finish(response).await
             }
             ModeClient::PerRequest { connector, tls } => {
-                let mut connector = connector.clone();
+                let (mut connector, probe) = connector.probed();
                 if let Some(tls) = tls {
                     let config = tls.client_config(true).map_err(|_| ErrorKind::Other)?;
                     connector = connector.with_tls(config);
                 }
                 let client = Client::builder(TokioExecutor::new()).build(connector);
+                timeline.built = Some(Instant::now());
                 let response = client
                     .request(request)
                     .await
                     .map_err(|e| ErrorKind::classify(&e))?;
+                timeline.head = Some(Instant::now());
+                if let Some(times) = *probe.lock().unwrap_or_else(|e| e.into_inner()) {
+                    timeline.connected = Some(times.tcp);
+                    timeline.tls_done = Some(times.tls);
+                }
                 let outcome = finish(response).await;
                 drop(client);
                 outcome
             }
             ModeClient::HyperUtil(client) => {
+                // Its pool is opaque: pool wait, connect and TLS all fall
+                // into the time to first byte.
                 let response = client
                     .request(request)
                     .await
                     .map_err(|e| ErrorKind::classify(&e))?;
+                timeline.head = Some(Instant::now());
                 finish(response).await
             }
         }

@@ -37,6 +37,10 @@ pub struct Conn<B> {
     pub served: u64,
     /// When it was last put back idle.
     pub idle_since: Instant,
+    /// When the request now holding it got it.
+    pub acquired: Instant,
+    /// When it was connected, until the first request using it takes this.
+    pub dialled: Option<crate::connect::ConnectTimes>,
 }
 
 /// The right to hold one connection to this authority. Dropping it frees

@@ -35,6 +35,7 @@ use http::{Request, Response, Uri};
 use hyper::client::conn::http1;
 
 use crate::connect::CountingConnector;
+use crate::metrics::Timeline;
 use authority::{AuthorityPool, Checkout, Conn, Freshness, Grant, Slot};
 pub use body::PoolBody;
 pub use error::PoolError;
@@ -149,19 +150,37 @@ where
 
     /// Sends `req` (absolute URI) on a pooled connection. The connection is
     /// held by the returned body until it is read to the end.
-    pub async fn send(&self, mut req: Request<B>) -> Result<Response<PoolBody<B>>, PoolError> {
+    pub async fn send(&self, req: Request<B>) -> Result<Response<PoolBody<B>>, PoolError> {
+        self.send_timed(req, &mut Timeline::default()).await
+    }
+
+    /// [`send`](Self::send), noting in `timeline` when a connection was
+    /// acquired, dialled and TLS-established, and when the head arrived.
+    pub async fn send_timed(
+        &self,
+        mut req: Request<B>,
+        timeline: &mut Timeline,
+    ) -> Result<Response<PoolBody<B>>, PoolError> {
         let origin = self.origin(req.uri())?;
         self.prepare(&mut req, &origin);
         let mut retried = false;
         loop {
-            let conn = self.acquire(&origin, retried).await?;
+            let mut conn = self.acquire(&origin, retried).await?;
+            timeline.acquired = Some(conn.acquired);
+            if let Some(times) = conn.dialled.take() {
+                timeline.connected = Some(times.tcp);
+                timeline.tls_done = Some(times.tls);
+            }
             let reused = conn.served > 0;
             // A copy to resend if the request is written but no response
             // comes back; only idempotent requests may be sent twice.
             let copy =
                 (reused && !retried && is_idempotent(req.method())).then(|| copy_request(&req));
             req = match self.exchange(&origin, conn, req).await {
-                Ok(response) => return Ok(response),
+                Ok(response) => {
+                    timeline.head = Some(Instant::now());
+                    return Ok(response);
+                }
                 Err(failed) if !reused || retried => return Err(failed.error),
                 Err(Failed {
                     unsent: Some(unsent),
@@ -263,10 +282,13 @@ where
                 grant
             }
         };
-        match grant {
-            Grant::Conn(conn) => Ok(conn),
-            Grant::Slot(slot) => self.dial(origin, slot).await,
-        }
+        let acquired = Instant::now();
+        let mut conn = match grant {
+            Grant::Conn(conn) => conn,
+            Grant::Slot(slot) => self.dial(origin, slot).await?,
+        };
+        conn.acquired = acquired;
+        Ok(conn)
     }
 
     /// Opens a connection in `slot`. The dial runs as its own task, so a
@@ -343,8 +365,8 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let io = connector
-        .connect(&origin.address)
+    let (io, times) = connector
+        .connect_timed(&origin.address)
         .await
         .map_err(PoolError::Connect)?;
     let (sender, connection) = http1::handshake(io).await.map_err(PoolError::Http)?;
@@ -361,6 +383,8 @@ where
         created: now,
         served: 0,
         idle_since: now,
+        acquired: now,
+        dialled: Some(times),
     })
 }
 

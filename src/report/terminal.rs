@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::results::{ModeResult, Observed, Results};
+use crate::results::{Breakdown, LatencySummary, ModeResult, Observed, Results};
 
 /// Renders the results as a text table.
 pub fn render(results: &Results) -> String {
@@ -67,6 +67,7 @@ pub fn render(results: &Results) -> String {
     row("latency p99", &|m| micros(m.latency_us.p99 as f64));
     row("latency p99.9", &|m| micros(m.latency_us.p99_9 as f64));
     row("latency max", &|m| micros(m.latency_us.max as f64));
+    phase_rows(&mut row, results);
     row("handshakes   client | server", &|m| observed(&m.handshakes));
     if results.scenario.tls.is_some() {
         let na = || "-".to_string();
@@ -113,6 +114,34 @@ pub fn render(results: &Results) -> String {
     out
 }
 
+/// One row per phase any mode observed: mean and p99.
+fn phase_rows(row: &mut impl FnMut(&str, &dyn Fn(&ModeResult) -> String), results: &Results) {
+    type Pick = fn(&Breakdown) -> Option<&LatencySummary>;
+    let phases: [(&str, Pick); 7] = [
+        ("  late (open loop)", |b| b.late.as_ref()),
+        ("  client build", |b| b.client_build.as_ref()),
+        ("  pool wait", |b| b.pool_wait.as_ref()),
+        ("  connect", |b| b.connect.as_ref()),
+        ("  TLS handshake", |b| b.tls.as_ref()),
+        ("  first byte", |b| Some(&b.first_byte)),
+        ("  body", |b| Some(&b.body)),
+    ];
+    row("phases       mean | p99", &|_| String::new());
+    for (label, pick) in phases {
+        if results
+            .modes
+            .iter()
+            .any(|m| pick(&m.breakdown_us).is_some())
+        {
+            row(label, &|m| {
+                pick(&m.breakdown_us).map_or("-".to_string(), |s| {
+                    format!("{} | {}", micros(s.mean), micros(s.p99 as f64))
+                })
+            });
+        }
+    }
+}
+
 fn table(out: &mut String, rows: &[(String, Vec<String>)]) {
     let label_width = rows
         .iter()
@@ -153,6 +182,7 @@ fn errors(m: &ModeResult) -> String {
         ("timeout", e.timeout),
         ("EMFILE", e.emfile),
         ("EADDRNOTAVAIL", e.eaddrnotavail),
+        ("TLS", e.tls),
         ("4xx", e.http_4xx),
         ("5xx", e.http_5xx),
         ("other", e.other),

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 use crate::engine::{self, Workload};
 use crate::metrics::os::{FdCounter, TimeWait, process_cpu};
 use crate::metrics::{ConnectionGauge, FdSampler};
+use crate::metrics::{Phase, PhaseRecorder};
 use crate::modes::ModeClient;
 use crate::results::*;
-use crate::scenario::{ModeSpec, Scenario, Stop, Transport};
+use crate::scenario::{Arrival, ModeKind, ModeSpec, Scenario, Stop, Transport};
 use crate::server::ServerSnapshot;
 use crate::server::child::ServerChild;
 
@@ -135,6 +136,7 @@ pub async fn run(
         elapsed_s: outcome.elapsed.as_secs_f64(),
         throughput_rps: outcome.recorder.ok() as f64 / outcome.elapsed.as_secs_f64(),
         latency_us: LatencySummary::of(&outcome.recorder.latency),
+        breakdown_us: breakdown(&outcome.recorder.phases, scenario, spec, transport),
         handshakes,
         tls_handshakes,
         peak_connections,
@@ -160,6 +162,28 @@ pub async fn run(
         pool,
         mismatches,
     })
+}
+
+/// The phases `spec` can observe, summarised.
+fn breakdown(
+    phases: &PhaseRecorder,
+    scenario: &Scenario,
+    spec: &ModeSpec,
+    transport: Transport,
+) -> Breakdown {
+    let summary =
+        |phase: Phase, observed: bool| observed.then(|| LatencySummary::of(phases.get(phase)));
+    let own_pool = matches!(spec.kind, ModeKind::Pooled | ModeKind::KeepAliveDisabled);
+    let sees_connect = spec.kind != ModeKind::HyperUtil;
+    Breakdown {
+        late: summary(Phase::Late, scenario.load.arrival != Arrival::Closed),
+        client_build: summary(Phase::ClientBuild, spec.kind == ModeKind::PerRequestClient),
+        pool_wait: summary(Phase::PoolWait, own_pool),
+        connect: summary(Phase::Connect, sees_connect),
+        tls: summary(Phase::Tls, sees_connect && transport == Transport::Https),
+        first_byte: LatencySummary::of(phases.get(Phase::FirstByte)),
+        body: LatencySummary::of(phases.get(Phase::Body)),
+    }
 }
 
 fn pool_counts(stats: &crate::pool::AuthorityStats) -> PoolCounts {

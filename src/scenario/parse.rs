@@ -263,10 +263,10 @@ fn target_url(cx: &Ctx, raw: &RawTarget) -> Result<Target, ScenarioError> {
         .parse()
         .map_err(|e| bad(format!("not a valid URL: \"{text}\" ({e})")))?;
     match url.scheme_str() {
-        Some("http") => {}
+        Some("http" | "https") => {}
         Some(other) => {
             return Err(bad(format!(
-                "scheme `{other}` is not supported yet; use http"
+                "scheme `{other}` is not supported; use http or https"
             )));
         }
         None => return Err(bad(format!("\"{text}\" has no scheme"))),

@@ -1,0 +1,329 @@
+//! The emulated link and TLS, end to end: round trips match the configured
+//! RTT, TLS handshakes are counted by both sides, and the latency
+//! breakdown adds up.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use poolbench::results::{LatencySummary, ModeResult, Results};
+use poolbench::runner::{self, RunOptions};
+use poolbench::scenario::{ModeKind, Scenario, Transport};
+
+async fn run(text: &str) -> Results {
+    let scenario = Scenario::parse(Path::new("link.toml"), text).unwrap();
+    let options = RunOptions {
+        server_exe: PathBuf::from(env!("CARGO_BIN_EXE_poolbench")),
+        progress: false,
+    };
+    runner::run(&scenario, &options).await.unwrap()
+}
+
+fn find(results: &Results, kind: ModeKind, transport: Transport) -> &ModeResult {
+    results
+        .modes
+        .iter()
+        .find(|m| m.mode == kind && m.transport == transport)
+        .unwrap()
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// With rtt = 20 ms: a request on an idle pooled connection takes one round
+/// trip, on a new plain connection two, on a new TLS 1.3 connection three
+/// (connect, handshake, request). Tolerances: at least the emulated time,
+/// less than half a round trip more (CPU for TLS, a busy machine) —
+/// neither a missing link nor an extra or missing round trip fits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trips_cost_what_the_link_says() {
+    let results = run(r#"name = "rtt"
+[server]
+tls = "both"
+[tls]
+version = "1.3"
+[link]
+rtt = "20ms"
+[load]
+requests = 8
+concurrency = 1
+warmup = 1
+[modes]
+pooled = { limit = 1 }
+keep_alive_disabled = { limit = 1 }
+"#)
+    .await;
+    let within = |what: &str, us: u64, rtts: f64| {
+        let (low, high) = (20.0 * rtts, 20.0 * rtts + 10.0);
+        assert!(
+            (low..high).contains(&ms(us)),
+            "{what}: {} ms, expected {low}..{high}",
+            ms(us)
+        );
+    };
+    for transport in [Transport::Http, Transport::Https] {
+        let pooled = find(&results, ModeKind::Pooled, transport);
+        within(
+            &format!("pooled {transport:?} p50"),
+            pooled.latency_us.p50,
+            1.0,
+        );
+        within(
+            &format!("pooled {transport:?} max"),
+            pooled.latency_us.max,
+            1.0,
+        );
+    }
+    let plain = find(&results, ModeKind::KeepAliveDisabled, Transport::Http);
+    within("new plain connection", plain.latency_us.p50, 2.0);
+    let tls = find(&results, ModeKind::KeepAliveDisabled, Transport::Https);
+    within("new TLS 1.3 connection", tls.latency_us.p50, 3.0);
+    // The breakdown puts each round trip where it belongs.
+    let b = &tls.breakdown_us;
+    within("connect phase", b.connect.unwrap().p50, 1.0);
+    within("TLS phase", b.tls.unwrap().p50, 1.0);
+    within("first byte phase", b.first_byte.p50, 1.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phases_add_up_to_the_latency() {
+    let results = run(r#"name = "phases"
+[server]
+tls = true
+[link]
+rtt = "4ms"
+[load]
+requests = 60
+concurrency = 6
+[modes]
+pooled = { limit = 3 }
+per_request_client = {}
+keep_alive_disabled = { limit = 3 }
+hyper_util = {}
+"#)
+    .await;
+    for m in &results.modes {
+        assert_eq!(m.requests.ok, 60, "{:?} {:?}", m.mode, m.errors);
+        let b = &m.breakdown_us;
+        let parts: [Option<&LatencySummary>; 7] = [
+            b.late.as_ref(),
+            b.client_build.as_ref(),
+            b.pool_wait.as_ref(),
+            b.connect.as_ref(),
+            b.tls.as_ref(),
+            Some(&b.first_byte),
+            Some(&b.body),
+        ];
+        let sum: f64 = parts.iter().flatten().map(|s| s.mean).sum();
+        let total = m.latency_us.mean;
+        // Each phase is floored to whole µs and histograms keep 3
+        // significant digits: a few µs and 0.5% of slack, no more.
+        assert!(
+            (sum - total).abs() <= 8.0 + total * 0.005,
+            "{:?}: phases sum to {sum:.0} µs, latency mean {total:.0} µs",
+            m.mode
+        );
+    }
+    let pooled = find(&results, ModeKind::Pooled, Transport::Https);
+    assert!(
+        pooled.breakdown_us.pool_wait.unwrap().max > 0,
+        "6 tasks on 3 connections wait"
+    );
+    assert!(
+        find(&results, ModeKind::HyperUtil, Transport::Https)
+            .breakdown_us
+            .connect
+            .is_none()
+    );
+    assert!(
+        find(&results, ModeKind::PerRequestClient, Transport::Https)
+            .breakdown_us
+            .client_build
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_handshakes_are_counted_by_kind_on_both_sides() {
+    let scenario = |resumption: bool| {
+        format!(
+            r#"name = "tls"
+[server]
+tls = true
+[tls]
+resumption = {resumption}
+[load]
+requests = 30
+concurrency = 3
+[modes]
+per_request_client = {{}}
+keep_alive_disabled = {{ limit = 3 }}
+"#
+        )
+    };
+    let resumed = run(&scenario(true)).await;
+    let per_request = find(&resumed, ModeKind::PerRequestClient, Transport::Https);
+    let t = per_request.tls_handshakes.unwrap();
+    // A client built per request has an empty session cache every time.
+    assert_eq!((t.full.client, t.full.server), (30, Some(30)));
+    assert_eq!(t.resumed.client, 0);
+    let shared = find(&resumed, ModeKind::KeepAliveDisabled, Transport::Https);
+    let t = shared.tls_handshakes.unwrap();
+    assert!(t.resumed.client >= 20, "{t:?}");
+    assert_eq!(t.resumed.server, Some(t.resumed.client));
+    assert_eq!(t.full.client + t.resumed.client, 30);
+
+    let fresh = run(&scenario(false)).await;
+    let t = find(&fresh, ModeKind::KeepAliveDisabled, Transport::Https)
+        .tls_handshakes
+        .unwrap();
+    assert_eq!(
+        (t.full.client, t.resumed.client, t.resumed.server),
+        (30, 0, Some(0))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_1_2_works_too() {
+    let results = run(r#"name = "tls12"
+[server]
+tls = true
+[tls]
+version = "1.2"
+[load]
+requests = 20
+concurrency = 2
+[modes]
+keep_alive_disabled = { limit = 2 }
+"#)
+    .await;
+    let m = &results.modes[0];
+    assert_eq!(m.requests.ok, 20, "{:?}", m.errors);
+    let t = m.tls_handshakes.unwrap();
+    assert_eq!(t.full.client + t.resumed.client, 20);
+    assert!(
+        t.resumed.client > 0,
+        "TLS 1.2 session IDs resume too: {t:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_certificate_is_a_counted_tls_error() {
+    // A TLS server whose certificate comes from a CA the client is not given.
+    let pki = poolbench::tls::TestPki::generate().unwrap();
+    let config = poolbench::tls::server_config(
+        pki.cert_pem.as_bytes(),
+        pki.key_pem.as_bytes(),
+        Default::default(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counters = std::sync::Arc::new(poolbench::server::ServerCounters::default());
+    tokio::spawn(poolbench::server::serve_tls(
+        listener,
+        Default::default(),
+        counters,
+        config,
+    ));
+    let other = poolbench::tls::TestPki::generate().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), &other.ca_pem).unwrap();
+    let text = format!(
+        r#"name = "untrusted"
+[target]
+url = "https://{addr}/"
+[tls]
+ca = "ca.pem"
+[load]
+requests = 10
+concurrency = 2
+[modes]
+pooled = {{ limit = 2 }}
+"#
+    );
+    let scenario = Scenario::parse(&dir.path().join("s.toml"), &text).unwrap();
+    let options = RunOptions {
+        server_exe: PathBuf::from(env!("CARGO_BIN_EXE_poolbench")),
+        progress: false,
+    };
+    let results = runner::run(&scenario, &options).await.unwrap();
+    let m = &results.modes[0];
+    assert_eq!(m.errors.tls, 10, "{:?}", m.errors);
+    assert_eq!(m.requests.ok, 0);
+}
+
+/// The link keeps bytes in order, caps bandwidth, and delays do not pile
+/// up over a connection's life.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_link_delivers_in_order_under_a_bandwidth_cap() {
+    use http_body_util::{BodyExt, Empty};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = listener.local_addr().unwrap();
+    let counters = std::sync::Arc::new(poolbench::server::ServerCounters::default());
+    tokio::spawn(poolbench::server::serve(
+        listener,
+        Default::default(),
+        counters,
+    ));
+    let link_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let link = link_listener.local_addr().unwrap();
+    let config = poolbench::link::LinkConfig {
+        rtt: Duration::from_millis(10),
+        bandwidth: Some(10_000_000),
+    };
+    tokio::spawn(poolbench::link::serve(link_listener, server, config));
+
+    let gauge = std::sync::Arc::new(poolbench::metrics::ConnectionGauge::default());
+    let connector = poolbench::connect::CountingConnector::new(gauge).via_link(link, config.rtt);
+    let pool: poolbench::pool::Pool<Empty<bytes::Bytes>> = poolbench::pool::Pool::new(
+        poolbench::pool::PoolConfig::new(std::num::NonZeroUsize::MIN),
+        connector,
+    );
+    let get = |path: &str| {
+        http::Request::get(format!("http://{server}{path}"))
+            .body(Empty::new())
+            .unwrap()
+    };
+    // 2 MB at 10 MB/s: at least 200 ms on the wire, every byte intact.
+    let started = Instant::now();
+    let body = pool.send(get("/bytes/2000000")).await.unwrap().into_body();
+    let body = body.collect().await.unwrap().to_bytes();
+    assert_eq!(body.len(), 2_000_000);
+    assert!(body.iter().all(|&b| b == b'x'));
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "{:?}",
+        started.elapsed()
+    );
+    // Twenty round trips on the same connection: each about one RTT, and
+    // the last no slower than the first (delays do not pile up).
+    let mut trips = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        pool.send(get("/"))
+            .await
+            .unwrap()
+            .into_body()
+            .collect()
+            .await
+            .unwrap();
+        trips.push(started.elapsed());
+    }
+    let median = |t: &[Duration]| {
+        let mut t = t.to_vec();
+        t.sort();
+        t[t.len() / 2]
+    };
+    let (first, last) = (median(&trips[..5]), median(&trips[15..]));
+    assert!(
+        trips
+            .iter()
+            .all(|t| *t >= Duration::from_millis(10) && *t < Duration::from_millis(20)),
+        "{trips:?}"
+    );
+    assert!(
+        last <= first + Duration::from_millis(2),
+        "first {first:?}, last {last:?}"
+    );
+}
