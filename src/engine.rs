@@ -31,6 +31,8 @@ pub struct Workload {
     pub concurrency: usize,
     /// A request not complete after this counts as a timeout.
     pub timeout: Duration,
+    /// Incremented as each request completes (for the report's time series).
+    pub completed: Arc<AtomicU64>,
 }
 
 /// What one run of the loop measured.
@@ -100,7 +102,8 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
             let plan = Arc::clone(&plan);
             let uri = workload.uri.clone();
             let timeout = workload.timeout;
-            tokio::spawn(async move { send_loop(&client, &uri, &plan, timeout).await })
+            let completed = Arc::clone(&workload.completed);
+            tokio::spawn(async move { send_loop(&client, &uri, &plan, timeout, &completed).await })
         })
         .collect();
     let mut recorder = Recorder::new();
@@ -113,7 +116,13 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
     })
 }
 
-async fn send_loop(client: &ModeClient, uri: &Uri, plan: &Plan, timeout: Duration) -> Recorder {
+async fn send_loop(
+    client: &ModeClient,
+    uri: &Uri,
+    plan: &Plan,
+    timeout: Duration,
+    completed: &AtomicU64,
+) -> Recorder {
     let mut recorder = Recorder::new();
     while let Some(issued) = plan.next().await {
         let started = Instant::now();
@@ -129,6 +138,7 @@ async fn send_loop(client: &ModeClient, uri: &Uri, plan: &Plan, timeout: Duratio
             Ok(Err(kind)) => recorder.failure(kind),
             Err(_) => recorder.failure(ErrorKind::Timeout),
         }
+        completed.fetch_add(1, Relaxed);
     }
     recorder
 }

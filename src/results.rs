@@ -181,6 +181,8 @@ pub struct ModeResult {
     /// (OS: /proc/self/fd sampled every millisecond).
     pub peak_fds: u64,
     pub time_wait: TimeWaitCounts,
+    /// The mode over time (client and OS), for charts.
+    pub series: TimeSeries,
     /// User + system CPU per request, µs (client: getrusage of the client
     /// process, minus the fd sampler's thread | server: getrusage of the
     /// server process).
@@ -191,6 +193,25 @@ pub struct ModeResult {
     pub pool: Option<PoolCounts>,
     /// Figures where client and server disagree.
     pub mismatches: Vec<Mismatch>,
+}
+
+/// The measured phase sampled over time: parallel arrays, one entry per
+/// point. Points are `interval_s` apart (the sampler halves the series and
+/// doubles the interval whenever it grows past 512 points).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSeries {
+    /// Time between points at the end of the mode, seconds.
+    pub interval_s: f64,
+    /// Time of each point since the measured phase began, seconds.
+    pub t_s: Vec<f64>,
+    /// Requests completed (successfully or not) by then (client).
+    pub completed: Vec<u64>,
+    /// Most client connections open during the interval (client gauge).
+    pub open_connections: Vec<u64>,
+    /// Most fds open during the interval, minus the count before the mode
+    /// (OS: /proc/self/fd).
+    pub open_fds: Vec<u64>,
 }
 
 /// Requests of the measured phase (client).
@@ -207,8 +228,8 @@ pub struct RequestCounts {
     pub server: Option<u64>,
 }
 
-/// A latency distribution, µs.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema)]
+/// A latency distribution, µs: summary figures and the whole histogram.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LatencySummary {
     /// Number of values.
@@ -227,6 +248,10 @@ pub struct LatencySummary {
     pub p99_9: u64,
     /// Largest value.
     pub max: u64,
+    /// The whole histogram, lossless: HdrHistogram V2 + DEFLATE
+    /// serialization, base64. Reports draw from it and re-renders
+    /// recompute the same percentiles from it.
+    pub hdr: String,
 }
 
 /// TLS handshakes completed, by kind.
@@ -358,9 +383,13 @@ pub struct Mismatch {
 impl LatencySummary {
     pub fn of(h: &hdrhistogram::Histogram<u64>) -> LatencySummary {
         if h.is_empty() {
-            return LatencySummary::default();
+            return LatencySummary {
+                hdr: encode_histogram(h),
+                ..LatencySummary::default()
+            };
         }
         LatencySummary {
+            hdr: encode_histogram(h),
             count: h.len(),
             min: h.min(),
             mean: h.mean(),
@@ -373,6 +402,34 @@ impl LatencySummary {
     }
 }
 
+impl LatencySummary {
+    /// The histogram back from `hdr`.
+    pub fn histogram(&self) -> anyhow::Result<hdrhistogram::Histogram<u64>> {
+        decode_histogram(&self.hdr)
+    }
+}
+
+/// HdrHistogram V2 + DEFLATE, base64.
+pub fn encode_histogram(h: &hdrhistogram::Histogram<u64>) -> String {
+    use base64::Engine;
+    let mut bytes = Vec::new();
+    // Serializing into a Vec cannot fail for a valid histogram.
+    use hdrhistogram::serialization::Serializer;
+    let _ = hdrhistogram::serialization::V2DeflateSerializer::new().serialize(h, &mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub fn decode_histogram(text: &str) -> anyhow::Result<hdrhistogram::Histogram<u64>> {
+    use anyhow::Context;
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .context("histogram is not base64")?;
+    hdrhistogram::serialization::Deserializer::new()
+        .deserialize(&mut std::io::Cursor::new(bytes))
+        .map_err(|e| anyhow::anyhow!("histogram does not decode: {e:?}"))
+}
+
 impl Observed {
     /// A mismatch entry if both observers exist and disagree.
     pub fn mismatch(&self, figure: &str) -> Option<Mismatch> {
@@ -382,6 +439,24 @@ impl Observed {
             client: self.client,
             server,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_survive_the_round_trip_exactly() {
+        let mut h = crate::metrics::recorder::new_histogram();
+        for v in [1u64, 7, 130, 131, 5_000, 77_777, 3_000_000] {
+            h.record(v).unwrap();
+        }
+        let summary = LatencySummary::of(&h);
+        let back = LatencySummary::of(&summary.histogram().unwrap());
+        assert_eq!(back, summary);
+        assert_eq!(summary.count, 7);
+        assert!(decode_histogram("not base64!").is_err());
     }
 }
 

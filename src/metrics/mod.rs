@@ -11,5 +11,5 @@ pub mod timeline;
 pub use errors::{ErrorCounts, ErrorKind, ErrorReport};
 pub use gauge::{ConnectionGauge, GaugeReading, OpenGuard};
 pub use recorder::Recorder;
-pub use sampler::{FdSample, FdSampler};
+pub use sampler::{Sampler, Samples, Sources};
 pub use timeline::{Phase, PhaseRecorder, Timeline};

@@ -1,72 +1,153 @@
-//! Samples this process's open fds every millisecond on its own thread while
-//! a mode runs, and keeps the peak. The thread measures its own CPU time so
-//! the runner can take it out of the client's CPU figure.
+//! Samples the client process while a mode runs, on its own thread: open
+//! fds every millisecond (for the peak), and a time series of completed
+//! requests, open connections and open fds for the report's charts.
+//!
+//! The series starts at one point per 10 ms; whenever it reaches
+//! [`MAX_POINTS`] it is halved (pairs merged, maxima kept) and the interval
+//! doubled, so memory stays bounded however long the mode runs. The thread
+//! measures its own CPU time so the runner can take it out of the client's
+//! CPU figure.
 
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use super::gauge::ConnectionGauge;
 use super::os::{FdCounter, thread_cpu};
 
-/// What the sampler saw.
+/// Most points kept in a series.
+pub const MAX_POINTS: usize = 512;
+const FIRST_INTERVAL: Duration = Duration::from_millis(10);
+
+/// One point of the series: the state at the end of an interval, maxima
+/// over it for the gauges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FdSample {
+pub struct Point {
+    /// Since the sampler started.
+    pub at: Duration,
+    /// Requests completed so far (successful or not).
+    pub completed: u64,
+    /// Most client connections open during the interval.
+    pub open_connections: u64,
+    /// Most fds open during the interval.
+    pub open_fds: u64,
+}
+
+/// What the sampler saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Samples {
     /// Most open fds seen in one sample.
-    pub peak: u64,
+    pub peak_fds: u64,
     /// Samples taken.
     pub samples: u64,
     /// CPU time the sampler thread used.
     pub cpu: Duration,
+    /// The time series, oldest first.
+    pub series: Vec<Point>,
+    /// Time between series points at the end.
+    pub interval: Duration,
 }
 
-pub struct FdSampler {
+/// What the sampler reads besides the fd table.
+pub struct Sources {
+    pub connections: Arc<ConnectionGauge>,
+    pub completed: Arc<AtomicU64>,
+}
+
+pub struct Sampler {
     stop: Arc<AtomicBool>,
-    thread: JoinHandle<io::Result<FdSample>>,
+    thread: JoinHandle<io::Result<Samples>>,
 }
 
-impl FdSampler {
+impl Sampler {
     pub const INTERVAL: Duration = Duration::from_millis(1);
 
     /// Starts sampling; the first sample is taken before this returns.
-    pub fn start() -> io::Result<FdSampler> {
+    pub fn start(sources: Sources) -> io::Result<Sampler> {
         let mut counter = FdCounter::open()?;
         let first = counter.count()?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
-            .name("poolbench-fd-sampler".into())
-            .spawn(move || {
-                let cpu_start = thread_cpu();
-                let mut sample = FdSample {
-                    peak: first,
-                    samples: 1,
-                    cpu: Duration::ZERO,
-                };
-                loop {
-                    // Checked after a sample, so the last one follows the
-                    // end of the mode.
-                    let stopping = flag.load(Ordering::Acquire);
-                    sample.peak = sample.peak.max(counter.count()?);
-                    sample.samples += 1;
-                    if stopping {
-                        break;
-                    }
-                    std::thread::sleep(Self::INTERVAL);
-                }
-                sample.cpu = thread_cpu().saturating_sub(cpu_start);
-                Ok(sample)
-            })?;
-        Ok(FdSampler { stop, thread })
+            .name("poolbench-sampler".into())
+            .spawn(move || run(&mut counter, first, &sources, &flag))?;
+        Ok(Sampler { stop, thread })
     }
 
-    pub fn stop(self) -> io::Result<FdSample> {
+    pub fn stop(self) -> io::Result<Samples> {
         self.stop.store(true, Ordering::Release);
         self.thread
             .join()
-            .map_err(|_| io::Error::other("the fd sampler thread panicked"))?
+            .map_err(|_| io::Error::other("the sampler thread panicked"))?
     }
+}
+
+fn run(
+    counter: &mut FdCounter,
+    first: u64,
+    sources: &Sources,
+    stop: &AtomicBool,
+) -> io::Result<Samples> {
+    let cpu_start = thread_cpu();
+    let start = Instant::now();
+    let mut samples = Samples {
+        peak_fds: first,
+        samples: 1,
+        cpu: Duration::ZERO,
+        series: Vec::new(),
+        interval: FIRST_INTERVAL,
+    };
+    let mut next_point = start + samples.interval;
+    let (mut fds_max, mut conns_max) = (first, 0);
+    loop {
+        // Checked before sampling, so the last sample follows the mode's end.
+        let stopping = stop.load(Ordering::Acquire);
+        let fds = counter.count()?;
+        let conns = sources.connections.read().open;
+        samples.peak_fds = samples.peak_fds.max(fds);
+        samples.samples += 1;
+        fds_max = fds_max.max(fds);
+        conns_max = conns_max.max(conns);
+        let now = Instant::now();
+        if now >= next_point || stopping {
+            samples.series.push(Point {
+                at: now - start,
+                completed: sources.completed.load(Ordering::Relaxed),
+                open_connections: conns_max,
+                open_fds: fds_max,
+            });
+            (fds_max, conns_max) = (fds, conns);
+            if samples.series.len() >= MAX_POINTS {
+                halve(&mut samples.series);
+                samples.interval *= 2;
+            }
+            next_point = now + samples.interval;
+        }
+        if stopping {
+            break;
+        }
+        std::thread::sleep(Sampler::INTERVAL);
+    }
+    samples.cpu = thread_cpu().saturating_sub(cpu_start);
+    Ok(samples)
+}
+
+/// Merges neighbouring points: the later one's time and count, both maxima.
+fn halve(series: &mut Vec<Point>) {
+    let merged = series
+        .chunks(2)
+        .map(|pair| {
+            let last = pair[pair.len() - 1];
+            Point {
+                open_connections: pair.iter().map(|p| p.open_connections).max().unwrap_or(0),
+                open_fds: pair.iter().map(|p| p.open_fds).max().unwrap_or(0),
+                ..last
+            }
+        })
+        .collect();
+    *series = merged;
 }
 
 #[cfg(test)]
@@ -74,19 +155,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sees_fds_opened_while_it_runs() {
+    fn sees_fds_opened_while_it_runs_and_keeps_a_series() {
         let mut counter = FdCounter::open().unwrap();
         let before = counter.count().unwrap();
-        let sampler = FdSampler::start().unwrap();
+        let sources = Sources {
+            connections: Arc::new(ConnectionGauge::default()),
+            completed: Arc::new(AtomicU64::new(0)),
+        };
+        let completed = Arc::clone(&sources.completed);
+        let sampler = Sampler::start(sources).unwrap();
         let files: Vec<_> = (0..20).map(|_| tempfile::tempfile().unwrap()).collect();
-        std::thread::sleep(Duration::from_millis(20));
+        completed.store(7, Ordering::Relaxed);
+        std::thread::sleep(Duration::from_millis(40));
         drop(files);
-        let sample = sampler.stop().unwrap();
+        let samples = sampler.stop().unwrap();
         assert!(
-            sample.peak >= before + 20,
+            samples.peak_fds >= before + 20,
             "peak {} before {before}",
-            sample.peak
+            samples.peak_fds
         );
-        assert!(sample.samples >= 2);
+        assert!(samples.series.len() >= 2);
+        assert_eq!(samples.series.last().unwrap().completed, 7);
+        assert!(samples.series.iter().any(|p| p.open_fds >= before + 20));
+    }
+
+    #[test]
+    fn halving_keeps_maxima_and_the_later_count() {
+        let p = |ms, completed, conns| Point {
+            at: Duration::from_millis(ms),
+            completed,
+            open_connections: conns,
+            open_fds: conns,
+        };
+        let mut series = vec![p(10, 1, 5), p(20, 3, 2), p(30, 4, 1)];
+        halve(&mut series);
+        assert_eq!(series, vec![p(20, 3, 5), p(30, 4, 1)]);
     }
 }

@@ -10,13 +10,14 @@ use std::time::{Duration, Instant};
 
 use crate::engine::{self, Workload};
 use crate::metrics::os::{FdCounter, TimeWait, process_cpu};
-use crate::metrics::{ConnectionGauge, FdSampler};
+use crate::metrics::{ConnectionGauge, Sampler, Samples, Sources};
 use crate::metrics::{Phase, PhaseRecorder};
 use crate::modes::ModeClient;
 use crate::results::*;
 use crate::scenario::{Arrival, ModeKind, ModeSpec, Scenario, Stop, Transport};
 use crate::server::ServerSnapshot;
 use crate::server::child::ServerChild;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use super::stage::Stage;
 
@@ -48,18 +49,21 @@ pub async fn run(
     let url = end_point.url.clone();
     let url = &url;
     let mut server = stage.server.as_mut();
+    let completed = Arc::new(AtomicU64::new(0));
     let workload = |stop| Workload {
         uri: url.clone(),
         stop,
         arrival: load.arrival,
         concurrency: load.concurrency,
         timeout: load.timeout,
+        completed: Arc::clone(&completed),
     };
 
     let warm_server = server_stats(&mut server).await?;
     if load.warmup > 0 {
         engine::run(Arc::clone(&client), &workload(Stop::Requests(load.warmup))).await?;
     }
+    completed.store(0, Relaxed);
     let time_wait_before = TimeWait::read(client_port, server_port)?;
     gauge.reset_peak();
     let pool_before = client.pool_stats();
@@ -71,7 +75,10 @@ pub async fn run(
         client: gauge.read(),
         cpu: process_cpu(),
     };
-    let sampler = FdSampler::start()?;
+    let sampler = Sampler::start(Sources {
+        connections: Arc::clone(&gauge),
+        completed: Arc::clone(&completed),
+    })?;
     let outcome = engine::run(Arc::clone(&client), &workload(load.stop)).await?;
     let fds = sampler.stop()?;
     let end = Edge {
@@ -140,7 +147,8 @@ pub async fn run(
         handshakes,
         tls_handshakes,
         peak_connections,
-        peak_fds: fds.peak.saturating_sub(fds_before),
+        peak_fds: fds.peak_fds.saturating_sub(fds_before),
+        series: series(&fds, fds_before),
         time_wait: TimeWaitCounts {
             client_side: tw_client,
             server_side: tw_server,
@@ -162,6 +170,21 @@ pub async fn run(
         pool,
         mismatches,
     })
+}
+
+/// The sampler's time series as the results file reports it.
+fn series(samples: &Samples, fds_before: u64) -> TimeSeries {
+    TimeSeries {
+        interval_s: samples.interval.as_secs_f64(),
+        t_s: samples.series.iter().map(|p| p.at.as_secs_f64()).collect(),
+        completed: samples.series.iter().map(|p| p.completed).collect(),
+        open_connections: samples.series.iter().map(|p| p.open_connections).collect(),
+        open_fds: samples
+            .series
+            .iter()
+            .map(|p| p.open_fds.saturating_sub(fds_before))
+            .collect(),
+    }
 }
 
 /// The phases `spec` can observe, summarised.
