@@ -442,6 +442,11 @@ impl Observed {
     }
 }
 
+/// The JSON Schema of results.json.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Results)).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,9 +463,4 @@ mod tests {
         assert_eq!(summary.count, 7);
         assert!(decode_histogram("not base64!").is_err());
     }
-}
-
-/// The JSON Schema of results.json.
-pub fn schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(Results)).unwrap_or_default()
 }
