@@ -80,8 +80,8 @@ keep_alive_disabled = { limit = 1 }
     within("new TLS 1.3 connection", tls.latency_us.p50, 3.0);
     // The breakdown puts each round trip where it belongs.
     let b = &tls.breakdown_us;
-    within("connect phase", b.connect.unwrap().p50, 1.0);
-    within("TLS phase", b.tls.unwrap().p50, 1.0);
+    within("connect phase", b.connect.as_ref().unwrap().p50, 1.0);
+    within("TLS phase", b.tls.as_ref().unwrap().p50, 1.0);
     within("first byte phase", b.first_byte.p50, 1.0);
 }
 
@@ -126,7 +126,7 @@ hyper_util = {}
     }
     let pooled = find(&results, ModeKind::Pooled, Transport::Https);
     assert!(
-        pooled.breakdown_us.pool_wait.unwrap().max > 0,
+        pooled.breakdown_us.pool_wait.as_ref().unwrap().max > 0,
         "6 tasks on 3 connections wait"
     );
     assert!(
