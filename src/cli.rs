@@ -24,6 +24,7 @@ const EXAMPLES: &str = "\
 Examples:
   poolbench run scenarios/thousand.toml            compare the modes, write reports/thousand/
   poolbench run scenarios/thousand.toml --out /tmp/r --quiet
+  poolbench report reports/thousand/results.json    re-render charts and HTML
   poolbench serve --port 8080 --body-size 4KiB     the bundled test server, standalone";
 
 /// Measures what an HTTP client's connection handling costs.
@@ -49,6 +50,17 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Re-render the report (charts, HTML) from a saved results.json.
+    #[command(
+        after_help = "Example:\n  poolbench report reports/thousand/results.json --out /tmp/thousand"
+    )]
+    Report {
+        /// A results.json written by `poolbench run`.
+        results: PathBuf,
+        /// Directory for the report [default: the results file's directory].
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Run the bundled test server until interrupted.
     #[command(
@@ -150,6 +162,7 @@ pub fn main() -> ExitCode {
             out,
             quiet,
         } => run(scenario, out, quiet),
+        Command::Report { results, out } => report(results, out),
         Command::Serve(args) => serve(args),
         Command::Link(args) => link(args),
     };
@@ -183,12 +196,26 @@ fn run(path: PathBuf, out: Option<PathBuf>, quiet: bool) -> anyhow::Result<ExitC
         .enable_all()
         .build()?;
     let results = runtime.block_on(runner::run(&scenario, &options))?;
-    let json_path = out.join("results.json");
-    report::write_atomic(&json_path, &report::json(&results)?)?;
+    report::write_report(&out, &results)?;
     if !quiet {
         print_stdout(&report::terminal::render(&results));
-        eprintln!("poolbench: wrote {}", json_path.display());
+        eprintln!("poolbench: wrote {}", out.join("index.html").display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(path: PathBuf, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let results = report::read_results(&path)?;
+    let out = out.unwrap_or_else(|| {
+        path.parent()
+            .map_or_else(|| PathBuf::from("."), PathBuf::from)
+    });
+    let files = report::write_report(&out, &results)?;
+    eprintln!(
+        "poolbench: wrote {} files into {}",
+        files.len(),
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -146,6 +146,9 @@ pub struct Environment {
     pub kernel: String,
     /// RLIMIT_NOFILE of the client process.
     pub nofile: NofileLimit,
+    /// Git commit poolbench was built from ("+changes" if the tree was
+    /// dirty, "unknown" outside a checkout).
+    pub poolbench_commit: String,
 }
 
 /// Everything measured for one mode. Unless a field says otherwise it

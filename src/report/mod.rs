@@ -2,7 +2,10 @@
 //! writing them to disk happens in one place, [`write_atomic`], so an
 //! interrupted run never leaves half a file.
 
+pub mod charts;
+pub mod html;
 pub mod terminal;
+mod verdict;
 
 use std::io::Write;
 use std::path::Path;
@@ -16,6 +19,47 @@ pub fn json(results: &Results) -> anyhow::Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(results)?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+/// Writes the whole report into `dir`: results.json, one SVG per chart,
+/// and index.html last, each file atomically. Returns the files written.
+pub fn write_report(dir: &Path, results: &Results) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let charts = charts::render_all(results)?;
+    let html = html::render(results, &charts);
+    let mut files = vec![(dir.join("results.json"), json(results)?)];
+    for chart in &charts {
+        files.push((dir.join(chart.file), chart.svg.clone().into_bytes()));
+    }
+    files.push((dir.join("index.html"), html.into_bytes()));
+    for (path, bytes) in &files {
+        write_atomic(path, bytes)?;
+    }
+    for stale in charts::FILES
+        .iter()
+        .filter(|f| !charts.iter().any(|c| c.file == **f))
+    {
+        match std::fs::remove_file(dir.join(stale)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("cannot remove the stale {stale}"));
+            }
+            _ => {}
+        }
+    }
+    Ok(files.into_iter().map(|(path, _)| path).collect())
+}
+
+/// Reads a results.json written by `poolbench run`.
+pub fn read_results(path: &Path) -> anyhow::Result<Results> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a poolbench results file (schema version {})",
+            path.display(),
+            crate::results::SCHEMA_VERSION
+        )
+    })
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, and renames

@@ -86,5 +86,6 @@ pub fn environment(nofile: NofileLimit) -> Environment {
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .map_or_else(|_| "unknown".to_string(), |k| k.trim().to_string()),
         nofile,
+        poolbench_commit: env!("POOLBENCH_COMMIT").to_string(),
     }
 }

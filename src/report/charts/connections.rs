@@ -1,0 +1,137 @@
+//! Connections per mode, side by side: handshakes and peak connections as
+//! the client counted them (solid) beside the server's count (pale), and
+//! peak fds as the OS reported them. Each bar is labelled with its value;
+//! the legend under the panels names the modes.
+
+use plotters::prelude::*;
+
+use super::style::{self, FONT, GRID, TEXT, WIDTH};
+use super::{Chart, draw, plot_error};
+use crate::results::{ModeResult, Observed, Results};
+
+/// One panel: a figure per mode, from one or two observers.
+struct Panel {
+    title: &'static str,
+    pick: fn(&ModeResult) -> Observed,
+}
+
+const PANELS: [Panel; 3] = [
+    Panel {
+        title: "TCP handshakes",
+        pick: |m| m.handshakes,
+    },
+    Panel {
+        title: "peak connections",
+        pick: |m| m.peak_connections,
+    },
+    Panel {
+        title: "peak fds (OS)",
+        pick: |m| Observed {
+            client: m.peak_fds,
+            server: None,
+        },
+    },
+];
+
+const LEGEND_ROW: u32 = 22;
+
+pub fn render(results: &Results) -> anyhow::Result<Chart> {
+    let n = results.modes.len();
+    let legend_height = 16 + LEGEND_ROW * n.div_ceil(3) as u32;
+    let svg = draw((WIDTH, 360 + legend_height), |root| {
+        let root = root
+            .titled(
+                "Connections (client solid, server pale)",
+                (FONT, 20).into_font().color(&TEXT),
+            )
+            .map_err(plot_error)?;
+        let (panels, legend) = root.split_vertically(root.dim_in_pixel().1 - legend_height);
+        for (area, panel) in panels.split_evenly((1, PANELS.len())).iter().zip(PANELS) {
+            draw_panel(area, &panel, results)?;
+        }
+        for (i, m) in results.modes.iter().enumerate() {
+            let (col, row) = ((i % 3) as i32, (i / 3) as i32);
+            let (x, y) = (20 + col * 290, 8 + row * LEGEND_ROW as i32);
+            let colour = style::colour(m);
+            legend
+                .draw(&Rectangle::new(
+                    [(x, y + 2), (x + 14, y + 14)],
+                    colour.filled(),
+                ))
+                .map_err(plot_error)?;
+            let font = (FONT, 13).into_font().color(&TEXT);
+            legend
+                .draw(&Text::new(style::label(results, m), (x + 20, y + 1), font))
+                .map_err(plot_error)?;
+        }
+        Ok(())
+    })?;
+    Ok(Chart {
+        file: "connections.svg",
+        title: "Handshakes, connections and fds",
+        caption: "Per mode, in the order they ran. Handshakes and peak connections as the client's connector \
+                  counted them (solid) beside the bundled server's own count (pale); peak fds of the client \
+                  process as the OS reported them.",
+        svg,
+    })
+}
+
+fn draw_panel(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    panel: &Panel,
+    results: &Results,
+) -> anyhow::Result<()> {
+    let n = results.modes.len();
+    let values: Vec<Observed> = results.modes.iter().map(panel.pick).collect();
+    let top = values
+        .iter()
+        .map(|o| o.client.max(o.server.unwrap_or(0)))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64
+        * 1.25;
+    let mut chart = ChartBuilder::on(area)
+        .caption(panel.title, (FONT, 15).into_font().color(&TEXT))
+        .margin(8)
+        .x_label_area_size(8)
+        .y_label_area_size(48)
+        .build_cartesian_2d(0f64..n as f64, 0f64..top)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .disable_x_mesh()
+        .x_labels(0)
+        .y_labels((top as usize + 1).min(10))
+        .y_label_formatter(&|v| style::axis_count(*v))
+        .draw()
+        .map_err(plot_error)?;
+    let label_font = (FONT, 11).into_font().color(&TEXT);
+    for (i, (m, value)) in results.modes.iter().zip(&values).enumerate() {
+        let colour = style::colour(m);
+        let x = i as f64;
+        let bars = match value.server {
+            Some(server) => vec![
+                (x + 0.12, x + 0.5, value.client, colour.filled()),
+                (x + 0.5, x + 0.88, server, colour.mix(0.35).filled()),
+            ],
+            None => vec![(x + 0.25, x + 0.75, value.client, colour.filled())],
+        };
+        for (x0, x1, v, style) in bars {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0, 0.0), (x1, v as f64)],
+                    style,
+                )))
+                .map_err(plot_error)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    v.to_string(),
+                    (x0, v as f64 + top * 0.06),
+                    label_font.clone(),
+                )))
+                .map_err(plot_error)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! SVG charts of a run, drawn with plotters' SVG backend (no font or system
+//! library needed: text is left to the browser). Each chart is a pure
+//! function of the results, in its own file; [`style`] holds what they share.
+
+mod breakdown;
+mod connections;
+mod percentiles;
+mod pool_wait;
+pub mod style;
+mod timeline;
+
+use plotters::prelude::*;
+
+use crate::results::Results;
+
+/// One rendered chart.
+pub struct Chart {
+    /// File name in the report directory, e.g. `latency.svg`.
+    pub file: &'static str,
+    /// Title, as the HTML page shows it.
+    pub title: &'static str,
+    /// What it shows and who observed it.
+    pub caption: &'static str,
+    pub svg: String,
+}
+
+/// Every chart file a report can hold (a re-render removes the ones it no
+/// longer has data for, so the page and the directory agree).
+pub const FILES: [&str; 5] = [
+    "latency.svg",
+    "breakdown.svg",
+    "connections.svg",
+    "timeline.svg",
+    "pool-wait.svg",
+];
+
+/// Every chart the results have data for.
+pub fn render_all(results: &Results) -> anyhow::Result<Vec<Chart>> {
+    let mut charts = vec![
+        percentiles::render(results)?,
+        breakdown::render(results)?,
+        connections::render(results)?,
+        timeline::render(results)?,
+    ];
+    if let Some(chart) = pool_wait::render(results)? {
+        charts.push(chart);
+    }
+    Ok(charts)
+}
+
+/// Runs a drawing closure on an SVG string backend of the given size.
+fn draw(
+    size: (u32, u32),
+    f: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_error)?;
+        f(&root)?;
+        root.present().map_err(plot_error)?;
+    }
+    Ok(svg)
+}
+
+/// plotters' errors carry the backend's error type; keep the message.
+fn plot_error<E: std::error::Error + Send + Sync>(
+    e: plotters::drawing::DrawingAreaErrorKind<E>,
+) -> anyhow::Error {
+    anyhow::anyhow!("drawing a chart failed: {e}")
+}

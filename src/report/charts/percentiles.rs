@@ -1,0 +1,124 @@
+//! Latency percentile spectrum: one line per mode, percentile on the usual
+//! HdrHistogram log scale (x = -log10(1 - p): 90% at 1, 99% at 2, …) against
+//! latency on a log scale. Observer: the client.
+
+use plotters::prelude::*;
+
+use super::style::{self, FONT, GRID, HEIGHT, TEXT, WIDTH};
+use super::{Chart, draw, plot_error};
+use crate::results::Results;
+
+/// The spectrum of one histogram: (x, µs) points up to the last percentile
+/// its count can resolve.
+pub fn spectrum(h: &hdrhistogram::Histogram<u64>) -> Vec<(f64, f64)> {
+    if h.is_empty() {
+        return Vec::new();
+    }
+    let top = (h.len() as f64).log10().clamp(1.0, 5.0);
+    let steps = 100;
+    (0..=steps)
+        .map(|i| top * i as f64 / steps as f64)
+        .map(|x| {
+            let q = 1.0 - 10f64.powf(-x);
+            (x, h.value_at_quantile(q).max(1) as f64)
+        })
+        .collect()
+}
+
+pub fn percent_label(x: f64) -> String {
+    if (x - x.round()).abs() > 1e-6 {
+        return String::new();
+    }
+    match x.round() as i32 {
+        0 => "0%".to_string(),
+        n => format!("{}%", 100.0 - 100.0 * 10f64.powi(-n)),
+    }
+}
+
+pub fn render(results: &Results) -> anyhow::Result<Chart> {
+    let mut lines = Vec::new();
+    for m in &results.modes {
+        let h = m.latency_us.histogram()?;
+        lines.push((style::label(results, m), style::colour(m), spectrum(&h)));
+    }
+    // Whole decades, so every tick is a readable percentile.
+    let x_max = lines
+        .iter()
+        .flat_map(|(_, _, pts)| pts.last().map(|p| p.0))
+        .fold(2.0, f64::max)
+        .ceil();
+    let y_max = lines
+        .iter()
+        .flat_map(|(_, _, pts)| pts.iter().map(|p| p.1))
+        .fold(1.0f64, f64::max)
+        * 1.1;
+    let svg = draw((WIDTH, HEIGHT), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "Latency by percentile (client)",
+                (FONT, 20).into_font().color(&TEXT),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .light_line_style(GRID)
+            .x_labels(x_max.ceil() as usize + 1)
+            .x_label_formatter(&|x| percent_label(*x))
+            .y_label_formatter(&|us| style::axis_time(*us))
+            .x_desc("percentile")
+            .y_desc("latency")
+            .draw()
+            .map_err(plot_error)?;
+        for (label, colour, points) in lines {
+            chart
+                .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                .map_err(plot_error)?
+                .label(label)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(GRID)
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(plot_error)?;
+        Ok(())
+    })?;
+    Ok(Chart {
+        file: "latency.svg",
+        title: "Latency by percentile",
+        caption: "Each line is one mode's latency distribution (request issued to last body byte), \
+                  read from its HdrHistogram; the x axis stretches the tail: 90%, 99%, 99.9%… Observer: the client.",
+        svg,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_spectrum() {
+        assert_eq!(percent_label(0.0), "0%");
+        assert_eq!(percent_label(2.0), "99%");
+        assert_eq!(percent_label(3.0), "99.9%");
+        let mut h = crate::metrics::recorder::new_histogram();
+        for v in 1..=1000u64 {
+            h.record(v).unwrap();
+        }
+        let s = spectrum(&h);
+        assert!(
+            (s.last().unwrap().0 - 3.0).abs() < 1e-9,
+            "1000 values resolve 99.9%"
+        );
+        assert!(s.windows(2).all(|w| w[0].1 <= w[1].1), "monotonic");
+    }
+}

@@ -1,0 +1,146 @@
+//! The measured phase over time, one line per mode: throughput (completed
+//! requests per second, client), open connections (client gauge) and open
+//! fds (OS), from the series the sampler recorded.
+
+use plotters::prelude::*;
+
+use super::style::{self, FONT, GRID, TEXT, WIDTH};
+use super::{Chart, draw, plot_error};
+use crate::results::{ModeResult, Results};
+
+type Points = Vec<(f64, f64)>;
+
+/// Requests per second over a window of about a fiftieth of the mode (at
+/// least five sample intervals), so single completions do not read as spikes.
+fn throughput(m: &ModeResult) -> Points {
+    let s = &m.series;
+    let end = s.t_s.last().copied().unwrap_or(0.0);
+    let window = (end / 50.0).max(s.interval_s * 5.0);
+    let mut points = Vec::new();
+    let mut from = 0;
+    for (i, &t) in s.t_s.iter().enumerate() {
+        while from < i && t - s.t_s[from] > window {
+            from += 1;
+        }
+        let (t0, done0) = if from == i {
+            (0.0, 0)
+        } else {
+            (s.t_s[from], s.completed[from])
+        };
+        if t > t0 {
+            points.push((t, s.completed[i].saturating_sub(done0) as f64 / (t - t0)));
+        }
+    }
+    points
+}
+
+fn gauge(m: &ModeResult, values: &[u64]) -> Points {
+    m.series
+        .t_s
+        .iter()
+        .zip(values)
+        .map(|(&t, &v)| (t, v as f64))
+        .collect()
+}
+
+struct Panel {
+    title: &'static str,
+    points: fn(&ModeResult) -> Points,
+}
+
+const PANELS: [Panel; 3] = [
+    Panel {
+        title: "throughput, requests/s (client)",
+        points: throughput,
+    },
+    Panel {
+        title: "open connections (client)",
+        points: |m| gauge(m, &m.series.open_connections),
+    },
+    Panel {
+        title: "open fds (OS)",
+        points: |m| gauge(m, &m.series.open_fds),
+    },
+];
+
+pub fn render(results: &Results) -> anyhow::Result<Chart> {
+    let svg = draw((WIDTH, 760), |root| {
+        let root = root
+            .titled(
+                "Over the measured phase",
+                (FONT, 20).into_font().color(&TEXT),
+            )
+            .map_err(plot_error)?;
+        for (i, (area, panel)) in root
+            .split_evenly((PANELS.len(), 1))
+            .iter()
+            .zip(PANELS)
+            .enumerate()
+        {
+            let lines: Vec<(String, RGBColor, Points)> = results
+                .modes
+                .iter()
+                .map(|m| {
+                    (
+                        style::label(results, m),
+                        style::colour(m),
+                        (panel.points)(m),
+                    )
+                })
+                .collect();
+            let x_max = lines
+                .iter()
+                .flat_map(|l| l.2.last().map(|p| p.0))
+                .fold(0.001, f64::max);
+            let y_max = lines
+                .iter()
+                .flat_map(|l| l.2.iter().map(|p| p.1))
+                .fold(1.0, f64::max)
+                * 1.15;
+            let mut chart = ChartBuilder::on(area)
+                .caption(panel.title, (FONT, 15).into_font().color(&TEXT))
+                .margin(8)
+                .x_label_area_size(30)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+                .map_err(plot_error)?;
+            chart
+                .configure_mesh()
+                .light_line_style(GRID)
+                .x_label_formatter(&|s| format!("{s:.2}s"))
+                .y_labels((y_max as usize + 1).min(10))
+                .y_label_formatter(&|v| style::axis_count(*v))
+                .draw()
+                .map_err(plot_error)?;
+            for (label, colour, points) in lines {
+                let series = chart
+                    .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                    .map_err(plot_error)?;
+                if i == 0 {
+                    series.label(label).legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour.filled())
+                    });
+                }
+            }
+            if i == 0 {
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(GRID)
+                    .label_font((FONT, 12))
+                    .draw()
+                    .map_err(plot_error)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Chart {
+        file: "timeline.svg",
+        title: "Over time",
+        caption: "Each mode's measured phase from its own start: throughput (completed requests per second \
+                  between samples, client), the most client connections open in each sample interval (client \
+                  gauge), and the most fds open (OS, minus the count before the mode).",
+        svg,
+    })
+}

@@ -1,0 +1,168 @@
+//! The report a reviewer opens: every file written, every SVG valid with
+//! one line per mode, user strings escaped, and a re-render identical to
+//! the original.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+use poolbench::report::charts::{self, style};
+use poolbench::results::{LatencySummary, Results};
+
+const SCENARIO: &str = r#"name = "report"
+description = "three modes, a few requests"
+[server]
+body_size = "1KiB"
+[load]
+requests = 60
+concurrency = 6
+[modes]
+pooled = { limit = 2 }
+per_request_client = {}
+keep_alive_disabled = { limit = 2 }
+"#;
+
+/// One real run, shared by the tests: (its directory, the report dir).
+fn report() -> &'static (tempfile::TempDir, PathBuf) {
+    static REPORT: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = dir.path().join("report.toml");
+        std::fs::write(&scenario, SCENARIO).unwrap();
+        let out = dir.path().join("out");
+        Command::cargo_bin("poolbench")
+            .unwrap()
+            .args(["run", "--quiet", "--out"])
+            .arg(&out)
+            .arg(&scenario)
+            .assert()
+            .success();
+        (dir, out)
+    })
+}
+
+fn results(dir: &Path) -> Results {
+    poolbench::report::read_results(&dir.join("results.json")).unwrap()
+}
+
+#[test]
+fn every_file_is_written_and_no_temporary_is_left() {
+    let (_, out) = report();
+    let mut names: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // 6 requests on 2 connections must wait: the pool-wait chart is there.
+    let expected = [
+        "breakdown.svg",
+        "connections.svg",
+        "index.html",
+        "latency.svg",
+        "pool-wait.svg",
+        "results.json",
+        "timeline.svg",
+    ];
+    assert_eq!(names, expected);
+    for name in &names {
+        assert!(
+            std::fs::metadata(out.join(name)).unwrap().len() > 500,
+            "{name} is nearly empty"
+        );
+    }
+}
+
+#[test]
+fn every_svg_parses_and_each_line_chart_has_one_line_per_mode() {
+    let (_, out) = report();
+    let results = results(out);
+    for file in charts::FILES {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg", "{file}");
+        let lines = |colour: &str| {
+            doc.descendants()
+                .filter(|n| n.has_tag_name("polyline"))
+                .filter(|n| {
+                    n.attribute("stroke")
+                        .is_some_and(|s| s.eq_ignore_ascii_case(colour))
+                })
+                .count()
+        };
+        let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+        for m in &results.modes {
+            let colour = style::hex(style::colour(m));
+            let label = style::label(&results, m);
+            match file {
+                "latency.svg" => assert_eq!(lines(&colour), 1, "{file}: {label}"),
+                "timeline.svg" => assert_eq!(lines(&colour), 3, "{file}: {label}, one per panel"),
+                "pool-wait.svg" if m.pool.as_ref().is_some_and(|p| p.waits > 0) => {
+                    assert_eq!(lines(&colour), 1, "{file}: {label}")
+                }
+                "pool-wait.svg" => assert_eq!(lines(&colour), 0, "{file}: {label}"),
+                _ => assert!(
+                    texts.iter().any(|t| t.contains(&label)),
+                    "{file} names {label}"
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_re_render_is_identical_and_percentiles_come_back_exactly() {
+    let (dir, out) = report();
+    let again = dir.path().join("again");
+    Command::cargo_bin("poolbench")
+        .unwrap()
+        .args(["report"])
+        .arg(out.join("results.json"))
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .success();
+    for file in ["index.html", "latency.svg", "breakdown.svg", "results.json"] {
+        let a = std::fs::read(out.join(file)).unwrap();
+        let b = std::fs::read(again.join(file)).unwrap();
+        assert!(a == b, "{file} differs after re-rendering");
+    }
+    for m in &results(out).modes {
+        let decoded = LatencySummary::of(&m.latency_us.histogram().unwrap());
+        assert_eq!(decoded, m.latency_us);
+    }
+}
+
+#[test]
+fn user_strings_are_escaped_in_the_html() {
+    let (_, out) = report();
+    let mut results = results(out);
+    let evil = r#"<script>alert("pwned")</script> & 'quotes' "too""#;
+    results.scenario.name = evil.to_string();
+    results.scenario.description = evil.to_string();
+    results.scenario.urls = vec![format!("http://127.0.0.1:1/{evil}")];
+    results.scenario.source = evil.to_string();
+    let charts = charts::render_all(&results).unwrap();
+    let html = poolbench::report::html::render(&results, &charts);
+    assert!(
+        !html.contains("<script"),
+        "a user string came out as markup"
+    );
+    assert!(html.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp;"));
+    // No user string reaches the SVG either.
+    assert!(charts.iter().all(|c| !c.svg.contains("pwned")));
+}
+
+#[test]
+fn the_page_is_self_contained() {
+    let (_, out) = report();
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    // No script, and nothing fetched: no src, href, stylesheet link or url().
+    for outside in ["<script", "<link", "src=", "href=", "url(", "@import"] {
+        assert!(
+            !html.contains(outside),
+            "index.html refers outside itself: {outside}"
+        );
+    }
+    assert_eq!(html.matches("<figure").count(), 5);
+    assert!(html.contains("Verdict"));
+}
