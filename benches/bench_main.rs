@@ -1,8 +1,11 @@
 //! `cargo bench`: one criterion binary, one module per group.
-//! `cargo bench -- --quick` gives a fast look.
+//! `cargo bench -- --quick` gives a fast look; `cargo bench -- round_trip`
+//! runs one group.
 
 use criterion::criterion_main;
 
 mod pool;
+mod recording;
+mod round_trip;
 
-criterion_main!(pool::benches);
+criterion_main!(recording::benches, round_trip::benches, pool::benches);

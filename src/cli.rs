@@ -47,9 +47,31 @@ enum Command {
         /// Directory for results.json [default: reports/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Print nothing but errors.
+        /// Print nothing but errors (the exit code still tells).
         #[arg(long, short)]
         quiet: bool,
+        /// What to print on stdout: the table, Markdown (for a job summary or
+        /// a PR comment) or JUnit XML (one test case per gate check).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Compare two results files figure by figure; exit 1 on a regression.
+    #[command(after_help = "\
+A figure is a regression when it got worse by more than the tolerance and,
+if both runs have rounds (load.repeat), the two runs' ranges do not overlap.
+
+Example:
+  poolbench compare base/results.json new/results.json --tolerance 10% --format markdown")]
+    Compare {
+        /// The baseline results.json.
+        base: PathBuf,
+        /// The results.json to judge.
+        new: PathBuf,
+        /// How much worse a figure may get before it counts, e.g. 10%.
+        #[arg(long, default_value = "10%", value_parser = parse_percent)]
+        tolerance: f64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Re-render the report (charts, HTML) from a saved results.json.
     #[command(
@@ -61,6 +83,9 @@ enum Command {
         /// Directory for the report [default: the results file's directory].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also print the run: the table, Markdown, or JUnit XML of its checks.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
     },
     /// Run the bundled test server until interrupted.
     #[command(
@@ -148,6 +173,13 @@ struct ServeArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Markdown,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Control {
     None,
     Stdio,
@@ -157,12 +189,23 @@ enum Control {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Compare {
+            base,
+            new,
+            tolerance,
+            format,
+        } => compare(base, new, tolerance, format),
         Command::Run {
             scenario,
             out,
             quiet,
-        } => run(scenario, out, quiet),
-        Command::Report { results, out } => report(results, out),
+            format,
+        } => run(scenario, out, quiet, format),
+        Command::Report {
+            results,
+            out,
+            format,
+        } => report(results, out, format),
         Command::Serve(args) => serve(args),
         Command::Link(args) => link(args),
     };
@@ -175,7 +218,12 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(path: PathBuf, out: Option<PathBuf>, quiet: bool) -> anyhow::Result<ExitCode> {
+fn run(
+    path: PathBuf,
+    out: Option<PathBuf>,
+    quiet: bool,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let scenario = match Scenario::load(&path) {
         Ok(s) => s,
         Err(e) => {
@@ -198,13 +246,58 @@ fn run(path: PathBuf, out: Option<PathBuf>, quiet: bool) -> anyhow::Result<ExitC
     let results = runtime.block_on(runner::run(&scenario, &options))?;
     report::write_report(&out, &results)?;
     if !quiet {
-        print_stdout(&report::terminal::render(&results));
+        print_stdout(&render(&results, format));
         eprintln!("poolbench: wrote {}", out.join("index.html").display());
+    }
+    if !results.gate_passed() {
+        let failed = results.gate.iter().filter(|g| !g.passed).count();
+        eprintln!("poolbench: {failed} gate check(s) failed");
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(path: PathBuf, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+fn compare(
+    base: PathBuf,
+    new: PathBuf,
+    tolerance: f64,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let (base, new) = (report::read_results(&base)?, report::read_results(&new)?);
+    let changes = crate::compare::compare(&base, &new, tolerance);
+    let unmatched = crate::compare::unmatched(&base, &new);
+    print_stdout(&match format {
+        Format::Text => report::ci::compare_text(&changes, &unmatched),
+        Format::Markdown => report::ci::compare_markdown(&changes, &unmatched),
+        Format::Junit => report::ci::compare_junit(&changes),
+    });
+    let regressed = changes
+        .iter()
+        .any(|c| c.verdict == crate::compare::Verdict::Regression);
+    Ok(if regressed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// "10%" or "0.1" → 0.1.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let value = match text.trim().strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => text.trim().parse::<f64>(),
+    }
+    .map_err(|_| format!("`{text}` is not a tolerance; write it like 10%"))?;
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(format!(
+            "`{text}` is not a tolerance; it must be 0% or more"
+        ))
+    }
+}
+
+fn report(path: PathBuf, out: Option<PathBuf>, format: Option<Format>) -> anyhow::Result<ExitCode> {
     let results = report::read_results(&path)?;
     let out = out.unwrap_or_else(|| {
         path.parent()
@@ -216,7 +309,19 @@ fn report(path: PathBuf, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         files.len(),
         out.display()
     );
+    if let Some(format) = format {
+        print_stdout(&render(&results, format));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The run as `--format` asks.
+fn render(results: &crate::results::Results, format: Format) -> String {
+    match format {
+        Format::Text => report::terminal::render(results),
+        Format::Markdown => report::ci::run_markdown(results),
+        Format::Junit => report::ci::gate_junit(results),
+    }
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {

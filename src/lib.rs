@@ -33,8 +33,10 @@
 
 pub mod child;
 pub mod cli;
+pub mod compare;
 pub mod connect;
 pub mod engine;
+pub mod gate;
 pub mod link;
 pub mod metrics;
 pub mod modes;

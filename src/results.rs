@@ -32,6 +32,15 @@ pub struct Results {
     pub environment: Environment,
     /// One entry per mode, in the order they ran.
     pub modes: Vec<ModeResult>,
+    /// The scenario's checks and how each came out.
+    pub gate: Vec<crate::gate::GateOutcome>,
+}
+
+impl Results {
+    /// Whether every check held.
+    pub fn gate_passed(&self) -> bool {
+        self.gate.iter().all(|g| g.passed)
+    }
 }
 
 /// The scenario as run.
@@ -117,6 +126,8 @@ pub struct LoadInfo {
     pub timeout_s: f64,
     /// Worker threads of the client runtime.
     pub threads: usize,
+    /// Rounds per mode, interleaved.
+    pub repeat: u32,
 }
 
 /// How requests were issued.
@@ -196,6 +207,47 @@ pub struct ModeResult {
     pub pool: Option<PoolCounts>,
     /// Figures where client and server disagree.
     pub mismatches: Vec<Mismatch>,
+    /// The key figures of each round (`load.repeat`), in order: the spread
+    /// `poolbench compare` uses to tell a change from noise. The figures
+    /// above cover all rounds together.
+    pub rounds: Vec<RoundFigures>,
+}
+
+/// A mode's key figures in one round.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoundFigures {
+    /// Successful requests per second (client).
+    pub throughput_rps: f64,
+    /// Latency median, µs (client).
+    pub p50_us: u64,
+    /// Latency 99th percentile, µs (client).
+    pub p99_us: u64,
+    /// Failed requests (client).
+    pub failed: u64,
+    /// New TCP connections (client).
+    pub handshakes: u64,
+    /// Most connections open at once (client).
+    pub peak_connections: u64,
+    /// Peak fds (OS).
+    pub peak_fds: u64,
+    /// Client CPU µs per request (OS).
+    pub cpu_us_client: f64,
+}
+
+impl RoundFigures {
+    pub fn of(m: &ModeResult) -> RoundFigures {
+        RoundFigures {
+            throughput_rps: m.throughput_rps,
+            p50_us: m.latency_us.p50,
+            p99_us: m.latency_us.p99,
+            failed: m.requests.failed,
+            handshakes: m.handshakes.client,
+            peak_connections: m.peak_connections.client,
+            peak_fds: m.peak_fds,
+            cpu_us_client: m.cpu_us_per_request.client,
+        }
+    }
 }
 
 /// The measured phase sampled over time: parallel arrays, one entry per
@@ -428,9 +480,12 @@ pub fn decode_histogram(text: &str) -> anyhow::Result<hdrhistogram::Histogram<u6
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .context("histogram is not base64")?;
-    hdrhistogram::serialization::Deserializer::new()
+    let mut h: hdrhistogram::Histogram<u64> = hdrhistogram::serialization::Deserializer::new()
         .deserialize(&mut std::io::Cursor::new(bytes))
-        .map_err(|e| anyhow::anyhow!("histogram does not decode: {e:?}"))
+        .map_err(|e| anyhow::anyhow!("histogram does not decode: {e:?}"))?;
+    // As recorded: free to grow when merged with another.
+    h.auto(true);
+    Ok(h)
 }
 
 impl Observed {

@@ -53,11 +53,15 @@ impl ModeClient {
             .and_then(|l| NonZeroUsize::new(l.get() as usize))
             .unwrap_or(NonZeroUsize::MIN);
         match spec.kind {
-            ModeKind::Pooled => ModeClient::Pool(Pool::new(PoolConfig::new(limit), connector)),
-            ModeKind::KeepAliveDisabled => {
+            ModeKind::Pooled | ModeKind::KeepAliveDisabled => {
+                let s = spec.pool;
                 let config = PoolConfig {
-                    keep_alive: false,
-                    ..PoolConfig::new(limit)
+                    limit,
+                    keep_alive: s.keep_alive,
+                    idle_timeout: s.idle_timeout,
+                    max_lifetime: s.max_lifetime,
+                    max_requests_per_connection: s.max_requests_per_connection,
+                    acquire_timeout: s.acquire_timeout,
                 };
                 ModeClient::Pool(Pool::new(config, connector))
             }

@@ -45,6 +45,7 @@ pub fn render(results: &Results, charts: &[Chart]) -> String {
                 h1 { "poolbench: " (s.name) }
                 p.desc { (s.description) }
                 (headline(results))
+                (gate(results))
                 h2 { "Charts" }
                 @for chart in charts {
                     figure.chart id=(chart.file.trim_end_matches(".svg")) {
@@ -64,6 +65,24 @@ pub fn render(results: &Results, charts: &[Chart]) -> String {
         }
     };
     page.into_string()
+}
+
+fn gate(results: &Results) -> Markup {
+    html! {
+        @if !results.gate.is_empty() {
+            h2 { "Gate" }
+            table {
+                tr { th { "check" } th { "values" } th { "outcome" } }
+                @for g in &results.gate {
+                    tr {
+                        td { code { (g.check) } }
+                        td { (g.detail()) }
+                        @if g.passed { td { "pass" } } @else { td.mismatch { "FAIL" } }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn headline(results: &Results) -> Markup {

@@ -3,6 +3,7 @@
 //! interrupted run never leaves half a file.
 
 pub mod charts;
+pub mod ci;
 pub mod html;
 pub mod terminal;
 mod verdict;

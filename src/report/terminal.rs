@@ -110,6 +110,13 @@ pub fn render(results: &Results) -> String {
             );
         }
     }
+    if !results.gate.is_empty() {
+        let _ = writeln!(out, "\ngate:");
+        for g in &results.gate {
+            let mark = if g.passed { "pass" } else { "FAIL" };
+            let _ = writeln!(out, "  {mark}  {}    ({})", g.check, g.detail());
+        }
+    }
     let _ = writeln!(out, "\nrun took {:.1} s", results.run_time_s);
     out
 }

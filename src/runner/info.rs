@@ -68,6 +68,7 @@ pub fn scenario(scenario: &Scenario, urls: Vec<String>) -> ScenarioInfo {
             warmup: load.warmup,
             timeout_s: load.timeout.as_secs_f64(),
             threads: load.threads,
+            repeat: load.repeat,
         },
     }
 }

@@ -5,6 +5,7 @@
 
 mod info;
 mod mode;
+mod rounds;
 mod stage;
 
 use std::path::PathBuf;
@@ -13,8 +14,8 @@ use std::time::{Instant, SystemTime};
 use anyhow::Context;
 
 use crate::metrics::os::raise_nofile_limit;
-use crate::results::{Results, SCHEMA_VERSION};
-use crate::scenario::Scenario;
+use crate::results::{ModeResult, Results, SCHEMA_VERSION};
+use crate::scenario::{ModeSpec, Scenario};
 use stage::Stage;
 
 /// How the runner is set up, beyond the scenario.
@@ -33,14 +34,25 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
     let nofile = raise_nofile_limit().context("cannot raise the open-files limit")?;
     let mut stage = Stage::start(scenario, &options.server_exe).await?;
     let urls: Vec<String> = stage.endpoints.iter().map(|e| e.url.to_string()).collect();
-    let mut modes = Vec::new();
-    for (endpoint, url) in urls.iter().enumerate() {
-        for spec in &scenario.modes {
+    // One slot per (transport, mode), filled round by round: A B C A B C.
+    let plan: Vec<(usize, &ModeSpec)> = (0..urls.len())
+        .flat_map(|endpoint| scenario.modes.iter().map(move |spec| (endpoint, spec)))
+        .collect();
+    let mut rounds: Vec<Vec<ModeResult>> = plan.iter().map(|_| Vec::new()).collect();
+    let repeat = scenario.load.repeat;
+    for round in 1..=repeat {
+        for (slot, &(endpoint, spec)) in plan.iter().enumerate() {
+            let url = &urls[endpoint];
             if options.progress {
-                eprintln!("poolbench: running {} against {url}", spec.kind.name());
+                let of = if repeat > 1 {
+                    format!(" (round {round} of {repeat})")
+                } else {
+                    String::new()
+                };
+                eprintln!("poolbench: running {} against {url}{of}", spec.kind.name());
             }
             match mode::run(scenario, spec, &mut stage, endpoint).await {
-                Ok(result) => modes.push(result),
+                Ok(result) => rounds[slot].push(result),
                 Err(e) => {
                     let _ = stage.stop().await;
                     return Err(e.context(format!("mode {} over {url} failed", spec.kind.name())));
@@ -49,6 +61,10 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         }
     }
     stage.stop().await?;
+    let modes = rounds
+        .into_iter()
+        .map(rounds::merge)
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Results {
         schema_version: SCHEMA_VERSION,
         poolbench_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -56,6 +72,13 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         run_time_s: run_start.elapsed().as_secs_f64(),
         scenario: info::scenario(scenario, urls),
         environment: info::environment(nofile),
+        gate: Vec::new(),
         modes,
+    })
+    .map(|mut results: Results| {
+        // Reports read results, never the engine: the checks are judged on
+        // the results as written.
+        results.gate = crate::gate::evaluate(&scenario.checks, &results);
+        results
     })
 }

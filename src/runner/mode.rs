@@ -169,6 +169,11 @@ pub async fn run(
         },
         pool,
         mismatches,
+        rounds: Vec::new(),
+    })
+    .map(|mut m: ModeResult| {
+        m.rounds = vec![RoundFigures::of(&m)];
+        m
     })
 }
 

@@ -41,6 +41,8 @@ pub struct Scenario {
     pub load: Load,
     /// Modes in the order they run.
     pub modes: Vec<ModeSpec>,
+    /// Checks evaluated on the results; any failure makes `run` exit 1.
+    pub checks: Vec<crate::gate::Check>,
 }
 
 /// Where requests go.
@@ -66,6 +68,8 @@ pub struct Load {
     pub timeout: Duration,
     /// Client runtime worker threads.
     pub threads: usize,
+    /// Rounds: every mode runs this many times, interleaved (A B C A B C).
+    pub repeat: u32,
 }
 
 /// When requests are issued.
@@ -171,6 +175,32 @@ pub struct ModeSpec {
     pub kind: ModeKind,
     /// Per-authority connection limit, for modes that have one.
     pub limit: Option<NonZeroU32>,
+    /// Settings of poolbench's pool (`pooled`; `keep_alive_disabled` uses
+    /// the defaults with keep-alive off).
+    pub pool: PoolSettings,
+}
+
+/// The pool settings a scenario may give `pooled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub keep_alive: bool,
+    pub idle_timeout: Option<Duration>,
+    pub max_lifetime: Option<Duration>,
+    /// 0 = unlimited.
+    pub max_requests_per_connection: u64,
+    pub acquire_timeout: Option<Duration>,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            keep_alive: true,
+            idle_timeout: Some(Duration::from_secs(60)),
+            max_lifetime: None,
+            max_requests_per_connection: 0,
+            acquire_timeout: None,
+        }
+    }
 }
 
 impl Scenario {

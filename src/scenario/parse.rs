@@ -8,11 +8,15 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::raw::{
-    RawArrival, RawLimited, RawLink, RawLoad, RawModes, RawScenario, RawServer, RawServerTls,
+    RawArrival, RawLink, RawLoad, RawModes, RawPooled, RawScenario, RawServer, RawServerTls,
     RawSize, RawTarget, RawTls,
 };
 use super::units::{parse_duration, parse_rate, parse_size};
-use super::{Arrival, Load, ModeKind, ModeSpec, Scenario, ScenarioError, Stop, Target, Transport};
+use super::{
+    Arrival, Load, ModeKind, ModeSpec, PoolSettings, Scenario, ScenarioError, Stop, Target,
+    Transport,
+};
+use crate::gate::{self, Check};
 use crate::link::LinkConfig;
 use crate::server::ServerConfig;
 use crate::tls::{TlsSettings, TlsVersion};
@@ -113,6 +117,11 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
     };
     let load = load(&cx, &raw.load)?;
     let modes = modes(&cx, &raw.modes)?;
+    let checks = raw
+        .gate
+        .iter()
+        .map(|g| check(&cx, &g.check, &modes, &transports))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Scenario {
         name,
         description: raw.description.unwrap_or_default(),
@@ -125,6 +134,65 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         ca_file,
         load,
         modes,
+        checks,
+    })
+}
+
+/// Parses a check and validates every figure it names, pointing errors at
+/// the offending part of the check.
+fn check(
+    cx: &Ctx,
+    raw: &Spanned<String>,
+    modes: &[ModeSpec],
+    transports: &[Transport],
+) -> Result<Check, ScenarioError> {
+    let text = raw.get_ref();
+    // Where the check's text starts in the file: after `"`, `'` or `"""`.
+    let quote = if cx.source[raw.span().start..].starts_with("\"\"\"")
+        || cx.source[raw.span().start..].starts_with("'''")
+    {
+        3
+    } else {
+        1
+    };
+    let at = |span: std::ops::Range<usize>| {
+        let start = raw.span().start + quote;
+        start + span.start..start + span.end.max(span.start + 1)
+    };
+    let help = "write checks like \"pooled.p99 <= 3 * pooled.p50\" or \"pooled.handshakes <= 10\"; \
+                units: ns us ms s % k M";
+    let comparison = gate::expr::parse(text)
+        .map_err(|e| cx.err(at(e.span), "gate.check", e.message).help(help))?;
+    for figure in comparison
+        .left
+        .figures()
+        .into_iter()
+        .chain(comparison.right.figures())
+    {
+        let bad = |message: String| cx.err(at(figure.span.clone()), "gate.check", message);
+        let (mode, rest) = figure
+            .parts
+            .split_first()
+            .ok_or_else(|| bad("empty figure".into()))?;
+        if !modes.iter().any(|m| m.kind.name() == mode) {
+            let names: Vec<&str> = modes.iter().map(|m| m.kind.name()).collect();
+            return Err(bad(format!("`{mode}` is not a mode of this scenario"))
+                .help(format!("the modes here are: {}", names.join(", "))));
+        }
+        let path = match rest.first().map(String::as_str) {
+            Some(t @ ("http" | "https")) => {
+                if !transports.iter().any(|tr| tr.name() == t) {
+                    return Err(bad(format!("this scenario runs no mode over {t}")));
+                }
+                &rest[1..]
+            }
+            _ => rest,
+        };
+        gate::figures::validate(path).map_err(|m| bad(m).help(help))?;
+    }
+    Ok(Check {
+        text: text.clone(),
+        comparison,
     })
 }
 
@@ -192,6 +260,38 @@ fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, ScenarioErro
         )? as usize;
     }
     Ok(config)
+}
+
+fn pool_settings(cx: &Ctx, raw: &RawPooled) -> Result<PoolSettings, ScenarioError> {
+    let mut pool = PoolSettings::default();
+    let optional = |v: &Option<Spanned<String>>,
+                    key: &str|
+     -> Result<Option<Option<Duration>>, ScenarioError> {
+        let Some(v) = v else { return Ok(None) };
+        let d = cx.duration(v, key)?;
+        // "0" switches the limit off.
+        Ok(Some((!d.is_zero()).then_some(d)))
+    };
+    if let Some(keep_alive) = raw.keep_alive {
+        pool.keep_alive = keep_alive;
+    }
+    if let Some(d) = optional(&raw.idle_timeout, "modes.pooled.idle_timeout")? {
+        pool.idle_timeout = d;
+    }
+    if let Some(d) = optional(&raw.max_lifetime, "modes.pooled.max_lifetime")? {
+        pool.max_lifetime = d;
+    }
+    if let Some(d) = optional(&raw.acquire_timeout, "modes.pooled.acquire_timeout")? {
+        pool.acquire_timeout = d;
+    }
+    if let Some(v) = &raw.max_requests_per_connection {
+        pool.max_requests_per_connection = cx.non_negative(
+            v,
+            "modes.pooled.max_requests_per_connection",
+            "0 means unlimited; N closes a connection after N responses",
+        )?;
+    }
+    Ok(pool)
 }
 
 fn server_tls(cx: &Ctx, raw: &Spanned<RawServerTls>) -> Result<Vec<Transport>, ScenarioError> {
@@ -346,6 +446,17 @@ fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioError> {
         Some(a) => arrival(cx, a)?,
         None => Arrival::Closed,
     };
+    let repeat = match &l.repeat {
+        Some(v) => {
+            let n = cx.positive(
+                v,
+                "load.repeat",
+                "rounds per mode, interleaved; e.g. repeat = 3",
+            )?;
+            u32::try_from(n).map_err(|_| cx.err(v.span(), "load.repeat", "is too large".into()))?
+        }
+        None => 1,
+    };
     Ok(Load {
         stop,
         arrival,
@@ -353,6 +464,7 @@ fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioError> {
         warmup,
         timeout,
         threads,
+        repeat,
     })
 }
 
@@ -408,46 +520,57 @@ pub fn default_threads() -> usize {
 fn modes(cx: &Ctx, raw: &Spanned<RawModes>) -> Result<Vec<ModeSpec>, ScenarioError> {
     let m = raw.get_ref();
     let mut modes = Vec::new();
-    let limited = |kind: ModeKind, v: &Spanned<RawLimited>| -> Result<ModeSpec, ScenarioError> {
-        let key = format!("modes.{}.limit", kind.name());
-        let limit = match &v.get_ref().limit {
-            Some(l) => cx.positive(
-                l,
-                &key,
-                "the most connections per authority, e.g. limit = 10",
-            )?,
-            None => {
-                return Err(cx.err(v.span(), &key, "is missing".into()).help(format!(
-                    "give the per-authority connection limit: {} = {{ limit = 10 }}",
-                    kind.name()
-                )));
-            }
+    let limited =
+        |kind: ModeKind, v: Spanned<&Option<Spanned<i64>>>| -> Result<ModeSpec, ScenarioError> {
+            let key = format!("modes.{}.limit", kind.name());
+            let limit = match v.get_ref() {
+                Some(l) => cx.positive(
+                    l,
+                    &key,
+                    "the most connections per authority, e.g. limit = 10",
+                )?,
+                None => {
+                    return Err(cx.err(v.span(), &key, "is missing".into()).help(format!(
+                        "give the per-authority connection limit: {} = {{ limit = 10 }}",
+                        kind.name()
+                    )));
+                }
+            };
+            let limit = u32::try_from(limit)
+                .ok()
+                .and_then(NonZeroU32::new)
+                .ok_or_else(|| cx.err(v.span(), &key, "is too large".into()))?;
+            Ok(ModeSpec {
+                kind,
+                limit: Some(limit),
+                pool: PoolSettings::default(),
+            })
         };
-        let limit = u32::try_from(limit)
-            .ok()
-            .and_then(NonZeroU32::new)
-            .ok_or_else(|| cx.err(v.span(), &key, "is too large".into()))?;
-        Ok(ModeSpec {
-            kind,
-            limit: Some(limit),
-        })
-    };
     if let Some(v) = &m.pooled {
-        modes.push(limited(ModeKind::Pooled, v)?);
+        let mut spec = limited(ModeKind::Pooled, Spanned::new(v.span(), &v.get_ref().limit))?;
+        spec.pool = pool_settings(cx, v.get_ref())?;
+        modes.push(spec);
     }
     if m.per_request_client.is_some() {
         modes.push(ModeSpec {
             kind: ModeKind::PerRequestClient,
             limit: None,
+            pool: PoolSettings::default(),
         });
     }
     if let Some(v) = &m.keep_alive_disabled {
-        modes.push(limited(ModeKind::KeepAliveDisabled, v)?);
+        let mut spec = limited(
+            ModeKind::KeepAliveDisabled,
+            Spanned::new(v.span(), &v.get_ref().limit),
+        )?;
+        spec.pool.keep_alive = false;
+        modes.push(spec);
     }
     if m.hyper_util.is_some() {
         modes.push(ModeSpec {
             kind: ModeKind::HyperUtil,
             limit: None,
+            pool: PoolSettings::default(),
         });
     }
     if modes.is_empty() {

@@ -18,6 +18,15 @@ pub struct RawScenario {
     pub tls: Option<Spanned<RawTls>>,
     pub load: Spanned<RawLoad>,
     pub modes: Spanned<RawModes>,
+    #[serde(default)]
+    pub gate: Vec<RawGate>,
+}
+
+/// `[[gate]] check = "pooled.handshakes <= 10"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGate {
+    pub check: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +101,7 @@ pub struct RawLoad {
     pub timeout: Option<Spanned<String>>,
     pub threads: Option<Spanned<i64>>,
     pub arrival: Option<Spanned<RawArrival>>,
+    pub repeat: Option<Spanned<i64>>,
 }
 
 /// `arrival = { rate = 2000 }` or `arrival = { burst = 50, every = "20ms" }`.
@@ -106,10 +116,22 @@ pub struct RawArrival {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawModes {
-    pub pooled: Option<Spanned<RawLimited>>,
+    pub pooled: Option<Spanned<RawPooled>>,
     pub per_request_client: Option<Spanned<RawUnlimited>>,
     pub keep_alive_disabled: Option<Spanned<RawLimited>>,
     pub hyper_util: Option<Spanned<RawUnlimited>>,
+}
+
+/// `pooled`: a limit and the pool's settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPooled {
+    pub limit: Option<Spanned<i64>>,
+    pub keep_alive: Option<bool>,
+    pub idle_timeout: Option<Spanned<String>>,
+    pub max_lifetime: Option<Spanned<String>>,
+    pub max_requests_per_connection: Option<Spanned<i64>>,
+    pub acquire_timeout: Option<Spanned<String>>,
 }
 
 /// A mode with a per-authority connection limit.

@@ -1,0 +1,383 @@
+//! The check language: `pooled.p99 <= 3 * pooled.p50`.
+//!
+//! ```text
+//! check  := expr cmp expr            cmp: <= < >= > == !=
+//! expr   := term (("+" | "-") term)*
+//! term   := factor (("*" | "/") factor)*
+//! factor := number [unit] | figure | "(" expr ")" | "-" factor
+//! figure := mode ["." transport] "." name ["." qualifier]
+//! unit   := ns us µs ms s (to µs) | % (÷100) | k M (×10³ ×10⁶)
+//! ```
+//!
+//! Parsing is separate from evaluation: a check is parsed and its figures
+//! validated with the scenario, and evaluated on the results after the run.
+
+use std::fmt;
+use std::ops::Range;
+
+/// A parse error at a byte range of the check text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExprError {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Le,
+    Lt,
+    Ge,
+    Gt,
+    Eq,
+    Ne,
+}
+
+impl Cmp {
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Cmp::Le => a <= b,
+            Cmp::Lt => a < b,
+            Cmp::Ge => a >= b,
+            Cmp::Gt => a > b,
+            Cmp::Eq => a == b,
+            Cmp::Ne => a != b,
+        }
+    }
+}
+
+impl fmt::Display for Cmp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Cmp::Le => "<=",
+            Cmp::Lt => "<",
+            Cmp::Ge => ">=",
+            Cmp::Gt => ">",
+            Cmp::Eq => "==",
+            Cmp::Ne => "!=",
+        })
+    }
+}
+
+/// A reference to a figure of a mode, as written: `pooled.https.p99`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FigureRef {
+    /// The dotted path's parts.
+    pub parts: Vec<String>,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Number(f64),
+    Figure(FigureRef),
+    Neg(Box<Expr>),
+    Binary(char, Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    /// Every figure the expression refers to.
+    pub fn figures(&self) -> Vec<&FigureRef> {
+        match self {
+            Expr::Number(_) => Vec::new(),
+            Expr::Figure(f) => vec![f],
+            Expr::Neg(e) => e.figures(),
+            Expr::Binary(_, a, b) => {
+                let mut all = a.figures();
+                all.extend(b.figures());
+                all
+            }
+        }
+    }
+
+    /// Evaluates with `figure` resolving references; `None` if a figure
+    /// was not measured.
+    pub fn eval(&self, figure: &dyn Fn(&FigureRef) -> Option<f64>) -> Option<f64> {
+        Some(match self {
+            Expr::Number(n) => *n,
+            Expr::Figure(f) => figure(f)?,
+            Expr::Neg(e) => -e.eval(figure)?,
+            Expr::Binary(op, a, b) => {
+                let (a, b) = (a.eval(figure)?, b.eval(figure)?);
+                match op {
+                    '+' => a + b,
+                    '-' => a - b,
+                    '*' => a * b,
+                    _ => a / b,
+                }
+            }
+        })
+    }
+}
+
+/// A parsed check: `left cmp right`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub left: Expr,
+    pub cmp: Cmp,
+    pub right: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Number(f64),
+    Name(String),
+    Cmp(Cmp),
+    Op(char),
+    Open,
+    Close,
+}
+
+/// Splits the text into tokens with their byte spans.
+fn tokenize(text: &str) -> Result<Vec<(Token, Range<usize>)>, ExprError> {
+    let mut tokens = Vec::new();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let end_of = |i: usize| chars.get(i).map_or(text.len(), |c| c.0);
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let single = |t| Ok::<_, ExprError>((t, 1));
+        let (token, len) = match c {
+            '0'..='9' | '.'
+                if c != '.' || chars.get(i + 1).is_some_and(|n| n.1.is_ascii_digit()) =>
+            {
+                let mut j = i;
+                while j < chars.len() && (chars[j].1.is_ascii_digit() || chars[j].1 == '.') {
+                    j += 1;
+                }
+                let digits = &text[start..end_of(j)];
+                let mut value: f64 = digits.parse().map_err(|_| ExprError {
+                    span: start..end_of(j),
+                    message: format!("`{digits}` is not a number"),
+                })?;
+                let mut k = j;
+                while k < chars.len() && (chars[k].1.is_alphabetic() || chars[k].1 == '%') {
+                    k += 1;
+                }
+                let unit = &text[end_of(j)..end_of(k)];
+                value *= match unit {
+                    "" => 1.0,
+                    "ns" => 0.001,
+                    "us" | "µs" => 1.0,
+                    "ms" => 1_000.0,
+                    "s" => 1_000_000.0,
+                    "%" => 0.01,
+                    "k" => 1_000.0,
+                    "M" => 1_000_000.0,
+                    other => {
+                        return Err(ExprError {
+                            span: end_of(j)..end_of(k),
+                            message: format!(
+                                "unknown unit `{other}` (use ns, us, ms, s, %, k or M)"
+                            ),
+                        });
+                    }
+                };
+                (Token::Number(value), k - i)
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut j = i;
+                while j < chars.len()
+                    && (chars[j].1.is_alphanumeric() || matches!(chars[j].1, '_' | '.'))
+                {
+                    j += 1;
+                }
+                (
+                    Token::Name(text[start..end_of(j)].trim_end_matches('.').to_string()),
+                    j - i,
+                )
+            }
+            '<' | '>' | '=' | '!' => {
+                let two = chars.get(i + 1).is_some_and(|n| n.1 == '=');
+                let cmp = match (c, two) {
+                    ('<', true) => Cmp::Le,
+                    ('<', false) => Cmp::Lt,
+                    ('>', true) => Cmp::Ge,
+                    ('>', false) => Cmp::Gt,
+                    ('=', true) => Cmp::Eq,
+                    ('!', true) => Cmp::Ne,
+                    _ => {
+                        return Err(ExprError {
+                            span: start..end_of(i + 1),
+                            message: format!(
+                                "`{c}` alone is not a comparison (use <=, <, >=, >, == or !=)"
+                            ),
+                        });
+                    }
+                };
+                (Token::Cmp(cmp), if two { 2 } else { 1 })
+            }
+            '+' | '-' | '*' | '/' => single(Token::Op(c))?,
+            '(' => single(Token::Open)?,
+            ')' => single(Token::Close)?,
+            other => {
+                return Err(ExprError {
+                    span: start..end_of(i + 1),
+                    message: format!("unexpected `{other}`"),
+                });
+            }
+        };
+        tokens.push((token, start..end_of(i + len)));
+        i += len;
+    }
+    Ok(tokens)
+}
+
+struct Parser {
+    tokens: Vec<(Token, Range<usize>)>,
+    at: usize,
+    len: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at).map(|t| &t.0)
+    }
+
+    fn span(&self) -> Range<usize> {
+        self.tokens
+            .get(self.at)
+            .map_or(self.len..self.len, |t| t.1.clone())
+    }
+
+    fn error<T>(&self, message: impl Into<String>) -> Result<T, ExprError> {
+        Err(ExprError {
+            span: self.span(),
+            message: message.into(),
+        })
+    }
+
+    fn expr(&mut self) -> Result<Expr, ExprError> {
+        let mut left = self.term()?;
+        while let Some(Token::Op(op @ ('+' | '-'))) = self.peek() {
+            let op = *op;
+            self.at += 1;
+            left = Expr::Binary(op, Box::new(left), Box::new(self.term()?));
+        }
+        Ok(left)
+    }
+
+    fn term(&mut self) -> Result<Expr, ExprError> {
+        let mut left = self.factor()?;
+        while let Some(Token::Op(op @ ('*' | '/'))) = self.peek() {
+            let op = *op;
+            self.at += 1;
+            left = Expr::Binary(op, Box::new(left), Box::new(self.factor()?));
+        }
+        Ok(left)
+    }
+
+    fn factor(&mut self) -> Result<Expr, ExprError> {
+        let span = self.span();
+        match self.peek().cloned() {
+            Some(Token::Number(n)) => {
+                self.at += 1;
+                Ok(Expr::Number(n))
+            }
+            Some(Token::Name(name)) => {
+                self.at += 1;
+                let parts: Vec<String> = name.split('.').map(str::to_string).collect();
+                if parts.len() < 2 || parts.iter().any(String::is_empty) {
+                    return Err(ExprError {
+                        span,
+                        message: format!(
+                            "`{name}` is not a figure: write mode.figure, e.g. pooled.p99"
+                        ),
+                    });
+                }
+                Ok(Expr::Figure(FigureRef { parts, span }))
+            }
+            Some(Token::Op('-')) => {
+                self.at += 1;
+                Ok(Expr::Neg(Box::new(self.factor()?)))
+            }
+            Some(Token::Open) => {
+                self.at += 1;
+                let inner = self.expr()?;
+                if self.peek() != Some(&Token::Close) {
+                    return self.error("expected `)`");
+                }
+                self.at += 1;
+                Ok(inner)
+            }
+            Some(_) => self.error("expected a number, a figure (mode.figure) or `(`"),
+            None => self.error("the check ends here, but a number or a figure should follow"),
+        }
+    }
+}
+
+/// Parses `left cmp right`.
+pub fn parse(text: &str) -> Result<Comparison, ExprError> {
+    let mut p = Parser {
+        tokens: tokenize(text)?,
+        at: 0,
+        len: text.len(),
+    };
+    let left = p.expr()?;
+    let cmp = match p.peek() {
+        Some(Token::Cmp(c)) => *c,
+        _ => return p.error("expected a comparison: <=, <, >=, >, == or !="),
+    };
+    p.at += 1;
+    let right = p.expr()?;
+    if p.peek().is_some() {
+        return p.error("unexpected text after the check");
+    }
+    Ok(Comparison { left, cmp, right })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(text: &str, figure: f64) -> bool {
+        let c = parse(text).unwrap();
+        let f = |_: &FigureRef| Some(figure);
+        c.cmp
+            .holds(c.left.eval(&f).unwrap(), c.right.eval(&f).unwrap())
+    }
+
+    #[test]
+    fn parses_and_evaluates_with_precedence_and_units() {
+        assert!(eval("pooled.handshakes <= 10", 10.0));
+        assert!(!eval("pooled.handshakes < 10", 10.0));
+        assert!(eval("pooled.p99 <= 20ms", 19_999.0));
+        assert!(eval("pooled.p99 <= 2 * 3 + 4", 10.0));
+        assert!(!eval("pooled.p99 <= 2 * (3 + 4) - 5", 10.0));
+        assert!(eval("pooled.error_rate <= 1%", 0.01));
+        assert!(eval("pooled.throughput >= 5k", 5_000.0));
+        assert!(eval("-pooled.x < 0", 1.0));
+        let c = parse("pooled.https.p99 <= 3 * pooled.p50").unwrap();
+        let names: Vec<_> = c
+            .right
+            .figures()
+            .iter()
+            .map(|f| f.parts.join("."))
+            .collect();
+        assert_eq!(names, ["pooled.p50"]);
+    }
+
+    #[test]
+    fn errors_point_at_the_offending_text() {
+        let at = |text: &str| parse(text).unwrap_err();
+        let e = at("pooled.p99 <= 20parsecs");
+        assert_eq!(e.span, 16..23);
+        assert!(e.message.contains("unknown unit"));
+        let e = at("pooled.p99 <= 20 parsecs");
+        assert_eq!(e.span, 17..24);
+        let e = at("pooled.p99 20ms");
+        assert_eq!(e.span, 11..15);
+        assert!(e.message.contains("comparison"));
+        let e = at("pooled.p99 <=");
+        assert_eq!(e.span, 13..13);
+        let e = at("pooled <= 1");
+        assert_eq!(e.span, 0..6);
+        let e = at("(pooled.p50 <= 1");
+        assert!(e.message.contains("`)`"), "{}", e.message);
+        let e = at("pooled.p50 = 1");
+        assert!(e.message.contains("alone"));
+    }
+}

@@ -1,0 +1,123 @@
+//! The CI gate: checks a scenario carries, evaluated on the results.
+//!
+//! ```toml
+//! [[gate]]
+//! check = "pooled.throughput >= 5 * per_request_client.throughput"
+//! ```
+//!
+//! A check compares two expressions over figures of any mode ([`expr`] has
+//! the grammar, [`figures`] the figures). Checks are parsed and their
+//! figures validated with the scenario, so a typo fails before the run;
+//! they are evaluated on the [`Results`] after it, and any failed check
+//! makes `poolbench run` exit 1. Ratios between modes measured in the same
+//! run are what hold on a noisy machine; absolute times do not.
+
+pub mod expr;
+pub mod figures;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::results::{ModeResult, Results};
+use expr::{Comparison, FigureRef};
+
+/// A parsed, validated check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// The check as written.
+    pub text: String,
+    pub comparison: Comparison,
+}
+
+/// A check's outcome on a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateOutcome {
+    /// The check as written in the scenario.
+    pub check: String,
+    /// The left side's value; absent if a figure it uses was not measured.
+    pub left: Option<f64>,
+    /// The comparison operator.
+    pub cmp: String,
+    /// The right side's value; absent if a figure it uses was not measured.
+    pub right: Option<f64>,
+    /// Whether the check held (a side that was not measured fails it).
+    pub passed: bool,
+}
+
+impl GateOutcome {
+    /// "10 <= 10", or which side was not measured.
+    pub fn detail(&self) -> String {
+        let side = |v: Option<f64>| v.map_or("not measured".to_string(), format_value);
+        format!("{} {} {}", side(self.left), self.cmp, side(self.right))
+    }
+}
+
+/// A few significant digits, no trailing zeros: "10", "3.142", "0.0123".
+pub fn format_value(v: f64) -> String {
+    if v.abs() >= 1000.0 || v == v.trunc() {
+        return format!("{v:.0}");
+    }
+    let digits = if v.abs() >= 100.0 {
+        1
+    } else if v.abs() >= 1.0 {
+        3
+    } else {
+        4
+    };
+    let text = format!("{v:.digits$}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The mode a figure reference names, and the figure path after it.
+pub fn resolve<'r>(
+    results: &'r Results,
+    figure: &'r FigureRef,
+) -> Option<(&'r ModeResult, &'r [String])> {
+    let (mode, rest) = figure.parts.split_first()?;
+    let (transport, rest) = match rest.first().map(String::as_str) {
+        Some(t @ ("http" | "https")) => (Some(t), &rest[1..]),
+        _ => (None, rest),
+    };
+    let m = results
+        .modes
+        .iter()
+        .find(|m| m.mode.name() == mode && transport.is_none_or(|t| m.transport.name() == t))?;
+    Some((m, rest))
+}
+
+/// Evaluates every check on `results`.
+pub fn evaluate(checks: &[Check], results: &Results) -> Vec<GateOutcome> {
+    let figure = |f: &FigureRef| {
+        let (m, path) = resolve(results, f)?;
+        figures::value(m, path)
+    };
+    checks
+        .iter()
+        .map(|check| {
+            let c = &check.comparison;
+            let (left, right) = (c.left.eval(&figure), c.right.eval(&figure));
+            GateOutcome {
+                check: check.text.clone(),
+                left,
+                cmp: c.cmp.to_string(),
+                right,
+                passed: matches!((left, right), (Some(l), Some(r)) if c.cmp.holds(l, r)),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_well() {
+        assert_eq!(format_value(10.0), "10");
+        assert_eq!(format_value(12345.678), "12346");
+        assert_eq!(format_value(4.56789), "4.568");
+        assert_eq!(format_value(0.012345), "0.0123");
+        assert_eq!(format_value(250.26), "250.3");
+    }
+}

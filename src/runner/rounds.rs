@@ -1,0 +1,129 @@
+//! `load.repeat = N`: the modes run in N interleaved rounds (A B C A B C…),
+//! so slow drift on a shared machine hits every mode alike. The rounds of a
+//! mode are merged into one result — histograms merged, counts summed,
+//! peaks maxed, CPU per request weighted by requests — and each round's key
+//! figures are kept as the spread.
+
+use anyhow::Context;
+
+use crate::results::*;
+
+/// Merges the rounds of one mode (in round order) into one result.
+pub fn merge(rounds: Vec<ModeResult>) -> anyhow::Result<ModeResult> {
+    let mut iter = rounds.into_iter();
+    let mut merged = iter.next().context("a mode ran no round")?;
+    for round in iter {
+        absorb(&mut merged, &round)?;
+    }
+    Ok(merged)
+}
+
+fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
+    let (sent_before, sent) = (into.requests.sent, r.requests.sent);
+    let q = &mut into.requests;
+    q.sent += r.requests.sent;
+    q.ok += r.requests.ok;
+    q.failed += r.requests.failed;
+    q.server = add_opt(q.server, r.requests.server);
+    let e = &mut into.errors;
+    let f = &r.errors;
+    e.refused += f.refused;
+    e.reset += f.reset;
+    e.timeout += f.timeout;
+    e.emfile += f.emfile;
+    e.eaddrnotavail += f.eaddrnotavail;
+    e.tls += f.tls;
+    e.http_4xx += f.http_4xx;
+    e.http_5xx += f.http_5xx;
+    e.other += f.other;
+    into.elapsed_s += r.elapsed_s;
+    into.throughput_rps = into.requests.ok as f64 / into.elapsed_s.max(f64::MIN_POSITIVE);
+    into.latency_us = merge_summary(&into.latency_us, &r.latency_us)?;
+    let (b, rb) = (&mut into.breakdown_us, &r.breakdown_us);
+    for (a, o) in [
+        (&mut b.late, &rb.late),
+        (&mut b.client_build, &rb.client_build),
+        (&mut b.pool_wait, &rb.pool_wait),
+        (&mut b.connect, &rb.connect),
+        (&mut b.tls, &rb.tls),
+    ] {
+        if let (Some(a), Some(o)) = (a.as_mut(), o) {
+            *a = merge_summary(a, o)?;
+        }
+    }
+    b.first_byte = merge_summary(&b.first_byte, &rb.first_byte)?;
+    b.body = merge_summary(&b.body, &rb.body)?;
+    into.handshakes = sum(into.handshakes, r.handshakes);
+    if let (Some(a), Some(o)) = (into.tls_handshakes.as_mut(), r.tls_handshakes) {
+        a.full = sum(a.full, o.full);
+        a.resumed = sum(a.resumed, o.resumed);
+    }
+    into.peak_connections = max(into.peak_connections, r.peak_connections);
+    into.peak_fds = into.peak_fds.max(r.peak_fds);
+    into.time_wait.client_side += r.time_wait.client_side;
+    into.time_wait.server_side += r.time_wait.server_side;
+    let weigh = |a: f64, b: f64| {
+        (a * sent_before as f64 + b * sent as f64) / (sent_before + sent).max(1) as f64
+    };
+    let cpu = &mut into.cpu_us_per_request;
+    cpu.client = weigh(cpu.client, r.cpu_us_per_request.client);
+    cpu.server = cpu
+        .server
+        .zip(r.cpu_us_per_request.server)
+        .map(|(a, b)| weigh(a, b));
+    into.warmup.requests += r.warmup.requests;
+    into.warmup.handshakes = sum(into.warmup.handshakes, r.warmup.handshakes);
+    if let (Some(a), Some(o)) = (into.pool.as_mut(), &r.pool) {
+        a.reuses += o.reuses;
+        a.waits += o.waits;
+        a.peak_waiters = a.peak_waiters.max(o.peak_waiters);
+        a.wait_us = merge_summary(&a.wait_us, &o.wait_us)?;
+        a.retries += o.retries;
+        let (d, od) = (&mut a.discards, &o.discards);
+        d.expired += od.expired;
+        d.closed_by_server += od.closed_by_server;
+        d.unread_body += od.unread_body;
+        d.connection_close += od.connection_close;
+        d.max_requests += od.max_requests;
+        d.error += od.error;
+        d.evicted += od.evicted;
+    }
+    into.mismatches = [
+        into.handshakes.mismatch("handshakes"),
+        into.peak_connections.mismatch("peak_connections"),
+        Observed {
+            client: into.requests.ok,
+            server: into.requests.server,
+        }
+        .mismatch("requests"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    into.rounds.extend(r.rounds.iter().copied());
+    Ok(())
+}
+
+fn merge_summary(a: &LatencySummary, b: &LatencySummary) -> anyhow::Result<LatencySummary> {
+    let mut h = a.histogram()?;
+    h.add(b.histogram()?).context("histograms do not merge")?;
+    Ok(LatencySummary::of(&h))
+}
+
+fn add_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    a.zip(b).map(|(a, b)| a + b)
+}
+
+fn sum(a: Observed, b: Observed) -> Observed {
+    Observed {
+        client: a.client + b.client,
+        server: add_opt(a.server, b.server),
+    }
+}
+
+fn max(a: Observed, b: Observed) -> Observed {
+    Observed {
+        client: a.client.max(b.client),
+        server: a.server.zip(b.server).map(|(a, b)| a.max(b)),
+    }
+}

@@ -1,0 +1,232 @@
+//! The CI gate as users run it: checks pass on the project's own gate
+//! scenario, fail on a deliberately broken pool, point at typos, and
+//! `compare` tells a regression from noise.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use poolbench::results::Results;
+use predicates::prelude::*;
+
+const CI: &str = include_str!("../scenarios/ci.toml");
+
+fn poolbench() -> Command {
+    Command::cargo_bin("poolbench").unwrap()
+}
+
+fn run(dir: &Path, name: &str, scenario: &str) -> (std::process::Output, PathBuf) {
+    let path = dir.join(name);
+    std::fs::write(&path, scenario).unwrap();
+    let out = dir.join(name.trim_end_matches(".toml"));
+    let output = poolbench()
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    (output, out)
+}
+
+fn results(dir: &Path) -> Results {
+    poolbench::report::read_results(&dir.join("results.json")).unwrap()
+}
+
+#[test]
+fn the_gate_fails_when_pooling_is_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    // A pool that never keeps a connection: the same checks must catch it.
+    let broken = CI.replace(
+        "pooled = { limit = 8 }",
+        "pooled = { limit = 8, keep_alive = false }",
+    );
+    assert_ne!(broken, CI, "the gate scenario changed; update this test");
+    let (output, out) = run(dir.path(), "broken.toml", &broken);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("gate check(s) failed"));
+    let gate = results(&out).gate;
+    let failed: Vec<&str> = gate
+        .iter()
+        .filter(|g| !g.passed)
+        .map(|g| g.check.as_str())
+        .collect();
+    assert!(failed.contains(&"pooled.handshakes <= 8 * 3"), "{failed:?}");
+    assert!(
+        failed.contains(&"2 * pooled.cpu.client <= per_request_client.cpu.client"),
+        "{failed:?}"
+    );
+    // The HTML report shows the outcome too.
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("FAIL") && html.contains("pooled.handshakes &lt;= 8 * 3"));
+}
+
+#[test]
+fn a_healthy_run_passes_and_junit_has_one_case_per_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ci.toml");
+    std::fs::write(&path, CI).unwrap();
+    let output = poolbench()
+        .args(["run", "--format", "junit", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let xml = String::from_utf8(output.stdout).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(cases, CI.matches("[[gate]]").count());
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn a_bad_check_points_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "check = \"pooled.p99 <= 20 parsecs\"",
+            "unexpected text",
+            27,
+        ),
+        ("check = \"pooled.p99 <= 20parsecs\"", "unknown unit", 26),
+        (
+            "check = \"pooled.handshake <= 8\"",
+            "did you mean `handshakes`",
+            10,
+        ),
+        (
+            "check = \"hyper_util.p99 <= 1\"",
+            "not a mode of this scenario",
+            10,
+        ),
+        ("check = \"pooled.p99 20ms\"", "expected a comparison", 21),
+    ];
+    for (line, message, column) in cases {
+        let text = format!(
+            "{}\n[[gate]]\n{line}\n",
+            CI.split("[[gate]]").next().unwrap()
+        );
+        let gate_line = text.lines().count();
+        let (output, _) = run(dir.path(), "bad.toml", &text);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{line}: {stderr}");
+        assert!(
+            stderr.contains(&format!("bad.toml:{gate_line}:{column}:")),
+            "{line}: {stderr}"
+        );
+        assert!(
+            stderr.contains("`gate.check`") && stderr.contains(message),
+            "{line}: {stderr}"
+        );
+        assert!(stderr.contains('^'), "{line}: no caret: {stderr}");
+    }
+}
+
+/// A results file with one figure changed, and optional rounds.
+fn variant(base: &Results, throughput_factor: f64, rounds: &[f64]) -> Results {
+    let mut r = base.clone();
+    for m in &mut r.modes {
+        m.throughput_rps *= throughput_factor;
+        if !rounds.is_empty() {
+            let template = m.rounds[0];
+            m.rounds = rounds
+                .iter()
+                .map(|f| poolbench::results::RoundFigures {
+                    throughput_rps: template.throughput_rps * f,
+                    ..template
+                })
+                .collect();
+        }
+    }
+    r
+}
+
+#[test]
+fn compare_flags_regressions_beyond_tolerance_and_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, out) = run(
+        dir.path(),
+        "small.toml",
+        &CI.replace("requests = 2000", "requests = 200")
+            .replace("repeat = 3", "repeat = 1"),
+    );
+    let base = results(&out);
+    let write = |name: &str, r: &Results| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_vec(r).unwrap()).unwrap();
+        path
+    };
+    let compare = |a: &Path, b: &Path, extra: &[&str]| {
+        poolbench()
+            .arg("compare")
+            .arg(a)
+            .arg(b)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let base_path = write("base.json", &base);
+    // 5% less throughput: worse, but within the default 10%.
+    let slight = write("slight.json", &variant(&base, 0.95, &[]));
+    let o = compare(&base_path, &slight, &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("within the 10% tolerance"));
+    // 30% less: a regression, in every format.
+    let slow = write("slow.json", &variant(&base, 0.7, &[]));
+    for format in ["text", "markdown", "junit"] {
+        let o = compare(&base_path, &slow, &["--format", format]);
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            stdout.contains("pooled") && stdout.contains("throughput"),
+            "{format}: {stdout}"
+        );
+    }
+    // With rounds whose ranges overlap, the same drop is noise...
+    let noisy_base = write("noisy-base.json", &variant(&base, 1.0, &[0.6, 1.0, 1.4]));
+    let noisy_new = write("noisy-new.json", &variant(&base, 0.7, &[0.5, 0.7, 0.9]));
+    let o = compare(&noisy_base, &noisy_new, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("within the noise"));
+    // ...and when they do not, it is a regression.
+    let tight_base = write("tight-base.json", &variant(&base, 1.0, &[0.98, 1.0, 1.02]));
+    let tight_new = write("tight-new.json", &variant(&base, 0.7, &[0.69, 0.7, 0.71]));
+    assert_eq!(compare(&tight_base, &tight_new, &[]).status.code(), Some(1));
+    // A looser tolerance lets it through.
+    assert_eq!(
+        compare(&base_path, &slow, &["--tolerance", "40%"])
+            .status
+            .code(),
+        Some(0)
+    );
+    poolbench()
+        .args(["compare", "--tolerance", "lots"])
+        .arg(&base_path)
+        .arg(&slow)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a tolerance"));
+}
