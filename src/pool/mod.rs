@@ -25,6 +25,7 @@ mod error;
 mod stats;
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -88,7 +89,30 @@ struct Inner<B> {
     config: PoolConfig,
     freshness: Freshness,
     connector: CountingConnector,
-    origins: RwLock<HashMap<(Scheme, Authority), Origin<B>>>,
+    origins: RwLock<HashMap<(Scheme, Authority), Origin<B>, BuildHasherDefault<Fnv>>>,
+}
+
+/// FNV-1a: the origins map is looked up on every request with a short key
+/// no attacker chooses, so SipHash's DoS resistance buys nothing here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 /// One authority's pool and what every request to it needs.
@@ -131,7 +155,7 @@ where
             config,
             freshness,
             connector,
-            origins: RwLock::new(HashMap::new()),
+            origins: RwLock::new(HashMap::default()),
         });
         spawn_reaper(Arc::downgrade(&inner));
         Pool { inner }
@@ -162,7 +186,6 @@ where
         timeline: &mut Timeline,
     ) -> Result<Response<PoolBody<B>>, PoolError> {
         let origin = self.origin(req.uri())?;
-        self.prepare(&mut req, &origin);
         let mut retried = false;
         loop {
             let mut conn = self.acquire(&origin, retried).await?;
@@ -174,8 +197,11 @@ where
             let reused = conn.served > 0;
             // A copy to resend if the request is written but no response
             // comes back; only idempotent requests may be sent twice.
+            // Copied before `prepare` adds the Host header: a request with
+            // no headers of its own is copied without allocating.
             let copy =
                 (reused && !retried && is_idempotent(req.method())).then(|| copy_request(&req));
+            self.prepare(&mut req, &origin);
             req = match self.exchange(&origin, conn, req).await {
                 Ok(response) => {
                     timeline.head = Some(Instant::now());
