@@ -89,8 +89,11 @@ struct Inner<B> {
     config: PoolConfig,
     freshness: Freshness,
     connector: CountingConnector,
-    origins: RwLock<HashMap<(Scheme, Authority), Origin<B>, BuildHasherDefault<Fnv>>>,
+    origins: RwLock<Origins<B>>,
 }
+
+/// Each authority's pool, by scheme and authority.
+type Origins<B> = HashMap<(Scheme, Authority), Origin<B>, BuildHasherDefault<Fnv>>;
 
 /// FNV-1a: the origins map is looked up on every request with a short key
 /// no attacker chooses, so SipHash's DoS resistance buys nothing here.
