@@ -10,25 +10,29 @@
 //! Data flows one way:
 //!
 //! ```text
-//! scenario.toml ─► scenario (parse, validate) ─► runner
-//! runner ─► server child (`poolbench serve`, counts its own side)
-//!        ─► for each mode: engine ─► modes (client) ─► connect (counted TCP)
-//!                          metrics (histograms, errors, fds, rusage, TIME_WAIT)
-//!        ─► results ─► report (terminal, JSON)
+//! scenario.toml ─► scenario (parse, validate, checks) ─► runner
+//! runner ─► stage: server child (`poolbench serve`), link child (`poolbench link`), TLS material
+//!        ─► for each round, transport, mode:
+//!             engine (closed/open loop) ─► modes ─► pool ─► connect (counted TCP/TLS)
+//!             metrics (histograms, phases, errors, fds, rusage, TIME_WAIT)
+//!        ─► results ─► gate (checks) ─► report (terminal, JSON, SVG, HTML, Markdown, JUnit)
+//! results, results ─► compare
 //! ```
 //!
 //! - [`scenario`]: TOML → raw serde structs → validated, typed [`scenario::Scenario`].
-//! - [`server`]: the bundled axum server and its counters; [`server::child`]
-//!   starts it as a child process and talks to it over its stdin/stdout.
-//! - [`connect`]: the counting TCP connector every mode dials through.
+//! - [`runner`]: sets up the stage, runs every mode (in rounds) and
+//!   assembles [`results`], the JSON contract every report reads.
+//! - [`engine`]: the load loop shared by all modes (closed or open loop).
 //! - [`modes`]: the connection strategies under test.
-//! - [`engine`]: the closed-loop load loop shared by all modes.
-//! - [`metrics`]: latency recording, error kinds, OS observations.
-//! - [`runner`]: sets up the stage (server child, link child), runs every
-//!   mode of a scenario and assembles [`results`].
+//! - [`pool`]: poolbench's own bounded per-authority HTTP/1 pool.
+//! - [`connect`]: the counting connector every mode dials through (TCP, TLS).
+//! - [`tls`]: the run's CA and certificates, rustls configs.
 //! - [`link`]: the emulated network link (latency, bandwidth, handshake RTT).
-//! - [`child`]: helper processes and their stdin/stdout control channel.
-//! - [`report`]: renders results (terminal table, JSON file).
+//! - [`server`]: the bundled axum server and its counters; [`child`]: helper
+//!   processes and their stdin/stdout control channel.
+//! - [`metrics`]: latency recording, phases, error kinds, OS observations.
+//! - [`gate`]: checks over figures; [`compare`]: two runs, figure by figure.
+//! - [`report`]: renders results (terminal, JSON, SVG charts, HTML, CI formats).
 //! - [`cli`]: the command line; the only module that knows clap.
 
 pub mod child;

@@ -1,7 +1,7 @@
 //! poolbench's own HTTP/1 connection pool, bounded per authority.
 //!
 //! - At most `limit` connections per authority (scheme, host, port), counting
-//!   those being dialled, in use and idle ([`authority`] explains how).
+//!   those being dialled, in use and idle (`authority.rs` explains how).
 //! - Checkouts beyond the limit wait in FIFO order; a freed slot or returned
 //!   connection goes to the oldest waiter at once.
 //! - Idle connections are reused newest first (LIFO), so surplus ones age out.

@@ -1,4 +1,4 @@
-//! Reports are pure functions of [`Results`](crate::results::Results);
+//! Reports are pure functions of [`Results`];
 //! writing them to disk happens in one place, [`write_atomic`], so an
 //! interrupted run never leaves half a file.
 

@@ -1,6 +1,6 @@
-//! Runs a scenario: sets up the [`Stage`] (the bundled server child, TLS
+//! Runs a scenario: sets up the `Stage` (the bundled server child, TLS
 //! material, the link emulator child), runs every mode over every transport
-//! one after another with the same workload ([`mode`]), and assembles the
+//! one after another with the same workload (`mode.rs`), and assembles the
 //! [`Results`].
 
 mod info;

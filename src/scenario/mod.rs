@@ -1,7 +1,7 @@
 //! Scenario files: what to send, to whom, how hard, through which modes.
 //!
-//! A file is read into [`raw`] serde structs (unknown keys rejected, spans
-//! kept), then [`validate`](parse::validate)d into the typed [`Scenario`] the
+//! A file is read into `raw` serde structs (unknown keys rejected, spans
+//! kept), then validated (`parse.rs`) into the typed [`Scenario`] the
 //! rest of the tool sees. Every error is a [`ScenarioError`] naming the file,
 //! line, column and key.
 

@@ -1,5 +1,5 @@
 //! The bundled server's commands on the control channel (see
-//! [`crate::child`]): each answers with one [`ServerSnapshot`] line.
+//! [`crate::child`]): each answers with one `ServerSnapshot` line.
 //!
 //! - `stats`: the counters now;
 //! - `begin`: start a new peak window (peak = open now), then the counters.
