@@ -1,5 +1,6 @@
 //! The counting connector every mode dials through: TCP, or TCP + TLS for
-//! `https` URIs.
+//! `https` URIs, or a Unix domain socket (with or without TLS) when told to
+//! dial a path.
 //!
 //! Each new connection increments the client-side handshake count and an
 //! open-connections gauge; the gauge goes down when the socket is dropped.
@@ -20,7 +21,7 @@ use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -38,6 +39,8 @@ pub struct CountedStream {
 enum Io {
     Tcp(TokioIo<TcpStream>),
     Tls(Box<TokioIo<TlsStream<TcpStream>>>),
+    Unix(TokioIo<UnixStream>),
+    UnixTls(Box<TokioIo<TlsStream<UnixStream>>>),
 }
 
 /// When each step of a new connection finished.
@@ -58,6 +61,8 @@ pub struct CountingConnector {
     /// Dial this address instead of the URI's (the link emulator), keeping
     /// the URI for `Host` and TLS names, like curl's `--connect-to`.
     via: Option<SocketAddr>,
+    /// Dial this Unix domain socket instead, like curl's `--unix-socket`.
+    unix: Option<Arc<std::path::Path>>,
     /// Wait this long after connecting: the emulated link's handshake
     /// round trip, so it shows as connect time.
     handshake_delay: Duration,
@@ -74,6 +79,7 @@ impl std::fmt::Debug for CountingConnector {
         f.debug_struct("CountingConnector")
             .field("tls", &self.tls.is_some())
             .field("via", &self.via)
+            .field("unix", &self.unix)
             .field("handshake_delay", &self.handshake_delay)
             .finish()
     }
@@ -85,6 +91,7 @@ impl CountingConnector {
             gauge,
             tls: None,
             via: None,
+            unix: None,
             handshake_delay: Duration::ZERO,
             probe: None,
         }
@@ -112,6 +119,13 @@ impl CountingConnector {
         self
     }
 
+    /// Dials the Unix domain socket at `path` for every URI; the URI still
+    /// gives `Host` and, for `https`, the TLS name.
+    pub fn via_unix(mut self, path: impl AsRef<std::path::Path>) -> CountingConnector {
+        self.unix = Some(Arc::from(path.as_ref()));
+        self
+    }
+
     /// Connects to the authority of `uri`.
     pub async fn connect(&self, uri: &Uri) -> io::Result<CountedStream> {
         Ok(self.connect_timed(uri).await?.0)
@@ -119,6 +133,22 @@ impl CountingConnector {
 
     /// Connects to the authority of `uri` and says when each step finished.
     pub async fn connect_timed(&self, uri: &Uri) -> io::Result<(CountedStream, ConnectTimes)> {
+        if let Some(path) = &self.unix {
+            let stream = UnixStream::connect(path).await?;
+            let open = self.gauge.open();
+            let connected = Instant::now();
+            let io = if uri.scheme_str() == Some("https") {
+                let stream = self.tls_handshake(uri, stream).await?;
+                Io::UnixTls(Box::new(TokioIo::new(stream)))
+            } else {
+                Io::Unix(TokioIo::new(stream))
+            };
+            let times = ConnectTimes {
+                tcp: connected,
+                tls: Instant::now(),
+            };
+            return Ok((CountedStream { io, _open: open }, times));
+        }
         let addr = match self.via {
             Some(addr) => addr,
             None => resolve(uri).await?,
@@ -136,17 +166,9 @@ impl CountingConnector {
         let open = self.gauge.open();
         let tcp = Instant::now();
         let io = if uri.scheme_str() == Some("https") {
-            let tls = self.tls.as_ref().ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "https URI but no TLS configured",
-                )
-            })?;
-            let stream = tls.connect(server_name(uri)?, stream).await?;
-            let resumed =
-                stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
-            self.gauge.tls_handshake(resumed);
-            Io::Tls(Box::new(TokioIo::new(stream)))
+            Io::Tls(Box::new(TokioIo::new(
+                self.tls_handshake(uri, stream).await?,
+            )))
         } else {
             Io::Tcp(TokioIo::new(stream))
         };
@@ -158,6 +180,25 @@ impl CountingConnector {
             *probe.lock().unwrap_or_else(|e| e.into_inner()) = Some(times);
         }
         Ok((CountedStream { io, _open: open }, times))
+    }
+}
+
+impl CountingConnector {
+    /// Runs the TLS handshake over `stream` and counts it, full or resumed.
+    async fn tls_handshake<S>(&self, uri: &Uri, stream: S) -> io::Result<TlsStream<S>>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let tls = self.tls.as_ref().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "https URI but no TLS configured",
+            )
+        })?;
+        let stream = tls.connect(server_name(uri)?, stream).await?;
+        let resumed = stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+        self.gauge.tls_handshake(resumed);
+        Ok(stream)
     }
 }
 
@@ -248,6 +289,11 @@ macro_rules! delegate {
                 let $io = &mut **$io;
                 $call
             }
+            Io::Unix($io) => $call,
+            Io::UnixTls($io) => {
+                let $io = &mut **$io;
+                $call
+            }
         }
     };
 }
@@ -283,6 +329,8 @@ impl Write for CountedStream {
         match &self.io {
             Io::Tcp(io) => io.is_write_vectored(),
             Io::Tls(io) => io.is_write_vectored(),
+            Io::Unix(io) => io.is_write_vectored(),
+            Io::UnixTls(io) => io.is_write_vectored(),
         }
     }
 

@@ -479,3 +479,89 @@ async fn shutdown_closes_idle_connections_and_fails_waiters() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(gauge.read().open, 0);
 }
+
+// The pool dials through one connector interface: TCP, TLS, and a Unix
+// domain socket (with and without TLS) are the same to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_pool_runs_over_a_unix_socket_with_and_without_tls() {
+    use hyper_util::rt::TokioIo;
+    let dir = tempfile::tempdir().unwrap();
+    let pki = poolbench::tls::TestPki::generate().unwrap();
+    let tls_config = poolbench::tls::server_config(
+        pki.cert_pem.as_bytes(),
+        pki.key_pem.as_bytes(),
+        Default::default(),
+    )
+    .unwrap();
+    for tls in [false, true] {
+        let path = dir.path().join(format!("server-{tls}.sock"));
+        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        let accepted = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (count, acceptor) = (
+            Arc::clone(&accepted),
+            tokio_rustls::TlsAcceptor::from(Arc::clone(&tls_config)),
+        );
+        tokio::spawn(async move {
+            let router = server::router(&ServerConfig::default());
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let (router, acceptor) = (router.clone(), acceptor.clone());
+                tokio::spawn(async move {
+                    let info = server::ConnInfo { fd: -1 };
+                    let service = hyper::service::service_fn(move |mut req: http::Request<_>| {
+                        req.extensions_mut().insert(info);
+                        tower_service::Service::call(&mut router.clone(), req)
+                    });
+                    let http = hyper::server::conn::http1::Builder::new();
+                    if tls {
+                        let stream = acceptor.accept(stream).await.unwrap();
+                        let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                    } else {
+                        let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                    }
+                });
+            }
+        });
+        let gauge = Arc::new(ConnectionGauge::default());
+        let mut connector = CountingConnector::new(Arc::clone(&gauge)).via_unix(&path);
+        if tls {
+            let trust = poolbench::tls::TlsTrust {
+                ca: Some(pki.ca.clone()),
+                settings: Default::default(),
+            };
+            connector = connector.with_tls(trust.client_config(false).unwrap());
+        }
+        let pool: TestPool = Pool::new(PoolConfig::new(NonZeroUsize::new(2).unwrap()), connector);
+        let scheme = if tls { "https" } else { "http" };
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    for _ in 0..5 {
+                        let req = Request::get(format!("{scheme}://localhost/"))
+                            .body(Empty::new())
+                            .unwrap();
+                        fetch(&pool, req).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let reading = gauge.read();
+        assert!(
+            reading.opened <= 2 && reading.peak <= 2,
+            "tls={tls}: {reading:?}"
+        );
+        assert_eq!(
+            accepted.load(std::sync::atomic::Ordering::Relaxed),
+            reading.opened
+        );
+        assert_eq!(
+            reading.tls_full + reading.tls_resumed,
+            if tls { reading.opened } else { 0 }
+        );
+    }
+}
