@@ -43,7 +43,9 @@ pub async fn run(
     let gauge = Arc::new(ConnectionGauge::default());
     let end_point = &stage.endpoints[endpoint];
     let connector = stage.connector(end_point, Arc::clone(&gauge))?;
-    let client = Arc::new(ModeClient::new(spec, connector, stage.trust.clone()));
+    // A client built per request pays for a TLS config only over HTTPS.
+    let trust = stage.trust.clone().filter(|_| end_point.transport == Transport::Https);
+    let client = Arc::new(ModeClient::new(spec, connector, trust));
     let (client_port, server_port) = (end_point.client_port, end_point.server_port);
     let transport = end_point.transport;
     let url = end_point.url.clone();
