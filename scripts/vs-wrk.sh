@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Client CPU per request: poolbench's pooled mode beside wrk, against the same
-# bundled server in the same run (1 client thread, 10 connections each).
-# Usage: scripts/vs-wrk.sh [seconds]      (installs wrk with apt if missing)
+# Client CPU per request: poolbench's pooled mode beside wrk and oha, against
+# the same bundled server in the same run (10 connections each; wrk and
+# poolbench on one client thread).
+# Usage: scripts/vs-wrk.sh [seconds]
+# Installs wrk with apt if missing; oha is measured when installed
+# (`cargo install oha`, several minutes to build) and skipped otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
@@ -41,5 +44,16 @@ wrk_rps=$(awk '/Requests\/sec/ {printf "%d", $2}' "$work/wrk.out")
 
 printf '%-22s %12s %14s\n' client requests/s "CPU µs/req"
 printf '%-22s %12s %14s\n' "wrk -t1 -c10" "$wrk_rps" "$wrk_us"
+if command -v oha >/dev/null; then
+  /usr/bin/time -f '%U %S' -o "$work/oha.time" oha -z "${secs}s" -c 10 --no-tui --output-format json "$url" >"$work/oha.json"
+  read -r oha_rps oha_us < <(python3 -c "
+import json; r = json.load(open('$work/oha.json'))
+cpu = sum(map(float, open('$work/oha.time').read().split()))
+n = sum(r['statusCodeDistribution'].values())
+print(round(r['summary']['requestsPerSec']), round(cpu * 1e6 / n, 1))")
+  printf '%-22s %12s %14s\n' "oha -c10" "$oha_rps" "$oha_us"
+else
+  echo "oha: not installed (cargo install oha), skipped"
+fi
 printf '%-22s %12s %14s\n' "poolbench pooled" "$pb_rps" "$pb_us"
 python3 -c "print(f'poolbench / wrk CPU per request: {$pb_us / $wrk_us:.2f}x')"
