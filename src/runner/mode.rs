@@ -44,7 +44,10 @@ pub async fn run(
     let end_point = &stage.endpoints[endpoint];
     let connector = stage.connector(end_point, Arc::clone(&gauge))?;
     // A client built per request pays for a TLS config only over HTTPS.
-    let trust = stage.trust.clone().filter(|_| end_point.transport == Transport::Https);
+    let trust = stage
+        .trust
+        .clone()
+        .filter(|_| end_point.transport == Transport::Https);
     let client = Arc::new(ModeClient::new(spec, connector, trust));
     let (client_port, server_port) = (end_point.client_port, end_point.server_port);
     let transport = end_point.transport;
@@ -156,7 +159,14 @@ pub async fn run(
             server_side: tw_server,
         },
         cpu_us_per_request: ObservedF64 {
-            client: per_request(end.cpu.saturating_sub(begin.cpu).saturating_sub(fds.cpu)),
+            // The sampler's and the open-loop releaser's own CPU is the load
+            // generator's, not the client's.
+            client: per_request(
+                end.cpu
+                    .saturating_sub(begin.cpu)
+                    .saturating_sub(fds.cpu)
+                    .saturating_sub(outcome.releaser_cpu),
+            ),
             server: server_delta(|s| s.cpu_us).map(|us| per_request(Duration::from_micros(us))),
         },
         warmup: WarmupCounts {
