@@ -161,6 +161,38 @@ pub struct ErrorReport {
     pub other: u64,
 }
 
+impl ErrorReport {
+    /// (name, count) for every kind, in a fixed order, for reports.
+    pub fn kinds(&self) -> [(&'static str, u64); 9] {
+        [
+            ("refused", self.refused),
+            ("reset", self.reset),
+            ("timeout", self.timeout),
+            ("EMFILE", self.emfile),
+            ("EADDRNOTAVAIL", self.eaddrnotavail),
+            ("TLS", self.tls),
+            ("4xx", self.http_4xx),
+            ("5xx", self.http_5xx),
+            ("other", self.other),
+        ]
+    }
+
+    /// "reset 2, timeout 1", or `none_text` when nothing failed.
+    pub fn summary(&self, none_text: &str) -> String {
+        let parts: Vec<String> = self
+            .kinds()
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        if parts.is_empty() {
+            none_text.to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -306,28 +306,7 @@ fn figures(results: &Results) -> Markup {
 }
 
 fn errors(m: &ModeResult) -> String {
-    let e = &m.errors;
-    let kinds = [
-        ("refused", e.refused),
-        ("reset", e.reset),
-        ("timeout", e.timeout),
-        ("EMFILE", e.emfile),
-        ("EADDRNOTAVAIL", e.eaddrnotavail),
-        ("TLS", e.tls),
-        ("4xx", e.http_4xx),
-        ("5xx", e.http_5xx),
-        ("other", e.other),
-    ];
-    let parts: Vec<String> = kinds
-        .iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect();
-    if parts.is_empty() {
-        "none".to_string()
-    } else {
-        parts.join(", ")
-    }
+    m.errors.summary("none")
 }
 
 fn environment(results: &Results) -> Markup {

@@ -182,28 +182,7 @@ fn observed(o: &Observed) -> String {
 }
 
 fn errors(m: &ModeResult) -> String {
-    let e = &m.errors;
-    let kinds = [
-        ("refused", e.refused),
-        ("reset", e.reset),
-        ("timeout", e.timeout),
-        ("EMFILE", e.emfile),
-        ("EADDRNOTAVAIL", e.eaddrnotavail),
-        ("TLS", e.tls),
-        ("4xx", e.http_4xx),
-        ("5xx", e.http_5xx),
-        ("other", e.other),
-    ];
-    let parts: Vec<String> = kinds
-        .iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect();
-    if parts.is_empty() {
-        "0".to_string()
-    } else {
-        parts.join(", ")
-    }
+    m.errors.summary("0")
 }
 
 /// Formats µs for reading: "850 µs", "1.23 ms", "2.50 s".

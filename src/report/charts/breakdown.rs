@@ -92,19 +92,9 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                 .draw_series(bars)
                 .map_err(plot_error)?
                 .label(name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
-                });
+                .legend(move |(x, y)| style::legend_swatch(x, y, colour));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(plot_error)?;
-        Ok(())
+        style::draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
     })?;
     Ok(Chart {
         file: "breakdown.svg",

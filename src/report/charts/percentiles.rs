@@ -35,12 +35,11 @@ pub fn percent_label(x: f64) -> String {
     }
 }
 
-pub fn render(results: &Results) -> anyhow::Result<Chart> {
-    let mut lines = Vec::new();
-    for m in &results.modes {
-        let h = m.latency_us.histogram()?;
-        lines.push((style::label(results, m), style::colour(m), spectrum(&h)));
-    }
+/// One line per series: (label, colour, spectrum points).
+pub type Lines = Vec<(String, RGBColor, Vec<(f64, f64)>)>;
+
+/// A percentile-spectrum chart of `lines`, µs on the y axis.
+pub fn spectrum_chart(title: &str, y_desc: &str, lines: Lines) -> anyhow::Result<String> {
     // Whole decades, so every tick is a readable percentile.
     let x_max = lines
         .iter()
@@ -52,12 +51,9 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         .flat_map(|(_, _, pts)| pts.iter().map(|p| p.1))
         .fold(1.0f64, f64::max)
         * 1.1;
-    let svg = draw((WIDTH, HEIGHT), |root| {
+    draw((WIDTH, HEIGHT), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                "Latency by percentile (client)",
-                (FONT, 20).into_font().color(&TEXT),
-            )
+            .caption(title, (FONT, 20).into_font().color(&TEXT))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
@@ -66,11 +62,11 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         chart
             .configure_mesh()
             .light_line_style(GRID)
-            .x_labels(x_max.ceil() as usize + 1)
+            .x_labels(x_max as usize + 1)
             .x_label_formatter(&|x| percent_label(*x))
             .y_label_formatter(&|us| style::axis_time(*us))
             .x_desc("percentile")
-            .y_desc("latency")
+            .y_desc(y_desc)
             .draw()
             .map_err(plot_error)?;
         for (label, colour, points) in lines {
@@ -78,20 +74,19 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                 .draw_series(LineSeries::new(points, colour.stroke_width(2)))
                 .map_err(plot_error)?
                 .label(label)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour.filled())
-                });
+                .legend(move |(x, y)| style::legend_swatch(x, y, colour));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(plot_error)?;
-        Ok(())
-    })?;
+        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    })
+}
+
+pub fn render(results: &Results) -> anyhow::Result<Chart> {
+    let mut lines = Vec::new();
+    for m in &results.modes {
+        let h = m.latency_us.histogram()?;
+        lines.push((style::label(results, m), style::colour(m), spectrum(&h)));
+    }
+    let svg = spectrum_chart("Latency by percentile (client)", "latency", lines)?;
     Ok(Chart {
         file: "latency.svg",
         title: "Latency by percentile",

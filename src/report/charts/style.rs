@@ -1,7 +1,8 @@
 //! What every chart shares: size, fonts, and one colour per mode, the same
 //! in every chart and every report.
 
-use plotters::style::RGBColor;
+use plotters::coord::CoordTranslate;
+use plotters::prelude::*;
 
 use crate::results::{ModeResult, Results};
 use crate::scenario::{ModeKind, Transport};
@@ -25,6 +26,32 @@ pub fn colour(m: &ModeResult) -> RGBColor {
         Transport::Http => RGBColor(r, g, b),
         Transport::Https => RGBColor(darker(r), darker(g), darker(b)),
     }
+}
+
+/// The legend mark of a series: a filled square (not a line, so a chart's
+/// lines in a mode's colour are its series and nothing else).
+pub fn legend_swatch(x: i32, y: i32, colour: RGBColor) -> Rectangle<(i32, i32)> {
+    Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour.filled())
+}
+
+/// Draws the series legend every chart uses.
+pub fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font((FONT, 13))
+        .draw()
+        .map_err(|e| anyhow::anyhow!("drawing a legend failed: {e}"))
 }
 
 /// The colour as SVG writes it, e.g. `#1B9E77`, for tests and the HTML.

@@ -117,20 +117,13 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                     .draw_series(LineSeries::new(points, colour.stroke_width(2)))
                     .map_err(plot_error)?;
                 if i == 0 {
-                    series.label(label).legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour.filled())
-                    });
+                    series
+                        .label(label)
+                        .legend(move |(x, y)| style::legend_swatch(x, y, colour));
                 }
             }
             if i == 0 {
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperRight)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(GRID)
-                    .label_font((FONT, 12))
-                    .draw()
-                    .map_err(plot_error)?;
+                style::draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
             }
         }
         Ok(())
