@@ -15,7 +15,9 @@ if [ ! -f "$page" ]; then
 fi
 if ! command -v chromium >/dev/null; then
   echo "check-report: installing chromium" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  # Stale or missing package lists: refresh once and try again.
+  apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
