@@ -267,6 +267,11 @@ pub struct TimeSeries {
     /// Most fds open during the interval, minus the count before the mode
     /// (OS: /proc/self/fd).
     pub open_fds: Vec<u64>,
+    /// Times the bundled server was polled, seconds since the measured
+    /// phase began (its own time axis; empty for an external target).
+    pub server_t_s: Vec<f64>,
+    /// Connections open at the server when polled (server).
+    pub server_open_connections: Vec<u64>,
 }
 
 /// Requests of the measured phase (client).

@@ -17,7 +17,7 @@ use crate::results::*;
 use crate::scenario::{Arrival, ModeKind, ModeSpec, Scenario, Stop, Transport};
 use crate::server::ServerSnapshot;
 use crate::server::child::ServerChild;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use super::stage::Stage;
 
@@ -84,7 +84,16 @@ pub async fn run(
         connections: Arc::clone(&gauge),
         completed: Arc::clone(&completed),
     })?;
-    let outcome = engine::run(Arc::clone(&client), &workload(load.stop)).await?;
+    let running = AtomicBool::new(true);
+    let (outcome, server_series) = tokio::join!(
+        async {
+            let outcome = engine::run(Arc::clone(&client), &workload(load.stop)).await;
+            running.store(false, Relaxed);
+            outcome
+        },
+        poll_server(server.as_deref_mut(), &running),
+    );
+    let (outcome, server_series) = (outcome?, server_series?);
     let fds = sampler.stop()?;
     let end = Edge {
         cpu: process_cpu(),
@@ -153,7 +162,7 @@ pub async fn run(
         tls_handshakes,
         peak_connections,
         peak_fds: fds.peak_fds.saturating_sub(fds_before),
-        series: series(&fds, fds_before),
+        series: series(&fds, fds_before, server_series),
         time_wait: TimeWaitCounts {
             client_side: tw_client,
             server_side: tw_server,
@@ -189,9 +198,47 @@ pub async fn run(
     })
 }
 
-/// The sampler's time series as the results file reports it.
-fn series(samples: &Samples, fds_before: u64) -> TimeSeries {
+/// Polls the server's open connections while the engine runs, for the
+/// time series: first every 20 ms, the interval doubling whenever the series
+/// reaches the sampler's size, as the sampler's does. A command is never cut
+/// off midway (that would desynchronise the control channel): the loop only
+/// stops between commands.
+async fn poll_server(
+    server: Option<&mut ServerChild>,
+    running: &AtomicBool,
+) -> anyhow::Result<Vec<(f64, u64)>> {
+    let mut points = Vec::new();
+    let Some(server) = server else {
+        return Ok(points);
+    };
+    let start = Instant::now();
+    let mut interval = Duration::from_millis(20);
+    loop {
+        // The first poll at the start, the last after the engine's end.
+        let last = !running.load(Relaxed);
+        let open = server.stats().await?.open;
+        points.push((start.elapsed().as_secs_f64(), open));
+        if points.len() >= crate::metrics::sampler::MAX_POINTS {
+            points = points.into_iter().skip(1).step_by(2).collect();
+            interval *= 2;
+        }
+        if last {
+            return Ok(points);
+        }
+        // Sleep in short steps so the final poll follows the end closely.
+        let wake = tokio::time::Instant::now() + interval;
+        while running.load(Relaxed) && tokio::time::Instant::now() < wake {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+}
+
+/// The sampler's and the server poller's time series as the results file
+/// reports them.
+fn series(samples: &Samples, fds_before: u64, server: Vec<(f64, u64)>) -> TimeSeries {
     TimeSeries {
+        server_t_s: server.iter().map(|p| p.0).collect(),
+        server_open_connections: server.iter().map(|p| p.1).collect(),
         interval_s: samples.interval.as_secs_f64(),
         t_s: samples.series.iter().map(|p| p.at.as_secs_f64()).collect(),
         completed: samples.series.iter().map(|p| p.completed).collect(),

@@ -46,20 +46,35 @@ fn gauge(m: &ModeResult, values: &[u64]) -> Points {
 struct Panel {
     title: &'static str,
     points: fn(&ModeResult) -> Points,
+    /// The same figure seen by the server, drawn pale, if it sees it.
+    server: Option<fn(&ModeResult) -> Points>,
+}
+
+/// The server's open connections at each poll.
+fn server_connections(m: &ModeResult) -> Points {
+    let s = &m.series;
+    s.server_t_s
+        .iter()
+        .zip(&s.server_open_connections)
+        .map(|(&t, &v)| (t, v as f64))
+        .collect()
 }
 
 const PANELS: [Panel; 3] = [
     Panel {
         title: "throughput, requests/s (client)",
         points: throughput,
+        server: None,
     },
     Panel {
-        title: "open connections (client)",
+        title: "open connections (client solid, server pale)",
         points: |m| gauge(m, &m.series.open_connections),
+        server: Some(server_connections),
     },
     Panel {
         title: "open fds (OS)",
         points: |m| gauge(m, &m.series.open_fds),
+        server: None,
     },
 ];
 
@@ -88,6 +103,13 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                     )
                 })
                 .collect();
+            let server_lines: Vec<(RGBColor, Points)> = panel.server.map_or_else(Vec::new, |f| {
+                results
+                    .modes
+                    .iter()
+                    .map(|m| (style::colour(m), f(m)))
+                    .collect()
+            });
             let x_max = lines
                 .iter()
                 .flat_map(|l| l.2.last().map(|p| p.0))
@@ -95,6 +117,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             let y_max = lines
                 .iter()
                 .flat_map(|l| l.2.iter().map(|p| p.1))
+                .chain(server_lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)))
                 .fold(1.0, f64::max)
                 * 1.15;
             let mut chart = ChartBuilder::on(area)
@@ -112,6 +135,11 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                 .y_label_formatter(&|v| style::axis_count(*v))
                 .draw()
                 .map_err(plot_error)?;
+            for (colour, points) in server_lines {
+                chart
+                    .draw_series(LineSeries::new(points, colour.mix(0.4).stroke_width(2)))
+                    .map_err(plot_error)?;
+            }
             for (label, colour, points) in lines {
                 let series = chart
                     .draw_series(LineSeries::new(points, colour.stroke_width(2)))
@@ -133,7 +161,8 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         title: "Over time",
         caption: "Each mode's measured phase from its own start: throughput (completed requests per second \
                   between samples, client), the most client connections open in each sample interval (client \
-                  gauge), and the most fds open (OS, minus the count before the mode).",
+                  gauge; pale: the bundled server's count when polled), and the most fds open (OS, minus the \
+                  count before the mode).",
         svg,
     })
 }
