@@ -31,6 +31,20 @@ struct Edge {
     cpu: Duration,
 }
 
+/// Everything read around one mode's measured phase.
+struct Window {
+    /// Server counters before the warmup.
+    warm_server: Option<ServerSnapshot>,
+    begin: Edge,
+    end: Edge,
+    outcome: engine::Outcome,
+    samples: Samples,
+    server_series: Vec<(f64, u64)>,
+    pool: Option<PoolCounts>,
+    /// New TIME_WAIT sockets (client side, server side).
+    time_wait: (u64, u64),
+}
+
 /// Runs `spec` over the stage's endpoint number `endpoint`.
 pub async fn run(
     scenario: &Scenario,
@@ -38,22 +52,34 @@ pub async fn run(
     stage: &mut Stage,
     endpoint: usize,
 ) -> anyhow::Result<ModeResult> {
-    let load = &scenario.load;
     let fds_before = FdCounter::open()?.count()?;
     let gauge = Arc::new(ConnectionGauge::default());
     let end_point = &stage.endpoints[endpoint];
     let connector = stage.connector(end_point, Arc::clone(&gauge))?;
+    let transport = end_point.transport;
     // A client built per request pays for a TLS config only over HTTPS.
     let trust = stage
         .trust
         .clone()
-        .filter(|_| end_point.transport == Transport::Https);
+        .filter(|_| transport == Transport::Https);
     let client = Arc::new(ModeClient::new(spec, connector, trust));
-    let (client_port, server_port) = (end_point.client_port, end_point.server_port);
-    let transport = end_point.transport;
+    let ports = (end_point.client_port, end_point.server_port);
     let url = end_point.url.clone();
-    let url = &url;
-    let mut server = stage.server.as_mut();
+    let window = measure(scenario, client, &gauge, &url, ports, stage.server.as_mut()).await?;
+    Ok(assemble(scenario, spec, transport, fds_before, window))
+}
+
+/// Warms up, measures, then drops the client and waits for both sides to
+/// close its connections.
+async fn measure(
+    scenario: &Scenario,
+    client: Arc<ModeClient>,
+    gauge: &Arc<ConnectionGauge>,
+    url: &http::Uri,
+    (client_port, server_port): (u16, u16),
+    mut server: Option<&mut ServerChild>,
+) -> anyhow::Result<Window> {
+    let load = &scenario.load;
     let completed = Arc::new(AtomicU64::new(0));
     let workload = |stop| Workload {
         uri: url.clone(),
@@ -63,7 +89,6 @@ pub async fn run(
         timeout: load.timeout,
         completed: Arc::clone(&completed),
     };
-
     let warm_server = server_stats(&mut server).await?;
     if load.warmup > 0 {
         engine::run(Arc::clone(&client), &workload(Stop::Requests(load.warmup))).await?;
@@ -81,7 +106,7 @@ pub async fn run(
         cpu: process_cpu(),
     };
     let sampler = Sampler::start(Sources {
-        connections: Arc::clone(&gauge),
+        connections: Arc::clone(gauge),
         completed: Arc::clone(&completed),
     })?;
     let running = AtomicBool::new(true);
@@ -94,7 +119,7 @@ pub async fn run(
         poll_server(server.as_deref_mut(), &running),
     );
     let (outcome, server_series) = (outcome?, server_series?);
-    let fds = sampler.stop()?;
+    let samples = sampler.stop()?;
     let end = Edge {
         cpu: process_cpu(),
         client: gauge.read(),
@@ -103,28 +128,44 @@ pub async fn run(
     let pool = client
         .pool_stats()
         .map(|after| pool_counts(&after.totals.since(pool_before.as_ref().map(|b| &b.totals))));
-
     drop(client);
-    settle(&gauge, server).await?;
-    let (tw_client, tw_server) =
-        TimeWait::read(client_port, server_port)?.new_since(&time_wait_before);
+    settle(gauge, server).await?;
+    let time_wait = TimeWait::read(client_port, server_port)?.new_since(&time_wait_before);
+    Ok(Window {
+        warm_server,
+        begin,
+        end,
+        outcome,
+        samples,
+        server_series,
+        pool,
+        time_wait,
+    })
+}
 
+/// The mode's results from what was read around its measured phase.
+fn assemble(
+    scenario: &Scenario,
+    spec: &ModeSpec,
+    transport: Transport,
+    fds_before: u64,
+    w: Window,
+) -> ModeResult {
+    let (begin, end, outcome) = (&w.begin, &w.end, &w.outcome);
     let sent = outcome.sent();
     let per_request = |cpu: Duration| cpu.as_secs_f64() * 1e6 / sent.max(1) as f64;
     let server_delta =
         |f: fn(&ServerSnapshot) -> u64| Some(f(end.server.as_ref()?) - f(begin.server.as_ref()?));
-    let handshakes = Observed {
-        client: end.client.opened - begin.client.opened,
-        server: server_delta(|s| s.accepted),
+    let observed = |client: u64, server: fn(&ServerSnapshot) -> u64| Observed {
+        client,
+        server: server_delta(server),
     };
+    let handshakes = observed(end.client.opened - begin.client.opened, |s| s.accepted);
     let peak_connections = Observed {
         client: end.client.peak,
         server: end.server.map(|s| s.peak_open),
     };
-    let served = Observed {
-        client: outcome.recorder.ok(),
-        server: server_delta(|s| s.requests),
-    };
+    let served = observed(outcome.recorder.ok(), |s| s.requests);
     let mismatches = [
         handshakes.mismatch("handshakes"),
         peak_connections.mismatch("peak_connections"),
@@ -134,16 +175,19 @@ pub async fn run(
     .flatten()
     .collect();
     let tls_handshakes = (transport == Transport::Https).then(|| TlsHandshakes {
-        full: Observed {
-            client: end.client.tls_full - begin.client.tls_full,
-            server: server_delta(|s| s.tls_full),
-        },
-        resumed: Observed {
-            client: end.client.tls_resumed - begin.client.tls_resumed,
-            server: server_delta(|s| s.tls_resumed),
-        },
+        full: observed(end.client.tls_full - begin.client.tls_full, |s| s.tls_full),
+        resumed: observed(end.client.tls_resumed - begin.client.tls_resumed, |s| {
+            s.tls_resumed
+        }),
     });
-    Ok(ModeResult {
+    // The sampler's and the open-loop releaser's own CPU is the load
+    // generator's, not the client's.
+    let client_cpu = end
+        .cpu
+        .saturating_sub(begin.cpu)
+        .saturating_sub(w.samples.cpu)
+        .saturating_sub(outcome.releaser_cpu);
+    let mut result = ModeResult {
         mode: spec.kind,
         transport,
         limit: spec.limit.map(|l| l.get()),
@@ -161,41 +205,32 @@ pub async fn run(
         handshakes,
         tls_handshakes,
         peak_connections,
-        peak_fds: fds.peak_fds.saturating_sub(fds_before),
-        series: series(&fds, fds_before, server_series),
+        peak_fds: w.samples.peak_fds.saturating_sub(fds_before),
+        series: series(&w.samples, fds_before, w.server_series),
         time_wait: TimeWaitCounts {
-            client_side: tw_client,
-            server_side: tw_server,
+            client_side: w.time_wait.0,
+            server_side: w.time_wait.1,
         },
         cpu_us_per_request: ObservedF64 {
-            // The sampler's and the open-loop releaser's own CPU is the load
-            // generator's, not the client's.
-            client: per_request(
-                end.cpu
-                    .saturating_sub(begin.cpu)
-                    .saturating_sub(fds.cpu)
-                    .saturating_sub(outcome.releaser_cpu),
-            ),
+            client: per_request(client_cpu),
             server: server_delta(|s| s.cpu_us).map(|us| per_request(Duration::from_micros(us))),
         },
         warmup: WarmupCounts {
-            requests: load.warmup,
+            requests: scenario.load.warmup,
             handshakes: Observed {
                 client: begin.client.opened,
-                server: match (&begin.server, &warm_server) {
-                    (Some(b), Some(w)) => Some(b.accepted - w.accepted),
+                server: match (&begin.server, &w.warm_server) {
+                    (Some(b), Some(warm)) => Some(b.accepted - warm.accepted),
                     _ => None,
                 },
             },
         },
-        pool,
+        pool: w.pool,
         mismatches,
         rounds: Vec::new(),
-    })
-    .map(|mut m: ModeResult| {
-        m.rounds = vec![RoundFigures::of(&m)];
-        m
-    })
+    };
+    result.rounds = vec![RoundFigures::of(&result)];
+    result
 }
 
 /// Polls the server's open connections while the engine runs, for the
