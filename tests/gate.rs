@@ -14,7 +14,12 @@ fn poolbench() -> Command {
     Command::cargo_bin("poolbench").unwrap()
 }
 
+/// The runs measure ratios of CPU and throughput: one at a time, so the
+/// tests of this file do not load the machine under each other.
+static ONE_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn run(dir: &Path, name: &str, scenario: &str) -> (std::process::Output, PathBuf) {
+    let _turn = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let path = dir.join(name);
     std::fs::write(&path, scenario).unwrap();
     let out = dir.join(name.trim_end_matches(".toml"));
@@ -57,7 +62,7 @@ fn the_gate_fails_when_pooling_is_broken() {
         .collect();
     assert!(failed.contains(&"pooled.handshakes <= 8 * 3"), "{failed:?}");
     assert!(
-        failed.contains(&"2 * pooled.cpu.client <= per_request_client.cpu.client"),
+        failed.contains(&"1.5 * pooled.cpu.client <= per_request_client.cpu.client"),
         "{failed:?}"
     );
     // The HTML report shows the outcome too.
@@ -70,6 +75,7 @@ fn a_healthy_run_passes_and_junit_has_one_case_per_check() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ci.toml");
     std::fs::write(&path, CI).unwrap();
+    let _turn = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let output = poolbench()
         .args(["run", "--format", "junit", "--out"])
         .arg(dir.path().join("out"))
