@@ -222,7 +222,7 @@ mod tests {
         while let Some(t) = p.next().await {
             issued.push(t - p.start);
         }
-        releaser.join().unwrap();
+        assert!(releaser.join().is_ok(), "the releaser thread panicked");
         issued
     }
 

@@ -179,20 +179,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generated_pki_makes_valid_configs_for_both_versions() {
-        let pki = TestPki::generate().unwrap();
+    fn generated_pki_makes_valid_configs_for_both_versions() -> anyhow::Result<()> {
+        let pki = TestPki::generate()?;
         for version in [TlsVersion::Tls12, TlsVersion::Tls13] {
             let settings = TlsSettings {
                 version,
                 resumption: false,
             };
-            server_config(pki.cert_pem.as_bytes(), pki.key_pem.as_bytes(), settings).unwrap();
+            server_config(pki.cert_pem.as_bytes(), pki.key_pem.as_bytes(), settings)?;
             let trust = TlsTrust {
                 ca: Some(pki.ca.clone()),
                 settings,
             };
-            trust.client_config(false).unwrap();
-            trust.client_config(true).unwrap();
+            trust.client_config(false)?;
+            trust.client_config(true)?;
         }
+        Ok(())
     }
 }

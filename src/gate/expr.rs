@@ -334,14 +334,13 @@ mod tests {
     use super::*;
 
     fn eval(text: &str, figure: f64) -> bool {
-        let c = parse(text).unwrap();
+        let c = parse(text).unwrap_or_else(|e| panic!("{text}: {}", e.message));
         let f = |_: &FigureRef| Some(figure);
-        c.cmp
-            .holds(c.left.eval(&f).unwrap(), c.right.eval(&f).unwrap())
+        matches!((c.left.eval(&f), c.right.eval(&f)), (Some(l), Some(r)) if c.cmp.holds(l, r))
     }
 
     #[test]
-    fn parses_and_evaluates_with_precedence_and_units() {
+    fn parses_and_evaluates_with_precedence_and_units() -> Result<(), ExprError> {
         assert!(eval("pooled.handshakes <= 10", 10.0));
         assert!(!eval("pooled.handshakes < 10", 10.0));
         assert!(eval("pooled.p99 <= 20ms", 19_999.0));
@@ -350,7 +349,7 @@ mod tests {
         assert!(eval("pooled.error_rate <= 1%", 0.01));
         assert!(eval("pooled.throughput >= 5k", 5_000.0));
         assert!(eval("-pooled.x < 0", 1.0));
-        let c = parse("pooled.https.p99 <= 3 * pooled.p50").unwrap();
+        let c = parse("pooled.https.p99 <= 3 * pooled.p50")?;
         let names: Vec<_> = c
             .right
             .figures()
@@ -358,6 +357,7 @@ mod tests {
             .map(|f| f.parts.join("."))
             .collect();
         assert_eq!(names, ["pooled.p50"]);
+        Ok(())
     }
 
     #[test]

@@ -205,13 +205,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fd_count_follows_opened_files() {
-        let mut counter = FdCounter::open().unwrap();
-        let before = counter.count().unwrap();
-        let files: Vec<_> = (0..5).map(|_| tempfile::tempfile().unwrap()).collect();
+    fn fd_count_follows_opened_files() -> Result<(), Box<dyn std::error::Error>> {
+        let mut counter = FdCounter::open()?;
+        let before = counter.count()?;
+        let files = (0..5)
+            .map(|_| tempfile::tempfile())
+            .collect::<Result<Vec<_>, _>>()?;
         // Other test threads may open fds too, so only a lower bound holds.
-        assert!(counter.count().unwrap() >= before + 5);
+        assert!(counter.count()? >= before + 5);
         drop(files);
+        Ok(())
     }
 
     #[test]

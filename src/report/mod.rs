@@ -92,20 +92,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn atomic_write_replaces_and_leaves_no_temporary() {
-        let dir = tempfile::tempdir().unwrap();
+    fn atomic_write_replaces_and_leaves_no_temporary() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
         let path = dir.path().join("results.json");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(names.len(), 1);
+        write_atomic(&path, b"one")?;
+        write_atomic(&path, b"two")?;
+        assert_eq!(std::fs::read(&path)?, b"two");
+        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
+        Ok(())
     }
 
     #[test]
-    fn atomic_write_into_missing_directory_fails_clearly() {
-        let dir = tempfile::tempdir().unwrap();
-        let err = write_atomic(&dir.path().join("no/such/results.json"), b"x").unwrap_err();
-        assert!(format!("{err:#}").contains("cannot write"));
+    fn atomic_write_into_missing_directory_fails_clearly() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let written = write_atomic(&dir.path().join("no/such/results.json"), b"x");
+        assert!(written.is_err_and(|e| format!("{e:#}").contains("cannot write")));
+        Ok(())
     }
 }

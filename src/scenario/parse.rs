@@ -700,25 +700,26 @@ per_request_client = {}
     }
 
     #[test]
-    fn valid_scenario_is_typed() {
-        let s = parse(VALID).unwrap();
+    fn valid_scenario_is_typed() -> Result<(), ScenarioError> {
+        let s = parse(VALID)?;
         assert_eq!(s.load.stop, Stop::Requests(10));
         assert_eq!(s.load.concurrency, 2);
         assert_eq!(s.modes.len(), 2);
         assert_eq!(s.modes[0].kind, ModeKind::Pooled);
         assert_eq!(s.modes[0].limit.map(|l| l.get()), Some(3));
         assert!(matches!(s.target, Target::Bundled(_)));
+        Ok(())
     }
 
     #[test]
-    fn shipped_scenarios_are_valid() {
+    fn shipped_scenarios_are_valid() -> std::io::Result<()> {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if let Err(e) = Scenario::load(&path) {
+        for entry in std::fs::read_dir(dir)? {
+            if let Err(e) = Scenario::load(&entry?.path()) {
                 panic!("{e}");
             }
         }
+        Ok(())
     }
 
     #[test]
@@ -733,7 +734,7 @@ per_request_client = {}
     fn unknown_mode_lists_the_modes() {
         let e = error_with("per_request_client = {}", "per_request = {}");
         assert_eq!(e.key.as_deref(), Some("modes.per_request"));
-        assert!(e.help.unwrap().contains("per_request_client"));
+        assert!(e.help.is_some_and(|h| h.contains("per_request_client")));
     }
 
     #[test]
@@ -783,7 +784,7 @@ per_request_client = {}
     }
 
     #[test]
-    fn bad_target_url_is_rejected() {
+    fn bad_target_url_is_rejected() -> Result<(), ScenarioError> {
         for url in ["not a url", "ftp://127.0.0.1/", "/just/a/path"] {
             let text = format!("{VALID}[target]\nurl = \"{url}\"\n");
             let e = parse(&text).expect_err(url);
@@ -792,9 +793,9 @@ per_request_client = {}
         }
         let ok = parse(&format!(
             "{VALID}[target]\nurl = \"http://127.0.0.1:9/x\"\n"
-        ))
-        .unwrap();
+        ))?;
         assert!(matches!(ok.target, Target::External { .. }));
+        Ok(())
     }
 
     #[test]
@@ -812,11 +813,10 @@ per_request_client = {}
     }
 
     #[test]
-    fn sizes_and_durations_in_the_server_table() {
+    fn sizes_and_durations_in_the_server_table() -> Result<(), ScenarioError> {
         let s = parse(&format!(
             "{VALID}[server]\nthink_time = \"2ms\"\nbody_size = \"4KiB\"\nmax_requests_per_connection = 5\n"
-        ))
-        .unwrap();
+        ))?;
         let Target::Bundled(config) = s.target else {
             panic!("bundled")
         };
@@ -825,5 +825,6 @@ per_request_client = {}
         assert_eq!(config.max_requests_per_connection, 5);
         let e = parse(&format!("{VALID}[server]\nbody_size = \"4 parsecs\"\n")).unwrap_err();
         assert_eq!(e.key.as_deref(), Some("server.body_size"));
+        Ok(())
     }
 }
