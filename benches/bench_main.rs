@@ -4,6 +4,7 @@
 
 use criterion::criterion_main;
 
+mod common;
 mod pool;
 mod recording;
 mod round_trip;

@@ -89,11 +89,7 @@ async fn spread(subject: &Subject, uri: &http::Uri, tasks: u64, iters: u64) -> D
 }
 
 fn round_trips(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime();
     let addr = runtime.block_on(start_server());
     let uri: http::Uri = format!("http://{addr}/").parse().unwrap();
 

@@ -50,11 +50,7 @@ async fn start() -> Servers {
 }
 
 fn round_trips(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = crate::common::runtime();
     let servers = runtime.block_on(start());
     let modes = [
         ModeKind::Pooled,
