@@ -10,6 +10,18 @@ use predicates::prelude::*;
 
 const CI: &str = include_str!("../scenarios/ci.toml");
 
+/// The gate scenario with its count checks only. Its ratio checks are what
+/// `.ci/run` gates the project on; a test asserts no speed ratio, because a
+/// busy machine would fail it for no fault of the code.
+fn ci_counts_only() -> String {
+    let counts = CI
+        .split("# Ratios between modes")
+        .next()
+        .expect("split yields a first part");
+    assert!(counts.len() < CI.len(), "ci.toml changed; update this test");
+    counts.to_string()
+}
+
 fn poolbench() -> Command {
     Command::cargo_bin("poolbench").unwrap()
 }
@@ -41,11 +53,15 @@ fn results(dir: &Path) -> Results {
 fn the_gate_fails_when_pooling_is_broken() {
     let dir = tempfile::tempdir().unwrap();
     // A pool that never keeps a connection: the same checks must catch it.
-    let broken = CI.replace(
+    let counts = ci_counts_only();
+    let broken = counts.replace(
         "pooled = { limit = 8 }",
         "pooled = { limit = 8, keep_alive = false }",
     );
-    assert_ne!(broken, CI, "the gate scenario changed; update this test");
+    assert_ne!(
+        broken, counts,
+        "the gate scenario changed; update this test"
+    );
     let (output, out) = run(dir.path(), "broken.toml", &broken);
     assert_eq!(
         output.status.code(),
@@ -60,11 +76,13 @@ fn the_gate_fails_when_pooling_is_broken() {
         .filter(|g| !g.passed)
         .map(|g| g.check.as_str())
         .collect();
-    assert!(failed.contains(&"pooled.handshakes <= 8 * 3"), "{failed:?}");
-    assert!(
-        failed.contains(&"1.5 * pooled.cpu.client <= per_request_client.cpu.client"),
-        "{failed:?}"
-    );
+    // Counts: a pool that keeps nothing dials once per request, every round.
+    for check in [
+        "pooled.handshakes <= 8 * 3",
+        "pooled.handshakes.server <= 8 * 3",
+    ] {
+        assert!(failed.contains(&check), "{check} passed: {failed:?}");
+    }
     // The HTML report shows the outcome too.
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(html.contains("FAIL") && html.contains("pooled.handshakes &lt;= 8 * 3"));
@@ -74,7 +92,8 @@ fn the_gate_fails_when_pooling_is_broken() {
 fn a_healthy_run_passes_and_junit_has_one_case_per_check() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ci.toml");
-    std::fs::write(&path, CI).unwrap();
+    let counts = ci_counts_only();
+    std::fs::write(&path, &counts).unwrap();
     let _turn = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let output = poolbench()
         .args(["run", "--format", "junit", "--out"])
@@ -94,7 +113,7 @@ fn a_healthy_run_passes_and_junit_has_one_case_per_check() {
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
         .count();
-    assert_eq!(cases, CI.matches("[[gate]]").count());
+    assert_eq!(cases, counts.matches("[[gate]]").count());
     assert_eq!(
         doc.descendants()
             .filter(|n| n.has_tag_name("failure"))

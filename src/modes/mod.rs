@@ -62,6 +62,7 @@ impl ModeClient {
                     max_lifetime: s.max_lifetime,
                     max_requests_per_connection: s.max_requests_per_connection,
                     acquire_timeout: s.acquire_timeout,
+                    clock: crate::pool::Clock::System,
                 };
                 ModeClient::Pool(Pool::new(config, connector))
             }

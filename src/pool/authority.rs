@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use hyper::client::conn::http1::SendRequest;
 use tokio::sync::oneshot;
 
+use super::clock::Clock;
 use super::stats::{AuthorityStats, Discard};
 
 /// What a checkout gets: a connection to reuse, or a slot to dial one with.
@@ -51,6 +52,8 @@ pub struct Slot<B> {
 
 pub struct AuthorityPool<B> {
     limit: usize,
+    /// What ages connections.
+    pub clock: Clock,
     state: Mutex<State<B>>,
 }
 
@@ -87,9 +90,10 @@ pub enum Checkout<B> {
 }
 
 impl<B> AuthorityPool<B> {
-    pub fn new(limit: usize) -> Arc<AuthorityPool<B>> {
+    pub fn new(limit: usize, clock: Clock) -> Arc<AuthorityPool<B>> {
         Arc::new(AuthorityPool {
             limit,
+            clock,
             state: Mutex::new(State {
                 used: 0,
                 idle: Vec::new(),
@@ -120,7 +124,7 @@ impl<B> AuthorityPool<B> {
         if state.closed {
             return Checkout::Closed;
         }
-        let now = Instant::now();
+        let now = self.clock.now();
         while !fresh_only && let Some(conn) = state.idle.pop() {
             if let Some(reason) = conn.unusable(fresh, now) {
                 state.stats.discard(reason);
@@ -180,7 +184,7 @@ impl<B> AuthorityPool<B> {
             state.stats.discard(Discard::Evicted);
             return Some(conn);
         }
-        conn.idle_since = Instant::now();
+        conn.idle_since = self.clock.now();
         state.idle.push(conn);
         None
     }
@@ -189,7 +193,7 @@ impl<B> AuthorityPool<B> {
     /// for the caller to drop after the lock is released.
     pub fn reap(&self, fresh: &Freshness, stale: &mut Vec<Conn<B>>) {
         let mut state = self.lock();
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut i = 0;
         while i < state.idle.len() {
             match state.idle[i].unusable(fresh, now) {
@@ -263,5 +267,65 @@ impl<B> Drop for Slot<B> {
         if let Some(authority) = self.authority.take() {
             authority.release();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use http_body_util::Empty;
+
+    type Pool = Arc<AuthorityPool<Empty<Bytes>>>;
+
+    fn fresh() -> Freshness {
+        Freshness {
+            idle_timeout: None,
+            max_lifetime: None,
+        }
+    }
+
+    fn checkout(pool: &Pool) -> Checkout<Empty<Bytes>> {
+        pool.checkout(false, &fresh(), &mut Vec::new())
+    }
+
+    /// A dropped slot is in the oldest waiter's hands before `drop`
+    /// returns: no timer, no task switch, nothing to wait for.
+    #[test]
+    fn a_dropped_slot_goes_to_the_oldest_waiter_at_once() {
+        let pool: Pool = AuthorityPool::new(1, Clock::System);
+        let Checkout::Ready(Grant::Slot(slot)) = checkout(&pool) else {
+            panic!("the first checkout gets the free slot");
+        };
+        let mut waiters: Vec<_> = (0..3)
+            .map(|_| match checkout(&pool) {
+                Checkout::Wait(rx) => rx,
+                _ => panic!("the limit is reached: later checkouts wait"),
+            })
+            .collect();
+        drop(waiters.remove(1)); // the middle one gives up
+        drop(slot);
+        let granted = waiters[0].try_recv();
+        assert!(matches!(granted, Ok(Grant::Slot(_))));
+        assert!(waiters[1].try_recv().is_err(), "only one slot was freed");
+        assert_eq!(pool.stats().1, 1, "the slot changed hands, still counted");
+        drop(granted);
+        assert!(matches!(waiters[1].try_recv(), Ok(Grant::Slot(_))));
+    }
+
+    /// A waiter that gave up is skipped; once nobody waits the slot is free.
+    #[test]
+    fn a_slot_nobody_takes_is_freed() {
+        let pool: Pool = AuthorityPool::new(1, Clock::System);
+        let Checkout::Ready(Grant::Slot(slot)) = checkout(&pool) else {
+            panic!("free slot");
+        };
+        let Checkout::Wait(rx) = checkout(&pool) else {
+            panic!("must wait");
+        };
+        drop(rx);
+        drop(slot);
+        assert_eq!(pool.stats().1, 0);
+        assert!(matches!(checkout(&pool), Checkout::Ready(Grant::Slot(_))));
     }
 }

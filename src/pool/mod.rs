@@ -21,6 +21,7 @@
 
 mod authority;
 mod body;
+mod clock;
 mod error;
 mod stats;
 
@@ -39,6 +40,7 @@ use crate::connect::CountingConnector;
 use crate::metrics::Timeline;
 use authority::{AuthorityPool, Checkout, Conn, Freshness, Grant, Slot};
 pub use body::PoolBody;
+pub use clock::{Clock, ManualClock};
 pub use error::PoolError;
 pub use stats::{AuthorityStats, Discard, DiscardCounts, PoolStats};
 
@@ -57,6 +59,9 @@ pub struct PoolConfig {
     pub max_requests_per_connection: u64,
     /// A checkout waiting longer than this fails.
     pub acquire_timeout: Option<Duration>,
+    /// What ages connections (idle timeout, lifetime); the system clock
+    /// unless a test injects one.
+    pub clock: Clock,
 }
 
 impl PoolConfig {
@@ -68,6 +73,7 @@ impl PoolConfig {
             max_lifetime: None,
             max_requests_per_connection: 0,
             acquire_timeout: None,
+            clock: Clock::System,
         }
     }
 }
@@ -259,7 +265,10 @@ where
         let host = HeaderValue::from_str(authority.as_str())
             .map_err(|_| PoolError::BadUri(uri.to_string()))?;
         let origin = origins.entry(key).or_insert_with(|| Origin {
-            pool: AuthorityPool::new(self.inner.config.limit.get()),
+            pool: AuthorityPool::new(
+                self.inner.config.limit.get(),
+                self.inner.config.clock.clone(),
+            ),
             host,
             address,
         });
@@ -406,13 +415,13 @@ where
         drop(slot);
     });
     origin.pool.record(|s| s.handshakes += 1);
-    let now = Instant::now();
+    let now = origin.pool.clock.now();
     Ok(Conn {
         sender,
         created: now,
         served: 0,
         idle_since: now,
-        acquired: now,
+        acquired: Instant::now(),
         dialled: Some(times),
     })
 }

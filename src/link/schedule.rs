@@ -1,0 +1,89 @@
+//! When each chunk crossing the emulated link is due at the other end: a
+//! pure function of arrival times, so it is tested exactly.
+//!
+//! A chunk is due half a round trip after it arrived — after the wire is
+//! free, under a bandwidth cap, plus the time to serialise it — and never
+//! before the connection's handshake round trip is over. Due times come
+//! from arrivals, not from the previous chunk's due time, so delays never
+//! pile up over a connection's life.
+
+use std::time::{Duration, Instant};
+
+/// One direction's schedule.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// Half the round trip: the one-way delay.
+    half_rtt: Duration,
+    /// Bytes per second; `None` is unlimited.
+    bandwidth: Option<u64>,
+    /// When the emulated wire is free again (bandwidth cap).
+    wire_free: Option<Instant>,
+    /// The first chunk does not leave before this (the handshake).
+    first_not_before: Option<Instant>,
+}
+
+impl Schedule {
+    pub fn new(rtt: Duration, bandwidth: Option<u64>, first_not_before: Option<Instant>) -> Self {
+        Schedule {
+            half_rtt: rtt / 2,
+            bandwidth,
+            wire_free: None,
+            first_not_before,
+        }
+    }
+
+    /// When a chunk of `len` bytes that arrived at `arrival` is due at the
+    /// far end. `len` 0 is an end of stream or a reset: it takes no wire time.
+    pub fn due(&mut self, arrival: Instant, len: usize) -> Instant {
+        let mut depart = arrival;
+        if let Some(gate) = self.first_not_before.take() {
+            depart = depart.max(gate);
+        }
+        if let Some(rate) = self.bandwidth.filter(|_| len > 0) {
+            let on_wire = Duration::from_secs_f64(len as f64 / rate.max(1) as f64);
+            depart = depart.max(self.wire_free.unwrap_or(depart)) + on_wire;
+            self.wire_free = Some(depart);
+        }
+        depart + self.half_rtt
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn each_chunk_is_due_half_a_round_trip_after_it_arrived() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(20 * MS, None, None);
+        // However many chunks went before, delays never accumulate.
+        for i in 0..1000 {
+            let arrival = t0 + i * 3 * MS;
+            assert_eq!(s.due(arrival, 100), arrival + 10 * MS);
+        }
+    }
+
+    #[test]
+    fn the_first_chunk_waits_for_the_handshake() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(20 * MS, None, Some(t0 + 20 * MS));
+        assert_eq!(s.due(t0 + MS, 10), t0 + 30 * MS);
+        assert_eq!(s.due(t0 + 2 * MS, 10), t0 + 12 * MS, "only the first");
+    }
+
+    #[test]
+    fn a_bandwidth_cap_queues_a_burst_then_recovers() {
+        let t0 = Instant::now();
+        // 1 MB/s: 1000 bytes take 1 ms on the wire.
+        let mut s = Schedule::new(10 * MS, Some(1_000_000), None);
+        assert_eq!(s.due(t0, 1000), t0 + 6 * MS);
+        assert_eq!(s.due(t0, 1000), t0 + 7 * MS, "queued behind the first");
+        assert_eq!(s.due(t0, 1000), t0 + 8 * MS);
+        // After the wire has been idle, a chunk is not charged for the past.
+        assert_eq!(s.due(t0 + 100 * MS, 1000), t0 + 106 * MS);
+        // An end of stream takes no wire time.
+        assert_eq!(s.due(t0 + 200 * MS, 0), t0 + 205 * MS);
+    }
+}
