@@ -25,6 +25,7 @@ use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+use crate::metrics::sockets::CloseKind;
 use crate::metrics::{ConnectionGauge, OpenGuard};
 
 /// A connection that is counted open until dropped. An enum, not a trait
@@ -32,7 +33,9 @@ use crate::metrics::{ConnectionGauge, OpenGuard};
 #[derive(Debug)]
 pub struct CountedStream {
     io: Io,
-    _open: OpenGuard,
+    open: OpenGuard,
+    /// Whether its end was counted (at this side's first close action).
+    ended: bool,
 }
 
 #[derive(Debug)]
@@ -147,7 +150,14 @@ impl CountingConnector {
                 tcp: connected,
                 tls: Instant::now(),
             };
-            return Ok((CountedStream { io, _open: open }, times));
+            return Ok((
+                CountedStream {
+                    io,
+                    open,
+                    ended: false,
+                },
+                times,
+            ));
         }
         let addr = match self.via {
             Some(addr) => addr,
@@ -164,6 +174,9 @@ impl CountingConnector {
         // Requests are small and latency-bound: never wait for Nagle.
         stream.set_nodelay(true)?;
         let open = self.gauge.open();
+        if let Ok(local) = stream.local_addr() {
+            self.gauge.local_port(local.port());
+        }
         let tcp = Instant::now();
         let io = if uri.scheme_str() == Some("https") {
             Io::Tls(Box::new(TokioIo::new(
@@ -179,7 +192,14 @@ impl CountingConnector {
         if let Some(probe) = &self.probe {
             *probe.lock().unwrap_or_else(|e| e.into_inner()) = Some(times);
         }
-        Ok((CountedStream { io, _open: open }, times))
+        Ok((
+            CountedStream {
+                io,
+                open,
+                ended: false,
+            },
+            times,
+        ))
     }
 }
 
@@ -281,6 +301,41 @@ impl Connection for CountedStream {
     }
 }
 
+impl CountedStream {
+    /// The TCP socket under the connection, if it is one.
+    fn tcp_fd(&self) -> Option<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        match &self.io {
+            Io::Tcp(io) => Some(io.inner().as_raw_fd()),
+            Io::Tls(io) => Some(io.inner().get_ref().0.as_raw_fd()),
+            Io::Unix(_) | Io::UnixTls(_) => None,
+        }
+    }
+}
+
+impl CountedStream {
+    /// Counts how the connection ends — our FIN first, the server's, or a
+    /// reset — at our first close action: a shutdown, or the close itself.
+    fn closing(&mut self, dropping: bool) {
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        if let Some(how) = self
+            .tcp_fd()
+            .and_then(|fd| CloseKind::of_socket(fd, dropping))
+        {
+            self.open.closing(how);
+        }
+    }
+}
+
+impl Drop for CountedStream {
+    fn drop(&mut self) {
+        self.closing(true);
+    }
+}
+
 macro_rules! delegate {
     ($self:ident, $io:ident => $call:expr) => {
         match &mut $self.io {
@@ -322,6 +377,7 @@ impl Write for CountedStream {
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.as_mut().get_mut().closing(false);
         delegate!(self, io => Pin::new(io).poll_shutdown(cx))
     }
 

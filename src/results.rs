@@ -14,7 +14,7 @@ use crate::metrics::os::NofileLimit;
 use crate::scenario::{ModeKind, Transport};
 
 /// Format version of results.json; bumped on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything one `poolbench run` measured.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -195,6 +195,9 @@ pub struct ModeResult {
     /// (OS: /proc/self/fd sampled every millisecond).
     pub peak_fds: u64,
     pub time_wait: TimeWaitCounts,
+    /// How the mode's connections ended, as the client saw each one close
+    /// (client: the socket's TCP state and unread bytes at close).
+    pub connection_ends: ConnectionEnds,
     /// The mode over time (client and OS), for charts.
     pub series: TimeSeries,
     /// User + system CPU per request, µs (client: getrusage of the client
@@ -368,16 +371,53 @@ pub struct ObservedF64 {
     pub server: Option<f64>,
 }
 
-/// Sockets in TIME_WAIT for the target port at the end of the mode that
-/// were not there when it began (OS: /proc/net/tcp and tcp6).
+/// Sockets that entered TIME_WAIT during the mode (OS: the kernel's socket
+/// table via sock_diag, as `ss` reads it). Counted by socket, not by address
+/// pair (Linux reuses pairs), and read once no socket of the mode is still
+/// closing, so a client that closed first and waits in FIN_WAIT2 for the
+/// server's FIN is counted once it gets it. A connection ended by a reset
+/// (RST) leaves no TIME_WAIT socket on either side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimeWaitCounts {
-    /// Sockets whose remote port is the target's: the client closed first.
+    /// Sockets whose remote port is the one the client dials: the client
+    /// closed first and its side keeps the TIME_WAIT socket.
     pub client_side: u64,
-    /// Sockets whose local port is the target's: the server closed first
+    /// Sockets whose local port is the server's: the server closed first
     /// (visible only when the server runs on this machine).
     pub server_side: u64,
+    /// Sockets of the mode still closing (FIN_WAIT1/2, CLOSING, LAST_ACK)
+    /// when the wait for them ran out; any that enter TIME_WAIT later are
+    /// not counted.
+    pub still_closing: u64,
+    /// New connections whose local port the mode had already used: a
+    /// TIME_WAIT socket of that address pair may have been recycled before
+    /// it was seen, so when this is not 0 the counts are a lower bound.
+    pub reused_ports: u64,
+}
+
+impl TimeWaitCounts {
+    /// Whether the counts may miss sockets (see `still_closing`, `reused_ports`).
+    pub fn lower_bound(&self) -> bool {
+        self.still_closing > 0 || self.reused_ports > 0
+    }
+}
+
+/// Connections closed during the mode (warmup connections closed in it
+/// included, idle ones closed after it too), by how they ended. Who sends
+/// the first FIN keeps the TIME_WAIT socket; a reset leaves none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionEnds {
+    /// The client closed first (FIN): the client side keeps TIME_WAIT.
+    pub client_closed_first: u64,
+    /// The server's FIN came first: the server side keeps TIME_WAIT.
+    pub server_closed_first: u64,
+    /// The client closed with bytes unread (a TLS close_notify, an unread
+    /// body): its kernel sent a reset, no TIME_WAIT on either side.
+    pub client_reset: u64,
+    /// The server had reset the connection.
+    pub server_reset: u64,
 }
 
 /// The warmup phase of a mode.

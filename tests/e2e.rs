@@ -206,3 +206,72 @@ pooled = {{ limit = 2 }}
     // The 404 bodies were read to the end, so the connections were reused.
     assert!(pooled.handshakes.client <= 2);
 }
+
+/// A client that closes first waits in FIN_WAIT2 for the server's FIN — a
+/// round trip over the link — and only then enters TIME_WAIT: the count is
+/// read once nothing of the mode is still closing. (Read at once, it was 0.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn time_wait_is_counted_after_a_slow_link_has_closed_everything() {
+    let results = run(r#"name = "time-wait-link"
+[link]
+rtt = "100ms"
+[load]
+requests = 8
+concurrency = 4
+[modes]
+pooled = { limit = 4 }
+per_request_client = {}
+"#)
+    .await;
+    for m in &results.modes {
+        let (tw, ends) = (m.time_wait, m.connection_ends);
+        assert_eq!((tw.still_closing, tw.reused_ports), (0, 0), "{:?}", m.mode);
+        // Each connection was closed by the client first (idle ones when the
+        // pool was dropped), so each left one TIME_WAIT socket on its side.
+        assert_eq!(
+            ends.client_closed_first, m.handshakes.client,
+            "{:?}",
+            m.mode
+        );
+        assert_eq!(tw.client_side, m.handshakes.client, "{:?}: {tw:?}", m.mode);
+        assert_eq!(tw.server_side, 0, "{:?}: {tw:?}", m.mode);
+    }
+    assert_eq!(mode(&results, ModeKind::Pooled).handshakes.client, 4);
+    assert_eq!(
+        mode(&results, ModeKind::PerRequestClient).handshakes.client,
+        8
+    );
+}
+
+/// Every connection closed with a FIN leaves at least one TIME_WAIT socket
+/// (two when both FINs cross), on the side that closed first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_graceful_close_leaves_a_time_wait_socket() {
+    let results = run(r#"name = "time-wait"
+[load]
+requests = 400
+concurrency = 8
+[modes]
+keep_alive_disabled = { limit = 8 }
+per_request_client = {}
+"#)
+    .await;
+    for m in &results.modes {
+        let (tw, ends) = (m.time_wait, m.connection_ends);
+        assert_eq!(m.handshakes.client, 400);
+        assert_eq!(ends.client_reset + ends.server_reset, 0, "{ends:?}");
+        assert_eq!(ends.client_closed_first + ends.server_closed_first, 400);
+        if !tw.lower_bound() {
+            assert!(
+                tw.client_side + tw.server_side >= 400,
+                "{:?}: {tw:?}",
+                m.mode
+            );
+        }
+    }
+    // keep-alive off: the server answers `Connection: close` by closing.
+    let kad = mode(&results, ModeKind::KeepAliveDisabled);
+    assert!(kad.time_wait.server_side > kad.time_wait.client_side);
+    let per_request = mode(&results, ModeKind::PerRequestClient);
+    assert_eq!(per_request.connection_ends.client_closed_first, 400);
+}

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use serde::{Deserialize, Serialize};
 
+use super::sockets::CloseKind;
+
 #[derive(Debug, Default)]
 pub struct ConnectionGauge {
     /// Connections opened since start (handshakes).
@@ -19,6 +21,23 @@ pub struct ConnectionGauge {
     tls_full: AtomicU64,
     /// Resumed TLS handshakes completed.
     tls_resumed: AtomicU64,
+    /// Local ports of the connections opened since the last
+    /// [`reset_peak`](Self::reset_peak), one bit each.
+    ports: PortSet,
+    /// Connections opened on a local port already in `ports`.
+    reused_ports: AtomicU64,
+    /// Connections closed, by how they ended (in `CloseKind::ALL` order).
+    ends: [AtomicU64; 4],
+}
+
+/// One bit per TCP port.
+#[derive(Debug)]
+struct PortSet(Box<[AtomicU64; 1024]>);
+
+impl Default for PortSet {
+    fn default() -> Self {
+        PortSet(Box::new(std::array::from_fn(|_| AtomicU64::new(0))))
+    }
 }
 
 /// A copy of a gauge at one moment.
@@ -29,6 +48,31 @@ pub struct GaugeReading {
     pub peak: u64,
     pub tls_full: u64,
     pub tls_resumed: u64,
+    /// Connections that reused a local port since the window began.
+    pub reused_ports: u64,
+    /// Connections closed so far, by how they ended.
+    pub ends: CloseCounts,
+}
+
+/// Connections closed, by how they ended (see [`CloseKind`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseCounts {
+    pub closed_first: u64,
+    pub peer_closed_first: u64,
+    pub reset_by_us: u64,
+    pub reset_by_peer: u64,
+}
+
+impl CloseCounts {
+    /// What happened between `before` and `self`.
+    pub fn since(&self, before: &CloseCounts) -> CloseCounts {
+        CloseCounts {
+            closed_first: self.closed_first - before.closed_first,
+            peer_closed_first: self.peer_closed_first - before.peer_closed_first,
+            reset_by_us: self.reset_by_us - before.reset_by_us,
+            reset_by_peer: self.reset_by_peer - before.reset_by_peer,
+        }
+    }
 }
 
 impl ConnectionGauge {
@@ -50,9 +94,28 @@ impl ConnectionGauge {
         counter.fetch_add(1, Relaxed);
     }
 
-    /// Starts a new peak window at the number open now.
+    /// Notes the local port of a new connection; a port used before in
+    /// this window is counted as reused (the kernel may have recycled a
+    /// TIME_WAIT socket of that address pair for it).
+    pub fn local_port(&self, port: u16) {
+        let bit = 1u64 << (port % 64);
+        let seen = self.ports.0[usize::from(port / 64)].fetch_or(bit, Relaxed);
+        if seen & bit != 0 {
+            self.reused_ports.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Counts a connection's end.
+    pub fn closed(&self, how: CloseKind) {
+        let i = CloseKind::ALL.iter().position(|k| *k == how).unwrap_or(0);
+        self.ends[i].fetch_add(1, Relaxed);
+    }
+
+    /// Starts a new window: the peak at the number open now, no port used.
     pub fn reset_peak(&self) {
         self.peak.store(self.open.load(Relaxed), Relaxed);
+        self.ports.0.iter().for_each(|w| w.store(0, Relaxed));
+        self.reused_ports.store(0, Relaxed);
     }
 
     pub fn read(&self) -> GaugeReading {
@@ -62,6 +125,13 @@ impl ConnectionGauge {
             peak: self.peak.load(Relaxed),
             tls_full: self.tls_full.load(Relaxed),
             tls_resumed: self.tls_resumed.load(Relaxed),
+            reused_ports: self.reused_ports.load(Relaxed),
+            ends: CloseCounts {
+                closed_first: self.ends[0].load(Relaxed),
+                peer_closed_first: self.ends[1].load(Relaxed),
+                reset_by_us: self.ends[2].load(Relaxed),
+                reset_by_peer: self.ends[3].load(Relaxed),
+            },
         }
     }
 }
@@ -69,6 +139,13 @@ impl ConnectionGauge {
 /// Held for as long as a connection is open.
 #[derive(Debug)]
 pub struct OpenGuard(Arc<ConnectionGauge>);
+
+impl OpenGuard {
+    /// Counts how the connection is about to end (before its socket closes).
+    pub fn closing(&self, how: CloseKind) {
+        self.0.closed(how);
+    }
+}
 
 impl Drop for OpenGuard {
     fn drop(&mut self) {
@@ -95,11 +172,25 @@ mod tests {
             peak: 2,
             tls_full: 1,
             tls_resumed: 2,
+            reused_ports: 0,
+            ends: CloseCounts::default(),
         };
         assert_eq!(g.read(), expected);
         g.reset_peak();
         assert_eq!(g.read().peak, 1);
         drop(b);
         assert_eq!(g.read().open, 0);
+    }
+
+    #[test]
+    fn a_local_port_used_twice_in_a_window_is_counted() {
+        let g = ConnectionGauge::default();
+        for port in [40000, 40001, 65535, 0, 40000, 65535] {
+            g.local_port(port);
+        }
+        assert_eq!(g.read().reused_ports, 2);
+        g.reset_peak();
+        g.local_port(40000);
+        assert_eq!(g.read().reused_ports, 0, "a new window forgets");
     }
 }

@@ -1,15 +1,17 @@
 //! Measurement: per-task latency recording, failures by kind, and what the
-//! OS observes (CPU, fds, TIME_WAIT).
+//! OS observes (CPU, fds, sockets and TIME_WAIT).
 
 pub mod errors;
 pub mod gauge;
 pub mod os;
 pub mod recorder;
 pub mod sampler;
+pub mod sockets;
+pub mod time_wait;
 pub mod timeline;
 
 pub use errors::{ErrorCounts, ErrorKind, ErrorReport};
-pub use gauge::{ConnectionGauge, GaugeReading, OpenGuard};
+pub use gauge::{CloseCounts, ConnectionGauge, GaugeReading, OpenGuard};
 pub use recorder::Recorder;
 pub use sampler::{Sampler, Samples, Sources};
 pub use timeline::{Phase, PhaseRecorder, Timeline};

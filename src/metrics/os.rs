@@ -1,7 +1,6 @@
-//! What the operating system observes: CPU time, the open-files limit, the
-//! number of open fds, and sockets in TIME_WAIT.
+//! What the operating system observes: CPU time, the open-files limit and
+//! the number of open fds. (Sockets: [`sockets`](super::sockets).)
 
-use std::collections::HashSet;
 use std::io;
 use std::time::Duration;
 
@@ -141,65 +140,6 @@ impl Drop for FdCounter {
     }
 }
 
-/// A TCP socket in TIME_WAIT, by its two endpoints as `/proc/net/tcp*` writes them.
-pub type SocketId = (String, String);
-
-/// TIME_WAIT sockets of the client (remote port: the port it dials) and of
-/// the server (local port: the port it listens on). With the link emulator
-/// in between the two ports differ, and the link's own sockets are neither.
-#[derive(Debug, Default, Clone)]
-pub struct TimeWait {
-    pub client_side: HashSet<SocketId>,
-    pub server_side: HashSet<SocketId>,
-}
-
-impl TimeWait {
-    /// Reads `/proc/net/tcp` and `/proc/net/tcp6` now.
-    pub fn read(client_port: u16, server_port: u16) -> io::Result<TimeWait> {
-        let mut found = TimeWait::default();
-        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            match std::fs::read_to_string(file) {
-                Ok(text) => found.add(&text, client_port, server_port),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(found)
-    }
-
-    fn add(&mut self, table: &str, client_port: u16, server_port: u16) {
-        const TIME_WAIT: &str = "06";
-        for line in table.lines().skip(1) {
-            let mut cols = line.split_whitespace().skip(1);
-            let (Some(local), Some(remote), Some(state)) = (cols.next(), cols.next(), cols.next())
-            else {
-                continue;
-            };
-            if state != TIME_WAIT {
-                continue;
-            }
-            let id = (local.to_string(), remote.to_string());
-            if hex_port(local) == Some(server_port) {
-                self.server_side.insert(id);
-            } else if hex_port(remote) == Some(client_port) {
-                self.client_side.insert(id);
-            }
-        }
-    }
-
-    /// Counts the sockets here that were not in `before`: (client side, server side).
-    pub fn new_since(&self, before: &TimeWait) -> (u64, u64) {
-        let client = self.client_side.difference(&before.client_side).count();
-        let server = self.server_side.difference(&before.server_side).count();
-        (client as u64, server as u64)
-    }
-}
-
-fn hex_port(endpoint: &str) -> Option<u16> {
-    let (_, port) = endpoint.rsplit_once(':')?;
-    u16::from_str_radix(port, 16).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,20 +155,6 @@ mod tests {
         assert!(counter.count()? >= before + 5);
         drop(files);
         Ok(())
-    }
-
-    #[test]
-    fn time_wait_sides_by_port() {
-        let table = "  sl  local_address rem_address   st tx_queue rx_queue\n\
-           0: 0100007F:1F90 0100007F:C350 06 00000000:00000000\n\
-           1: 0100007F:C351 0100007F:1F90 06 00000000:00000000\n\
-           2: 0100007F:C352 0100007F:1F90 01 00000000:00000000\n\
-           3: 0100007F:C353 0100007F:0050 06 00000000:00000000\n";
-        let mut tw = TimeWait::default();
-        tw.add(table, 0x1F90, 0x1F90);
-        assert_eq!((tw.client_side.len(), tw.server_side.len()), (1, 1));
-        assert_eq!(tw.new_since(&TimeWait::default()), (1, 1));
-        assert_eq!(tw.new_since(&tw), (0, 0));
     }
 
     #[test]

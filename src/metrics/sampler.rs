@@ -1,6 +1,7 @@
 //! Samples the client process while a mode runs, on its own thread: open
-//! fds every millisecond (for the peak), and a time series of completed
-//! requests, open connections and open fds for the report's charts.
+//! fds every millisecond (for the peak), a time series of completed
+//! requests, open connections and open fds for the report's charts, and
+//! the mode's TIME_WAIT sockets every few seconds (their watch).
 //!
 //! The series starts at one point per 10 ms; whenever it reaches
 //! [`MAX_POINTS`] it is halved (pairs merged, maxima kept) and the interval
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::gauge::ConnectionGauge;
 use super::os::{FdCounter, thread_cpu};
+use super::time_wait::TimeWaitWatch;
 
 /// Most points kept in a series.
 pub const MAX_POINTS: usize = 512;
@@ -36,7 +38,7 @@ pub struct Point {
 }
 
 /// What the sampler saw.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Samples {
     /// Most open fds seen in one sample.
     pub peak_fds: u64,
@@ -48,12 +50,17 @@ pub struct Samples {
     pub series: Vec<Point>,
     /// Time between series points at the end.
     pub interval: Duration,
+    /// The TIME_WAIT watch, handed back.
+    pub time_wait: Option<TimeWaitWatch>,
 }
 
 /// What the sampler reads besides the fd table.
 pub struct Sources {
     pub connections: Arc<ConnectionGauge>,
     pub completed: Arc<AtomicU64>,
+    /// Looked at every few seconds, so a long mode loses no TIME_WAIT socket
+    /// to the kernel's 60 s timer.
+    pub time_wait: Option<TimeWaitWatch>,
 }
 
 pub struct Sampler {
@@ -72,7 +79,7 @@ impl Sampler {
         let flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("poolbench-sampler".into())
-            .spawn(move || run(&mut counter, first, &sources, &flag))?;
+            .spawn(move || run(&mut counter, first, sources, &flag))?;
         Ok(Sampler { stop, thread })
     }
 
@@ -87,7 +94,7 @@ impl Sampler {
 fn run(
     counter: &mut FdCounter,
     first: u64,
-    sources: &Sources,
+    mut sources: Sources,
     stop: &AtomicBool,
 ) -> io::Result<Samples> {
     let cpu_start = thread_cpu();
@@ -98,6 +105,7 @@ fn run(
         cpu: Duration::ZERO,
         series: Vec::new(),
         interval: FIRST_INTERVAL,
+        time_wait: None,
     };
     let mut next_point = start + samples.interval;
     let (mut fds_max, mut conns_max) = (first, 0);
@@ -128,9 +136,13 @@ fn run(
         if stopping {
             break;
         }
+        if let Some(watch) = &mut sources.time_wait {
+            watch.look_if_due()?;
+        }
         std::thread::sleep(Sampler::INTERVAL);
     }
     samples.cpu = thread_cpu().saturating_sub(cpu_start);
+    samples.time_wait = sources.time_wait;
     Ok(samples)
 }
 
@@ -162,6 +174,7 @@ mod tests {
         let sources = Sources {
             connections: Arc::new(ConnectionGauge::default()),
             completed: Arc::new(AtomicU64::new(0)),
+            time_wait: None,
         };
         let completed = Arc::clone(&sources.completed);
         let sampler = Sampler::start(sources)?;

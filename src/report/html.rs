@@ -238,7 +238,12 @@ fn figures(results: &Results) -> Markup {
         (
             "TIME_WAIT, client side | server side",
             "OS",
-            plain(|m| format!("{} | {}", m.time_wait.client_side, m.time_wait.server_side)),
+            plain(super::time_wait_cell),
+        ),
+        (
+            "closed first: client | server | reset",
+            "client, at close",
+            plain(super::ends_cell),
         ),
         (
             "CPU µs per request",

@@ -15,6 +15,32 @@ use anyhow::Context;
 
 use crate::results::Results;
 
+/// The TIME_WAIT cell: "client | server", with "≥" when the kernel may
+/// have recycled sockets before they were seen.
+pub fn time_wait_cell(m: &crate::results::ModeResult) -> String {
+    let t = &m.time_wait;
+    let bound = if t.lower_bound() { "≥ " } else { "" };
+    format!("{bound}{} | {}", t.client_side, t.server_side)
+}
+
+/// How connections ended: "client FIN first | server FIN first | resets".
+pub fn ends_cell(m: &crate::results::ModeResult) -> String {
+    let e = &m.connection_ends;
+    format!(
+        "{} | {} | {}",
+        e.client_closed_first,
+        e.server_closed_first,
+        e.client_reset + e.server_reset
+    )
+}
+
+/// The pool's retries, or "-" for a mode without poolbench's pool.
+pub fn retries_cell(m: &crate::results::ModeResult) -> String {
+    m.pool
+        .as_ref()
+        .map_or_else(|| "-".to_string(), |p| p.retries.to_string())
+}
+
 /// The results as pretty JSON, the `results.json` contract.
 pub fn json(results: &Results) -> anyhow::Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(results)?;

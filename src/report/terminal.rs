@@ -83,7 +83,10 @@ pub fn render(results: &Results) -> String {
     });
     row("peak fds     OS", &|m| m.peak_fds.to_string());
     row("TIME_WAIT    client | server side", &|m| {
-        format!("{} | {}", m.time_wait.client_side, m.time_wait.server_side)
+        super::time_wait_cell(m)
+    });
+    row("closed first client | server | RST", &|m| {
+        super::ends_cell(m)
     });
     row("CPU µs/req   client | server", &|m| {
         let server = m
@@ -92,10 +95,14 @@ pub fn render(results: &Results) -> String {
             .map_or("-".to_string(), |s| format!("{s:.1}"));
         format!("{:.1} | {server}", m.cpu_us_per_request.client)
     });
+    if results.modes.iter().any(|m| m.pool.is_some()) {
+        row("retries      client pool", &|m| super::retries_cell(m));
+    }
     if results.modes.iter().any(|m| m.errors != Default::default()) {
         row("errors", &|m| errors(m));
     }
     table(&mut out, &rows);
+    footnotes(&mut out, results);
 
     for m in &results.modes {
         for mm in &m.mismatches {
@@ -119,6 +126,26 @@ pub fn render(results: &Results) -> String {
     }
     let _ = writeln!(out, "\nrun took {:.1} s", results.run_time_s);
     out
+}
+
+/// What a `-` or a `≥` in the table means, when the table has one.
+fn footnotes(out: &mut String, results: &Results) {
+    if results.scenario.server.is_none() {
+        let _ = writeln!(
+            out,
+            "- server figures need the bundled server: an external target's own \
+             counts are not visible to poolbench (TIME_WAIT server side only if it runs \
+             on this machine)"
+        );
+    }
+    if results.modes.iter().any(|m| m.time_wait.lower_bound()) {
+        let _ = writeln!(
+            out,
+            "≥ TIME_WAIT may be higher: the kernel reused address pairs during the mode \
+             (its TIME_WAIT sockets can be recycled before they are seen) or sockets \
+             were still closing"
+        );
+    }
 }
 
 /// One row per phase any mode observed: mean and p99.

@@ -8,8 +8,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+
 use crate::engine::{self, Workload};
-use crate::metrics::os::{FdCounter, TimeWait, process_cpu};
+use crate::metrics::os::{FdCounter, process_cpu};
+use crate::metrics::time_wait::{self, Ports, TimeWaitWatch};
 use crate::metrics::{ConnectionGauge, Sampler, Samples, Sources};
 use crate::metrics::{Phase, PhaseRecorder};
 use crate::modes::ModeClient;
@@ -21,7 +24,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use super::stage::Stage;
 
-/// How long to wait for both sides to close a mode's connections.
+const SOCKETS: &str =
+    "cannot read the kernel's socket table (sock_diag) to count TIME_WAIT sockets";
+
+/// How long to wait for both sides to close a mode's connections (plus four
+/// round trips of the emulated link, if there is one).
 const SETTLE_LIMIT: Duration = Duration::from_secs(5);
 
 /// Readings taken at one edge of the measured window.
@@ -41,8 +48,8 @@ struct Window {
     samples: Samples,
     server_series: Vec<(f64, u64)>,
     pool: Option<PoolCounts>,
-    /// New TIME_WAIT sockets (client side, server side).
-    time_wait: (u64, u64),
+    time_wait: TimeWaitCounts,
+    ends: ConnectionEnds,
 }
 
 /// Runs `spec` over the stage's endpoint number `endpoint`.
@@ -63,9 +70,19 @@ pub async fn run(
         .clone()
         .filter(|_| transport == Transport::Https);
     let client = Arc::new(ModeClient::new(spec, connector, trust));
-    let ports = (end_point.client_port, end_point.server_port);
+    let ports = Ports {
+        client: end_point.client_port,
+        server: end_point.server_port,
+    };
     let url = end_point.url.clone();
-    let window = measure(scenario, client, &gauge, &url, ports, stage.server.as_mut()).await?;
+    let settle_limit = SETTLE_LIMIT + 4 * stage.link_rtt();
+    let window = measure(
+        scenario,
+        client,
+        (&gauge, &url, ports, settle_limit),
+        stage.server.as_mut(),
+    )
+    .await?;
     Ok(assemble(scenario, spec, transport, fds_before, window))
 }
 
@@ -74,9 +91,7 @@ pub async fn run(
 async fn measure(
     scenario: &Scenario,
     client: Arc<ModeClient>,
-    gauge: &Arc<ConnectionGauge>,
-    url: &http::Uri,
-    (client_port, server_port): (u16, u16),
+    (gauge, url, ports, settle_limit): (&Arc<ConnectionGauge>, &http::Uri, Ports, Duration),
     mut server: Option<&mut ServerChild>,
 ) -> anyhow::Result<Window> {
     let load = &scenario.load;
@@ -94,7 +109,7 @@ async fn measure(
         engine::run(Arc::clone(&client), &workload(Stop::Requests(load.warmup))).await?;
     }
     completed.store(0, Relaxed);
-    let time_wait_before = TimeWait::read(client_port, server_port)?;
+    let watch = TimeWaitWatch::start(ports).context(SOCKETS)?;
     gauge.reset_peak();
     let pool_before = client.pool_stats();
     let begin = Edge {
@@ -108,6 +123,7 @@ async fn measure(
     let sampler = Sampler::start(Sources {
         connections: Arc::clone(gauge),
         completed: Arc::clone(&completed),
+        time_wait: Some(watch),
     })?;
     let running = AtomicBool::new(true);
     let (outcome, server_series) = tokio::join!(
@@ -119,7 +135,7 @@ async fn measure(
         poll_server(server.as_deref_mut(), &running),
     );
     let (outcome, server_series) = (outcome?, server_series?);
-    let samples = sampler.stop()?;
+    let mut samples = sampler.stop().context(SOCKETS)?;
     let end = Edge {
         cpu: process_cpu(),
         client: gauge.read(),
@@ -128,9 +144,31 @@ async fn measure(
     let pool = client
         .pool_stats()
         .map(|after| pool_counts(&after.totals.since(pool_before.as_ref().map(|b| &b.totals))));
+    let reused_ports = gauge.read().reused_ports;
     drop(client);
-    settle(gauge, server).await?;
-    let time_wait = TimeWait::read(client_port, server_port)?.new_since(&time_wait_before);
+    let deadline = Instant::now() + settle_limit;
+    settle(gauge, server, deadline).await?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    let still_closing = time_wait::settle(ports, left).await.context(SOCKETS)?;
+    let mut watch = samples
+        .time_wait
+        .take()
+        .context("the sampler lost the TIME_WAIT watch")?;
+    watch.look().context(SOCKETS)?;
+    let (client_side, server_side) = watch.counts();
+    let time_wait = TimeWaitCounts {
+        client_side,
+        server_side,
+        still_closing,
+        reused_ports,
+    };
+    let ends = gauge.read().ends.since(&begin.client.ends);
+    let ends = ConnectionEnds {
+        client_closed_first: ends.closed_first,
+        server_closed_first: ends.peer_closed_first,
+        client_reset: ends.reset_by_us,
+        server_reset: ends.reset_by_peer,
+    };
     Ok(Window {
         warm_server,
         begin,
@@ -140,6 +178,7 @@ async fn measure(
         server_series,
         pool,
         time_wait,
+        ends,
     })
 }
 
@@ -207,10 +246,8 @@ fn assemble(
         peak_connections,
         peak_fds: w.samples.peak_fds.saturating_sub(fds_before),
         series: series(&w.samples, fds_before, w.server_series),
-        time_wait: TimeWaitCounts {
-            client_side: w.time_wait.0,
-            server_side: w.time_wait.1,
-        },
+        time_wait: w.time_wait,
+        connection_ends: w.ends,
         cpu_us_per_request: ObservedF64 {
             client: per_request(client_cpu),
             server: server_delta(|s| s.cpu_us).map(|us| per_request(Duration::from_micros(us))),
@@ -337,10 +374,13 @@ async fn server_stats(
     }
 }
 
-/// Waits until the client and the server have closed every connection of
-/// the mode that just ended.
-async fn settle(gauge: &ConnectionGauge, server: Option<&mut ServerChild>) -> anyhow::Result<()> {
-    let deadline = Instant::now() + SETTLE_LIMIT;
+/// Waits (until `deadline`) for the client and the server to close every
+/// connection of the mode that just ended.
+async fn settle(
+    gauge: &ConnectionGauge,
+    server: Option<&mut ServerChild>,
+    deadline: Instant,
+) -> anyhow::Result<()> {
     while gauge.read().open > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }

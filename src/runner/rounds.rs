@@ -60,8 +60,16 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     }
     into.peak_connections = max(into.peak_connections, r.peak_connections);
     into.peak_fds = into.peak_fds.max(r.peak_fds);
-    into.time_wait.client_side += r.time_wait.client_side;
-    into.time_wait.server_side += r.time_wait.server_side;
+    let (t, rt) = (&mut into.time_wait, &r.time_wait);
+    t.client_side += rt.client_side;
+    t.server_side += rt.server_side;
+    t.still_closing += rt.still_closing;
+    t.reused_ports += rt.reused_ports;
+    let (c, rc) = (&mut into.connection_ends, &r.connection_ends);
+    c.client_closed_first += rc.client_closed_first;
+    c.server_closed_first += rc.server_closed_first;
+    c.client_reset += rc.client_reset;
+    c.server_reset += rc.server_reset;
     let weigh = |a: f64, b: f64| {
         (a * sent_before as f64 + b * sent as f64) / (sent_before + sent).max(1) as f64
     };

@@ -136,6 +136,13 @@ impl Stage {
         Ok(connector)
     }
 
+    /// The emulated link's round trip; zero without a link.
+    pub fn link_rtt(&self) -> std::time::Duration {
+        self.link
+            .as_ref()
+            .map_or(std::time::Duration::ZERO, |(_, c)| c.rtt)
+    }
+
     pub async fn stop(self) -> anyhow::Result<()> {
         if let Some((link, _)) = self.link {
             link.stop().await?;
