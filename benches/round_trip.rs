@@ -12,7 +12,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group};
 use poolbench::connect::CountingConnector;
 use poolbench::metrics::{ConnectionGauge, Timeline};
-use poolbench::modes::ModeClient;
+use poolbench::modes::{Expect, ModeClient};
 use poolbench::scenario::{ModeKind, ModeSpec, PoolSettings};
 use poolbench::server::{self, ServerCounters};
 use poolbench::tls::{TestPki, TlsSettings, TlsTrust};
@@ -74,11 +74,16 @@ fn round_trips(c: &mut Criterion) {
             if transport == "https" {
                 connector = connector.with_tls(servers.trust.client_config(false).unwrap());
             }
-            let client = ModeClient::new(&spec, connector, Some(servers.trust.clone()));
+            // As against the bundled server in a run: ids echoed and checked.
+            let expect = Expect {
+                echo_id: true,
+                ..Expect::default()
+            };
+            let client = ModeClient::new(&spec, connector, Some(servers.trust.clone()), expect);
             group.bench_function(format!("{transport}/{}", kind.name()), |b| {
                 b.to_async(&runtime).iter(|| async {
                     client
-                        .execute(&uri, &mut Timeline::default())
+                        .execute(&uri, 1, &mut Timeline::default())
                         .await
                         .unwrap();
                 });

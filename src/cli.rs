@@ -152,6 +152,10 @@ struct ServeArgs {
     /// Misbehave: send the body of `/` in two halves this far apart, e.g. 10ms.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     slow_body: Duration,
+    /// Misbehave: send N bytes beyond the Content-Length on every response
+    /// but a connection's first (corrupts reused connections); 0 = never.
+    #[arg(long, default_value_t = 0)]
+    body_overrun: u64,
     /// Also serve HTTPS, with this certificate chain (PEM).
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -334,6 +338,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads.unwrap_or(defaults.threads).max(1),
         reset_every: args.reset_every,
         slow_body: args.slow_body,
+        body_overrun: args.body_overrun,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.threads)

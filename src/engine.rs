@@ -75,9 +75,9 @@ impl Plan {
             && self.deadline.is_none_or(|d| due.is_none_or(|due| due < d))
     }
 
-    /// The next request's issue time (sleeping until it is due in an open
-    /// loop), or `None` when the budget is spent.
-    async fn next(&self) -> Option<Instant> {
+    /// The next request's number and issue time (sleeping until it is due
+    /// in an open loop), or `None` when the budget is spent.
+    async fn next(&self) -> Option<(u64, Instant)> {
         if let Some(released) = &self.released {
             released.acquire().await.ok()?.forget();
         }
@@ -86,7 +86,9 @@ impl Plan {
             return None;
         }
         let issued = self.arrival.due(self.start, i).unwrap_or_else(Instant::now);
-        self.deadline.is_none_or(|d| issued < d).then_some(issued)
+        self.deadline
+            .is_none_or(|d| issued < d)
+            .then_some((i, issued))
     }
 }
 
@@ -181,10 +183,10 @@ async fn send_loop(
     completed: &AtomicU64,
 ) -> Recorder {
     let mut recorder = Recorder::new();
-    while let Some(issued) = plan.next().await {
+    while let Some((id, issued)) = plan.next().await {
         let started = Instant::now();
         let mut timeline = Timeline::default();
-        match tokio::time::timeout(timeout, client.execute(uri, &mut timeline)).await {
+        match tokio::time::timeout(timeout, client.execute(uri, id, &mut timeline)).await {
             Ok(Ok(())) => {
                 let end = Instant::now();
                 recorder.success(end - issued);
@@ -219,7 +221,7 @@ mod tests {
     async fn drain(p: &Arc<Plan>) -> Vec<Duration> {
         let releaser = spawn_releaser(Arc::clone(p), 1);
         let mut issued = Vec::new();
-        while let Some(t) = p.next().await {
+        while let Some((_, t)) = p.next().await {
             issued.push(t - p.start);
         }
         assert!(releaser.join().is_ok(), "the releaser thread panicked");

@@ -85,6 +85,9 @@ pub struct ServerInfo {
     pub reset_every: u64,
     /// Pause between the two halves of each body, µs; 0 = none.
     pub slow_body_us: u64,
+    /// Bytes sent beyond the Content-Length on every response but a
+    /// connection's first (a server that corrupts reused connections); 0 = none.
+    pub body_overrun: u64,
 }
 
 /// How both sides did TLS.
@@ -191,6 +194,12 @@ pub struct ModeResult {
     pub tls_handshakes: Option<TlsHandshakes>,
     /// Most connections open at once (client gauge | server gauge).
     pub peak_connections: Observed,
+    /// Responses followed by bytes beyond their Content-Length (client: the
+    /// requests it failed as `protocol` errors | server: the responses the
+    /// bundled server sent that way, `body_overrun`). A client that does not
+    /// notice (hyper-util's pool hides its connections' errors) counts them
+    /// as successes, and the two sides differ.
+    pub overrun_responses: Observed,
     /// Most open fds of the client process minus the count before the mode
     /// (OS: /proc/self/fd sampled every millisecond).
     pub peak_fds: u64,
@@ -466,6 +475,8 @@ pub struct DiscardReport {
     pub error: u64,
     /// Closed to make room for a retry on a fresh connection.
     pub evicted: u64,
+    /// The server broke HTTP framing on it (bytes beyond a response's end).
+    pub protocol: u64,
 }
 
 /// A figure on which the two observers disagree.

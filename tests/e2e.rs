@@ -275,3 +275,98 @@ per_request_client = {}
     let per_request = mode(&results, ModeKind::PerRequestClient);
     assert_eq!(per_request.connection_ends.client_closed_first, 400);
 }
+
+/// A server that sends bytes beyond the Content-Length on every response
+/// but a connection's first corrupts reused connections. The response that
+/// left the stray bytes is a `protocol` error, not a success, and its
+/// connection is discarded for that reason; the server counts what it sent,
+/// so a client that does not notice shows as a disagreement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_beyond_the_content_length_are_protocol_errors() {
+    let results = run(r#"name = "overrun"
+[server]
+body_overrun = 3
+[load]
+requests = 20
+concurrency = 1
+[modes]
+pooled = { limit = 1 }
+keep_alive_disabled = { limit = 1 }
+hyper_util = {}
+"#)
+    .await;
+    // Every connection: one clean response, one corrupted; then a new one.
+    let pooled = mode(&results, ModeKind::Pooled);
+    assert_eq!(pooled.errors.protocol, 10, "{:?}", pooled.errors);
+    assert_eq!(pooled.requests.ok, 10);
+    assert_eq!(pooled.handshakes.client, 10);
+    assert_eq!(pooled.overrun_responses.server, Some(10));
+    let discards = pooled.pool.as_ref().unwrap().discards;
+    assert_eq!((discards.protocol, discards.closed_by_server), (10, 0));
+    // Both sides see the 10 corrupted responses (the server answered 20
+    // requests, of which the client could trust 10).
+    assert_eq!(pooled.overrun_responses.client, 10);
+    let figures: Vec<&str> = pooled
+        .mismatches
+        .iter()
+        .map(|m| m.figure.as_str())
+        .collect();
+    assert!(figures.contains(&"requests") && !figures.contains(&"overrun_responses"));
+    // Keep-alive off: every response is its connection's first.
+    let kad = mode(&results, ModeKind::KeepAliveDisabled);
+    assert_eq!((kad.requests.ok, kad.errors.protocol), (20, 0));
+    assert_eq!(kad.overrun_responses.server, Some(0));
+    // hyper-util's pool drops the broken connection without a word: the
+    // server's count is the only sign.
+    let hyper_util = mode(&results, ModeKind::HyperUtil);
+    assert_eq!(hyper_util.handshakes.client, 10);
+    assert_eq!(hyper_util.overrun_responses.server, Some(10));
+    assert!(
+        hyper_util
+            .mismatches
+            .iter()
+            .any(|m| m.figure == "overrun_responses")
+    );
+}
+
+/// `[expect]`: a response that is not what the scenario says is counted as
+/// `mismatched`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_not_as_expected_are_mismatched() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counters = std::sync::Arc::new(poolbench::server::ServerCounters::default());
+    tokio::spawn(poolbench::server::serve(
+        listener,
+        Default::default(), // 64-byte bodies
+        counters,
+    ));
+    let scenario = |size: u64| {
+        format!(
+            r#"name = "expect"
+[target]
+url = "http://{addr}/"
+[expect]
+status = 200
+body_size = {size}
+[load]
+requests = 10
+concurrency = 2
+[modes]
+pooled = {{ limit = 2 }}
+"#
+        )
+    };
+    let right = run(&scenario(64)).await;
+    assert_eq!(
+        right.modes[0].requests.ok, 10,
+        "{:?}",
+        right.modes[0].errors
+    );
+    let wrong = run(&scenario(65)).await;
+    assert_eq!(
+        wrong.modes[0].errors.mismatched, 10,
+        "{:?}",
+        wrong.modes[0].errors
+    );
+}

@@ -24,12 +24,18 @@ pub enum ErrorKind {
     Http4xx,
     /// The server answered 5xx.
     Http5xx,
+    /// The response broke HTTP framing: bytes beyond its end (more body than
+    /// its Content-Length), or a head that does not parse.
+    Protocol,
+    /// The response belongs to another request (the bundled server echoes
+    /// each request's id), or is not what `[expect]` says.
+    Mismatched,
     /// Anything else.
     Other,
 }
 
 impl ErrorKind {
-    const COUNT: usize = 9;
+    const COUNT: usize = 11;
 
     fn index(self) -> usize {
         self as usize
@@ -45,7 +51,15 @@ impl ErrorKind {
             {
                 return kind;
             }
+            if let Some(body) = e.downcast_ref::<crate::pool::BodyError>()
+                && matches!(body, crate::pool::BodyError::Protocol)
+            {
+                return ErrorKind::Protocol;
+            }
             if let Some(h) = e.downcast_ref::<hyper::Error>() {
+                if h.is_parse() {
+                    return ErrorKind::Protocol;
+                }
                 if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
                     incomplete = true;
                 }
@@ -130,6 +144,8 @@ impl ErrorCounts {
             tls: self.get(ErrorKind::Tls),
             http_4xx: self.get(ErrorKind::Http4xx),
             http_5xx: self.get(ErrorKind::Http5xx),
+            protocol: self.get(ErrorKind::Protocol),
+            mismatched: self.get(ErrorKind::Mismatched),
             other: self.get(ErrorKind::Other),
         }
     }
@@ -157,13 +173,19 @@ pub struct ErrorReport {
     pub http_4xx: u64,
     /// HTTP 5xx responses.
     pub http_5xx: u64,
+    /// Responses that broke HTTP framing: bytes beyond their end (more body
+    /// than their Content-Length), or a head that does not parse.
+    pub protocol: u64,
+    /// Responses that belong to another request (the bundled server echoes
+    /// each request's id) or are not what the scenario's `[expect]` says.
+    pub mismatched: u64,
     /// Any other failure.
     pub other: u64,
 }
 
 impl ErrorReport {
     /// (name, count) for every kind, in a fixed order, for reports.
-    pub fn kinds(&self) -> [(&'static str, u64); 9] {
+    pub fn kinds(&self) -> [(&'static str, u64); 11] {
         [
             ("refused", self.refused),
             ("reset", self.reset),
@@ -173,8 +195,38 @@ impl ErrorReport {
             ("TLS", self.tls),
             ("4xx", self.http_4xx),
             ("5xx", self.http_5xx),
+            ("protocol", self.protocol),
+            ("mismatched", self.mismatched),
             ("other", self.other),
         ]
+    }
+
+    /// Adds another report's counts (rounds of one mode).
+    pub fn add(&mut self, o: &ErrorReport) {
+        let ErrorReport {
+            refused,
+            reset,
+            timeout,
+            emfile,
+            eaddrnotavail,
+            tls,
+            http_4xx,
+            http_5xx,
+            protocol,
+            mismatched,
+            other,
+        } = self;
+        *refused += o.refused;
+        *reset += o.reset;
+        *timeout += o.timeout;
+        *emfile += o.emfile;
+        *eaddrnotavail += o.eaddrnotavail;
+        *tls += o.tls;
+        *http_4xx += o.http_4xx;
+        *http_5xx += o.http_5xx;
+        *protocol += o.protocol;
+        *mismatched += o.mismatched;
+        *other += o.other;
     }
 
     /// "reset 2, timeout 1", or `none_text` when nothing failed.

@@ -17,21 +17,29 @@ use std::num::NonZeroUsize;
 
 use bytes::Bytes;
 use http::{Request, Uri};
-use http_body::Body;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::client::legacy::Client;
+use http_body_util::Empty;
+use hyper_util::client::legacy::Client as HyperUtilClient;
 use hyper_util::rt::TokioExecutor;
 
 use crate::connect::CountingConnector;
 use std::time::Instant;
+
+mod expect;
+pub use expect::Expect;
 
 use crate::metrics::{ErrorKind, Timeline};
 use crate::pool::{Pool, PoolConfig, PoolError, PoolStats};
 use crate::scenario::{ModeKind, ModeSpec};
 use crate::tls::TlsTrust;
 
+/// A mode's client and what its responses must be.
+pub struct ModeClient {
+    client: Client,
+    expect: Expect,
+}
+
 /// The client a mode sends through.
-pub enum ModeClient {
+enum Client {
     /// `pooled` and `keep_alive_disabled`: one shared pool.
     Pool(Pool<Empty<Bytes>>),
     /// `per_request_client`: builds a client per request — and, for HTTPS,
@@ -41,18 +49,23 @@ pub enum ModeClient {
         tls: Option<TlsTrust>,
     },
     /// `hyper_util`: the ecosystem's pool, shared.
-    HyperUtil(Client<CountingConnector, Empty<Bytes>>),
+    HyperUtil(HyperUtilClient<CountingConnector, Empty<Bytes>>),
 }
 
 impl ModeClient {
     /// Builds the client for `spec`, dialling (and counting) through
     /// `connector`; `tls` is what a client built per request trusts.
-    pub fn new(spec: &ModeSpec, connector: CountingConnector, tls: Option<TlsTrust>) -> ModeClient {
+    pub fn new(
+        spec: &ModeSpec,
+        connector: CountingConnector,
+        tls: Option<TlsTrust>,
+        expect: Expect,
+    ) -> ModeClient {
         let limit = spec
             .limit
             .and_then(|l| NonZeroUsize::new(l.get() as usize))
             .unwrap_or(NonZeroUsize::MIN);
-        match spec.kind {
+        let client = match spec.kind {
             ModeKind::Pooled | ModeKind::KeepAliveDisabled => {
                 let s = spec.pool;
                 let config = PoolConfig {
@@ -64,44 +77,53 @@ impl ModeClient {
                     acquire_timeout: s.acquire_timeout,
                     clock: crate::pool::Clock::System,
                 };
-                ModeClient::Pool(Pool::new(config, connector))
+                Client::Pool(Pool::new(config, connector))
             }
-            ModeKind::PerRequestClient => ModeClient::PerRequest { connector, tls },
+            ModeKind::PerRequestClient => Client::PerRequest { connector, tls },
             ModeKind::HyperUtil => {
-                ModeClient::HyperUtil(Client::builder(TokioExecutor::new()).build(connector))
+                Client::HyperUtil(HyperUtilClient::builder(TokioExecutor::new()).build(connector))
             }
-        }
+        };
+        ModeClient { client, expect }
     }
 
     /// The pool's counters, for modes that use poolbench's pool.
     pub fn pool_stats(&self) -> Option<PoolStats> {
-        match self {
-            ModeClient::Pool(pool) => Some(pool.stats()),
-            ModeClient::PerRequest { .. } | ModeClient::HyperUtil(_) => None,
+        match &self.client {
+            Client::Pool(pool) => Some(pool.stats()),
+            Client::PerRequest { .. } | Client::HyperUtil(_) => None,
         }
     }
 
-    /// Sends `GET uri` and reads the body to the end, noting in `timeline`
-    /// the instants this mode can see.
-    pub async fn execute(&self, uri: &Uri, timeline: &mut Timeline) -> Result<(), ErrorKind> {
-        let request = Request::get(uri.clone())
+    /// Sends `GET uri` as request number `id` and reads the body to the
+    /// end, noting in `timeline` the instants this mode can see; then
+    /// judges the response against what is expected.
+    pub async fn execute(
+        &self,
+        uri: &Uri,
+        id: u64,
+        timeline: &mut Timeline,
+    ) -> Result<(), ErrorKind> {
+        let mut request = Request::get(uri.clone())
             .body(Empty::<Bytes>::new())
             .map_err(|_| ErrorKind::Other)?;
-        match self {
-            ModeClient::Pool(pool) => {
+        self.expect.tag(&mut request, id);
+        let expect = &self.expect;
+        match &self.client {
+            Client::Pool(pool) => {
                 let response = pool
                     .send_timed(request, timeline)
                     .await
                     .map_err(|e| pool_error(&e))?;
-                finish(response).await
+                expect.judge(response, id).await
             }
-            ModeClient::PerRequest { connector, tls } => {
+            Client::PerRequest { connector, tls } => {
                 let (mut connector, probe) = connector.probed();
                 if let Some(tls) = tls {
                     let config = tls.client_config(true).map_err(|_| ErrorKind::Other)?;
                     connector = connector.with_tls(config);
                 }
-                let client = Client::builder(TokioExecutor::new()).build(connector);
+                let client = HyperUtilClient::builder(TokioExecutor::new()).build(connector);
                 timeline.built = Some(Instant::now());
                 let response = client
                     .request(request)
@@ -112,11 +134,11 @@ impl ModeClient {
                     timeline.connected = Some(times.tcp);
                     timeline.tls_done = Some(times.tls);
                 }
-                let outcome = finish(response).await;
+                let outcome = expect.judge(response, id).await;
                 drop(client);
                 outcome
             }
-            ModeClient::HyperUtil(client) => {
+            Client::HyperUtil(client) => {
                 // Its pool is opaque: pool wait, connect and TLS all fall
                 // into the time to first byte.
                 let response = client
@@ -124,25 +146,9 @@ impl ModeClient {
                     .await
                     .map_err(|e| ErrorKind::classify(&e))?;
                 timeline.head = Some(Instant::now());
-                finish(response).await
+                expect.judge(response, id).await
             }
         }
-    }
-}
-
-/// Reads the body to the end, then judges the status.
-async fn finish<B>(response: http::Response<B>) -> Result<(), ErrorKind>
-where
-    B: Body + Unpin,
-    B::Error: std::error::Error + 'static,
-{
-    let (parts, mut body) = response.into_parts();
-    while let Some(frame) = body.frame().await {
-        frame.map_err(|e| ErrorKind::classify(&e))?;
-    }
-    match ErrorKind::from_status(parts.status) {
-        Some(kind) => Err(kind),
-        None => Ok(()),
     }
 }
 

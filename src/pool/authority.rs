@@ -22,6 +22,7 @@ use tokio::sync::oneshot;
 
 use super::clock::Clock;
 use super::stats::{AuthorityStats, Discard};
+use super::watch::{ConnEnd, ConnWatch};
 
 /// What a checkout gets: a connection to reuse, or a slot to dial one with.
 pub enum Grant<B> {
@@ -42,6 +43,8 @@ pub struct Conn<B> {
     pub acquired: Instant,
     /// When it was connected, until the first request using it takes this.
     pub dialled: Option<crate::connect::ConnectTimes>,
+    /// How its I/O task is doing.
+    pub watch: Arc<ConnWatch>,
 }
 
 /// The right to hold one connection to this authority. Dropping it frees
@@ -247,9 +250,18 @@ impl<B> AuthorityPool<B> {
 }
 
 impl<B> Conn<B> {
+    /// Why a connection whose I/O task has ended cannot be used.
+    pub fn closed_reason(&self) -> Discard {
+        match self.watch.end() {
+            ConnEnd::Protocol => Discard::Protocol,
+            ConnEnd::Failed => Discard::Error,
+            ConnEnd::Closed | ConnEnd::Open => Discard::ClosedByServer,
+        }
+    }
+
     fn unusable(&self, fresh: &Freshness, now: Instant) -> Option<Discard> {
         if self.sender.is_closed() {
-            return Some(Discard::ClosedByServer);
+            return Some(self.closed_reason());
         }
         if fresh
             .idle_timeout

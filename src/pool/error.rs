@@ -24,3 +24,16 @@ pub enum PoolError {
     #[error("request failed")]
     Http(#[source] hyper::Error),
 }
+
+/// Why reading a pooled response's body failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The connection failed mid-body (a reset, an early close).
+    #[error("reading the response body failed")]
+    Http(#[source] hyper::Error),
+    /// The server sent bytes beyond the response's end: its framing is
+    /// broken, so the response cannot be trusted and the connection is
+    /// discarded.
+    #[error("the server sent bytes beyond the end of the response (more than its Content-Length)")]
+    Protocol,
+}

@@ -24,6 +24,7 @@ mod body;
 mod clock;
 mod error;
 mod stats;
+mod watch;
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -41,7 +42,7 @@ use crate::metrics::Timeline;
 use authority::{AuthorityPool, Checkout, Conn, Freshness, Grant, Slot};
 pub use body::PoolBody;
 pub use clock::{Clock, ManualClock};
-pub use error::PoolError;
+pub use error::{BodyError, PoolError};
 pub use stats::{AuthorityStats, Discard, DiscardCounts, PoolStats};
 
 /// How the pool behaves.
@@ -354,7 +355,8 @@ where
         req: Request<B>,
     ) -> Result<Response<PoolBody<B>>, Failed<B>> {
         if let Err(e) = conn.sender.ready().await {
-            origin.pool.record(|s| s.discard(Discard::ClosedByServer));
+            let reason = conn.closed_reason();
+            origin.pool.record(|s| s.discard(reason));
             return Err(Failed {
                 error: PoolError::Http(e),
                 unsent: Some(req),
@@ -408,10 +410,12 @@ where
         .await
         .map_err(PoolError::Connect)?;
     let (sender, connection) = http1::handshake(io).await.map_err(PoolError::Http)?;
+    let watch = Arc::new(watch::ConnWatch::default());
+    let driving = Arc::clone(&watch);
     tokio::spawn(async move {
         // Ends when the server closes or the sender is dropped; only then,
         // with the socket closed, is the slot free.
-        let _ = connection.await;
+        driving.drive(connection).await;
         drop(slot);
     });
     origin.pool.record(|s| s.handshakes += 1);
@@ -423,6 +427,7 @@ where
         idle_since: now,
         acquired: Instant::now(),
         dialled: Some(times),
+        watch,
     })
 }
 

@@ -19,10 +19,12 @@ pub enum Discard {
     ConnectionClose,
     /// It served `max_requests_per_connection` responses.
     MaxRequests,
-    /// A request on it failed.
+    /// A request on it failed, or it failed (a reset) while idle.
     Error,
     /// Closed to make room for a retry on a fresh connection.
     Evicted,
+    /// The server broke HTTP framing on it: bytes beyond a response's end.
+    Protocol,
 }
 
 /// Counters of one authority; kept under the authority's lock, which the
@@ -53,6 +55,7 @@ pub struct DiscardCounts {
     pub max_requests: u64,
     pub error: u64,
     pub evicted: u64,
+    pub protocol: u64,
 }
 
 impl Default for AuthorityStats {
@@ -80,6 +83,7 @@ impl AuthorityStats {
             Discard::MaxRequests => &mut d.max_requests,
             Discard::Error => &mut d.error,
             Discard::Evicted => &mut d.evicted,
+            Discard::Protocol => &mut d.protocol,
         } += 1;
     }
 
@@ -109,6 +113,7 @@ impl AuthorityStats {
                 max_requests: a.max_requests - bd.max_requests,
                 error: a.error - bd.error,
                 evicted: a.evicted - bd.evicted,
+                protocol: a.protocol - bd.protocol,
             },
             retries: self.retries - b.retries,
         }
@@ -129,6 +134,7 @@ impl AuthorityStats {
         a.max_requests += b.max_requests;
         a.error += b.error;
         a.evicted += b.evicted;
+        a.protocol += b.protocol;
         self.retries += other.retries;
     }
 }

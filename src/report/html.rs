@@ -236,6 +236,11 @@ fn figures(results: &Results) -> Markup {
         ),
         ("peak fds", "OS", plain(|m| m.peak_fds.to_string())),
         (
+            "responses with bytes beyond their length",
+            "client | server",
+            pair(|m| m.overrun_responses),
+        ),
+        (
             "TIME_WAIT, client side | server side",
             "OS",
             plain(super::time_wait_cell),

@@ -82,6 +82,13 @@ pub fn render(results: &Results) -> String {
         observed(&m.peak_connections)
     });
     row("peak fds     OS", &|m| m.peak_fds.to_string());
+    let overrun =
+        |m: &ModeResult| m.overrun_responses.client > 0 || m.overrun_responses.server > Some(0);
+    if results.modes.iter().any(overrun) {
+        row("overrun resp client | server", &|m| {
+            observed(&m.overrun_responses)
+        });
+    }
     row("TIME_WAIT    client | server side", &|m| {
         super::time_wait_cell(m)
     });

@@ -28,6 +28,7 @@ pub fn scenario(scenario: &Scenario, urls: Vec<String>) -> ScenarioInfo {
                 threads: c.threads,
                 reset_every: c.reset_every,
                 slow_body_us: c.slow_body.as_micros() as u64,
+                body_overrun: c.body_overrun,
             }),
             Target::External { .. } => None,
         },

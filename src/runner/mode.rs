@@ -15,9 +15,9 @@ use crate::metrics::os::{FdCounter, process_cpu};
 use crate::metrics::time_wait::{self, Ports, TimeWaitWatch};
 use crate::metrics::{ConnectionGauge, Sampler, Samples, Sources};
 use crate::metrics::{Phase, PhaseRecorder};
-use crate::modes::ModeClient;
+use crate::modes::{Expect, ModeClient};
 use crate::results::*;
-use crate::scenario::{Arrival, ModeKind, ModeSpec, Scenario, Stop, Transport};
+use crate::scenario::{Arrival, ModeKind, ModeSpec, Scenario, Stop, Target, Transport};
 use crate::server::ServerSnapshot;
 use crate::server::child::ServerChild;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -69,7 +69,7 @@ pub async fn run(
         .trust
         .clone()
         .filter(|_| transport == Transport::Https);
-    let client = Arc::new(ModeClient::new(spec, connector, trust));
+    let client = Arc::new(ModeClient::new(spec, connector, trust, expect(scenario)));
     let ports = Ports {
         client: end_point.client_port,
         server: end_point.server_port,
@@ -84,6 +84,21 @@ pub async fn run(
     )
     .await?;
     Ok(assemble(scenario, spec, transport, fds_before, window))
+}
+
+/// What every response must be: the scenario's `[expect]`, and from the
+/// bundled server its own request id back and the configured body size.
+fn expect(scenario: &Scenario) -> Expect {
+    let e = scenario.expect;
+    let bundled = match &scenario.target {
+        Target::Bundled(config) => Some(config),
+        Target::External { .. } => None,
+    };
+    Expect {
+        echo_id: bundled.is_some(),
+        status: e.status.and_then(|s| http::StatusCode::from_u16(s).ok()),
+        body_bytes: e.body_bytes.or(bundled.map(|c| c.body_size)),
+    }
 }
 
 /// Warms up, measures, then drops the client and waits for both sides to
@@ -205,10 +220,18 @@ fn assemble(
         server: end.server.map(|s| s.peak_open),
     };
     let served = observed(outcome.recorder.ok(), |s| s.requests);
+    let overrun_responses = observed(
+        outcome
+            .recorder
+            .errors
+            .get(crate::metrics::ErrorKind::Protocol),
+        |s| s.overruns,
+    );
     let mismatches = [
         handshakes.mismatch("handshakes"),
         peak_connections.mismatch("peak_connections"),
         served.mismatch("requests"),
+        overrun_responses.mismatch("overrun_responses"),
     ]
     .into_iter()
     .flatten()
@@ -244,6 +267,7 @@ fn assemble(
         handshakes,
         tls_handshakes,
         peak_connections,
+        overrun_responses,
         peak_fds: w.samples.peak_fds.saturating_sub(fds_before),
         series: series(&w.samples, fds_before, w.server_series),
         time_wait: w.time_wait,
@@ -361,6 +385,7 @@ fn pool_counts(stats: &crate::pool::AuthorityStats) -> PoolCounts {
             max_requests: d.max_requests,
             error: d.error,
             evicted: d.evicted,
+            protocol: d.protocol,
         },
     }
 }

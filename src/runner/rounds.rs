@@ -25,17 +25,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     q.ok += r.requests.ok;
     q.failed += r.requests.failed;
     q.server = add_opt(q.server, r.requests.server);
-    let e = &mut into.errors;
-    let f = &r.errors;
-    e.refused += f.refused;
-    e.reset += f.reset;
-    e.timeout += f.timeout;
-    e.emfile += f.emfile;
-    e.eaddrnotavail += f.eaddrnotavail;
-    e.tls += f.tls;
-    e.http_4xx += f.http_4xx;
-    e.http_5xx += f.http_5xx;
-    e.other += f.other;
+    into.errors.add(&r.errors);
     into.elapsed_s += r.elapsed_s;
     into.throughput_rps = into.requests.ok as f64 / into.elapsed_s.max(f64::MIN_POSITIVE);
     into.latency_us = merge_summary(&into.latency_us, &r.latency_us)?;
@@ -59,6 +49,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         a.resumed = sum(a.resumed, o.resumed);
     }
     into.peak_connections = max(into.peak_connections, r.peak_connections);
+    into.overrun_responses = sum(into.overrun_responses, r.overrun_responses);
     into.peak_fds = into.peak_fds.max(r.peak_fds);
     let (t, rt) = (&mut into.time_wait, &r.time_wait);
     t.client_side += rt.client_side;
@@ -95,6 +86,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         d.max_requests += od.max_requests;
         d.error += od.error;
         d.evicted += od.evicted;
+        d.protocol += od.protocol;
     }
     into.mismatches = [
         into.handshakes.mismatch("handshakes"),
@@ -104,6 +96,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
             server: into.requests.server,
         }
         .mismatch("requests"),
+        into.overrun_responses.mismatch("overrun_responses"),
     ]
     .into_iter()
     .flatten()

@@ -43,6 +43,17 @@ pub struct Scenario {
     pub modes: Vec<ModeSpec>,
     /// Checks evaluated on the results; any failure makes `run` exit 1.
     pub checks: Vec<crate::gate::Check>,
+    /// What every response must be, beyond a 1xx–3xx status (`[expect]`).
+    pub expect: ExpectSpec,
+}
+
+/// `[expect]`: a response that is not this is counted as `mismatched`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpectSpec {
+    /// The status every response must have.
+    pub status: Option<u16>,
+    /// The body length every response must have, bytes.
+    pub body_bytes: Option<u64>,
 }
 
 /// Where requests go.

@@ -8,13 +8,13 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::raw::{
-    RawArrival, RawLink, RawLoad, RawModes, RawPooled, RawScenario, RawServer, RawServerTls,
-    RawSize, RawTarget, RawTls,
+    RawArrival, RawExpect, RawLink, RawLoad, RawModes, RawPooled, RawScenario, RawServer,
+    RawServerTls, RawSize, RawTarget, RawTls,
 };
 use super::units::{parse_duration, parse_rate, parse_size};
 use super::{
-    Arrival, Load, ModeKind, ModeSpec, PoolSettings, Scenario, ScenarioError, Stop, Target,
-    Transport,
+    Arrival, ExpectSpec, Load, ModeKind, ModeSpec, PoolSettings, Scenario, ScenarioError, Stop,
+    Target, Transport,
 };
 use crate::gate::{self, Check};
 use crate::link::LinkConfig;
@@ -115,6 +115,10 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         Some(t) => tls_settings(&cx, t.get_ref())?,
         None => (TlsSettings::default(), None),
     };
+    let expect = match &raw.expect {
+        Some(e) => expect(&cx, e.get_ref())?,
+        None => ExpectSpec::default(),
+    };
     let load = load(&cx, &raw.load)?;
     let modes = modes(&cx, &raw.modes)?;
     let checks = raw
@@ -135,7 +139,47 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         load,
         modes,
         checks,
+        expect,
     })
+}
+
+fn expect(cx: &Ctx, raw: &RawExpect) -> Result<ExpectSpec, ScenarioError> {
+    let status = match &raw.status {
+        Some(v) => {
+            let code = *v.get_ref();
+            if !(100..=599).contains(&code) {
+                return Err(cx
+                    .err(
+                        v.span(),
+                        "expect.status",
+                        format!("{code} is not an HTTP status"),
+                    )
+                    .help("an HTTP status is a number from 100 to 599, e.g. status = 200"));
+            }
+            Some(code as u16)
+        }
+        None => None,
+    };
+    let body_bytes = match &raw.body_size {
+        Some(v) => Some(size(cx, v, "expect.body_size")?),
+        None => None,
+    };
+    Ok(ExpectSpec { status, body_bytes })
+}
+
+/// A size: a number of bytes or a string like "4KiB".
+fn size(cx: &Ctx, v: &Spanned<RawSize>, key: &str) -> Result<u64, ScenarioError> {
+    match v.get_ref() {
+        RawSize::Bytes(n) => cx.non_negative(
+            &Spanned::new(v.span(), *n),
+            key,
+            "a size is a number of bytes or a string like \"4KiB\"",
+        ),
+        RawSize::Text(t) => parse_size(t).map_err(|m| {
+            cx.err(v.span(), key, format!("{m}: \"{t}\""))
+                .help("write a size like \"4KiB\", \"1MB\" or a number of bytes")
+        }),
+    }
 }
 
 /// Parses a check and validates every figure it names, pointing errors at
@@ -202,17 +246,7 @@ fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, ScenarioErro
         config.think_time = cx.duration(v, "server.think_time")?;
     }
     if let Some(v) = &raw.body_size {
-        config.body_size = match v.get_ref() {
-            RawSize::Bytes(n) => cx.non_negative(
-                &Spanned::new(v.span(), *n),
-                "server.body_size",
-                "a body size is a number of bytes or a size like \"4KiB\"",
-            )?,
-            RawSize::Text(t) => parse_size(t).map_err(|m| {
-                cx.err(v.span(), "server.body_size", format!("{m}: \"{t}\""))
-                    .help("write a size like \"4KiB\", \"1MB\" or a number of bytes")
-            })?,
-        };
+        config.body_size = size(cx, v, "server.body_size")?;
         if config.body_size > ServerConfig::MAX_BODY {
             return Err(cx
                 .err(
@@ -251,6 +285,13 @@ fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, ScenarioErro
     }
     if let Some(v) = &raw.slow_body {
         config.slow_body = cx.duration(v, "server.slow_body")?;
+    }
+    if let Some(v) = &raw.body_overrun {
+        config.body_overrun = cx.non_negative(
+            v,
+            "server.body_overrun",
+            "0 never; N sends N bytes beyond the Content-Length on every response but a connection's first",
+        )?;
     }
     if let Some(v) = &raw.threads {
         config.threads = cx.positive(

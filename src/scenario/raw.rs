@@ -16,10 +16,19 @@ pub struct RawScenario {
     pub target: Option<Spanned<RawTarget>>,
     pub link: Option<Spanned<RawLink>>,
     pub tls: Option<Spanned<RawTls>>,
+    pub expect: Option<Spanned<RawExpect>>,
     pub load: Spanned<RawLoad>,
     pub modes: Spanned<RawModes>,
     #[serde(default)]
     pub gate: Vec<RawGate>,
+}
+
+/// `[expect]`: what every response must be.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    pub status: Option<Spanned<i64>>,
+    pub body_size: Option<Spanned<RawSize>>,
 }
 
 /// `[[gate]] check = "pooled.handshakes <= 10"`.
@@ -46,6 +55,7 @@ pub struct RawServer {
     pub threads: Option<Spanned<i64>>,
     pub reset_every: Option<Spanned<i64>>,
     pub slow_body: Option<Spanned<String>>,
+    pub body_overrun: Option<Spanned<i64>>,
     pub tls: Option<Spanned<RawServerTls>>,
 }
 

@@ -154,6 +154,7 @@ fn serve_args(config: &ServerConfig) -> Vec<String> {
         ("--threads", config.threads.to_string()),
         ("--reset-every", config.reset_every.to_string()),
         ("--slow-body", duration(config.slow_body)),
+        ("--body-overrun", config.body_overrun.to_string()),
     ];
     let mut args = vec!["serve".to_string()];
     for (flag, value) in flags {

@@ -14,6 +14,8 @@ pub struct ServerCounters {
     pub connections: Arc<ConnectionGauge>,
     /// Requests answered since start.
     requests: AtomicU64,
+    /// Responses followed by bytes beyond their Content-Length.
+    overruns: AtomicU64,
 }
 
 /// The counters at one moment plus the process's CPU time, sent to the
@@ -33,6 +35,9 @@ pub struct ServerSnapshot {
     pub tls_full: u64,
     /// Resumed TLS handshakes completed.
     pub tls_resumed: u64,
+    /// Responses sent with bytes beyond their Content-Length (`body_overrun`).
+    #[serde(default)]
+    pub overruns: u64,
 }
 
 impl ServerCounters {
@@ -43,6 +48,11 @@ impl ServerCounters {
 
     pub fn request(&self) {
         self.requests.fetch_add(1, Relaxed);
+    }
+
+    /// Counts a response sent with stray bytes after it.
+    pub fn overrun(&self) {
+        self.overruns.fetch_add(1, Relaxed);
     }
 
     pub fn reset_peak(&self) {
@@ -59,6 +69,7 @@ impl ServerCounters {
             cpu_us: crate::metrics::os::process_cpu().as_micros() as u64,
             tls_full: gauge.tls_full,
             tls_resumed: gauge.tls_resumed,
+            overruns: self.overruns.load(Relaxed),
         }
     }
 }

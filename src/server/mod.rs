@@ -11,6 +11,7 @@ mod app;
 pub mod child;
 pub mod control;
 mod counters;
+mod overrun;
 
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -25,6 +26,11 @@ use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
 pub use app::{ConnInfo, router};
+
+/// The header a client puts its request's id in; the bundled server sends
+/// it back on the response.
+pub const REQUEST_ID: http::header::HeaderName =
+    http::header::HeaderName::from_static("x-poolbench-id");
 pub use counters::{ServerCounters, ServerSnapshot};
 
 /// How the bundled server behaves.
@@ -45,6 +51,10 @@ pub struct ServerConfig {
     pub reset_every: u64,
     /// Misbehaviour: the body of `/` comes in two halves this far apart.
     pub slow_body: Duration,
+    /// Misbehaviour: every response on a connection but its first is
+    /// followed by this many bytes beyond its Content-Length (a broken
+    /// legacy server that corrupts reused connections); 0 = never.
+    pub body_overrun: u64,
 }
 
 impl ServerConfig {
@@ -63,6 +73,7 @@ impl Default for ServerConfig {
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             reset_every: 0,
             slow_body: Duration::ZERO,
+            body_overrun: 0,
         }
     }
 }
@@ -142,17 +153,32 @@ async fn serve_connection<I>(
 {
     let served = AtomicU64::new(0);
     let max = config.max_requests_per_connection;
+    let due = Arc::new(overrun::Due::default());
+    let io = overrun::Overrun::new(io, Arc::clone(&due));
+    let stray = usize::try_from(config.body_overrun).unwrap_or(usize::MAX);
     let service = hyper::service::service_fn(move |mut req: http::Request<_>| {
         let n = served.fetch_add(1, Relaxed) + 1;
         counters.request();
         req.extensions_mut().insert(info);
+        // Echoed, so a client can tell a response is its own.
+        let id = req.headers().get(REQUEST_ID).cloned();
         let response = router.clone().call(req);
+        let due = Arc::clone(&due);
+        let overrun = (stray > 0 && n > 1).then(|| Arc::clone(&counters));
         async move {
             let mut response = response.await?;
             if max > 0 && n >= max {
                 response
                     .headers_mut()
                     .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            if let Some(id) = id {
+                response.headers_mut().insert(REQUEST_ID, id);
+            }
+            if let Some(counters) = overrun {
+                counters.overrun();
+                response = response
+                    .map(|body| axum::body::Body::new(overrun::MarkEnd::new(body, due, stray)));
             }
             Ok::<_, std::convert::Infallible>(response)
         }

@@ -1,0 +1,124 @@
+//! What a response must be to count as a success: a 1xx–3xx status, a body
+//! read to the end — and, where the scenario knows more, its own request
+//! id echoed back (the bundled server echoes it), an exact status, an exact
+//! body length. A response that is not what was asked for is counted as
+//! `mismatched`, never as a success.
+
+use bytes::Bytes;
+use http::header::HeaderValue;
+use http::{Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::BodyExt;
+
+use crate::metrics::ErrorKind;
+use crate::server::REQUEST_ID;
+
+/// The checks beyond the status class.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expect {
+    /// Send each request's id and require it back on the response.
+    pub echo_id: bool,
+    /// The status every response must have.
+    pub status: Option<StatusCode>,
+    /// The body length every response must have, bytes.
+    pub body_bytes: Option<u64>,
+}
+
+impl Expect {
+    /// Tags the request with its id, if ids are echoed.
+    pub fn tag<B>(&self, request: &mut Request<B>, id: u64) {
+        if self.echo_id {
+            request
+                .headers_mut()
+                .insert(REQUEST_ID, HeaderValue::from(id));
+        }
+    }
+
+    /// Reads the body to the end, then judges the response.
+    pub async fn judge<B>(&self, response: Response<B>, id: u64) -> Result<(), ErrorKind>
+    where
+        B: Body<Data = Bytes> + Unpin,
+        B::Error: std::error::Error + 'static,
+    {
+        let (parts, mut body) = response.into_parts();
+        let mut length = 0u64;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| ErrorKind::classify(&e))?;
+            if let Some(data) = frame.data_ref() {
+                length += data.len() as u64;
+            }
+        }
+        if let Some(kind) = ErrorKind::from_status(parts.status) {
+            return Err(kind);
+        }
+        let echoed = || {
+            let expected = HeaderValue::from(id);
+            parts.headers.get(REQUEST_ID) == Some(&expected)
+        };
+        let wrong = (self.echo_id && !echoed())
+            || self.status.is_some_and(|s| s != parts.status)
+            || self.body_bytes.is_some_and(|n| n != length);
+        if wrong {
+            Err(ErrorKind::Mismatched)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::Full;
+
+    fn response(status: u16, id: Option<u64>, body: &'static [u8]) -> Response<Full<Bytes>> {
+        let mut r = Response::new(Full::new(Bytes::from_static(body)));
+        *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        if let Some(id) = id {
+            r.headers_mut().insert(REQUEST_ID, HeaderValue::from(id));
+        }
+        r
+    }
+
+    #[tokio::test]
+    async fn a_response_must_be_the_one_asked_for() {
+        let bundled = Expect {
+            echo_id: true,
+            status: None,
+            body_bytes: Some(2),
+        };
+        assert_eq!(
+            bundled.judge(response(200, Some(7), b"ok"), 7).await,
+            Ok(())
+        );
+        let judge = |r, id| bundled.judge(r, id);
+        assert_eq!(
+            judge(response(200, Some(6), b"ok"), 7).await,
+            Err(ErrorKind::Mismatched),
+            "another request's response"
+        );
+        assert_eq!(
+            judge(response(200, None, b"ok"), 7).await,
+            Err(ErrorKind::Mismatched)
+        );
+        assert_eq!(
+            judge(response(200, Some(7), b"oops"), 7).await,
+            Err(ErrorKind::Mismatched),
+            "wrong length"
+        );
+        assert_eq!(
+            judge(response(503, Some(7), b"ok"), 7).await,
+            Err(ErrorKind::Http5xx)
+        );
+        let status = Expect {
+            status: Some(StatusCode::OK),
+            ..Expect::default()
+        };
+        assert_eq!(
+            status.judge(response(204, None, b""), 1).await,
+            Err(ErrorKind::Mismatched)
+        );
+        let nothing = Expect::default();
+        assert_eq!(nothing.judge(response(204, None, b""), 1).await, Ok(()));
+    }
+}
