@@ -109,6 +109,10 @@ pub struct LinkInfo {
     pub rtt_us: u64,
     /// Bandwidth cap per direction, bytes per second; absent for none.
     pub bandwidth_bytes_per_s: Option<u64>,
+    /// The link's addresses the client dialled, one per URL in `urls`
+    /// (client-side sockets, TIME_WAIT included, have these as their remote
+    /// end).
+    pub dialled: Vec<String>,
 }
 
 /// The load applied to each mode.

@@ -4,7 +4,7 @@ use crate::metrics::os::NofileLimit;
 use crate::results::*;
 use crate::scenario::{Arrival, Scenario, Stop, Target, Transport};
 
-pub fn scenario(scenario: &Scenario, urls: Vec<String>) -> ScenarioInfo {
+pub fn scenario(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) -> ScenarioInfo {
     let load = &scenario.load;
     ScenarioInfo {
         name: scenario.name.clone(),
@@ -35,6 +35,7 @@ pub fn scenario(scenario: &Scenario, urls: Vec<String>) -> ScenarioInfo {
         link: scenario.link.map(|l| LinkInfo {
             rtt_us: l.rtt.as_micros() as u64,
             bandwidth_bytes_per_s: l.bandwidth,
+            dialled,
         }),
         load: LoadInfo {
             requests: match load.stop {

@@ -34,6 +34,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
     let nofile = raise_nofile_limit().context("cannot raise the open-files limit")?;
     let mut stage = Stage::start(scenario, &options.server_exe).await?;
     let urls: Vec<String> = stage.endpoints.iter().map(|e| e.url.to_string()).collect();
+    let dialled: Vec<String> = stage.endpoints.iter().map(|e| e.dialled()).collect();
     // One slot per (transport, mode), filled round by round: A B C A B C.
     let plan: Vec<(usize, &ModeSpec)> = (0..urls.len())
         .flat_map(|endpoint| scenario.modes.iter().map(move |spec| (endpoint, spec)))
@@ -70,7 +71,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         poolbench_version: env!("CARGO_PKG_VERSION").to_string(),
         started_at,
         run_time_s: run_start.elapsed().as_secs_f64(),
-        scenario: info::scenario(scenario, urls),
+        scenario: info::scenario(scenario, urls, dialled),
         environment: info::environment(nofile),
         gate: Vec::new(),
         modes,

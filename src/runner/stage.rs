@@ -42,6 +42,19 @@ pub struct Stage {
     pub trust: Option<TlsTrust>,
 }
 
+impl Endpoint {
+    /// The address the client dials, as text.
+    pub fn dialled(&self) -> String {
+        match self.via {
+            Some(addr) => addr.to_string(),
+            None => self
+                .url
+                .authority()
+                .map_or_else(String::new, |a| a.to_string()),
+        }
+    }
+}
+
 impl Stage {
     pub async fn start(scenario: &Scenario, exe: &Path) -> anyhow::Result<Stage> {
         let https = scenario.transports.contains(&Transport::Https);
