@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::interrupt::Interrupt;
 use crate::link::LinkConfig;
 use crate::report;
 use crate::runner::{self, RunOptions};
@@ -216,7 +217,7 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", printable(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
@@ -231,34 +232,77 @@ fn run(
     let scenario = match Scenario::load(&path) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", printable(&e.to_string()));
             return Ok(ExitCode::from(2));
         }
     };
-    // Create the output directory first, so a bad path fails before the run.
+    // Check the output directory first, so a bad path fails before the run.
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(scenario.slug()));
-    std::fs::create_dir_all(&out)
-        .with_context(|| format!("cannot create the output directory {}", out.display()))?;
+    report::check_out_dir(&out)?;
+    let interrupt = Interrupt::default();
     let options = RunOptions {
         server_exe: std::env::current_exe().context("cannot find the poolbench executable")?,
         progress: !quiet,
+        interrupt: interrupt.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(scenario.load.threads)
         .enable_all()
         .build()?;
-    let results = runtime.block_on(runner::run(&scenario, &options))?;
-    report::write_report(&out, &results)?;
+    let results = runtime.block_on(async {
+        interrupt
+            .on_signals()
+            .context("cannot watch for Ctrl-C and SIGTERM")?;
+        runner::run(&scenario, &options).await
+    });
+    // Whatever is left (a request stuck past its timeout) is not waited for.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    let results = results?;
+    // The outcome reaches the terminal before any file is written: a full
+    // disk costs the report, not the table and the verdict.
     if !quiet {
-        print_stdout(&render(&results, format));
+        print_stdout(&render(&results, format))?;
+    }
+    if let Err(e) = report::write_report(&out, &results) {
+        eprintln!("error: {e:#}");
+        return Ok(ExitCode::from(2));
+    }
+    if !quiet {
         eprintln!("poolbench: wrote {}", out.join("index.html").display());
     }
-    if !results.gate_passed() {
-        let failed = results.gate.iter().filter(|g| !g.passed).count();
-        eprintln!("poolbench: {failed} gate check(s) failed");
-        return Ok(ExitCode::from(1));
+    if let Some(signal) = interrupt.signal() {
+        eprintln!(
+            "poolbench: the report is partial ({})",
+            crate::interrupt::name(signal)
+        );
+        return Ok(ExitCode::from(128 + signal as u8));
     }
-    Ok(ExitCode::SUCCESS)
+    let mut failed = false;
+    if !results.gate_passed() {
+        let n = results.gate.iter().filter(|g| !g.passed).count();
+        eprintln!("poolbench: {n} gate check(s) failed");
+        failed = true;
+    }
+    for m in results
+        .modes
+        .iter()
+        .filter(|m| m.requests.ok == 0 && m.requests.sent > 0)
+    {
+        let (kind, n) = m.errors.dominant();
+        eprintln!(
+            "poolbench: every request of {} ({}) failed, most of them {kind} ({n} of {}): {}",
+            m.mode.name(),
+            m.transport.name(),
+            m.requests.sent,
+            crate::metrics::errors::hint(kind)
+        );
+        failed = true;
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn compare(
@@ -274,7 +318,7 @@ fn compare(
         Format::Text => report::ci::compare_text(&changes, &unmatched),
         Format::Markdown => report::ci::compare_markdown(&changes, &unmatched),
         Format::Junit => report::ci::compare_junit(&changes),
-    });
+    })?;
     let regressed = changes
         .iter()
         .any(|c| c.verdict == crate::compare::Verdict::Regression);
@@ -314,7 +358,7 @@ fn report(path: PathBuf, out: Option<PathBuf>, format: Option<Format>) -> anyhow
         out.display()
     );
     if let Some(format) = format {
-        print_stdout(&render(&results, format));
+        print_stdout(&render(&results, format))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -445,10 +489,23 @@ async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
         .with_context(|| format!("cannot listen on {addr}"))
 }
 
-/// Prints to stdout; a closed pipe (`| head`) is not an error.
-fn print_stdout(text: &str) {
+/// Prints to stdout; a closed pipe (`| head`) is not an error, any other
+/// failure (a full disk under a redirect) is.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout
+    match stdout
         .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush());
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to standard output")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Text for the terminal: control characters (escape sequences that could
+/// retitle the window or clear the screen) shown as escapes, not obeyed.
+fn printable(text: &str) -> String {
+    crate::report::printable(text).into_owned()
 }

@@ -21,6 +21,7 @@ use http::Uri;
 
 use tokio::sync::Semaphore;
 
+use crate::interrupt::Interrupt;
 use crate::metrics::os::thread_cpu;
 use crate::metrics::{ErrorKind, Recorder, Timeline};
 use crate::modes::ModeClient;
@@ -38,6 +39,8 @@ pub struct Workload {
     pub timeout: Duration,
     /// Incremented as each request completes (for the report's time series).
     pub completed: Arc<AtomicU64>,
+    /// Once raised, no new request is issued.
+    pub interrupt: Interrupt,
 }
 
 /// What one run of the loop measured.
@@ -57,6 +60,10 @@ impl Outcome {
     }
 }
 
+/// The releaser sleeps at most this long at a time, so a stop request is
+/// noticed promptly however slow the schedule.
+const RELEASER_STEP: Duration = Duration::from_millis(50);
+
 /// Hands out request numbers and says when each is due; shared by the tasks.
 struct Plan {
     next: AtomicU64,
@@ -66,12 +73,14 @@ struct Plan {
     arrival: Arrival,
     /// Open loop: one permit per request that has fallen due.
     released: Option<Arc<Semaphore>>,
+    interrupt: Interrupt,
 }
 
 impl Plan {
     /// Whether request `i` is within the budget and due before the deadline.
     fn within(&self, i: u64, due: Option<Instant>) -> bool {
-        self.total.is_none_or(|total| i < total)
+        !self.interrupt.is_raised()
+            && self.total.is_none_or(|total| i < total)
             && self.deadline.is_none_or(|d| due.is_none_or(|due| due < d))
     }
 
@@ -80,6 +89,9 @@ impl Plan {
     async fn next(&self) -> Option<(u64, Instant)> {
         if let Some(released) = &self.released {
             released.acquire().await.ok()?.forget();
+        }
+        if self.interrupt.is_raised() {
+            return None;
         }
         let i = self.next.fetch_add(1, Relaxed);
         if self.total.is_some_and(|total| i >= total) {
@@ -112,7 +124,8 @@ fn spawn_releaser(plan: Arc<Plan>, extra: usize) -> std::thread::JoinHandle<Dura
                 .and_then(|d| d.checked_duration_since(now))
                 .filter(|w| !w.is_zero())
             {
-                std::thread::sleep(wait);
+                // In steps, so an interrupt is noticed within one.
+                std::thread::sleep(wait.min(RELEASER_STEP));
                 continue;
             }
             // Everything due by now goes at once (a burst, or a rate the
@@ -148,9 +161,17 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
         start,
         arrival: workload.arrival,
         released: (workload.arrival != Arrival::Closed).then(|| Arc::new(Semaphore::new(0))),
+        interrupt: workload.interrupt.clone(),
     });
-    let releaser = spawn_releaser(Arc::clone(&plan), workload.concurrency);
-    let tasks: Vec<_> = (0..workload.concurrency)
+    // No more tasks than requests: a task would only find the budget spent.
+    let tasks = match workload.stop {
+        Stop::Requests(n) => workload
+            .concurrency
+            .min(usize::try_from(n).unwrap_or(usize::MAX)),
+        Stop::Duration(_) => workload.concurrency,
+    };
+    let releaser = spawn_releaser(Arc::clone(&plan), tasks);
+    let tasks: Vec<_> = (0..tasks)
         .map(|_| {
             let client = Arc::clone(&client);
             let plan = Arc::clone(&plan);
@@ -215,6 +236,7 @@ mod tests {
             start,
             arrival,
             released: (arrival != Arrival::Closed).then(|| Arc::new(Semaphore::new(0))),
+            interrupt: Interrupt::default(),
         })
     }
 

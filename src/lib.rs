@@ -41,6 +41,7 @@ pub mod compare;
 pub mod connect;
 pub mod engine;
 pub mod gate;
+pub mod interrupt;
 pub mod link;
 pub mod metrics;
 pub mod modes;

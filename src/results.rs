@@ -34,6 +34,9 @@ pub struct Results {
     pub modes: Vec<ModeResult>,
     /// The scenario's checks and how each came out.
     pub gate: Vec<crate::gate::GateOutcome>,
+    /// Why the run stopped before measuring every mode (a signal); absent
+    /// for a complete run. A partial run's figures cover what was measured.
+    pub partial: Option<String>,
 }
 
 impl Results {

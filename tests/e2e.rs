@@ -8,10 +8,7 @@ use poolbench::runner::{self, RunOptions};
 use poolbench::scenario::{ModeKind, Scenario};
 
 fn options() -> RunOptions {
-    RunOptions {
-        server_exe: PathBuf::from(env!("CARGO_BIN_EXE_poolbench")),
-        progress: false,
-    }
+    RunOptions::new(PathBuf::from(env!("CARGO_BIN_EXE_poolbench")))
 }
 
 async fn run(text: &str) -> Results {

@@ -11,10 +11,7 @@ use poolbench::scenario::{ModeKind, Scenario, Transport};
 
 async fn run(text: &str) -> Results {
     let scenario = Scenario::parse(Path::new("link.toml"), text).unwrap();
-    let options = RunOptions {
-        server_exe: PathBuf::from(env!("CARGO_BIN_EXE_poolbench")),
-        progress: false,
-    };
+    let options = RunOptions::new(PathBuf::from(env!("CARGO_BIN_EXE_poolbench")));
     runner::run(&scenario, &options).await.unwrap()
 }
 
@@ -250,10 +247,7 @@ pooled = {{ limit = 2 }}
 "#
     );
     let scenario = Scenario::parse(&dir.path().join("s.toml"), &text).unwrap();
-    let options = RunOptions {
-        server_exe: PathBuf::from(env!("CARGO_BIN_EXE_poolbench")),
-        progress: false,
-    };
+    let options = RunOptions::new(PathBuf::from(env!("CARGO_BIN_EXE_poolbench")));
     let results = runner::run(&scenario, &options).await.unwrap();
     let m = &results.modes[0];
     assert_eq!(m.errors.tls, 10, "{:?}", m.errors);

@@ -167,3 +167,63 @@ fn the_page_is_self_contained() {
     assert_eq!(html.matches("<figure").count(), 5);
     assert!(html.contains("Verdict"));
 }
+
+/// Every file of a report directory with its bytes.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A disk that fills up midway never leaves a directory mixing two runs:
+/// the previous report stays as it was, byte for byte.
+#[test]
+fn a_failed_write_leaves_the_previous_report_whole() {
+    let (_, out) = report();
+    let first = results(out);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("report");
+    poolbench::report::write_report(&target, &first).unwrap();
+    let before = snapshot(&target);
+    let mut second = first.clone();
+    second.started_at = "2099-01-01T00:00:00Z".to_string();
+    let mut written = 0;
+    let error = poolbench::report::write_report_with(&target, &second, &mut |path, bytes| {
+        written += 1;
+        if written == 3 {
+            return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
+        }
+        std::fs::write(path, bytes)
+    })
+    .unwrap_err();
+    assert!(format!("{error:#}").contains("unchanged"), "{error:#}");
+    assert_eq!(snapshot(&target), before);
+    let entries = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(entries, 1, "a temporary directory was left behind");
+    // Written in full, the new report replaces the old one whole.
+    poolbench::report::write_report(&target, &second).unwrap();
+    assert_eq!(results(&target).started_at, "2099-01-01T00:00:00Z");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn a_directory_holding_other_files_is_not_replaced() {
+    let (_, out) = report();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    let error = poolbench::report::write_report(dir.path(), &results(out)).unwrap_err();
+    assert!(format!("{error:#}").contains("notes.txt"), "{error:#}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        "mine"
+    );
+}

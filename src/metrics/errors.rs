@@ -229,6 +229,14 @@ impl ErrorReport {
         *other += o.other;
     }
 
+    /// The kind with the most failures, and how many.
+    pub fn dominant(&self) -> (&'static str, u64) {
+        self.kinds()
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .unwrap_or(("other", 0))
+    }
+
     /// "reset 2, timeout 1", or `none_text` when nothing failed.
     pub fn summary(&self, none_text: &str) -> String {
         let parts: Vec<String> = self
@@ -242,6 +250,29 @@ impl ErrorReport {
         } else {
             parts.join(", ")
         }
+    }
+}
+
+/// What to do about failures of a kind (named as in [`ErrorReport::kinds`]).
+pub fn hint(kind: &str) -> &'static str {
+    match kind {
+        "refused" => "is the target up and listening at that address?",
+        "reset" => "the server or something between cut connections; see its logs",
+        "timeout" => "the server is slower than load.timeout: raise it or lighten the load",
+        "EMFILE" => {
+            "the client ran out of file descriptors: raise the open-files limit \
+             (`ulimit -n`, or LimitNOFILE= for a service) or use a pool with a lower limit"
+        }
+        "EADDRNOTAVAIL" => {
+            "the client ran out of local ports (many sockets in TIME_WAIT): reuse connections \
+             (a pool), widen net.ipv4.ip_local_port_range, or set net.ipv4.tcp_tw_reuse = 1"
+        }
+        "TLS" => "does the client trust the server's certificate? give the CA with [tls] ca",
+        "4xx" => "the server rejected the requests: check the URL and headers",
+        "5xx" => "the server failed: see its logs",
+        "protocol" => "the server breaks HTTP framing (bytes beyond a response's length)",
+        "mismatched" => "the responses are not what was asked for ([expect], request ids)",
+        _ => "see the errors row of the report",
     }
 }
 

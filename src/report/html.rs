@@ -15,6 +15,7 @@ const CSS: &str = r#"
 body { font: 15px/1.45 system-ui, sans-serif; color: #222; margin: 0 auto; max-width: 1180px; padding: 24px; }
 h1 { margin-bottom: 0; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 .desc { color: #555; margin-top: 4px; }
+.partial { background: #fdf0e6; border-left: 4px solid #d95f02; padding: 10px 16px; }
 .verdict { background: #f3f8f5; border-left: 4px solid #1b9e77; padding: 10px 16px; }
 .verdict li { margin: 2px 0; }
 figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; }
@@ -44,6 +45,9 @@ pub fn render(results: &Results, charts: &[Chart]) -> String {
             body {
                 h1 { "poolbench: " (s.name) }
                 p.desc { (s.description) }
+                @if let Some(partial) = &results.partial {
+                    p.partial { strong { "Partial report: " } (partial) "." }
+                }
                 (headline(results))
                 (gate(results))
                 h2 { "Charts" }

@@ -1,6 +1,7 @@
-//! Reports are pure functions of [`Results`];
-//! writing them to disk happens in one place, [`write_atomic`], so an
-//! interrupted run never leaves half a file.
+//! Reports are pure functions of [`Results`]; writing them to disk happens
+//! in one place, [`write_report`], which replaces a report directory whole,
+//! so an interrupted run or a full disk never leaves half a report or a
+//! directory mixing two runs.
 
 pub mod charts;
 pub mod ci;
@@ -48,32 +49,159 @@ pub fn json(results: &Results) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes the whole report into `dir`: results.json, one SVG per chart,
-/// and index.html last, each file atomically. Returns the files written.
-pub fn write_report(dir: &Path, results: &Results) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+/// Files a report directory may hold: what [`write_report`] writes, and
+/// what `scripts/ci-gate.sh` adds beside it. Anything else in the directory
+/// is the user's, and the directory is not replaced.
+pub const REPORT_FILES: [&str; 4] = ["results.json", "index.html", "summary.md", "junit.xml"];
+
+/// The whole report of `results` as (file name, bytes): results.json, one
+/// SVG per chart, index.html. Nothing is written.
+pub fn render_files(results: &Results) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
     let charts = charts::render_all(results)?;
     let html = html::render(results, &charts);
-    let mut files = vec![(dir.join("results.json"), json(results)?)];
-    for chart in &charts {
-        files.push((dir.join(chart.file), chart.svg.clone().into_bytes()));
+    let mut files = vec![("results.json", json(results)?)];
+    for chart in charts {
+        files.push((chart.file, chart.svg.into_bytes()));
     }
-    files.push((dir.join("index.html"), html.into_bytes()));
-    for (path, bytes) in &files {
-        write_atomic(path, bytes)?;
-    }
-    for stale in charts::FILES
-        .iter()
-        .filter(|f| !charts.iter().any(|c| c.file == **f))
-    {
-        match std::fs::remove_file(dir.join(stale)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| format!("cannot remove the stale {stale}"));
-            }
-            _ => {}
+    files.push(("index.html", html.into_bytes()));
+    Ok(files)
+}
+
+/// Writes the whole report as `dir`, replacing what was there as one: the
+/// files go into a new directory beside it, which then takes its place. A
+/// failure (a full disk) leaves the previous report as it was, so a report
+/// directory always holds one run. Returns the files written.
+pub fn write_report(dir: &Path, results: &Results) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    write_report_with(dir, results, &mut |path, bytes| write_synced(path, bytes))
+}
+
+/// [`write_report`] with the file writer given (tests make it fail).
+pub fn write_report_with(
+    dir: &Path,
+    results: &Results,
+    write: &mut dyn FnMut(&Path, &[u8]) -> std::io::Result<()>,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let files = render_files(results)?;
+    check_replaceable(dir)?;
+    let name = dir
+        .file_name()
+        .with_context(|| format!("{} is not a directory name", dir.display()))?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let pid = std::process::id();
+    let staging = parent.join(format!(".{}.new-{pid}", name.to_string_lossy()));
+    let old = parent.join(format!(".{}.old-{pid}", name.to_string_lossy()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let staged = (|| -> anyhow::Result<()> {
+        std::fs::create_dir(&staging)
+            .with_context(|| format!("cannot create {}", staging.display()))?;
+        for (file, bytes) in &files {
+            let path = staging.join(file);
+            write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         }
+        // Keep what the user (or ci-gate.sh) put beside the report.
+        for extra in ["summary.md", "junit.xml"] {
+            if dir.join(extra).is_file() {
+                std::fs::copy(dir.join(extra), staging.join(extra))
+                    .with_context(|| format!("cannot copy {extra}"))?;
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e.context(format!(
+            "the report was not written; {} is unchanged",
+            dir.display()
+        )));
     }
-    Ok(files.into_iter().map(|(path, _)| path).collect())
+    if dir.exists() {
+        let _ = std::fs::remove_dir_all(&old);
+        std::fs::rename(dir, &old)
+            .with_context(|| format!("cannot move the previous report {} aside", dir.display()))?;
+    }
+    if let Err(e) = std::fs::rename(&staging, dir) {
+        // Put the previous report back rather than leave nothing.
+        let _ = std::fs::rename(&old, dir);
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e)
+            .with_context(|| format!("cannot move the new report into {}", dir.display()));
+    }
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(files.iter().map(|(f, _)| dir.join(f)).collect())
+}
+
+/// A directory is replaced whole only if it holds nothing but a report.
+fn check_replaceable(dir: &Path) -> anyhow::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    let foreign: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            !(REPORT_FILES.contains(&n.as_str())
+                || charts::FILES.contains(&n.as_str())
+                || n.starts_with('.'))
+        })
+        .collect();
+    if foreign.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} holds files that are not a poolbench report ({}): a report replaces its \
+             directory whole, so give --out a new or empty directory, e.g. {}",
+            dir.display(),
+            foreign.join(", "),
+            dir.join("report").display()
+        )
+    }
+}
+
+/// Checks before a run that `dir` can take its report: its parent can be
+/// created, and it holds nothing but an earlier report.
+pub fn check_out_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.file_name().is_none() {
+        anyhow::bail!("{} is not a directory name", dir.display());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the output directory {}", parent.display()))?;
+    }
+    check_replaceable(dir)
+}
+
+/// `text` with control characters (terminal escape sequences included)
+/// written as escapes, so printing it cannot move the cursor, clear the
+/// screen or retitle the window. Newlines and tabs stay.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// Writes and syncs one file.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// Reads a results.json written by `poolbench run`.
@@ -87,52 +215,4 @@ pub fn read_results(path: &Path) -> anyhow::Result<Results> {
             crate::results::SCHEMA_VERSION
         )
     })
-}
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames
-/// it over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file path", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.with_context(|| format!("cannot write {}", path.display()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_write_replaces_and_leaves_no_temporary() -> anyhow::Result<()> {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("results.json");
-        write_atomic(&path, b"one")?;
-        write_atomic(&path, b"two")?;
-        assert_eq!(std::fs::read(&path)?, b"two");
-        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
-        Ok(())
-    }
-
-    #[test]
-    fn atomic_write_into_missing_directory_fails_clearly() -> anyhow::Result<()> {
-        let dir = tempfile::tempdir()?;
-        let written = write_atomic(&dir.path().join("no/such/results.json"), b"x");
-        assert!(written.is_err_and(|e| format!("{e:#}").contains("cannot write")));
-        Ok(())
-    }
 }

@@ -4,13 +4,17 @@
 
 use std::fmt::Write;
 
+use super::printable;
 use crate::results::{Breakdown, LatencySummary, ModeResult, Observed, Results};
 
 /// Renders the results as a text table.
 pub fn render(results: &Results) -> String {
     let s = &results.scenario;
     let mut out = String::new();
-    let _ = writeln!(out, "{}: {}", s.name, s.description);
+    let _ = writeln!(out, "{}: {}", printable(&s.name), printable(&s.description));
+    if let Some(partial) = &results.partial {
+        let _ = writeln!(out, "PARTIAL: {partial}");
+    }
     let load = match (s.load.requests, s.load.duration_s) {
         (Some(n), _) => format!("{n} requests per mode"),
         (None, Some(d)) => format!("{d} s per mode"),
@@ -25,6 +29,7 @@ pub fn render(results: &Results) -> String {
         ),
         None => s.urls.join(" and ").clone(),
     };
+    let target = printable(&target);
     let arrival = match (&s.load.arrival.rate_per_s, &s.load.arrival.burst) {
         (Some(rate), _) => format!("open loop at {rate} req/s"),
         (None, Some(burst)) => format!(
@@ -39,10 +44,15 @@ pub fn render(results: &Results) -> String {
         s.load.concurrency, s.load.warmup
     );
     let env = &results.environment;
+    let raised = if env.nofile.soft_before != env.nofile.soft {
+        format!(" (raised from {})", env.nofile.soft_before)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{} cores, kernel {}, open-files limit: soft {} (raised from {}), hard {}\n",
-        env.cores, env.kernel, env.nofile.soft, env.nofile.soft_before, env.nofile.hard
+        "{} cores, kernel {}, open-files limit: soft {}{raised}, hard {}\n",
+        env.cores, env.kernel, env.nofile.soft, env.nofile.hard
     );
 
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
@@ -62,11 +72,20 @@ pub fn render(results: &Results) -> String {
     row("throughput (req/s)", &|m| {
         format!("{:.0}", m.throughput_rps)
     });
-    row("latency p50", &|m| micros(m.latency_us.p50 as f64));
-    row("latency p90", &|m| micros(m.latency_us.p90 as f64));
-    row("latency p99", &|m| micros(m.latency_us.p99 as f64));
-    row("latency p99.9", &|m| micros(m.latency_us.p99_9 as f64));
-    row("latency max", &|m| micros(m.latency_us.max as f64));
+    let latency = |pick: fn(&LatencySummary) -> u64| {
+        move |m: &ModeResult| {
+            if m.latency_us.count == 0 {
+                "-".to_string() // nothing succeeded: no latency
+            } else {
+                micros(pick(&m.latency_us) as f64)
+            }
+        }
+    };
+    row("latency p50", &latency(|l| l.p50));
+    row("latency p90", &latency(|l| l.p90));
+    row("latency p99", &latency(|l| l.p99));
+    row("latency p99.9", &latency(|l| l.p99_9));
+    row("latency max", &latency(|l| l.max));
     phase_rows(&mut row, results);
     row("handshakes   client | server", &|m| observed(&m.handshakes));
     if results.scenario.tls.is_some() {
@@ -145,6 +164,17 @@ fn footnotes(out: &mut String, results: &Results) {
              on this machine)"
         );
     }
+    for kind in ["EMFILE", "EADDRNOTAVAIL"] {
+        let hit = |m: &&ModeResult| m.errors.kinds().iter().any(|(k, n)| *k == kind && *n > 0);
+        if let Some(m) = results.modes.iter().find(hit) {
+            let _ = writeln!(
+                out,
+                "{kind} in {}: {}",
+                m.mode.name(),
+                crate::metrics::errors::hint(kind)
+            );
+        }
+    }
     if results.modes.iter().any(|m| m.time_wait.lower_bound()) {
         let _ = writeln!(
             out,
@@ -175,9 +205,11 @@ fn phase_rows(row: &mut impl FnMut(&str, &dyn Fn(&ModeResult) -> String), result
             .any(|m| pick(&m.breakdown_us).is_some())
         {
             row(label, &|m| {
-                pick(&m.breakdown_us).map_or("-".to_string(), |s| {
-                    format!("{} | {}", micros(s.mean), micros(s.p99 as f64))
-                })
+                pick(&m.breakdown_us)
+                    .filter(|s| s.count > 0)
+                    .map_or("-".to_string(), |s| {
+                        format!("{} | {}", micros(s.mean), micros(s.p99 as f64))
+                    })
             });
         }
     }

@@ -25,6 +25,19 @@ pub struct RunOptions {
     pub server_exe: PathBuf,
     /// Print a line per mode on stderr.
     pub progress: bool,
+    /// Raised to stop the run early: the report is then partial.
+    pub interrupt: crate::interrupt::Interrupt,
+}
+
+impl RunOptions {
+    /// Quiet, with no interrupt raised: how tests and benchmarks run.
+    pub fn new(server_exe: PathBuf) -> RunOptions {
+        RunOptions {
+            server_exe,
+            progress: false,
+            interrupt: Default::default(),
+        }
+    }
 }
 
 /// Runs every mode of `scenario` and returns what was measured.
@@ -41,8 +54,13 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         .collect();
     let mut rounds: Vec<Vec<ModeResult>> = plan.iter().map(|_| Vec::new()).collect();
     let repeat = scenario.load.repeat;
-    for round in 1..=repeat {
+    let interrupt = &options.interrupt;
+    let mut measured = 0;
+    'rounds: for round in 1..=repeat {
         for (slot, &(endpoint, spec)) in plan.iter().enumerate() {
+            if interrupt.is_raised() {
+                break 'rounds;
+            }
             let url = &urls[endpoint];
             if options.progress {
                 let of = if repeat > 1 {
@@ -52,8 +70,12 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
                 };
                 eprintln!("poolbench: running {} against {url}{of}", spec.kind.name());
             }
-            match mode::run(scenario, spec, &mut stage, endpoint).await {
-                Ok(result) => rounds[slot].push(result),
+            match mode::run(scenario, spec, &mut stage, endpoint, interrupt).await {
+                Ok(Some(result)) => {
+                    rounds[slot].push(result);
+                    measured += 1;
+                }
+                Ok(None) => break 'rounds,
                 Err(e) => {
                     let _ = stage.stop().await;
                     return Err(e.context(format!("mode {} over {url} failed", spec.kind.name())));
@@ -62,8 +84,16 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         }
     }
     stage.stop().await?;
+    let partial = interrupt.signal().map(|signal| {
+        format!(
+            "interrupted by {}: {measured} of {} mode runs measured",
+            crate::interrupt::name(signal),
+            plan.len() * repeat as usize
+        )
+    });
     let modes = rounds
         .into_iter()
+        .filter(|r| !r.is_empty())
         .map(rounds::merge)
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Results {
@@ -74,6 +104,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         scenario: info::scenario(scenario, urls, dialled),
         environment: info::environment(nofile),
         gate: Vec::new(),
+        partial,
         modes,
     })
     .map(|mut results: Results| {

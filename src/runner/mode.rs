@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::engine::{self, Workload};
+use crate::interrupt::Interrupt;
 use crate::metrics::os::{FdCounter, process_cpu};
 use crate::metrics::time_wait::{self, Ports, TimeWaitWatch};
 use crate::metrics::{ConnectionGauge, Sampler, Samples, Sources};
@@ -53,12 +54,14 @@ struct Window {
 }
 
 /// Runs `spec` over the stage's endpoint number `endpoint`.
+/// `None` if the run was interrupted before the measured window opened.
 pub async fn run(
     scenario: &Scenario,
     spec: &ModeSpec,
     stage: &mut Stage,
     endpoint: usize,
-) -> anyhow::Result<ModeResult> {
+    interrupt: &Interrupt,
+) -> anyhow::Result<Option<ModeResult>> {
     let fds_before = FdCounter::open()?.count()?;
     let gauge = Arc::new(ConnectionGauge::default());
     let end_point = &stage.endpoints[endpoint];
@@ -81,9 +84,10 @@ pub async fn run(
         client,
         (&gauge, &url, ports, settle_limit),
         stage.server.as_mut(),
+        interrupt,
     )
     .await?;
-    Ok(assemble(scenario, spec, transport, fds_before, window))
+    Ok(window.map(|w| assemble(scenario, spec, transport, fds_before, w)))
 }
 
 /// What every response must be: the scenario's `[expect]`, and from the
@@ -108,7 +112,8 @@ async fn measure(
     client: Arc<ModeClient>,
     (gauge, url, ports, settle_limit): (&Arc<ConnectionGauge>, &http::Uri, Ports, Duration),
     mut server: Option<&mut ServerChild>,
-) -> anyhow::Result<Window> {
+    interrupt: &Interrupt,
+) -> anyhow::Result<Option<Window>> {
     let load = &scenario.load;
     let completed = Arc::new(AtomicU64::new(0));
     let workload = |stop| Workload {
@@ -118,10 +123,17 @@ async fn measure(
         concurrency: load.concurrency,
         timeout: load.timeout,
         completed: Arc::clone(&completed),
+        interrupt: interrupt.clone(),
     };
     let warm_server = server_stats(&mut server).await?;
     if load.warmup > 0 {
         engine::run(Arc::clone(&client), &workload(Stop::Requests(load.warmup))).await?;
+    }
+    if interrupt.is_raised() {
+        drop(client);
+        let deadline = Instant::now() + settle_limit;
+        settle(gauge, server, deadline).await?;
+        return Ok(None);
     }
     completed.store(0, Relaxed);
     let watch = TimeWaitWatch::start(ports).context(SOCKETS)?;
@@ -184,7 +196,7 @@ async fn measure(
         client_reset: ends.reset_by_us,
         server_reset: ends.reset_by_peer,
     };
-    Ok(Window {
+    Ok(Some(Window {
         warm_server,
         begin,
         end,
@@ -194,7 +206,7 @@ async fn measure(
         pool,
         time_wait,
         ends,
-    })
+    }))
 }
 
 /// The mode's results from what was read around its measured phase.

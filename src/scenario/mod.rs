@@ -102,13 +102,21 @@ impl Arrival {
     pub fn due(&self, start: std::time::Instant, i: u64) -> Option<std::time::Instant> {
         match *self {
             Arrival::Closed => None,
-            Arrival::Rate(rate) => Some(start + Duration::from_secs_f64(i as f64 / rate)),
+            Arrival::Rate(rate) => {
+                let offset = Duration::try_from_secs_f64(i as f64 / rate).unwrap_or(FAR);
+                Some(start.checked_add(offset.min(FAR)).unwrap_or(start + FAR))
+            }
             Arrival::Bursts { size, every } => {
-                Some(start + every * u32::try_from(i / size).unwrap_or(u32::MAX))
+                let bursts = u32::try_from(i / size.max(1)).unwrap_or(u32::MAX);
+                let offset = every.checked_mul(bursts).unwrap_or(FAR).min(FAR);
+                Some(start + offset)
             }
         }
     }
 }
+
+/// Later than any run lasts: where a schedule's due time would overflow.
+const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// When a mode's measured phase ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

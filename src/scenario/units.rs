@@ -13,8 +13,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if text == "0" {
         return Ok(Duration::ZERO);
     }
-    humantime::parse_duration(text).map_err(|e| format!("not a duration ({e})"))
+    let d = humantime::parse_duration(text).map_err(|e| format!("not a duration ({e})"))?;
+    if d > MAX_DURATION {
+        return Err("is longer than poolbench waits for anything (365 days)".to_string());
+    }
+    Ok(d)
 }
+
+/// The longest duration a scenario may give.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Parses a size such as `"4KiB"`, `"16 KB"`, `"1MiB"` or `"512"` (bytes).
 /// KB/MB/GB are powers of 1000, KiB/MiB/GiB powers of 1024.

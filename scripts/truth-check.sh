@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# Truth check: poolbench's counted figures against observers it did not write.
+#
+# For each mode (pooled, per_request_client, keep_alive_disabled, hyper_util),
+# without and with an emulated link ([link] rtt = 100ms), and for two modes
+# back to back in one run, this script starts its own nginx on a fresh
+# 127.0.0.1 port, runs `poolbench run` against it ([target] url), and compares:
+#
+#   handshakes  poolbench's handshakes.client  vs  nginx's access log: the
+#               number of distinct $connection values (connections that served
+#               at least one request). nginx's stub_status "accepts" (every
+#               accepted connection, served or not) is printed beside it.
+#   TIME_WAIT   poolbench's time_wait.client_side | server_side  vs  `ss -tan
+#               state time-wait` read right after poolbench exits: client side
+#               = sockets whose peer port is the port the client dialled (nginx's,
+#               or the link's from scenario.link.dialled), server side = sockets
+#               whose local port is nginx's. The port is fresh for the case, so
+#               every such socket is the case's.
+#
+# A case whose poolbench TIME_WAIT count is flagged as a lower bound
+# (still_closing or reused_ports not 0) is SKIPPED for TIME_WAIT, with the
+# reason. Exit 0 when every figure matches, 1 on any DIFF (details printed).
+#
+# Usage: scripts/truth-check.sh        (as root on Debian: installs nginx if
+# missing; loopback only; about a minute)
+#        TRUTH_CHECK_KEEP=1 scripts/truth-check.sh   keeps the work directory
+#        (each case's nginx.conf, access.log, scenario.toml, results.json)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v nginx >/dev/null ||
+  apt-get install -y nginx >/dev/null 2>&1 ||
+  { apt-get update >/dev/null && apt-get install -y nginx >/dev/null; }
+command -v ss >/dev/null ||
+  apt-get install -y iproute2 >/dev/null 2>&1 ||
+  { apt-get update >/dev/null && apt-get install -y iproute2 >/dev/null; }
+cargo build --release --locked --quiet
+
+work=$(mktemp -d)
+nginx_pid=""
+
+stop_nginx() {
+  local pid=$nginx_pid
+  nginx_pid=""
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() {
+  stop_nginx
+  if [ -n "${TRUTH_CHECK_KEEP:-}" ]; then
+    echo "truth-check: kept $work" >&2
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A copy, so a concurrent rebuild does not change the binary under us.
+cp target/release/poolbench "$work/poolbench"
+bin=$work/poolbench
+
+# A port no socket uses now (none listening, none in any state, TIME_WAIT
+# included), so every socket on it later belongs to the case that takes it.
+fresh_port() {
+  local port
+  for _ in $(seq 20); do
+    port=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    if [ -z "$(ss -Htan "( sport = :$port or dport = :$port )")" ]; then
+      echo "$port"
+      return 0
+    fi
+  done
+  echo "truth-check: no fresh port found" >&2
+  return 1
+}
+
+# 64 bytes.
+body='poolbench truth check: a fixed body of sixty-four bytes, served.'
+
+# Starts a private nginx for one case in $work/$1, on port $2 (traffic) and
+# $3 (stub_status), and sets nginx_pid.
+start_nginx() {
+  local dir=$1 port=$2 status_port=$3
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+daemon on;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events {}
+http {
+  client_body_temp_path $dir/client_body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  default_type text/plain;
+  keepalive_timeout 75s;
+  keepalive_requests 100000;
+  log_format conn '\$connection \$connection_requests';
+  server {
+    listen 127.0.0.1:$port;
+    access_log $dir/access.log conn;
+    location / { return 200 "$body"; }
+  }
+  server {
+    listen 127.0.0.1:$status_port;
+    access_log off;
+    location / { stub_status; }
+  }
+}
+CONF
+  nginx -q -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf"
+  for _ in $(seq 100); do
+    [ -s "$dir/nginx.pid" ] && break
+    sleep 0.02
+  done
+  nginx_pid=$(cat "$dir/nginx.pid")
+}
+
+# Counts TIME_WAIT sockets on 127.0.0.1: "client server", client = peer port
+# $1 (the port the client dialled), server = local port $2 (nginx's).
+ss_time_wait() {
+  ss -Htan state time-wait | awk -v dialled="$1" -v server="$2" '
+    function port(a) { sub(/.*:/, "", a); return a }
+    function host(a) { sub(/:[0-9]+$/, "", a); return a }
+    host($3) == "127.0.0.1" && host($4) == "127.0.0.1" {
+      if (port($3) == server) s++
+      else if (port($4) == dialled) c++
+    }
+    END { print c + 0, s + 0 }'
+}
+
+# "distinct-connections requests" from an nginx access log in the conn format.
+nginx_log_counts() {
+  awk '{ seen[$1] = 1; n++ } END { print length(seen) + 0, n + 0 }' "$1"
+}
+
+# nginx's accepted connections, less the stub_status request's own one.
+nginx_accepts() {
+  python3 - "$1" <<'PY'
+import re, sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=5).read().decode()
+accepts = int(re.search(r"\n\s*(\d+)\s+\d+\s+\d+", text).group(1))
+print(accepts - 1)
+PY
+}
+
+failed=0
+rows=()
+notes=()
+
+row() { rows+=("$(printf '%-44s %-5s %10s %10s %8s %15s %15s  %s' "$@")"); }
+
+# Runs one case: $1 = label, $2 = "link" or "-", $3 = requests, $4 =
+# concurrency, the rest = [modes] lines.
+run_case() {
+  local label=$1 link=$2 requests=$3 concurrency=$4
+  shift 4
+  local n=${#rows[@]}
+  local dir=$work/case$n
+  local port status_port
+  port=$(fresh_port)
+  status_port=$(fresh_port)
+  start_nginx "$dir" "$port" "$status_port"
+  {
+    echo "name = \"truth-check\""
+    echo "description = \"$label against nginx\""
+    echo "[target]"
+    echo "url = \"http://127.0.0.1:$port/\""
+    [ "$link" = link ] && printf '[link]\nrtt = "100ms"\n'
+    echo "[load]"
+    echo "requests = $requests"
+    echo "concurrency = $concurrency"
+    echo "warmup = 0"
+    echo "[modes]"
+    printf '%s\n' "$@"
+  } >"$dir/scenario.toml"
+  if ! "$bin" run "$dir/scenario.toml" --quiet --out "$dir/out" >"$dir/run.log" 2>&1; then
+    echo "truth-check: poolbench run failed for $label ($link):" >&2
+    cat "$dir/run.log" >&2
+    exit 1
+  fi
+  # Right after poolbench exits: the kernel's view, then nginx's.
+  ss -Htano "( sport = :$port or dport = :$port )" >"$dir/ss-port.txt" || true
+  local dialled
+  dialled=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+link = r["scenario"]["link"]
+print(link["dialled"][0].rsplit(":", 1)[1] if link else sys.argv[2])' "$dir/out/results.json" "$port")
+  [ "$link" = link ] && ss -Htano "( sport = :$dialled or dport = :$dialled )" >>"$dir/ss-port.txt" || true
+  local ss_client ss_server
+  read -r ss_client ss_server < <(ss_time_wait "$dialled" "$port")
+  local accepts log_conns log_requests
+  accepts=$(nginx_accepts "$status_port")
+  stop_nginx
+  read -r log_conns log_requests < <(nginx_log_counts "$dir/access.log")
+
+  # poolbench's figures, summed over the run's modes.
+  local pb_hs pb_twc pb_tws still reused failed_requests detail
+  read -r pb_hs pb_twc pb_tws still reused failed_requests < <(python3 -c '
+import json, sys
+ms = json.load(open(sys.argv[1]))["modes"]
+tw = lambda k: sum(m["time_wait"][k] for m in ms)
+print(sum(m["handshakes"]["client"] for m in ms), tw("client_side"), tw("server_side"),
+      tw("still_closing"), tw("reused_ports"), sum(m["requests"]["failed"] for m in ms))' "$dir/out/results.json")
+  detail=$(python3 - "$dir/out/results.json" <<'PY'
+import json, sys
+for m in json.load(open(sys.argv[1]))["modes"]:
+    print(f"    {m['mode']}: requests {m['requests']}, handshakes {m['handshakes']}, "
+          f"time_wait {m['time_wait']}, connection_ends {m['connection_ends']}")
+PY
+)
+
+  local verdict=OK why=()
+  if [ "$pb_hs" != "$log_conns" ]; then
+    verdict=DIFF
+    why+=("handshakes: poolbench $pb_hs, nginx log $log_conns distinct connections (accepts $accepts)")
+  fi
+  if [ "$still" != 0 ] || [ "$reused" != 0 ]; then
+    [ "$verdict" = OK ] && verdict="OK (TW SKIPPED)"
+    notes+=("$label ($link): TIME_WAIT SKIPPED: poolbench's count is a lower bound (still_closing $still, reused_ports $reused)")
+  elif [ "$pb_twc" != "$ss_client" ] || [ "$pb_tws" != "$ss_server" ]; then
+    verdict=DIFF
+    why+=("TIME_WAIT: poolbench client|server $pb_twc|$pb_tws, ss $ss_client|$ss_server")
+  fi
+  if [ "$failed_requests" != 0 ]; then
+    verdict=DIFF
+    why+=("$failed_requests requests failed")
+  fi
+  row "$label" "$link" "$pb_hs|$log_conns" "$accepts" "$log_requests" \
+    "$pb_twc|$pb_tws" "$ss_client|$ss_server" "$verdict"
+  if [ "$verdict" = DIFF ]; then
+    failed=1
+    notes+=("$label ($link): DIFF: $(IFS=';'; echo "${why[*]}")"
+      "  nginx port $port, client dialled $dialled; poolbench:"
+      "$detail"
+      "  ss -tano on those ports right after the run:"
+      "$(sed 's/^/    /' "$dir/ss-port.txt")")
+  fi
+}
+
+start=$SECONDS
+modes=(
+  'pooled = { limit = 4 }'
+  'per_request_client = {}'
+  'keep_alive_disabled = { limit = 4 }'
+  'hyper_util = {}'
+)
+for mode in "${modes[@]}"; do
+  run_case "$mode" - 400 8 "$mode"
+done
+for mode in "${modes[@]}"; do
+  run_case "$mode" link 16 4 "$mode"
+done
+run_case "back-to-back: keep_alive_disabled(4) + per_request_client" - 300 8 \
+  'keep_alive_disabled = { limit = 4 }' 'per_request_client = {}'
+
+printf '%-44s %-5s %10s %10s %8s %15s %15s  %s\n' \
+  "case (modes)" link "handshakes" "nginx" "nginx" "TIME_WAIT" "TIME_WAIT" ""
+printf '%-44s %-5s %10s %10s %8s %15s %15s  %s\n' \
+  "" "" "pb|nginx" "accepts" "requests" "pb cli|srv" "ss cli|srv" result
+printf '%s\n' "${rows[@]}"
+[ ${#notes[@]} -eq 0 ] || printf '%s\n' "" "${notes[@]}"
+echo
+echo "truth-check took $((SECONDS - start)) s (build and install not included)"
+if [ "$failed" != 0 ]; then
+  echo "truth-check: FAILED: poolbench's figures differ from nginx's or ss's"
+  exit 1
+fi
+echo "truth-check: OK: poolbench's handshakes and TIME_WAIT counts match nginx and ss"
