@@ -12,7 +12,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group};
 use poolbench::connect::CountingConnector;
 use poolbench::metrics::{ConnectionGauge, Timeline};
-use poolbench::modes::{Expect, ModeClient};
+use poolbench::modes::{Exchange, ModeClient};
 use poolbench::scenario::{ModeKind, ModeSpec, PoolSettings};
 use poolbench::server::{self, ServerCounters};
 use poolbench::tls::{TestPki, TlsSettings, TlsTrust};
@@ -75,11 +75,11 @@ fn round_trips(c: &mut Criterion) {
                 connector = connector.with_tls(servers.trust.client_config(false).unwrap());
             }
             // As against the bundled server in a run: ids echoed and checked.
-            let expect = Expect {
+            let exchange = Exchange {
                 echo_id: true,
-                ..Expect::default()
+                ..Exchange::default()
             };
-            let client = ModeClient::new(&spec, connector, Some(servers.trust.clone()), expect);
+            let client = ModeClient::new(&spec, connector, Some(servers.trust.clone()), exchange);
             group.bench_function(format!("{transport}/{}", kind.name()), |b| {
                 b.to_async(&runtime).iter(|| async {
                     client

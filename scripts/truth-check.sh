@@ -4,36 +4,51 @@
 # For each mode (pooled, per_request_client, keep_alive_disabled, hyper_util),
 # without and with an emulated link ([link] rtt = 100ms), and for two modes
 # back to back in one run, this script starts its own nginx on a fresh
-# 127.0.0.1 port, runs `poolbench run` against it ([target] url), and compares:
+# 127.0.0.1 port, runs `poolbench run` against it ([target] url), and compares
+# (summed over the run's modes):
 #
-#   handshakes  poolbench's handshakes.client  vs  nginx's access log: the
-#               number of distinct $connection values (connections that served
-#               at least one request). nginx's stub_status "accepts" (every
-#               accepted connection, served or not) is printed beside it.
+#   handshakes  poolbench's handshakes.client  vs  nginx's own count of
+#               accepted connections (stub_status "accepts", on a second,
+#               private port; the status request's own connection is not
+#               counted). The access log (log_format '$connection
+#               $connection_requests') gives the connections that carried at
+#               least one request: never more than nginx accepted, and fewer
+#               only when the client opened connections it never used
+#               (hyper-util's pool does: it dials while a request waits and
+#               uses whichever connection is ready first), shown as "unused".
+#   requests    poolbench's requests.ok  vs  the access log's lines.
 #   TIME_WAIT   poolbench's time_wait.client_side | server_side  vs  `ss -tan
 #               state time-wait` read right after poolbench exits: client side
-#               = sockets whose peer port is the port the client dialled (nginx's,
-#               or the link's from scenario.link.dialled), server side = sockets
-#               whose local port is nginx's. The port is fresh for the case, so
-#               every such socket is the case's.
+#               = sockets whose peer port is the port the client dialled
+#               (nginx's, or the link's from scenario.link.dialled), server
+#               side = sockets whose local port is nginx's. The port is fresh
+#               for the case, so every such socket is the case's. (The link's
+#               own sockets are neither, for both observers.)
 #
 # A case whose poolbench TIME_WAIT count is flagged as a lower bound
 # (still_closing or reused_ports not 0) is SKIPPED for TIME_WAIT, with the
 # reason. Exit 0 when every figure matches, 1 on any DIFF (details printed).
 #
 # Usage: scripts/truth-check.sh        (as root on Debian: installs nginx if
-# missing; loopback only; about a minute)
+#                                       missing; loopback only; under a minute
+#                                       after the build)
 #        TRUTH_CHECK_KEEP=1 scripts/truth-check.sh   keeps the work directory
 #        (each case's nginx.conf, access.log, scenario.toml, results.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH=$PATH:/usr/sbin:/sbin # nginx and ss live there
 
-command -v nginx >/dev/null ||
-  apt-get install -y nginx >/dev/null 2>&1 ||
-  { apt-get update >/dev/null && apt-get install -y nginx >/dev/null; }
-command -v ss >/dev/null ||
-  apt-get install -y iproute2 >/dev/null 2>&1 ||
-  { apt-get update >/dev/null && apt-get install -y iproute2 >/dev/null; }
+# Installs Debian package $2 if command $1 is missing.
+need() {
+  command -v "$1" >/dev/null && return 0
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y "$2" >/dev/null 2>&1 ||
+    { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; } ||
+    { echo "truth-check: cannot install $2" >&2; exit 1; }
+}
+need nginx nginx
+need ss iproute2
+need python3 python3
 cargo build --release --locked --quiet
 
 work=$(mktemp -d)
@@ -85,8 +100,8 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 # 64 bytes.
 body='poolbench truth check: a fixed body of sixty-four bytes, served.'
 
-# Starts a private nginx for one case in $work/$1, on port $2 (traffic) and
-# $3 (stub_status), and sets nginx_pid.
+# Starts a private nginx in directory $1, serving the body on 127.0.0.1:$2
+# and stub_status on 127.0.0.1:$3; sets nginx_pid.
 start_nginx() {
   local dir=$1 port=$2 status_port=$3
   mkdir -p "$dir"
@@ -126,8 +141,8 @@ CONF
   nginx_pid=$(cat "$dir/nginx.pid")
 }
 
-# Counts TIME_WAIT sockets on 127.0.0.1: "client server", client = peer port
-# $1 (the port the client dialled), server = local port $2 (nginx's).
+# TIME_WAIT sockets between 127.0.0.1 addresses: "client server", client =
+# peer port $1 (the port the client dialled), server = local port $2 (nginx's).
 ss_time_wait() {
   ss -Htan state time-wait | awk -v dialled="$1" -v server="$2" '
     function port(a) { sub(/.*:/, "", a); return a }
@@ -139,7 +154,7 @@ ss_time_wait() {
     END { print c + 0, s + 0 }'
 }
 
-# "distinct-connections requests" from an nginx access log in the conn format.
+# "connections-with-requests requests" from an access log in the conn format.
 nginx_log_counts() {
   awk '{ seen[$1] = 1; n++ } END { print length(seen) + 0, n + 0 }' "$1"
 }
@@ -148,40 +163,44 @@ nginx_log_counts() {
 nginx_accepts() {
   python3 - "$1" <<'PY'
 import re, sys, urllib.request
-text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=5).read().decode()
-accepts = int(re.search(r"\n\s*(\d+)\s+\d+\s+\d+", text).group(1))
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+text = opener.open(f"http://127.0.0.1:{sys.argv[1]}/", timeout=5).read().decode()
+# "Active connections: N \nserver accepts handled requests\n A H R \n..."
+accepts = int(re.search(r"requests\s*\n\s*(\d+)\s+\d+\s+\d+", text).group(1))
 print(accepts - 1)
 PY
 }
 
 failed=0
+cases=0
 rows=()
 notes=()
 
-row() { rows+=("$(printf '%-44s %-5s %10s %10s %8s %15s %15s  %s' "$@")"); }
+fmt='%-42s %-4s %11s %8s %11s %13s %13s  %s\n'
+row() { rows+=("$(printf "$fmt" "$@")"); }
 
 # Runs one case: $1 = label, $2 = "link" or "-", $3 = requests, $4 =
 # concurrency, the rest = [modes] lines.
 run_case() {
   local label=$1 link=$2 requests=$3 concurrency=$4
   shift 4
-  local n=${#rows[@]}
-  local dir=$work/case$n
+  cases=$((cases + 1))
+  local dir=$work/case$cases
   local port status_port
   port=$(fresh_port)
   status_port=$(fresh_port)
   start_nginx "$dir" "$port" "$status_port"
   {
-    echo "name = \"truth-check\""
+    echo 'name = "truth-check"'
     echo "description = \"$label against nginx\""
-    echo "[target]"
+    echo '[target]'
     echo "url = \"http://127.0.0.1:$port/\""
     [ "$link" = link ] && printf '[link]\nrtt = "100ms"\n'
-    echo "[load]"
+    echo '[load]'
     echo "requests = $requests"
     echo "concurrency = $concurrency"
-    echo "warmup = 0"
-    echo "[modes]"
+    echo 'warmup = 0'
+    echo '[modes]'
     printf '%s\n' "$@"
   } >"$dir/scenario.toml"
   if ! "$bin" run "$dir/scenario.toml" --quiet --out "$dir/out" >"$dir/run.log" 2>&1; then
@@ -189,63 +208,76 @@ run_case() {
     cat "$dir/run.log" >&2
     exit 1
   fi
+  local results=$dir/out/results.json
+
   # Right after poolbench exits: the kernel's view, then nginx's.
-  ss -Htano "( sport = :$port or dport = :$port )" >"$dir/ss-port.txt" || true
   local dialled
   dialled=$(python3 -c '
 import json, sys
-r = json.load(open(sys.argv[1]))
-link = r["scenario"]["link"]
-print(link["dialled"][0].rsplit(":", 1)[1] if link else sys.argv[2])' "$dir/out/results.json" "$port")
-  [ "$link" = link ] && ss -Htano "( sport = :$dialled or dport = :$dialled )" >>"$dir/ss-port.txt" || true
+link = json.load(open(sys.argv[1]))["scenario"]["link"]
+print(link["dialled"][0].rsplit(":", 1)[1] if link else sys.argv[2])' "$results" "$port")
   local ss_client ss_server
   read -r ss_client ss_server < <(ss_time_wait "$dialled" "$port")
-  local accepts log_conns log_requests
+  ss -Htano "( sport = :$port or dport = :$port or sport = :$dialled or dport = :$dialled )" \
+    >"$dir/ss.txt" || true
+  local accepts
   accepts=$(nginx_accepts "$status_port")
   stop_nginx
+  local log_conns log_requests
   read -r log_conns log_requests < <(nginx_log_counts "$dir/access.log")
 
   # poolbench's figures, summed over the run's modes.
-  local pb_hs pb_twc pb_tws still reused failed_requests detail
-  read -r pb_hs pb_twc pb_tws still reused failed_requests < <(python3 -c '
+  local pb_hs pb_ok pb_failed pb_twc pb_tws still reused
+  read -r pb_hs pb_ok pb_failed pb_twc pb_tws still reused < <(python3 - "$results" <<'PY'
 import json, sys
 ms = json.load(open(sys.argv[1]))["modes"]
-tw = lambda k: sum(m["time_wait"][k] for m in ms)
-print(sum(m["handshakes"]["client"] for m in ms), tw("client_side"), tw("server_side"),
-      tw("still_closing"), tw("reused_ports"), sum(m["requests"]["failed"] for m in ms))' "$dir/out/results.json")
-  detail=$(python3 - "$dir/out/results.json" <<'PY'
+total = lambda f: sum(f(m) for m in ms)
+tw = lambda k: total(lambda m: m["time_wait"][k])
+print(total(lambda m: m["handshakes"]["client"]),
+      total(lambda m: m["requests"]["ok"]), total(lambda m: m["requests"]["failed"]),
+      tw("client_side"), tw("server_side"), tw("still_closing"), tw("reused_ports"))
+PY
+)
+
+  local verdict=OK why=()
+  if [ "$pb_hs" != "$accepts" ] || [ "$log_conns" -gt "$accepts" ]; then
+    verdict=DIFF
+    why+=("handshakes: poolbench $pb_hs, nginx accepted $accepts ($log_conns carried requests)")
+  fi
+  if [ "$pb_ok" != "$log_requests" ] || [ "$pb_failed" != 0 ]; then
+    verdict=DIFF
+    why+=("requests: poolbench ok $pb_ok (failed $pb_failed), nginx logged $log_requests")
+  fi
+  local tw_result=ok
+  if [ "$still" != 0 ] || [ "$reused" != 0 ]; then
+    tw_result=skipped
+    notes+=("$label ($link): TIME_WAIT SKIPPED: poolbench flags its count as a lower bound (still_closing $still, reused_ports $reused)")
+  elif [ "$pb_twc" != "$ss_client" ] || [ "$pb_tws" != "$ss_server" ]; then
+    verdict=DIFF
+    why+=("TIME_WAIT: poolbench client|server $pb_twc|$pb_tws, ss $ss_client|$ss_server")
+  fi
+  [ "$verdict" = OK ] && [ "$tw_result" = skipped ] && verdict="OK (TIME_WAIT SKIPPED)"
+  if [ "$log_conns" != "$accepts" ]; then
+    notes+=("$label ($link): $((accepts - log_conns)) of nginx's $accepts accepted connections carried no request (poolbench counted them too: handshakes $pb_hs)")
+  fi
+  row "$label" "$link" "$pb_hs|$accepts" "$((accepts - log_conns))" "$pb_ok|$log_requests" \
+    "$pb_twc|$ss_client" "$pb_tws|$ss_server" "$verdict"
+  if [ "$verdict" = DIFF ]; then
+    failed=1
+    notes+=("$label ($link): DIFF: $(IFS=';'; echo "${why[*]}")"
+      "  nginx port $port, client dialled $dialled; poolbench per mode:")
+    local detail
+    detail=$(python3 - "$results" <<'PY'
 import json, sys
 for m in json.load(open(sys.argv[1]))["modes"]:
     print(f"    {m['mode']}: requests {m['requests']}, handshakes {m['handshakes']}, "
           f"time_wait {m['time_wait']}, connection_ends {m['connection_ends']}")
 PY
 )
-
-  local verdict=OK why=()
-  if [ "$pb_hs" != "$log_conns" ]; then
-    verdict=DIFF
-    why+=("handshakes: poolbench $pb_hs, nginx log $log_conns distinct connections (accepts $accepts)")
-  fi
-  if [ "$still" != 0 ] || [ "$reused" != 0 ]; then
-    [ "$verdict" = OK ] && verdict="OK (TW SKIPPED)"
-    notes+=("$label ($link): TIME_WAIT SKIPPED: poolbench's count is a lower bound (still_closing $still, reused_ports $reused)")
-  elif [ "$pb_twc" != "$ss_client" ] || [ "$pb_tws" != "$ss_server" ]; then
-    verdict=DIFF
-    why+=("TIME_WAIT: poolbench client|server $pb_twc|$pb_tws, ss $ss_client|$ss_server")
-  fi
-  if [ "$failed_requests" != 0 ]; then
-    verdict=DIFF
-    why+=("$failed_requests requests failed")
-  fi
-  row "$label" "$link" "$pb_hs|$log_conns" "$accepts" "$log_requests" \
-    "$pb_twc|$pb_tws" "$ss_client|$ss_server" "$verdict"
-  if [ "$verdict" = DIFF ]; then
-    failed=1
-    notes+=("$label ($link): DIFF: $(IFS=';'; echo "${why[*]}")"
-      "  nginx port $port, client dialled $dialled; poolbench:"
-      "$detail"
-      "  ss -tano on those ports right after the run:"
-      "$(sed 's/^/    /' "$dir/ss-port.txt")")
+    notes+=("$detail"
+      "  ss -tano on those ports right after the run, by state: $(awk '{print $1}' "$dir/ss.txt" | sort | uniq -c | xargs)"
+      "$(head -n 12 "$dir/ss.txt" | sed 's/^/    /')")
+    [ "$(wc -l <"$dir/ss.txt")" -le 12 ] || notes+=("    … (first 12 of $(wc -l <"$dir/ss.txt") lines)")
   fi
 }
 
@@ -262,19 +294,19 @@ done
 for mode in "${modes[@]}"; do
   run_case "$mode" link 16 4 "$mode"
 done
-run_case "back-to-back: keep_alive_disabled(4) + per_request_client" - 300 8 \
+run_case "back to back: keep_alive_disabled(4) then" - 300 8 \
   'keep_alive_disabled = { limit = 4 }' 'per_request_client = {}'
+rows[${#rows[@]}-1]+=$'\n'"  per_request_client (sums of both modes)"
 
-printf '%-44s %-5s %10s %10s %8s %15s %15s  %s\n' \
-  "case (modes)" link "handshakes" "nginx" "nginx" "TIME_WAIT" "TIME_WAIT" ""
-printf '%-44s %-5s %10s %10s %8s %15s %15s  %s\n' \
-  "" "" "pb|nginx" "accepts" "requests" "pb cli|srv" "ss cli|srv" result
+echo "poolbench vs nginx (accepted connections, access log) and ss (TIME_WAIT), each case on a fresh nginx port"
+printf "$fmt" "case ([modes])" link handshakes unused requests "TIME_WAIT" "TIME_WAIT" ""
+printf "$fmt" "" "" "pb|nginx" "nginx" "pb|nginx" "client pb|ss" "server pb|ss" result
 printf '%s\n' "${rows[@]}"
 [ ${#notes[@]} -eq 0 ] || printf '%s\n' "" "${notes[@]}"
 echo
-echo "truth-check took $((SECONDS - start)) s (build and install not included)"
+echo "truth-check: $cases cases in $((SECONDS - start)) s (build not included)"
 if [ "$failed" != 0 ]; then
-  echo "truth-check: FAILED: poolbench's figures differ from nginx's or ss's"
+  echo "truth-check: FAILED: poolbench's figures differ from nginx's or ss's (DIFF above)"
   exit 1
 fi
-echo "truth-check: OK: poolbench's handshakes and TIME_WAIT counts match nginx and ss"
+echo "truth-check: OK: poolbench's handshakes, requests and TIME_WAIT counts match nginx and ss"

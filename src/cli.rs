@@ -374,9 +374,19 @@ fn render(results: &crate::results::Results, format: Format) -> String {
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let defaults = ServerConfig::default();
+    if args.body_size > ServerConfig::MAX_BODY {
+        anyhow::bail!(
+            "--body-size {} is more than the bundled server can send ({} bytes, 16 MiB)",
+            args.body_size,
+            ServerConfig::MAX_BODY
+        );
+    }
+    if args.threads.is_some_and(|t| t == 0 || t > 1024) {
+        anyhow::bail!("--threads must be from 1 to 1024");
+    }
     let config = ServerConfig {
         think_time: args.think_time,
-        body_size: args.body_size.min(ServerConfig::MAX_BODY),
+        body_size: args.body_size,
         keep_alive_timeout: args.keep_alive_timeout,
         max_requests_per_connection: args.max_requests_per_connection,
         threads: args.threads.unwrap_or(defaults.threads).max(1),

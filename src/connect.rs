@@ -165,11 +165,7 @@ impl CountingConnector {
         };
         let stream = TcpStream::connect(addr).await?;
         if !self.handshake_delay.is_zero() {
-            // A blocking-pool thread sleeps with the kernel's precision
-            // (tokio's timer rounds up to whole milliseconds) and, unlike a
-            // timerfd, adds no fd to the client's count.
-            let delay = self.handshake_delay;
-            let _ = tokio::task::spawn_blocking(move || std::thread::sleep(delay)).await;
+            handshake_wait(Instant::now() + self.handshake_delay).await;
         }
         // Requests are small and latency-bound: never wait for Nagle.
         stream.set_nodelay(true)?;
@@ -231,6 +227,23 @@ fn server_name(uri: &Uri) -> io::Result<ServerName<'static>> {
             format!("bad TLS server name {host:?}: {e}"),
         )
     })
+}
+
+/// Waits until `until`, the emulated link's handshake round trip: on
+/// tokio's timer (cancelled with the request, so a request that times out
+/// leaves nothing sleeping) to within 2 ms, then the last stretch on a
+/// blocking-pool thread with the kernel's precision — tokio's timer rounds
+/// up to whole milliseconds, and a timerfd would add an fd to the client's
+/// count.
+async fn handshake_wait(until: Instant) {
+    const TAIL: Duration = Duration::from_millis(2);
+    if let Some(coarse) = until.checked_sub(TAIL) {
+        tokio::time::sleep_until(coarse.into()).await;
+    }
+    let rest = until.saturating_duration_since(Instant::now());
+    if !rest.is_zero() {
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
+    }
 }
 
 /// Makes the socket's close send a reset (RST) instead of a FIN: SO_LINGER
@@ -396,5 +409,44 @@ impl Write for CountedStream {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         delegate!(self, io => Pin::new(io).poll_write_vectored(cx, bufs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request that times out while the link's handshake round trip is
+    /// being waited out leaves nothing sleeping: the runtime shuts down at
+    /// once, not after the round trip (which used to hold the process).
+    #[test]
+    fn a_cancelled_handshake_wait_leaves_nothing_behind() -> io::Result<()> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()?;
+            let connector = CountingConnector::new(Arc::new(ConnectionGauge::default()))
+                .via_link(addr, Duration::from_secs(600));
+            let uri: Uri = format!("http://{addr}/")
+                .parse()
+                .map_err(io::Error::other)?;
+            let outcome = runtime.block_on(async {
+                tokio::time::timeout(Duration::from_millis(50), connector.connect(&uri)).await
+            });
+            drop(runtime);
+            let _ = done.send(outcome.is_err());
+            io::Result::Ok(())
+        });
+        // A liveness deadline, not a speed requirement: the wait is 600 s.
+        let timed_out = finished
+            .recv_timeout(Duration::from_secs(60))
+            .map_err(|_| io::Error::other("the runtime waited for the handshake sleep"))?;
+        assert!(timed_out, "the connect should have timed out");
+        drop(listener);
+        Ok(())
     }
 }

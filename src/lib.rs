@@ -40,6 +40,7 @@ pub mod cli;
 pub mod compare;
 pub mod connect;
 pub mod engine;
+pub mod files;
 pub mod gate;
 pub mod interrupt;
 pub mod link;

@@ -543,12 +543,106 @@ pub fn decode_histogram(text: &str) -> anyhow::Result<hdrhistogram::Histogram<u6
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .context("histogram is not base64")?;
+    check_histogram_header(&bytes)?;
     let mut h: hdrhistogram::Histogram<u64> = hdrhistogram::serialization::Deserializer::new()
         .deserialize(&mut std::io::Cursor::new(bytes))
         .map_err(|e| anyhow::anyhow!("histogram does not decode: {e:?}"))?;
     // As recorded: free to grow when merged with another.
     h.auto(true);
     Ok(h)
+}
+
+/// The most a histogram in results.json may claim to span, µs (poolbench's
+/// own reach about 2^33): a header that claims more would make decoding
+/// allocate without bound, so it is refused before anything is allocated.
+const HISTOGRAM_MAX_HIGH: u64 = 1 << 40;
+/// The largest payload a histogram may announce, bytes.
+const HISTOGRAM_MAX_PAYLOAD: u32 = 16 * 1024 * 1024;
+
+/// Reads an encoded histogram's header (inflating only its first bytes) and
+/// refuses bounds no poolbench histogram has.
+fn check_histogram_header(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Read;
+    const V2: u32 = 0x1c84_9313;
+    const V2_DEFLATE: u32 = 0x1c84_9314;
+    let u32_at = |b: &[u8], at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    };
+    let u64_at = |b: &[u8], at: usize| -> Option<u64> {
+        Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
+    };
+    let short = || anyhow::anyhow!("histogram is too short to hold a header");
+    let mut header = [0u8; 40];
+    match u32_at(bytes, 0).ok_or_else(short)? {
+        V2 => header.copy_from_slice(bytes.get(..40).ok_or_else(short)?),
+        V2_DEFLATE => {
+            let payload = u32_at(bytes, 4).ok_or_else(short)?;
+            anyhow::ensure!(
+                payload as usize == bytes.len() - 8,
+                "histogram announces {payload} compressed bytes but holds {}",
+                bytes.len() - 8
+            );
+            flate2::read::ZlibDecoder::new(&bytes[8..])
+                .take(40)
+                .read_exact(&mut header)
+                .map_err(|e| anyhow::anyhow!("histogram does not inflate: {e}"))?;
+            anyhow::ensure!(
+                u32_at(&header, 0) == Some(V2),
+                "histogram has a bad inner cookie"
+            );
+        }
+        other => anyhow::bail!("histogram has an unknown format (cookie {other:#x})"),
+    }
+    let payload = u32_at(&header, 4).ok_or_else(short)?;
+    let digits = u32_at(&header, 12).ok_or_else(short)?;
+    let low = u64_at(&header, 16).ok_or_else(short)?;
+    let high = u64_at(&header, 24).ok_or_else(short)?;
+    anyhow::ensure!(
+        payload <= HISTOGRAM_MAX_PAYLOAD
+            && (1..=5).contains(&digits)
+            && low >= 1
+            && low < high
+            && high <= HISTOGRAM_MAX_HIGH,
+        "histogram header out of bounds (payload {payload} bytes, {digits} digits, \
+         range {low}..{high})"
+    );
+    Ok(())
+}
+
+impl Results {
+    /// Checks what serde cannot: parallel arrays of equal length, and every
+    /// histogram decodable within bounds. A file that fails is refused, not
+    /// half drawn.
+    pub fn check(&self) -> anyhow::Result<()> {
+        for m in &self.modes {
+            let s = &m.series;
+            let name = m.mode.name();
+            anyhow::ensure!(
+                [
+                    s.completed.len(),
+                    s.open_connections.len(),
+                    s.open_fds.len()
+                ]
+                .iter()
+                .all(|n| *n == s.t_s.len())
+                    && s.server_open_connections.len() == s.server_t_s.len(),
+                "{name}: the series arrays differ in length"
+            );
+            let b = &m.breakdown_us;
+            let phases = [&b.late, &b.client_build, &b.pool_wait, &b.connect, &b.tls];
+            let summaries = phases
+                .into_iter()
+                .flatten()
+                .chain([&m.latency_us, &b.first_byte, &b.body])
+                .chain(m.pool.as_ref().map(|p| &p.wait_us));
+            for summary in summaries {
+                summary
+                    .histogram()
+                    .map_err(|e| e.context(format!("{name}: a histogram is damaged")))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Observed {

@@ -73,8 +73,9 @@ impl TlsTrust {
 
     /// Reads the first certificate of a PEM file as the CA to trust.
     pub fn ca_from_file(path: &std::path::Path) -> anyhow::Result<CertificateDer<'static>> {
-        let pem = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        CertificateDer::pem_slice_iter(&pem)
+        let pem = crate::files::read_text(path, 1024 * 1024)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        CertificateDer::pem_slice_iter(pem.as_bytes())
             .next()
             .with_context(|| format!("{} holds no PEM certificate", path.display()))?
             .with_context(|| format!("cannot read {}", path.display()))

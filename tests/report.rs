@@ -227,3 +227,61 @@ fn a_directory_holding_other_files_is_not_replaced() {
         "mine"
     );
 }
+
+/// A results file that is damaged or from another version is refused with
+/// a clear error (exit 2), never drawn half or allowed to allocate without
+/// bound.
+#[test]
+fn damaged_or_foreign_results_are_refused() {
+    let (_, out) = report();
+    let text = std::fs::read_to_string(out.join("results.json")).unwrap();
+    let original: serde_json::Value = serde_json::from_str(&text).unwrap();
+    type Damage = Box<dyn Fn(&mut serde_json::Value)>;
+    let variants: Vec<(&str, Damage)> = vec![
+        (
+            "series arrays differ in length",
+            Box::new(|v| {
+                v["modes"][0]["series"]["t_s"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(1.0.into());
+            }),
+        ),
+        (
+            "histogram header out of bounds",
+            // A 40-byte V2 header claiming a range of 2^63.
+            Box::new(|v| {
+                use base64::Engine;
+                let mut h = vec![0x1c, 0x84, 0x93, 0x13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5];
+                h.extend(1u64.to_be_bytes());
+                h.extend((1u64 << 63).to_be_bytes());
+                h.extend(1f64.to_be_bytes());
+                v["modes"][0]["latency_us"]["hdr"] =
+                    base64::engine::general_purpose::STANDARD.encode(h).into();
+            }),
+        ),
+        (
+            "newer poolbench",
+            Box::new(|v| v["schema_version"] = 999.into()),
+        ),
+        (
+            "older poolbench",
+            Box::new(|v| v["schema_version"] = 1.into()),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (message, damage) in variants {
+        let mut value = original.clone();
+        damage(&mut value);
+        let path = dir.path().join("results.json");
+        std::fs::write(&path, serde_json::to_vec(&value).unwrap()).unwrap();
+        Command::cargo_bin("poolbench")
+            .unwrap()
+            .args(["report", "--out"])
+            .arg(dir.path().join("r"))
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(message));
+    }
+}

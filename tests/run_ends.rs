@@ -149,3 +149,208 @@ fn a_mode_whose_every_request_failed_fails_the_run_and_says_why() {
             predicate::str::contains("latency p50").and(predicate::str::contains("0 µs").not()),
         );
 }
+
+/// Runs `poolbench run` on `text` and returns (exit code, stdout, stderr).
+fn run_text(text: &str) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "s.toml", text);
+    let output = poolbench()
+        .args(["run", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+const BASE: &str =
+    "name = \"t\"\n[load]\nrequests = 10\nconcurrency = 2\n[modes]\npooled = { limit = 2 }\n";
+
+/// Input that used to panic, hang or exhaust memory is refused with a
+/// clear error (exit 2), never a crash.
+#[test]
+fn bad_input_is_refused_not_crashing() {
+    let deep = format!(
+        "[[gate]]\ncheck = \"{}1{} <= 2\"\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    let sum = format!("[[gate]]\ncheck = \"1{} <= 2\"\n", " + 1".repeat(100_000));
+    let cases: Vec<(String, &str)> = vec![
+        (deep, "too long"),
+        (sum, "too long"),
+        (
+            "[[gate]]\ncheck = \"\\u00e9\\u00e9 <= 1\"\n".to_string(),
+            "`gate.check`",
+        ),
+        (
+            "[[gate]]\ncheck = \"pooled.p99 <= 1 \\\"µµ\"\n".to_string(),
+            "`gate.check`",
+        ),
+        (
+            BASE.replace("requests = 10", "duration = \"500000000000years\""),
+            "365 days",
+        ),
+        (
+            BASE.replace("concurrency = 2", "concurrency = 2\nthreads = 100000"),
+            "at most 1024",
+        ),
+        (
+            BASE.replace("concurrency = 2", "concurrency = 1000000"),
+            "at most 100000",
+        ),
+        (
+            BASE.replace(
+                "concurrency = 2",
+                "concurrency = 2\narrival = { rate = 1e-300 }",
+            ),
+            "requests per second",
+        ),
+        (
+            BASE.replace(
+                "requests = 10",
+                "requests = 1000000000\narrival = { rate = 1 }",
+            ),
+            "days",
+        ),
+        (
+            format!("{BASE}[target]\nurl = \"http://127.0.0.1:0/\"\n"),
+            "port 0",
+        ),
+    ];
+    for (text, message) in cases {
+        let text = if text.starts_with("[[gate]]") {
+            format!("{BASE}{text}")
+        } else {
+            text
+        };
+        let (code, _, stderr) = run_text(&text);
+        assert_eq!(code, Some(2), "{message}: {stderr}");
+        assert!(
+            stderr.contains(message),
+            "expected {message:?} in: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_scenario_that_is_not_a_regular_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path in a directory we own.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    for file in [fifo.as_path(), Path::new("/dev/zero")] {
+        poolbench()
+            .args(["run"])
+            .arg(file)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("not a regular file"));
+    }
+}
+
+#[test]
+fn a_check_that_is_not_a_number_fails() {
+    let text = format!("{BASE}[[gate]]\ncheck = \"pooled.p50 <= 1 / 0\"\n");
+    let (code, stdout, _) = run_text(&text);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL  pooled.p50 <= 1 / 0"), "{stdout}");
+}
+
+#[test]
+fn more_tasks_than_requests_spawn_no_more_than_the_requests() {
+    let (code, stdout, stderr) = run_text(&BASE.replace("concurrency = 2", "concurrency = 100000"));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("10 / 0"), "{stdout}");
+}
+
+#[test]
+fn a_password_in_the_target_url_is_never_shown_and_escapes_are_not_obeyed() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "name = \"evil\\u001b]0;pwned\\u0007\"\n[target]\nurl = \"http://me:s3cr3t@127.0.0.1:{port}/\"\n[load]\nrequests = 2\nconcurrency = 1\n[modes]\npooled = {{ limit = 1 }}\n"
+    );
+    let scenario = write(dir.path(), "s.toml", &text);
+    let out = dir.path().join("out");
+    let output = poolbench()
+        .args(["run", "--out"])
+        .arg(&out)
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    let all = [
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        std::fs::read_to_string(out.join("results.json")).unwrap(),
+        std::fs::read_to_string(out.join("index.html")).unwrap(),
+    ];
+    for text in &all {
+        assert!(!text.contains("s3cr3t"), "the password leaked: {text}");
+    }
+    assert!(
+        !all[0].contains('\u{1b}') && !all[0].contains('\u{7}'),
+        "{}",
+        all[0]
+    );
+}
+
+#[test]
+fn setup_errors_name_the_file_line_and_key() {
+    let (code, _, stderr) = run_text(&format!(
+        "{BASE}[target]\nurl = \"http://no-such-host.invalid:8080/\"\n"
+    ));
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("s.toml:8:7: `target.url`: cannot resolve no-such-host.invalid"),
+        "{stderr}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ca.pem", "not a certificate");
+    let scenario = write(
+        dir.path(),
+        "s.toml",
+        &format!("{BASE}[target]\nurl = \"https://127.0.0.1:9/\"\n[tls]\nca = \"ca.pem\"\n"),
+    );
+    poolbench()
+        .arg("run")
+        .arg(&scenario)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("s.toml:10:6: `tls.ca`")
+                .and(predicate::str::contains("no PEM certificate")),
+        );
+    let (_, _, stderr) = run_text("name = \"t\"\n[load]\nrequests = 1\nconcurrency = 1\n");
+    assert!(
+        stderr.contains("`modes`: missing") && stderr.contains("[modes]"),
+        "{stderr}"
+    );
+    let (_, _, stderr) = run_text(&BASE.replace(
+        "pooled = { limit = 2 }",
+        "per_request_client = { limit = 2 }",
+    ));
+    assert!(
+        stderr.contains("`modes.per_request_client.limit`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serve_refuses_a_body_it_cannot_send() {
+    poolbench()
+        .args(["serve", "--body-size", "100GiB"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "more than the bundled server can send",
+        ));
+}

@@ -127,6 +127,12 @@ enum Token {
     Close,
 }
 
+/// The most tokens a check may have: a check is a line, not a program (and
+/// the parser and evaluator recurse, so this bounds their stack).
+pub const MAX_TOKENS: usize = 256;
+/// The deepest nesting of parentheses and signs.
+pub const MAX_DEPTH: usize = 32;
+
 /// Splits the text into tokens with their byte spans.
 fn tokenize(text: &str) -> Result<Vec<(Token, Range<usize>)>, ExprError> {
     let mut tokens = Vec::new();
@@ -220,6 +226,14 @@ fn tokenize(text: &str) -> Result<Vec<(Token, Range<usize>)>, ExprError> {
                 });
             }
         };
+        if tokens.len() == MAX_TOKENS {
+            return Err(ExprError {
+                span: start..text.len(),
+                message: format!(
+                    "the check is too long: at most {MAX_TOKENS} numbers, figures and operators"
+                ),
+            });
+        }
         tokens.push((token, start..end_of(i + len)));
         i += len;
     }
@@ -230,6 +244,8 @@ struct Parser {
     tokens: Vec<(Token, Range<usize>)>,
     at: usize,
     len: usize,
+    /// Parentheses and signs open around the current token.
+    depth: usize,
 }
 
 impl Parser {
@@ -271,6 +287,18 @@ impl Parser {
     }
 
     fn factor(&mut self) -> Result<Expr, ExprError> {
+        if self.depth >= MAX_DEPTH {
+            return self.error(format!(
+                "nested too deeply: at most {MAX_DEPTH} levels of parentheses and signs"
+            ));
+        }
+        self.depth += 1;
+        let factor = self.factor_inner();
+        self.depth -= 1;
+        factor
+    }
+
+    fn factor_inner(&mut self) -> Result<Expr, ExprError> {
         let span = self.span();
         match self.peek().cloned() {
             Some(Token::Number(n)) => {
@@ -315,6 +343,7 @@ pub fn parse(text: &str) -> Result<Comparison, ExprError> {
         tokens: tokenize(text)?,
         at: 0,
         len: text.len(),
+        depth: 0,
     };
     let left = p.expr()?;
     let cmp = match p.peek() {
@@ -379,5 +408,39 @@ mod tests {
         assert!(e.message.contains("`)`"), "{}", e.message);
         let e = at("pooled.p50 = 1");
         assert!(e.message.contains("alone"));
+    }
+
+    #[test]
+    fn huge_or_deep_checks_are_refused_not_overflowing_the_stack() {
+        let deep = format!("{}1{} <= 2", "(".repeat(100), ")".repeat(100));
+        assert!(
+            parse(&deep)
+                .unwrap_err()
+                .message
+                .contains("nested too deeply")
+        );
+        let signs = format!("{}1 <= 2", "-".repeat(100));
+        assert!(
+            parse(&signs)
+                .unwrap_err()
+                .message
+                .contains("nested too deeply")
+        );
+        let huge = format!("{}1{} <= 2", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(parse(&huge).unwrap_err().message.contains("too long"));
+        let sum = format!("1{} <= 2", " + 1".repeat(100_000));
+        assert!(parse(&sum).unwrap_err().message.contains("too long"));
+        let within = format!("{}1{} <= 2", "(".repeat(31), ")".repeat(31));
+        assert!(parse(&within).is_ok());
+    }
+
+    #[test]
+    fn multibyte_text_is_pointed_at_by_char_boundaries() {
+        let e = parse("pooled.p99 <= 2 µµ").unwrap_err();
+        assert!(e.span.start <= e.span.end);
+        let text = "pooled.p99 <= 2 µµ";
+        assert!(text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end));
+        let e = parse("é <= 1").unwrap_err();
+        assert!("é <= 1".is_char_boundary(e.span.end));
     }
 }

@@ -48,7 +48,7 @@ pub struct GateOutcome {
 impl GateOutcome {
     /// "10 <= 10", or which side was not measured.
     pub fn detail(&self) -> String {
-        let side = |v: Option<f64>| v.map_or("not measured".to_string(), format_value);
+        let side = |v: Option<f64>| v.map_or("not a measured number".to_string(), format_value);
         format!("{} {} {}", side(self.left), self.cmp, side(self.right))
     }
 }
@@ -96,7 +96,10 @@ pub fn evaluate(checks: &[Check], results: &Results) -> Vec<GateOutcome> {
         .iter()
         .map(|check| {
             let c = &check.comparison;
-            let (left, right) = (c.left.eval(&figure), c.right.eval(&figure));
+            // A side that is not a finite number (a figure not measured, a
+            // division by zero) fails the check: it proves nothing.
+            let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+            let (left, right) = (finite(c.left.eval(&figure)), finite(c.right.eval(&figure)));
             GateOutcome {
                 check: check.text.clone(),
                 left,

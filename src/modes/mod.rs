@@ -24,8 +24,8 @@ use hyper_util::rt::TokioExecutor;
 use crate::connect::CountingConnector;
 use std::time::Instant;
 
-mod expect;
-pub use expect::Expect;
+mod exchange;
+pub use exchange::Exchange;
 
 use crate::metrics::{ErrorKind, Timeline};
 use crate::pool::{Pool, PoolConfig, PoolError, PoolStats};
@@ -35,7 +35,7 @@ use crate::tls::TlsTrust;
 /// A mode's client and what its responses must be.
 pub struct ModeClient {
     client: Client,
-    expect: Expect,
+    exchange: Exchange,
 }
 
 /// The client a mode sends through.
@@ -59,7 +59,7 @@ impl ModeClient {
         spec: &ModeSpec,
         connector: CountingConnector,
         tls: Option<TlsTrust>,
-        expect: Expect,
+        exchange: Exchange,
     ) -> ModeClient {
         let limit = spec
             .limit
@@ -84,7 +84,7 @@ impl ModeClient {
                 Client::HyperUtil(HyperUtilClient::builder(TokioExecutor::new()).build(connector))
             }
         };
-        ModeClient { client, expect }
+        ModeClient { client, exchange }
     }
 
     /// The pool's counters, for modes that use poolbench's pool.
@@ -107,8 +107,8 @@ impl ModeClient {
         let mut request = Request::get(uri.clone())
             .body(Empty::<Bytes>::new())
             .map_err(|_| ErrorKind::Other)?;
-        self.expect.tag(&mut request, id);
-        let expect = &self.expect;
+        self.exchange.tag(&mut request, id);
+        let expect = &self.exchange;
         match &self.client {
             Client::Pool(pool) => {
                 let response = pool

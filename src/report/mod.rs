@@ -205,14 +205,46 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Reads a results.json written by `poolbench run`.
+/// The largest results file read.
+pub const MAX_RESULTS_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a results.json written by `poolbench run`: of this poolbench's
+/// schema version (an older or newer one is refused with what to do), and
+/// whole (see [`Results::check`]).
 pub fn read_results(path: &Path) -> anyhow::Result<Results> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| {
+    use crate::results::SCHEMA_VERSION;
+    let text = crate::files::read_text(path, MAX_RESULTS_BYTES)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema_version: Option<u32>,
+    }
+    let not_results = || {
         format!(
-            "{} is not a poolbench results file (schema version {})",
-            path.display(),
-            crate::results::SCHEMA_VERSION
+            "{} is not a poolbench results file (schema version {SCHEMA_VERSION})",
+            path.display()
         )
-    })
+    };
+    let version: Version = serde_json::from_str(&text).with_context(not_results)?;
+    match version.schema_version {
+        Some(SCHEMA_VERSION) => {}
+        Some(v) if v < SCHEMA_VERSION => anyhow::bail!(
+            "{} was written by an older poolbench (schema version {v}; this one reads \
+             {SCHEMA_VERSION}): its figures are not defined as this version's are (TIME_WAIT \
+             was counted by address pair until version 2), so it cannot be compared or \
+             re-rendered; run its scenario again",
+            path.display()
+        ),
+        Some(v) => anyhow::bail!(
+            "{} was written by a newer poolbench (schema version {v}; this one reads \
+             {SCHEMA_VERSION}): upgrade poolbench to read it",
+            path.display()
+        ),
+        None => anyhow::bail!("{}: it has no schema_version", not_results()),
+    }
+    let results: Results = serde_json::from_str(&text).with_context(not_results)?;
+    results
+        .check()
+        .with_context(|| format!("{} is damaged", path.display()))?;
+    Ok(results)
 }

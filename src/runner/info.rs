@@ -10,7 +10,13 @@ pub fn scenario(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) ->
         name: scenario.name.clone(),
         description: scenario.description.clone(),
         file: scenario.file.display().to_string(),
-        source: scenario.source.clone(),
+        source: match &scenario.target {
+            Target::External {
+                credentials: Some(c),
+                ..
+            } => c.redact(&scenario.source),
+            _ => scenario.source.clone(),
+        },
         urls,
         tls: scenario
             .transports

@@ -16,7 +16,7 @@ use crate::metrics::os::{FdCounter, process_cpu};
 use crate::metrics::time_wait::{self, Ports, TimeWaitWatch};
 use crate::metrics::{ConnectionGauge, Sampler, Samples, Sources};
 use crate::metrics::{Phase, PhaseRecorder};
-use crate::modes::{Expect, ModeClient};
+use crate::modes::{Exchange, ModeClient};
 use crate::results::*;
 use crate::scenario::{Arrival, ModeKind, ModeSpec, Scenario, Stop, Target, Transport};
 use crate::server::ServerSnapshot;
@@ -28,9 +28,11 @@ use super::stage::Stage;
 const SOCKETS: &str =
     "cannot read the kernel's socket table (sock_diag) to count TIME_WAIT sockets";
 
-/// How long to wait for both sides to close a mode's connections (plus four
-/// round trips of the emulated link, if there is one).
+/// How long to wait for both sides to close a mode's connections (plus two
+/// round trips of the emulated link, if there is one, up to
+/// [`SETTLE_MAX`]); sockets still closing then are reported, not waited for.
 const SETTLE_LIMIT: Duration = Duration::from_secs(5);
+const SETTLE_MAX: Duration = Duration::from_secs(30);
 
 /// Readings taken at one edge of the measured window.
 struct Edge {
@@ -72,13 +74,13 @@ pub async fn run(
         .trust
         .clone()
         .filter(|_| transport == Transport::Https);
-    let client = Arc::new(ModeClient::new(spec, connector, trust, expect(scenario)));
+    let client = Arc::new(ModeClient::new(spec, connector, trust, exchange(scenario)));
     let ports = Ports {
         client: end_point.client_port,
         server: end_point.server_port,
     };
     let url = end_point.url.clone();
-    let settle_limit = SETTLE_LIMIT + 4 * stage.link_rtt();
+    let settle_limit = (SETTLE_LIMIT + 2 * stage.link_rtt()).min(SETTLE_MAX);
     let window = measure(
         scenario,
         client,
@@ -90,15 +92,17 @@ pub async fn run(
     Ok(window.map(|w| assemble(scenario, spec, transport, fds_before, w)))
 }
 
-/// What every response must be: the scenario's `[expect]`, and from the
-/// bundled server its own request id back and the configured body size.
-fn expect(scenario: &Scenario) -> Expect {
+/// What every request carries (credentials from the target URL) and every
+/// response must be: the scenario's `[expect]`, and from the bundled server
+/// its own request id back and the configured body size.
+fn exchange(scenario: &Scenario) -> Exchange {
     let e = scenario.expect;
-    let bundled = match &scenario.target {
-        Target::Bundled(config) => Some(config),
-        Target::External { .. } => None,
+    let (bundled, credentials) = match &scenario.target {
+        Target::Bundled(config) => (Some(config), None),
+        Target::External { credentials, .. } => (None, credentials.as_ref()),
     };
-    Expect {
+    Exchange {
+        authorization: credentials.and_then(|c| http::HeaderValue::try_from(c.header()).ok()),
         echo_id: bundled.is_some(),
         status: e.status.and_then(|s| http::StatusCode::from_u16(s).ok()),
         body_bytes: e.body_bytes.or(bundled.map(|c| c.body_size)),

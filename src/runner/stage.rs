@@ -90,10 +90,13 @@ impl Stage {
         for &transport in &scenario.transports {
             let (url, server_addr) = match (&scenario.target, &server) {
                 (Target::Bundled(_), Some(server)) => bundled_url(server, transport)?,
-                (Target::External { url }, _) => {
-                    let addr = resolve(url)
-                        .await
-                        .with_context(|| format!("cannot resolve the target {url}"))?;
+                (Target::External { url, .. }, _) => {
+                    let addr = resolve(url).await.map_err(|e| {
+                        let host = url.host().unwrap_or_default();
+                        scenario
+                            .error_at("target.url", format!("cannot resolve {host}: {e}"))
+                            .help("check the host name, or give an IP address")
+                    })?;
                     (url.clone(), addr)
                 }
                 (Target::Bundled(_), None) => unreachable!("a bundled target has a server"),

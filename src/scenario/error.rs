@@ -42,7 +42,7 @@ pub struct Location {
 impl Location {
     /// Locates a byte span of `source`.
     pub fn of_span(source: &str, span: Range<usize>) -> Location {
-        let start = span.start.min(source.len());
+        let start = floor_boundary(source, span.start);
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = source[start..]
             .find('\n')
@@ -50,7 +50,7 @@ impl Location {
         let line_text = source[line_start..line_end].trim_end_matches('\r');
         let line = source[..start].matches('\n').count() + 1;
         let column = source[line_start..start].chars().count() + 1;
-        let end = span.end.clamp(start, line_end);
+        let end = floor_boundary(source, span.end.clamp(start, line_end));
         let width = source[start..end].chars().count().max(1);
         Location {
             line,
@@ -59,6 +59,15 @@ impl Location {
             line_text: line_text.to_string(),
         }
     }
+}
+
+/// The largest char boundary of `text` at or before `at`.
+fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 impl ScenarioError {

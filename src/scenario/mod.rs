@@ -6,6 +6,7 @@
 //! line, column and key.
 
 mod error;
+mod literal;
 mod parse;
 mod raw;
 pub mod units;
@@ -17,6 +18,9 @@ use std::time::Duration;
 pub use error::{Location, ScenarioError};
 
 use crate::server::ServerConfig;
+
+/// The largest scenario file read (a scenario is a page of TOML).
+pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
 
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone)]
@@ -62,7 +66,46 @@ pub enum Target {
     /// The bundled server, started as a child process for the run.
     Bundled(ServerConfig),
     /// A server the user runs; only client-side figures exist.
-    External { url: http::Uri },
+    External {
+        /// Where requests go, without any user:password (see `credentials`).
+        url: http::Uri,
+        /// `user:password@` from the URL, sent as HTTP Basic authorization
+        /// and never shown.
+        credentials: Option<Credentials>,
+    },
+}
+
+/// A user name and password, given in a target URL. Its `Debug` does not
+/// show the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credentials({}:***)", self.user)
+    }
+}
+
+impl Credentials {
+    /// The `Authorization` header value: HTTP Basic.
+    pub fn header(&self) -> String {
+        use base64::Engine;
+        let token = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", self.user, self.password));
+        format!("Basic {token}")
+    }
+
+    /// `text` with the password replaced by `***` wherever it follows the
+    /// user name (the scenario's text, as reports keep it).
+    pub fn redact(&self, text: &str) -> String {
+        text.replace(
+            &format!("{}:{}@", self.user, self.password),
+            &format!("{}:***@", self.user),
+        )
+    }
 }
 
 /// How much load, and how it stops.
@@ -225,11 +268,22 @@ impl Default for PoolSettings {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let source = std::fs::read_to_string(path).map_err(|e| {
+        let source = crate::files::read_text(path, MAX_SCENARIO_BYTES).map_err(|e| {
             ScenarioError::new(path, format!("cannot read the scenario file: {e}"))
                 .help("check the path; scenarios live in scenarios/, e.g. scenarios/thousand.toml")
         })?;
         Scenario::parse(path, &source)
+    }
+
+    /// An error about the value of `key` ("target.url"), pointing at where
+    /// the file sets it: for what only the run can find out (a host that
+    /// does not resolve).
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> ScenarioError {
+        let error = ScenarioError::new(&self.file, message).key(key);
+        match locate(&self.source, key) {
+            Some(span) => error.at(&self.source, span),
+            None => error,
+        }
     }
 
     /// Validates scenario text; `path` is only used in messages.
@@ -254,4 +308,28 @@ impl Scenario {
             slug.to_string()
         }
     }
+}
+
+/// Where `table.key = value` sets its value in TOML text.
+fn locate(source: &str, dotted: &str) -> Option<std::ops::Range<usize>> {
+    let (table, key) = dotted.rsplit_once('.').unwrap_or(("", dotted));
+    let mut current = String::new();
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            current = trimmed
+                .trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_string();
+        } else if current == table
+            && let Some((k, value)) = line.split_once('=')
+            && k.trim() == key
+        {
+            let start = offset + k.len() + 1 + (value.len() - value.trim_start().len());
+            return Some(start..start + value.trim().len().max(1));
+        }
+        offset += line.len();
+    }
+    None
 }

@@ -21,6 +21,16 @@ use crate::link::LinkConfig;
 use crate::server::ServerConfig;
 use crate::tls::{TlsSettings, TlsVersion};
 
+/// The most worker threads a runtime may be given (tokio refuses more than
+/// 32768; a 2-core machine gains nothing past a few).
+const MAX_THREADS: u64 = 1024;
+/// The most tasks a mode may run: each holds its own histograms, and past
+/// this many the scheduler, not the client, is what gets measured.
+const MAX_CONCURRENCY: u64 = 100_000;
+/// Open-loop rates, requests per second.
+const MIN_RATE: f64 = 0.001;
+const MAX_RATE: f64 = 100_000_000.0;
+
 /// Requests taking longer than this are counted as timeouts unless the
 /// scenario says otherwise.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -49,6 +59,23 @@ impl Ctx<'_> {
                 )
                 .help(help)),
         }
+    }
+
+    /// A whole number from 1 to `max`.
+    fn bounded(
+        &self,
+        v: &Spanned<i64>,
+        key: &str,
+        max: u64,
+        help: &str,
+    ) -> Result<u64, ScenarioError> {
+        let n = self.positive(v, key, help)?;
+        if n > max {
+            return Err(self
+                .err(v.span(), key, format!("must be at most {max} (found {n})"))
+                .help(help));
+        }
+        Ok(n)
     }
 
     fn non_negative(&self, v: &Spanned<i64>, key: &str, help: &str) -> Result<u64, ScenarioError> {
@@ -104,7 +131,7 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         None => None,
     };
     let transports = match (&target, server_tls) {
-        (Target::External { url }, _) if url.scheme_str() == Some("https") => {
+        (Target::External { url, .. }, _) if url.scheme_str() == Some("https") => {
             vec![Transport::Https]
         }
         (Target::External { .. }, _) => vec![Transport::Http],
@@ -191,17 +218,16 @@ fn check(
     transports: &[Transport],
 ) -> Result<Check, ScenarioError> {
     let text = raw.get_ref();
-    // Where the check's text starts in the file: after `"`, `'` or `"""`.
-    let quote = if cx.source[raw.span().start..].starts_with("\"\"\"")
-        || cx.source[raw.span().start..].starts_with("'''")
-    {
-        3
-    } else {
-        1
-    };
-    let at = |span: std::ops::Range<usize>| {
-        let start = raw.span().start + quote;
-        start + span.start..start + span.end.max(span.start + 1)
+    // Where each byte of the check sits in the file (escapes and multibyte
+    // characters included); the whole string if that cannot be followed.
+    let offsets = super::literal::value_offsets(cx.source, raw.span(), text);
+    let at = |span: std::ops::Range<usize>| match &offsets {
+        Some(o) => {
+            let start = o[span.start.min(text.len())];
+            let end = o[span.end.min(text.len())];
+            start..end.max(start + 1)
+        }
+        None => raw.span(),
     };
     let help = "write checks like \"pooled.p99 <= 3 * pooled.p50\" or \"pooled.handshakes <= 10\"; \
                 units: ns us ms s % k M";
@@ -294,9 +320,10 @@ fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, ScenarioErro
         )?;
     }
     if let Some(v) = &raw.threads {
-        config.threads = cx.positive(
+        config.threads = cx.bounded(
             v,
             "server.threads",
+            MAX_THREADS,
             "the bundled server's worker threads, e.g. 2",
         )? as usize;
     }
@@ -371,12 +398,20 @@ fn tls_settings(cx: &Ctx, raw: &RawTls) -> Result<(TlsSettings, Option<PathBuf>)
         let base = cx.path.parent().unwrap_or(Path::new("."));
         base.join(v.get_ref())
     });
-    if let (Some(path), Some(v)) = (&ca, &raw.ca)
-        && !path.is_file()
-    {
-        return Err(cx
-            .err(v.span(), "tls.ca", format!("no CA file at {}", path.display()))
-            .help("give the PEM file of the CA that signed the target's certificate, relative to the scenario"));
+    if let (Some(path), Some(v)) = (&ca, &raw.ca) {
+        let help = "give the PEM file of the CA that signed the target's certificate, relative to the scenario";
+        if !path.is_file() {
+            return Err(cx
+                .err(
+                    v.span(),
+                    "tls.ca",
+                    format!("no CA file at {}", path.display()),
+                )
+                .help(help));
+        }
+        if let Err(e) = crate::tls::TlsTrust::ca_from_file(path) {
+            return Err(cx.err(v.span(), "tls.ca", format!("{e:#}")).help(help));
+        }
     }
     Ok((settings, ca))
 }
@@ -415,7 +450,33 @@ fn target_url(cx: &Ctx, raw: &RawTarget) -> Result<Target, ScenarioError> {
     if url.host().is_none_or(str::is_empty) {
         return Err(bad(format!("\"{text}\" has no host")));
     }
-    Ok(Target::External { url })
+    // user:password@ is taken out of the URL (it would end up in the Host
+    // header and in every report) and sent as a header instead.
+    let (url, credentials) = match url.authority().map(|a| a.as_str()) {
+        Some(authority) if authority.contains('@') => {
+            let (userinfo, host) = authority.rsplit_once('@').unwrap_or(("", authority));
+            let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+            let mut parts = url.clone().into_parts();
+            parts.authority = Some(
+                host.parse()
+                    .map_err(|e| bad(format!("not a valid URL: the host part ({e})")))?,
+            );
+            let url =
+                http::Uri::from_parts(parts).map_err(|e| bad(format!("not a valid URL ({e})")))?;
+            let credentials = super::Credentials {
+                user: user.to_string(),
+                password: password.to_string(),
+            };
+            (url, Some(credentials))
+        }
+        _ => (url, None),
+    };
+    if url.port_u16() == Some(0) {
+        return Err(bad(format!(
+            "\"{text}\" has port 0, which cannot be dialled"
+        )));
+    }
+    Ok(Target::External { url, credentials })
 }
 
 fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioError> {
@@ -454,9 +515,10 @@ fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioError> {
                 .help("add requests = 1000 or duration = \"10s\" under [load]"));
         }
     };
-    let concurrency = cx.positive(
+    let concurrency = cx.bounded(
         &l.concurrency,
         "load.concurrency",
+        MAX_CONCURRENCY,
         "set it to the number of tasks sending requests at once, e.g. 50",
     )? as usize;
     let warmup = match &l.warmup {
@@ -480,13 +542,38 @@ fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioError> {
         None => DEFAULT_TIMEOUT,
     };
     let threads = match &l.threads {
-        Some(v) => cx.positive(v, "load.threads", "the client's worker threads, e.g. 2")? as usize,
+        Some(v) => cx.bounded(
+            v,
+            "load.threads",
+            MAX_THREADS,
+            "the client's worker threads, e.g. 2",
+        )? as usize,
         None => default_threads(),
     };
     let arrival = match &l.arrival {
         Some(a) => arrival(cx, a)?,
         None => Arrival::Closed,
     };
+    if let (Some(a), Stop::Requests(n)) = (&l.arrival, stop) {
+        // The schedule must end within what poolbench waits for.
+        let last = match arrival {
+            Arrival::Rate(r) => (n - 1) as f64 / r,
+            Arrival::Bursts { size, every } => ((n - 1) / size) as f64 * every.as_secs_f64(),
+            Arrival::Closed => 0.0,
+        };
+        if last > super::units::MAX_DURATION.as_secs_f64() {
+            return Err(cx
+                .err(
+                    a.span(),
+                    "load.arrival",
+                    format!(
+                        "{n} requests on this schedule would take {:.0} days",
+                        last / 86400.0
+                    ),
+                )
+                .help("raise the rate, or give load.duration instead of load.requests"));
+        }
+    }
     let repeat = match &l.repeat {
         Some(v) => {
             let n = cx.positive(
@@ -515,12 +602,14 @@ fn arrival(cx: &Ctx, raw: &Spanned<RawArrival>) -> Result<Arrival, ScenarioError
     match (&a.rate, &a.burst, &a.every) {
         (Some(rate), None, None) => {
             let r = *rate.get_ref();
-            if !(r > 0.0 && r.is_finite()) {
+            if !(MIN_RATE..=MAX_RATE).contains(&r) {
                 return Err(cx
                     .err(
                         rate.span(),
                         "load.arrival.rate",
-                        format!("must be a positive number of requests per second (found {r})"),
+                        format!(
+                            "must be from {MIN_RATE} to {MAX_RATE:.0} requests per second (found {r})"
+                        ),
                     )
                     .help(help));
             }
@@ -630,22 +719,82 @@ fn from_toml(path: &Path, source: &str, e: &toml::de::Error) -> ScenarioError {
     let Some(span) = e.span() else {
         return err;
     };
+    if message.starts_with("missing field") {
+        let field = between(&message, '`', '`').unwrap_or_default();
+        // The span is the table that lacks the field: its header, or the
+        // whole file for a top-level key.
+        let table = source[span.start.min(source.len())..]
+            .lines()
+            .next()
+            .filter(|l| l.trim_start().starts_with('['))
+            .map(|l| {
+                l.trim()
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .trim()
+                    .to_string()
+            });
+        return match table {
+            Some(table) => err
+                .at(source, span.start..span.start + 1)
+                .key(join(&table, &field))
+                .help(format!("add `{field}` to [{table}]")),
+            None => err.key(field.clone()).help(match field.as_str() {
+                "modes" => "add the modes to compare, e.g.\n[modes]\npooled = { limit = 10 }\nper_request_client = {}".to_string(),
+                "load" => "add the load, e.g.\n[load]\nrequests = 1000\nconcurrency = 50".to_string(),
+                _ => format!("add `{field}` (see scenarios/thousand.toml)"),
+            }),
+        };
+    }
     err = err.at(source, span.clone());
     let table = table_at(source, span.start);
+    let path = key_path(source, span.start);
     if let Some((field, expected)) = unknown_field(&message) {
-        let key = join(&table, &field);
-        err = err.key(key).message_for_unknown(&field, &expected);
-    } else if let Some(key) = key_at(source, span.start) {
+        // Inside an inline table, the table's own key comes first.
+        let outer = path
+            .first()
+            .filter(|_| path.len() > 1 || inline(source, span.start));
+        let mut key = join(&table, outer.map_or("", String::as_str));
+        key = join(&key, &field);
         err = err
-            .key(join(&table, &key))
+            .key(key.trim_start_matches('.'))
+            .message_for_unknown(&field, &expected);
+        if expected.is_empty()
+            && let Some(outer) = outer
+        {
+            err = err.help(format!("`{outer}` takes no settings: write {outer} = {{}}"));
+        }
+    } else if !path.is_empty() {
+        err = err
+            .key(join(&table, &path.join(".")))
             .help("check the value's type against scenarios/thousand.toml");
-    } else if message.contains("missing field") {
-        let field = between(&message, '`', '`').unwrap_or_default();
-        err = err
-            .key(join(&table, &field))
-            .help(format!("add `{field}` to this table"));
     }
     err
+}
+
+/// Whether `offset` is inside an inline table (`key = { … }`) on its line.
+fn inline(source: &str, offset: usize) -> bool {
+    let offset = offset.min(source.len());
+    let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    source[start..offset].contains('{')
+}
+
+/// The key (and, inside an inline table, the inner key) assigned at
+/// `offset`: `["pooled", "limit"]` for `pooled = { limit = "ten" }`.
+fn key_path(source: &str, offset: usize) -> Vec<String> {
+    let offset = offset.min(source.len());
+    let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &source[start..offset];
+    let Some(outer) = key_at(source, offset) else {
+        return Vec::new();
+    };
+    let mut path = vec![outer];
+    if let Some(brace) = prefix.rfind('{') {
+        let inner_start = prefix[brace..].rfind(',').map_or(brace, |c| brace + c) + 1;
+        if let Some((inner, _)) = prefix[inner_start..].split_once('=') {
+            path.push(inner.trim().to_string());
+        }
+    }
+    path
 }
 
 impl ScenarioError {
@@ -867,5 +1016,17 @@ per_request_client = {}
         let e = parse(&format!("{VALID}[server]\nbody_size = \"4 parsecs\"\n")).unwrap_err();
         assert_eq!(e.key.as_deref(), Some("server.body_size"));
         Ok(())
+    }
+
+    #[test]
+    fn a_check_error_after_an_escape_points_at_the_right_column() {
+        let line = r#"check = "pooled.p99 <= 20 \u00b5x""#;
+        let e = parse(&format!("{VALID}[[gate]]\n{line}\n")).unwrap_err();
+        let location = e.location.clone().expect("located");
+        assert_eq!(location.line_text, line);
+        // The caret is under the escape that wrote the offending µ.
+        let column = line.find("\\u00b5").map(|i| i + 1);
+        assert_eq!(Some(location.column), column, "{e}");
+        assert!(e.message.contains("unexpected text"), "{e}");
     }
 }

@@ -1,8 +1,9 @@
-//! What a response must be to count as a success: a 1xx–3xx status, a body
-//! read to the end — and, where the scenario knows more, its own request
-//! id echoed back (the bundled server echoes it), an exact status, an exact
-//! body length. A response that is not what was asked for is counted as
-//! `mismatched`, never as a success.
+//! What every request carries beyond its method and URL (its id, for the
+//! bundled server to echo; credentials from the target URL), and what a
+//! response must be to count as a success: a 1xx–3xx status, a body read
+//! to the end — and, where the scenario knows more, its own request id
+//! echoed back, an exact status, an exact body length. A response that is
+//! not what was asked for is counted as `mismatched`, never as a success.
 
 use bytes::Bytes;
 use http::header::HeaderValue;
@@ -13,9 +14,12 @@ use http_body_util::BodyExt;
 use crate::metrics::ErrorKind;
 use crate::server::REQUEST_ID;
 
-/// The checks beyond the status class.
+/// The request's extras and the response's checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Expect {
+pub struct Exchange {
+    /// Sent on every request: `Authorization` from the target URL's
+    /// user:password.
+    pub authorization: Option<HeaderValue>,
     /// Send each request's id and require it back on the response.
     pub echo_id: bool,
     /// The status every response must have.
@@ -24,9 +28,15 @@ pub struct Expect {
     pub body_bytes: Option<u64>,
 }
 
-impl Expect {
-    /// Tags the request with its id, if ids are echoed.
+impl Exchange {
+    /// Adds what every request carries: its id, if ids are echoed, and the
+    /// credentials.
     pub fn tag<B>(&self, request: &mut Request<B>, id: u64) {
+        if let Some(auth) = &self.authorization {
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, auth.clone());
+        }
         if self.echo_id {
             request
                 .headers_mut()
@@ -82,10 +92,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_response_must_be_the_one_asked_for() {
-        let bundled = Expect {
+        let bundled = Exchange {
             echo_id: true,
-            status: None,
             body_bytes: Some(2),
+            ..Exchange::default()
         };
         assert_eq!(
             bundled.judge(response(200, Some(7), b"ok"), 7).await,
@@ -110,15 +120,15 @@ mod tests {
             judge(response(503, Some(7), b"ok"), 7).await,
             Err(ErrorKind::Http5xx)
         );
-        let status = Expect {
+        let status = Exchange {
             status: Some(StatusCode::OK),
-            ..Expect::default()
+            ..Exchange::default()
         };
         assert_eq!(
             status.judge(response(204, None, b""), 1).await,
             Err(ErrorKind::Mismatched)
         );
-        let nothing = Expect::default();
+        let nothing = Exchange::default();
         assert_eq!(nothing.judge(response(204, None, b""), 1).await, Ok(()));
     }
 }

@@ -1,0 +1,54 @@
+//! Reading a file the user names, with bounds: only a regular file (a FIFO
+//! with no writer would block forever, `/dev/zero` would never end), and no
+//! bigger than the caller allows.
+
+use std::io::{self, Read};
+use std::path::Path;
+
+/// The whole text of the regular file at `path`, if it is at most `limit`
+/// bytes. Errors say what is wrong in words a user can act on.
+pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
+    // stat, not open: opening a FIFO blocks until someone writes to it.
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it is not a regular file (a directory, a pipe or a device)",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(too_big(meta.len(), limit));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(too_big(text.len() as u64, limit));
+    }
+    Ok(text)
+}
+
+fn too_big(size: u64, limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("it is {size} bytes, more than the {limit} bytes such a file can be"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_regular_files_within_the_limit_only() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let small = dir.path().join("small");
+        std::fs::write(&small, "name = \"x\"")?;
+        assert_eq!(read_text(&small, 100)?, "name = \"x\"");
+        assert!(read_text(&small, 5).is_err());
+        assert!(read_text(Path::new("/dev/zero"), 100).is_err());
+        assert!(read_text(dir.path(), 100).is_err());
+        Ok(())
+    }
+}
