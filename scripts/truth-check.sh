@@ -54,16 +54,14 @@ cargo build --release --locked --quiet
 work=$(mktemp -d)
 nginx_pid=""
 
+# nginx runs in the foreground (daemon off) as this script's child, so it
+# can be waited for (a daemon's exit is reaped by init, maybe late).
 stop_nginx() {
   local pid=$nginx_pid
   nginx_pid=""
   [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.05
-  done
-  kill -KILL "$pid" 2>/dev/null || true
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 }
 cleanup() {
   stop_nginx
@@ -107,7 +105,7 @@ start_nginx() {
   mkdir -p "$dir"
   cat >"$dir/nginx.conf" <<CONF
 worker_processes 1;
-daemon on;
+daemon off;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events {}
@@ -133,12 +131,16 @@ http {
   }
 }
 CONF
-  nginx -q -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf"
-  for _ in $(seq 100); do
+  nginx -q -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" &
+  nginx_pid=$!
+  # Ready once both ports accept (nginx binds them before writing its pid).
+  for _ in $(seq 250); do
     [ -s "$dir/nginx.pid" ] && break
+    kill -0 "$nginx_pid" 2>/dev/null || { cat "$dir/error.log" >&2; exit 1; }
     sleep 0.02
   done
-  nginx_pid=$(cat "$dir/nginx.pid")
+  [ "$(cat "$dir/nginx.pid")" = "$nginx_pid" ] ||
+    { echo "truth-check: nginx did not start (pid file $dir/nginx.pid)" >&2; exit 1; }
 }
 
 # TIME_WAIT sockets between 127.0.0.1 addresses: "client server", client =

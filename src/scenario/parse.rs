@@ -753,10 +753,12 @@ fn from_toml(path: &Path, source: &str, e: &toml::de::Error) -> ScenarioError {
         let outer = path
             .first()
             .filter(|_| path.len() > 1 || inline(source, span.start));
-        let mut key = join(&table, outer.map_or("", String::as_str));
-        key = join(&key, &field);
+        let table = match outer {
+            Some(outer) => join(&table, outer),
+            None => table,
+        };
         err = err
-            .key(key.trim_start_matches('.'))
+            .key(join(&table, &field))
             .message_for_unknown(&field, &expected);
         if expected.is_empty()
             && let Some(outer) = outer
