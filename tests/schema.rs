@@ -70,3 +70,32 @@ fn referenced(prop: &Value) -> Option<&str> {
     }
     None
 }
+
+/// Every results.json in the repository (the committed examples) matches
+/// the schema of this version and reads back: an example that no longer
+/// validates is a stale example.
+#[test]
+fn every_committed_results_file_validates() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/reports");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(SCHEMA_PATH).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path().join("results.json");
+        if !path.is_file() {
+            continue;
+        }
+        let value: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        if let Err(e) = poolbench::report::read_results(&path) {
+            panic!("{}: {e:#}", path.display());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} committed results files found");
+}
