@@ -1,9 +1,17 @@
 //! Property test: whatever mix of outcomes and cancellations hits the pool,
-//! no slot is lost and the bound holds.
+//! no slot is lost and the bound holds. It prints how many requests it
+//! cancelled. CI runs a short storm; a long one (≥ 10⁵ cancellations, a few
+//! minutes):
+//!
+//! ```sh
+//! POOLBENCH_STORM_CASES=1000 POOLBENCH_STORM_OPS=400 \
+//!     cargo test --release --test pool_props -- --nocapture
+//! ```
 
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -62,6 +70,10 @@ async fn perform(pool: Pool<Empty<Bytes>>, addr: SocketAddr, op: Op) {
     let _ = body.collect().await;
 }
 
+/// Requests sent and cancelled by all storms so far.
+static SENT: AtomicU64 = AtomicU64::new(0);
+static CANCELLED: AtomicU64 = AtomicU64::new(0);
+
 async fn storm(ops: Vec<(Op, Option<u64>)>) -> Result<(), TestCaseError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -79,10 +91,16 @@ async fn storm(ops: Vec<(Op, Option<u64>)>) -> Result<(), TestCaseError> {
         .into_iter()
         .map(|(op, cancel_after_us)| {
             let fut = perform(pool.clone(), addr, op);
+            SENT.fetch_add(1, Relaxed);
             tokio::spawn(async move {
                 match cancel_after_us {
                     Some(us) => {
-                        let _ = tokio::time::timeout(Duration::from_micros(us), fut).await;
+                        if tokio::time::timeout(Duration::from_micros(us), fut)
+                            .await
+                            .is_err()
+                        {
+                            CANCELLED.fetch_add(1, Relaxed);
+                        }
                     }
                     None => fut.await,
                 }
@@ -140,18 +158,44 @@ async fn storm(ops: Vec<(Op, Option<u64>)>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+/// `POOLBENCH_STORM_CASES` storms (default 24) of up to
+/// `POOLBENCH_STORM_OPS` requests each (default 40).
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
-    #[test]
-    fn no_slot_is_lost_in_a_storm_of_cancellations(
-        ops in proptest::collection::vec((op(), proptest::option::of(0u64..4000)), 5..40)
-    ) {
+#[test]
+fn no_slot_is_lost_in_a_storm_of_cancellations() {
+    let cases = setting("POOLBENCH_STORM_CASES", 24);
+    let ops = setting("POOLBENCH_STORM_OPS", 40).max(6);
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: cases as u32,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/pool_props.proptest-regressions"
+            )),
+        )),
+        ..ProptestConfig::default()
+    });
+    let strategy = proptest::collection::vec((op(), proptest::option::of(0u64..4000)), 5..ops);
+    let outcome = runner.run(&strategy, |ops| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        runtime.block_on(storm(ops))?;
+        runtime.block_on(storm(ops))
+    });
+    println!(
+        "storm: {cases} storms, {} requests, {} cancelled mid-flight, no slot lost",
+        SENT.load(Relaxed),
+        CANCELLED.load(Relaxed)
+    );
+    if let Err(e) = outcome {
+        panic!("{e}");
     }
 }

@@ -212,9 +212,14 @@ pub const MAX_RESULTS_BYTES: u64 = 256 * 1024 * 1024;
 /// schema version (an older or newer one is refused with what to do), and
 /// whole (see [`Results::check`]).
 pub fn read_results(path: &Path) -> anyhow::Result<Results> {
-    use crate::results::SCHEMA_VERSION;
     let text = crate::files::read_text(path, MAX_RESULTS_BYTES)
         .with_context(|| format!("cannot read {}", path.display()))?;
+    parse_results(&text, path)
+}
+
+/// [`read_results`] on text already read; `path` names it in errors.
+pub fn parse_results(text: &str, path: &Path) -> anyhow::Result<Results> {
+    use crate::results::SCHEMA_VERSION;
     #[derive(serde::Deserialize)]
     struct Version {
         schema_version: Option<u32>,
@@ -225,7 +230,7 @@ pub fn read_results(path: &Path) -> anyhow::Result<Results> {
             path.display()
         )
     };
-    let version: Version = serde_json::from_str(&text).with_context(not_results)?;
+    let version: Version = serde_json::from_str(text).with_context(not_results)?;
     match version.schema_version {
         Some(SCHEMA_VERSION) => {}
         Some(v) if v < SCHEMA_VERSION => anyhow::bail!(
@@ -242,7 +247,7 @@ pub fn read_results(path: &Path) -> anyhow::Result<Results> {
         ),
         None => anyhow::bail!("{}: it has no schema_version", not_results()),
     }
-    let results: Results = serde_json::from_str(&text).with_context(not_results)?;
+    let results: Results = serde_json::from_str(text).with_context(not_results)?;
     results
         .check()
         .with_context(|| format!("{} is damaged", path.display()))?;
