@@ -23,6 +23,13 @@ fn main() {
         ""
     };
     println!("cargo:rustc-env=POOLBENCH_COMMIT={commit}{suffix}");
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/index");
+    // Outside a checkout there is nothing to watch (and naming a missing
+    // file would make cargo rerun this, and relink, on every build).
+    for file in [".git/HEAD", ".git/index"] {
+        if std::path::Path::new(file).exists() {
+            println!("cargo:rerun-if-changed={file}");
+        } else {
+            println!("cargo:rerun-if-changed=build.rs");
+        }
+    }
 }

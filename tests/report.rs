@@ -285,3 +285,27 @@ fn damaged_or_foreign_results_are_refused() {
             .stderr(predicates::str::contains(message));
     }
 }
+
+/// The terminal table says why a run ran out of descriptors or ports and
+/// how to fix it, and claims no raise of the open-files limit that did not
+/// happen.
+#[test]
+fn the_table_gives_hints_and_tells_the_truth_about_the_limit() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/thousand/results.json");
+    let mut results = poolbench::report::read_results(Path::new(path)).unwrap();
+    let limit = &mut results.environment.nofile;
+    limit.soft_before = limit.soft;
+    results.modes[1].errors.emfile = 3;
+    results.modes[2].errors.eaddrnotavail = 2;
+    let table = poolbench::report::terminal::render(&results);
+    assert!(!table.contains("raised from"), "{table}");
+    assert!(table.contains("EMFILE in per_request_client") && table.contains("ulimit -n"));
+    assert!(table.contains("EADDRNOTAVAIL in keep_alive_disabled"));
+    assert!(table.contains("ip_local_port_range"));
+    limit_raised(&mut results);
+    assert!(poolbench::report::terminal::render(&results).contains("(raised from 1024)"));
+}
+
+fn limit_raised(results: &mut Results) {
+    results.environment.nofile.soft_before = 1024;
+}

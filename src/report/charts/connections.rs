@@ -102,7 +102,7 @@ fn draw_panel(
         .light_line_style(GRID)
         .disable_x_mesh()
         .x_labels(0)
-        .y_labels((top as usize + 1).min(10))
+        .y_labels((top as usize).saturating_add(1).min(10))
         .y_label_formatter(&|v| style::axis_count(*v))
         .draw()
         .map_err(plot_error)?;

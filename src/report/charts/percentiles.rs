@@ -62,7 +62,7 @@ pub fn spectrum_chart(title: &str, y_desc: &str, lines: Lines) -> anyhow::Result
         chart
             .configure_mesh()
             .light_line_style(GRID)
-            .x_labels(x_max as usize + 1)
+            .x_labels((x_max as usize).saturating_add(1).min(20))
             .x_label_formatter(&|x| percent_label(*x))
             .y_label_formatter(&|us| style::axis_time(*us))
             .x_desc("percentile")

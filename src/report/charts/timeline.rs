@@ -131,7 +131,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                 .configure_mesh()
                 .light_line_style(GRID)
                 .x_label_formatter(&|s| format!("{s:.2}s"))
-                .y_labels((y_max as usize + 1).min(10))
+                .y_labels((y_max as usize).saturating_add(1).min(10))
                 .y_label_formatter(&|v| style::axis_count(*v))
                 .draw()
                 .map_err(plot_error)?;
