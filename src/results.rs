@@ -628,6 +628,13 @@ impl Results {
                     && s.server_open_connections.len() == s.server_t_s.len(),
                 "{name}: the series arrays differ in length"
             );
+            let in_order = |t: &[f64]| {
+                t.iter().all(|t| t.is_finite() && *t >= 0.0) && t.windows(2).all(|w| w[0] <= w[1])
+            };
+            anyhow::ensure!(
+                in_order(&s.t_s) && in_order(&s.server_t_s) && s.interval_s.is_finite(),
+                "{name}: the series times are not in order"
+            );
             let b = &m.breakdown_us;
             let phases = [&b.late, &b.client_build, &b.pool_wait, &b.connect, &b.tls];
             let summaries = phases

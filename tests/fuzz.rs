@@ -6,10 +6,14 @@
 //! CI runs a short burst. A long run, as the issue's 10⁶ executions:
 //!
 //! ```sh
-//! POOLBENCH_FUZZ_CASES=350000 cargo test --release --test fuzz -- --nocapture
+//! POOLBENCH_FUZZ_SEED=random POOLBENCH_FUZZ_CASES=350000 \
+//!     CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true \
+//!     cargo test --release --test fuzz -- --nocapture
 //! ```
 //!
-//! (each of the three targets runs that many cases). A failure is saved by
+//! (each of the three targets runs that many cases; overflow checks on, as
+//! in the debug build CI runs, or an overflow goes unnoticed). CI runs the
+//! same fixed-seed burst every time. A failure is saved by
 //! proptest in `tests/fuzz.proptest-regressions` and replayed first on every
 //! later run; crashes found so far also have a test of their own at the end.
 
@@ -28,11 +32,23 @@ fn cases() -> u32 {
     std::env::var("POOLBENCH_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2_000)
+        .unwrap_or(1_000)
 }
 
+/// The same inputs on every run (a CI burst must not fail one day and pass
+/// the next), unless `POOLBENCH_FUZZ_SEED` asks for others: a number, or
+/// `random`.
 fn runner() -> TestRunner {
-    TestRunner::new(Config {
+    use proptest::test_runner::{RngAlgorithm, TestRng};
+    let seed = match std::env::var("POOLBENCH_FUZZ_SEED").as_deref() {
+        Ok("random") => rand_seed(),
+        Ok(n) => n.parse().unwrap_or(0),
+        Err(_) => 0x5eed,
+    };
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    println!("fuzz seed {seed}");
+    let config = Config {
         cases: cases(),
         failure_persistence: Some(Box::new(
             proptest::test_runner::FileFailurePersistence::Direct(concat!(
@@ -41,7 +57,15 @@ fn runner() -> TestRunner {
             )),
         )),
         ..Config::default()
-    })
+    };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
+
+/// A seed from the clock, for `POOLBENCH_FUZZ_SEED=random`.
+fn rand_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
 }
 
 // ---- gate checks -------------------------------------------------------

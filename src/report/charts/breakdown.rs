@@ -32,12 +32,20 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         .iter()
         .map(|m| style::label(results, m))
         .collect();
-    let x_max = results
+    let phases_sum = |m: &crate::results::ModeResult| -> f64 {
+        PHASES
+            .iter()
+            .filter_map(|(_, _, p)| p(&m.breakdown_us))
+            .map(|s| s.mean)
+            .sum()
+    };
+    let widest = results
         .modes
         .iter()
-        .map(|m| m.latency_us.mean)
+        .map(|m| m.latency_us.mean.max(phases_sum(m)))
         .fold(1.0, f64::max)
-        * 1.4; // room on the right for the legend
+        .min(super::AXIS_MAX);
+    let x_max = widest * 1.4; // room on the right for the legend
     let height = 120 + 46 * n as u32;
     let svg = draw((WIDTH, height), |root| {
         let mut chart = ChartBuilder::on(root)
@@ -82,8 +90,9 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                 if phase.mean > 0.0 {
                     let row = n - 1 - i;
                     let (top, bottom) = (SegmentValue::Exact(row), SegmentValue::Exact(row + 1));
+                    let (start, end) = (start.min(widest), (start + phase.mean).min(widest));
                     bars.push(Rectangle::new(
-                        [(start, top), (start + phase.mean, bottom)],
+                        [(start, top), (end, bottom)],
                         colour.filled(),
                     ));
                 }

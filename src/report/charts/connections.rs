@@ -88,8 +88,8 @@ fn draw_panel(
         .map(|o| o.client.max(o.server.unwrap_or(0)))
         .max()
         .unwrap_or(0)
-        .max(1) as f64
-        * 1.25;
+        .max(1) as f64;
+    let top = top.min(super::AXIS_MAX) * 1.25;
     let mut chart = ChartBuilder::on(area)
         .caption(panel.title, (FONT, 15).into_font().color(&TEXT))
         .margin(8)
@@ -118,16 +118,17 @@ fn draw_panel(
             None => vec![(x + 0.25, x + 0.75, value.client, colour.filled())],
         };
         for (x0, x1, v, style) in bars {
+            let height = (v as f64).min(super::AXIS_MAX);
             chart
                 .draw_series(std::iter::once(Rectangle::new(
-                    [(x0, 0.0), (x1, v as f64)],
+                    [(x0, 0.0), (x1, height)],
                     style,
                 )))
                 .map_err(plot_error)?;
             chart
                 .draw_series(std::iter::once(Text::new(
                     v.to_string(),
-                    (x0, v as f64 + top * 0.06),
+                    (x0, height + top * 0.06),
                     label_font.clone(),
                 )))
                 .map_err(plot_error)?;

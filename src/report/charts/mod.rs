@@ -48,6 +48,10 @@ pub fn render_all(results: &Results) -> anyhow::Result<Vec<Chart>> {
     Ok(charts)
 }
 
+/// The largest value an axis reaches: beyond it (a damaged results file)
+/// plotters' arithmetic overflows.
+pub const AXIS_MAX: f64 = 1e15;
+
 /// Runs a drawing closure on an SVG string backend of the given size.
 fn draw(
     size: (u32, u32),

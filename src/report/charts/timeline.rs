@@ -112,13 +112,16 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             });
             let x_max = lines
                 .iter()
-                .flat_map(|l| l.2.last().map(|p| p.0))
-                .fold(0.001, f64::max);
+                .flat_map(|l| l.2.iter().map(|p| p.0))
+                .chain(server_lines.iter().flat_map(|l| l.1.iter().map(|p| p.0)))
+                .fold(0.001, f64::max)
+                .min(super::AXIS_MAX);
             let y_max = lines
                 .iter()
                 .flat_map(|l| l.2.iter().map(|p| p.1))
                 .chain(server_lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)))
                 .fold(1.0, f64::max)
+                .min(super::AXIS_MAX)
                 * 1.15;
             let mut chart = ChartBuilder::on(area)
                 .caption(panel.title, (FONT, 15).into_font().color(&TEXT))
