@@ -290,9 +290,10 @@ fn run(
     {
         let (kind, n) = m.errors.dominant();
         eprintln!(
-            "poolbench: every request of {} ({}) failed, most of them {kind} ({n} of {}): {}",
+            "poolbench: every request of {} ({}) failed, most of them {} ({n} of {}): {}",
             m.mode.name(),
             m.transport.name(),
+            kind.label(),
             m.requests.sent,
             crate::metrics::errors::hint(kind)
         );

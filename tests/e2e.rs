@@ -1,6 +1,9 @@
 //! The real engine against the real bundled server (a child process on
 //! 127.0.0.1): what each mode costs must show in the counts.
 
+use poolbench::results::ConnectionEnd;
+use poolbench::results::Discard;
+use poolbench::results::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use poolbench::results::{ModeResult, Results};
@@ -113,7 +116,12 @@ pooled = { limit = 4 }
     let handshakes = pooled.handshakes.client;
     assert!((20..=23).contains(&handshakes), "{handshakes} handshakes");
     assert_eq!(pooled.handshakes.server, Some(handshakes));
-    let closed = pooled.pool.as_ref().unwrap().discards.connection_close;
+    let closed = pooled
+        .pool
+        .as_ref()
+        .unwrap()
+        .discards
+        .count(Discard::ConnectionClose);
     assert!(
         (200 / 10 - 4..=20).contains(&closed),
         "{closed} closed by Connection: close"
@@ -168,7 +176,13 @@ per_request_client = {{}}
     .await;
     for m in &results.modes {
         assert_eq!(m.requests.ok, 0);
-        assert_eq!(m.errors.refused, 30, "{:?}: {:?}", m.mode, m.errors);
+        assert_eq!(
+            m.errors.count(ErrorKind::Refused),
+            30,
+            "{:?}: {:?}",
+            m.mode,
+            m.errors
+        );
         assert_eq!(
             m.handshakes.server, None,
             "no server observer for an external target"
@@ -199,7 +213,12 @@ pooled = {{ limit = 2 }}
     ))
     .await;
     let pooled = &results.modes[0];
-    assert_eq!(pooled.errors.http_4xx, 20, "{:?}", pooled.errors);
+    assert_eq!(
+        pooled.errors.count(ErrorKind::Http4xx),
+        20,
+        "{:?}",
+        pooled.errors
+    );
     // The 404 bodies were read to the end, so the connections were reused.
     assert!(pooled.handshakes.client <= 2);
 }
@@ -221,12 +240,13 @@ per_request_client = {}
 "#)
     .await;
     for m in &results.modes {
-        let (tw, ends) = (m.time_wait, m.connection_ends);
+        let (tw, ends) = (m.time_wait, &m.connection_ends);
         assert_eq!((tw.still_closing, tw.reused_ports), (0, 0), "{:?}", m.mode);
         // Each connection was closed by the client first (idle ones when the
         // pool was dropped), so each left one TIME_WAIT socket on its side.
         assert_eq!(
-            ends.client_closed_first, m.handshakes.client,
+            ends.count(ConnectionEnd::ClientClosedFirst),
+            m.handshakes.client,
             "{:?}",
             m.mode
         );
@@ -254,10 +274,18 @@ per_request_client = {}
 "#)
     .await;
     for m in &results.modes {
-        let (tw, ends) = (m.time_wait, m.connection_ends);
+        let (tw, ends) = (m.time_wait, &m.connection_ends);
         assert_eq!(m.handshakes.client, 400);
-        assert_eq!(ends.client_reset + ends.server_reset, 0, "{ends:?}");
-        assert_eq!(ends.client_closed_first + ends.server_closed_first, 400);
+        assert_eq!(
+            ends.count(ConnectionEnd::ClientReset) + ends.count(ConnectionEnd::ServerReset),
+            0,
+            "{ends:?}"
+        );
+        assert_eq!(
+            ends.count(ConnectionEnd::ClientClosedFirst)
+                + ends.count(ConnectionEnd::ServerClosedFirst),
+            400
+        );
         if !tw.lower_bound() {
             assert!(
                 tw.client_side + tw.server_side >= 400,
@@ -270,7 +298,12 @@ per_request_client = {}
     let kad = mode(&results, ModeKind::KeepAliveDisabled);
     assert!(kad.time_wait.server_side > kad.time_wait.client_side);
     let per_request = mode(&results, ModeKind::PerRequestClient);
-    assert_eq!(per_request.connection_ends.client_closed_first, 400);
+    assert_eq!(
+        per_request
+            .connection_ends
+            .count(ConnectionEnd::ClientClosedFirst),
+        400
+    );
 }
 
 /// A server that sends bytes beyond the Content-Length on every response
@@ -294,12 +327,23 @@ hyper_util = {}
     .await;
     // Every connection: one clean response, one corrupted; then a new one.
     let pooled = mode(&results, ModeKind::Pooled);
-    assert_eq!(pooled.errors.protocol, 10, "{:?}", pooled.errors);
+    assert_eq!(
+        pooled.errors.count(ErrorKind::Protocol),
+        10,
+        "{:?}",
+        pooled.errors
+    );
     assert_eq!(pooled.requests.ok, 10);
     assert_eq!(pooled.handshakes.client, 10);
     assert_eq!(pooled.overrun_responses.server, Some(10));
-    let discards = pooled.pool.as_ref().unwrap().discards;
-    assert_eq!((discards.protocol, discards.closed_by_server), (10, 0));
+    let discards = &pooled.pool.as_ref().unwrap().discards;
+    assert_eq!(
+        (
+            discards.count(Discard::Protocol),
+            discards.count(Discard::ClosedByServer)
+        ),
+        (10, 0)
+    );
     // Both sides see the 10 corrupted responses (the server answered 20
     // requests, of which the client could trust 10).
     assert_eq!(pooled.overrun_responses.client, 10);
@@ -311,7 +355,10 @@ hyper_util = {}
     assert!(figures.contains(&"requests") && !figures.contains(&"overrun_responses"));
     // Keep-alive off: every response is its connection's first.
     let kad = mode(&results, ModeKind::KeepAliveDisabled);
-    assert_eq!((kad.requests.ok, kad.errors.protocol), (20, 0));
+    assert_eq!(
+        (kad.requests.ok, kad.errors.count(ErrorKind::Protocol)),
+        (20, 0)
+    );
     assert_eq!(kad.overrun_responses.server, Some(0));
     // hyper-util's pool drops the broken connection without a word: the
     // server's count is the only sign.
@@ -362,7 +409,8 @@ pooled = {{ limit = 2 }}
     );
     let wrong = run(&scenario(65)).await;
     assert_eq!(
-        wrong.modes[0].errors.mismatched, 10,
+        wrong.modes[0].errors.count(ErrorKind::Mismatched),
+        10,
         "{:?}",
         wrong.modes[0].errors
     );

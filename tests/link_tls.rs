@@ -2,6 +2,8 @@
 //! RTT, TLS handshakes are counted by both sides, and the latency
 //! breakdown adds up.
 
+use poolbench::results::ErrorKind;
+use poolbench::results::Phase;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -84,9 +86,13 @@ keep_alive_disabled = { limit = 1 }
     );
     // The breakdown puts each round trip where it belongs.
     let b = &tls.breakdown_us;
-    at_least("connect phase", b.connect.as_ref().unwrap().min, 1.0);
-    at_least("TLS phase", b.tls.as_ref().unwrap().min, 1.0);
-    at_least("first byte phase", b.first_byte.min, 1.0);
+    at_least("connect phase", b.phase(Phase::Connect).unwrap().min, 1.0);
+    at_least("TLS phase", b.phase(Phase::Tls).unwrap().min, 1.0);
+    at_least(
+        "first byte phase",
+        b.phase(Phase::FirstByte).unwrap().min,
+        1.0,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,13 +116,13 @@ hyper_util = {}
         assert_eq!(m.requests.ok, 60, "{:?} {:?}", m.mode, m.errors);
         let b = &m.breakdown_us;
         let parts: [Option<&LatencySummary>; 7] = [
-            b.late.as_ref(),
-            b.client_build.as_ref(),
-            b.pool_wait.as_ref(),
-            b.connect.as_ref(),
-            b.tls.as_ref(),
-            Some(&b.first_byte),
-            Some(&b.body),
+            b.phase(Phase::Late),
+            b.phase(Phase::ClientBuild),
+            b.phase(Phase::PoolWait),
+            b.phase(Phase::Connect),
+            b.phase(Phase::Tls),
+            b.phase(Phase::FirstByte),
+            b.phase(Phase::Body),
         ];
         let sum: f64 = parts.iter().flatten().map(|s| s.mean).sum();
         let total = m.latency_us.mean;
@@ -130,19 +136,19 @@ hyper_util = {}
     }
     let pooled = find(&results, ModeKind::Pooled, Transport::Https);
     assert!(
-        pooled.breakdown_us.pool_wait.as_ref().unwrap().max > 0,
+        pooled.breakdown_us.phase(Phase::PoolWait).unwrap().max > 0,
         "6 tasks on 3 connections wait"
     );
     assert!(
         find(&results, ModeKind::HyperUtil, Transport::Https)
             .breakdown_us
-            .connect
+            .phase(Phase::Connect)
             .is_none()
     );
     assert!(
         find(&results, ModeKind::PerRequestClient, Transport::Https)
             .breakdown_us
-            .client_build
+            .phase(Phase::ClientBuild)
             .is_some()
     );
 }
@@ -250,7 +256,7 @@ pooled = {{ limit = 2 }}
     let options = RunOptions::new(PathBuf::from(env!("CARGO_BIN_EXE_poolbench")));
     let results = runner::run(&scenario, &options).await.unwrap();
     let m = &results.modes[0];
-    assert_eq!(m.errors.tls, 10, "{:?}", m.errors);
+    assert_eq!(m.errors.count(ErrorKind::Tls), 10, "{:?}", m.errors);
     assert_eq!(m.requests.ok, 0);
 }
 

@@ -1,6 +1,7 @@
 //! The pool's properties, each against the real bundled server on
 //! 127.0.0.1 (in-process, so its counters can be read directly).
 
+use poolbench::results::Discard;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -274,7 +275,7 @@ async fn waiters_are_served_in_arrival_order_and_woken_at_once() {
     .await;
     assert!(breaker.await.unwrap().is_err());
     next.await.unwrap().unwrap();
-    assert_eq!(pool.stats().totals.discards.error, 1);
+    assert_eq!(pool.stats().totals.discards.count(Discard::Error), 1);
 }
 
 // 5. Bounded waiting.
@@ -315,7 +316,13 @@ async fn unread_body_or_connection_close_means_a_new_connection() {
     fetch(&pool, get(srv.addr, "/")).await.unwrap();
     assert_eq!(gauge.read().opened, 3);
     let d = pool.stats().totals.discards;
-    assert_eq!((d.unread_body, d.connection_close), (1, 1));
+    assert_eq!(
+        (
+            d.count(Discard::UnreadBody),
+            d.count(Discard::ConnectionClose)
+        ),
+        (1, 1)
+    );
     assert_eq!(srv.counters.snapshot().accepted, 3);
 }
 
@@ -337,7 +344,11 @@ async fn idle_connections_closed_by_the_server_or_expired_are_replaced() {
     fetch(&pool, get(srv.addr, "/")).await.unwrap();
     assert_eq!(gauge.read().opened, 2);
     let s = pool.stats().totals;
-    assert_eq!(s.discards.closed_by_server + s.retries, 1, "{s:?}");
+    assert_eq!(
+        s.discards.count(Discard::ClosedByServer) + s.retries,
+        1,
+        "{s:?}"
+    );
 
     // Expiry runs on the pool's clock: a manual one, moved by hand.
     let srv = server(ServerConfig::default()).await;
@@ -356,7 +367,7 @@ async fn idle_connections_closed_by_the_server_or_expired_are_replaced() {
         srv.counters.snapshot().open == 0 && gauge.read().open == 0
     })
     .await;
-    assert_eq!(pool.stats().totals.discards.expired, 1);
+    assert_eq!(pool.stats().totals.discards.count(Discard::Expired), 1);
 
     let (pool, gauge) = new_pool(1, |c| {
         c.max_lifetime = Some(Duration::from_millis(100));
@@ -369,7 +380,7 @@ async fn idle_connections_closed_by_the_server_or_expired_are_replaced() {
         clock.advance(Duration::from_millis(30));
     }
     assert_eq!(gauge.read().opened, 2);
-    assert_eq!(pool.stats().totals.discards.expired, 1);
+    assert_eq!(pool.stats().totals.discards.count(Discard::Expired), 1);
 }
 
 // 8. Safe retry only.
@@ -483,7 +494,7 @@ async fn the_newest_idle_connection_is_reused_so_surplus_ones_expire() {
         clock.advance(Duration::from_millis(40));
     }
     until("two connections expired", || gauge.read().open == 1).await;
-    assert_eq!(pool.stats().totals.discards.expired, 2);
+    assert_eq!(pool.stats().totals.discards.count(Discard::Expired), 2);
     assert_eq!(gauge.read().opened, 3);
 }
 

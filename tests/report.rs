@@ -2,6 +2,7 @@
 //! one line per mode, user strings escaped, and a re-render identical to
 //! the original.
 
+use poolbench::results::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -295,8 +296,8 @@ fn the_table_gives_hints_and_tells_the_truth_about_the_limit() {
     let mut results = poolbench::report::read_results(Path::new(path)).unwrap();
     let limit = &mut results.environment.nofile;
     limit.soft_before = limit.soft;
-    results.modes[1].errors.emfile = 3;
-    results.modes[2].errors.eaddrnotavail = 2;
+    results.modes[1].errors.add(ErrorKind::Emfile, 3);
+    results.modes[2].errors.add(ErrorKind::AddrNotAvail, 2);
     let table = poolbench::report::terminal::render(&results);
     assert!(!table.contains("raised from"), "{table}");
     assert!(table.contains("EMFILE in per_request_client") && table.contains("ulimit -n"));

@@ -6,7 +6,7 @@
 //! `pooled.handshakes.server`, `per_request_client.cpu.client`,
 //! `pooled.pool_wait.p99`.
 
-use crate::results::{LatencySummary, ModeResult, Observed};
+use crate::results::{Kind, LatencySummary, ModeResult, Observed, Phase};
 
 /// A figure: its name, the qualifiers it takes (the first is the default),
 /// and what it is.
@@ -223,14 +223,10 @@ pub fn value(m: &ModeResult, path: &[String]) -> Option<f64> {
             Some("server") => m.cpu_us_per_request.server,
             _ => Some(m.cpu_us_per_request.client),
         },
-        "late" => stat(b.late.as_ref()),
-        "client_build" => stat(b.client_build.as_ref()),
-        "pool_wait" => stat(b.pool_wait.as_ref()),
-        "connect" => stat(b.connect.as_ref()),
-        "tls" => stat(b.tls.as_ref()),
-        "first_byte" => stat(Some(&b.first_byte)),
-        "body" => stat(Some(&b.body)),
-        _ => None,
+        name => {
+            let phase = Phase::ALL.iter().find(|p| p.name() == name)?;
+            stat(b.phase(*phase))
+        }
     }
 }
 

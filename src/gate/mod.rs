@@ -15,9 +15,6 @@
 pub mod expr;
 pub mod figures;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use crate::results::{ModeResult, Results};
 use expr::{Comparison, FigureRef};
 
@@ -29,45 +26,8 @@ pub struct Check {
     pub comparison: Comparison,
 }
 
-/// A check's outcome on a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GateOutcome {
-    /// The check as written in the scenario.
-    pub check: String,
-    /// The left side's value; absent if a figure it uses was not measured.
-    pub left: Option<f64>,
-    /// The comparison operator.
-    pub cmp: String,
-    /// The right side's value; absent if a figure it uses was not measured.
-    pub right: Option<f64>,
-    /// Whether the check held (a side that was not measured fails it).
-    pub passed: bool,
-}
-
-impl GateOutcome {
-    /// "10 <= 10", or which side was not measured.
-    pub fn detail(&self) -> String {
-        let side = |v: Option<f64>| v.map_or("not a measured number".to_string(), format_value);
-        format!("{} {} {}", side(self.left), self.cmp, side(self.right))
-    }
-}
-
-/// A few significant digits, no trailing zeros: "10", "3.142", "0.0123".
-pub fn format_value(v: f64) -> String {
-    if v.abs() >= 1000.0 || v == v.trunc() {
-        return format!("{v:.0}");
-    }
-    let digits = if v.abs() >= 100.0 {
-        1
-    } else if v.abs() >= 1.0 {
-        3
-    } else {
-        4
-    };
-    let text = format!("{v:.digits$}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
+pub use crate::results::GateOutcome;
+pub use crate::results::format::format_value;
 
 /// The mode a figure reference names, and the figure path after it.
 pub fn resolve<'r>(

@@ -3,44 +3,12 @@
 use std::error::Error as StdError;
 use std::io;
 
-use serde::{Deserialize, Serialize};
+pub use crate::results::ErrorKind;
 
-/// Why a request failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// ECONNREFUSED: nothing listening, or the accept backlog is full.
-    Refused,
-    /// The connection was reset or closed before the response was complete.
-    Reset,
-    /// No complete response within the scenario's timeout, or ETIMEDOUT.
-    Timeout,
-    /// EMFILE / ENFILE: out of file descriptors.
-    Emfile,
-    /// EADDRNOTAVAIL: out of ephemeral ports (often TIME_WAIT exhaustion).
-    AddrNotAvail,
-    /// The TLS handshake or record layer failed (e.g. an untrusted certificate).
-    Tls,
-    /// The server answered 4xx.
-    Http4xx,
-    /// The server answered 5xx.
-    Http5xx,
-    /// The response broke HTTP framing: bytes beyond its end (more body than
-    /// its Content-Length), or a head that does not parse.
-    Protocol,
-    /// The response belongs to another request (the bundled server echoes
-    /// each request's id), or is not what `[expect]` says.
-    Mismatched,
-    /// Anything else.
-    Other,
-}
+/// Failed requests by kind.
+pub type ErrorCounts = crate::results::Counts<ErrorKind>;
 
 impl ErrorKind {
-    const COUNT: usize = 11;
-
-    fn index(self) -> usize {
-        self as usize
-    }
-
     /// Classifies an error by the first OS error in its source chain.
     pub fn classify(error: &(dyn StdError + 'static)) -> ErrorKind {
         let mut current: Option<&(dyn StdError + 'static)> = Some(error);
@@ -110,169 +78,30 @@ impl ErrorKind {
     }
 }
 
-/// Failed requests by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ErrorCounts([u64; ErrorKind::COUNT]);
-
-impl ErrorCounts {
-    pub fn add(&mut self, kind: ErrorKind) {
-        self.0[kind.index()] += 1;
-    }
-
-    pub fn get(&self, kind: ErrorKind) -> u64 {
-        self.0[kind.index()]
-    }
-
-    pub fn total(&self) -> u64 {
-        self.0.iter().sum()
-    }
-
-    pub fn merge(&mut self, other: &ErrorCounts) {
-        for (a, b) in self.0.iter_mut().zip(other.0) {
-            *a += b;
-        }
-    }
-
-    /// The counts as the results file reports them.
-    pub fn to_report(&self) -> ErrorReport {
-        ErrorReport {
-            refused: self.get(ErrorKind::Refused),
-            reset: self.get(ErrorKind::Reset),
-            timeout: self.get(ErrorKind::Timeout),
-            emfile: self.get(ErrorKind::Emfile),
-            eaddrnotavail: self.get(ErrorKind::AddrNotAvail),
-            tls: self.get(ErrorKind::Tls),
-            http_4xx: self.get(ErrorKind::Http4xx),
-            http_5xx: self.get(ErrorKind::Http5xx),
-            protocol: self.get(ErrorKind::Protocol),
-            mismatched: self.get(ErrorKind::Mismatched),
-            other: self.get(ErrorKind::Other),
-        }
-    }
-}
-
-/// Failed requests by kind, as counted by the client.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(deny_unknown_fields)]
-pub struct ErrorReport {
-    /// Connection refused (ECONNREFUSED).
-    pub refused: u64,
-    /// Connection reset or closed before the response was complete.
-    pub reset: u64,
-    /// No complete response within `load.timeout`, or ETIMEDOUT.
-    pub timeout: u64,
-    /// Out of file descriptors (EMFILE/ENFILE).
-    pub emfile: u64,
-    /// Out of local addresses/ports (EADDRNOTAVAIL).
-    pub eaddrnotavail: u64,
-    /// TLS failures (handshake, certificate, record layer).
-    pub tls: u64,
-    /// HTTP 4xx responses.
-    pub http_4xx: u64,
-    /// HTTP 5xx responses.
-    pub http_5xx: u64,
-    /// Responses that broke HTTP framing: bytes beyond their end (more body
-    /// than their Content-Length), or a head that does not parse.
-    pub protocol: u64,
-    /// Responses that belong to another request (the bundled server echoes
-    /// each request's id) or are not what the scenario's `[expect]` says.
-    pub mismatched: u64,
-    /// Any other failure.
-    pub other: u64,
-}
-
-impl ErrorReport {
-    /// (name, count) for every kind, in a fixed order, for reports.
-    pub fn kinds(&self) -> [(&'static str, u64); 11] {
-        [
-            ("refused", self.refused),
-            ("reset", self.reset),
-            ("timeout", self.timeout),
-            ("EMFILE", self.emfile),
-            ("EADDRNOTAVAIL", self.eaddrnotavail),
-            ("TLS", self.tls),
-            ("4xx", self.http_4xx),
-            ("5xx", self.http_5xx),
-            ("protocol", self.protocol),
-            ("mismatched", self.mismatched),
-            ("other", self.other),
-        ]
-    }
-
-    /// Adds another report's counts (rounds of one mode).
-    pub fn add(&mut self, o: &ErrorReport) {
-        let ErrorReport {
-            refused,
-            reset,
-            timeout,
-            emfile,
-            eaddrnotavail,
-            tls,
-            http_4xx,
-            http_5xx,
-            protocol,
-            mismatched,
-            other,
-        } = self;
-        *refused += o.refused;
-        *reset += o.reset;
-        *timeout += o.timeout;
-        *emfile += o.emfile;
-        *eaddrnotavail += o.eaddrnotavail;
-        *tls += o.tls;
-        *http_4xx += o.http_4xx;
-        *http_5xx += o.http_5xx;
-        *protocol += o.protocol;
-        *mismatched += o.mismatched;
-        *other += o.other;
-    }
-
-    /// The kind with the most failures, and how many.
-    pub fn dominant(&self) -> (&'static str, u64) {
-        self.kinds()
-            .into_iter()
-            .max_by_key(|(_, n)| *n)
-            .unwrap_or(("other", 0))
-    }
-
-    /// "reset 2, timeout 1", or `none_text` when nothing failed.
-    pub fn summary(&self, none_text: &str) -> String {
-        let parts: Vec<String> = self
-            .kinds()
-            .iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
-        if parts.is_empty() {
-            none_text.to_string()
-        } else {
-            parts.join(", ")
-        }
-    }
-}
-
-/// What to do about failures of a kind (named as in [`ErrorReport::kinds`]).
-pub fn hint(kind: &str) -> &'static str {
+/// What to do about failures of a kind.
+pub fn hint(kind: ErrorKind) -> &'static str {
     match kind {
-        "refused" => "is the target up and listening at that address?",
-        "reset" => "the server or something between cut connections; see its logs",
-        "timeout" => "the server is slower than load.timeout: raise it or lighten the load",
-        "EMFILE" => {
+        ErrorKind::Refused => "is the target up and listening at that address?",
+        ErrorKind::Reset => "the server or something between cut connections; see its logs",
+        ErrorKind::Timeout => {
+            "the server is slower than load.timeout: raise it or lighten the load"
+        }
+        ErrorKind::Emfile => {
             "the client ran out of file descriptors: raise the open-files limit \
              (`ulimit -n`, or LimitNOFILE= for a service) or use a pool with a lower limit"
         }
-        "EADDRNOTAVAIL" => {
+        ErrorKind::AddrNotAvail => {
             "the client ran out of local ports (many sockets in TIME_WAIT): reuse connections \
              (a pool), widen net.ipv4.ip_local_port_range, or set net.ipv4.tcp_tw_reuse = 1"
         }
-        "TLS" => "does the client trust the server's certificate? give the CA with [tls] ca",
-        "4xx" => "the server rejected the requests: check the URL and headers",
-        "5xx" => "the server failed: see its logs",
-        "protocol" => "the server breaks HTTP framing (bytes beyond a response's length)",
-        "mismatched" => "the responses are not what was asked for ([expect], request ids)",
-        _ => "see the errors row of the report",
+        ErrorKind::Tls => {
+            "does the client trust the server's certificate? give the CA with [tls] ca"
+        }
+        ErrorKind::Http4xx => "the server rejected the requests: check the URL and headers",
+        ErrorKind::Http5xx => "the server failed: see its logs",
+        ErrorKind::Protocol => "the server breaks HTTP framing (bytes beyond a response's length)",
+        ErrorKind::Mismatched => "the responses are not what was asked for ([expect], request ids)",
+        ErrorKind::Other => "see the errors row of the report",
     }
 }
 
@@ -314,13 +143,13 @@ mod tests {
     #[test]
     fn counts_and_merges() {
         let mut a = ErrorCounts::default();
-        a.add(ErrorKind::Reset);
+        a.add(ErrorKind::Reset, 1);
         let mut b = ErrorCounts::default();
-        b.add(ErrorKind::Reset);
-        b.add(ErrorKind::Http5xx);
+        b.add(ErrorKind::Reset, 1);
+        b.add(ErrorKind::Http5xx, 1);
         a.merge(&b);
         assert_eq!(a.total(), 3);
-        assert_eq!(a.to_report().reset, 2);
+        assert_eq!(a.count(ErrorKind::Reset), 2);
         assert_eq!(
             ErrorKind::from_status(http::StatusCode::NOT_FOUND),
             Some(ErrorKind::Http4xx)

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use serde::{Deserialize, Serialize};
 
-use super::sockets::CloseKind;
+use crate::results::{ConnectionEnd, Counts, Kind};
 
 #[derive(Debug, Default)]
 pub struct ConnectionGauge {
@@ -26,7 +26,7 @@ pub struct ConnectionGauge {
     ports: PortSet,
     /// Connections opened on a local port already in `ports`.
     reused_ports: AtomicU64,
-    /// Connections closed, by how they ended (in `CloseKind::ALL` order).
+    /// Connections closed, by how they ended (in `ConnectionEnd::ALL` order).
     ends: [AtomicU64; 4],
 }
 
@@ -41,7 +41,7 @@ impl Default for PortSet {
 }
 
 /// A copy of a gauge at one moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GaugeReading {
     pub opened: u64,
     pub open: u64,
@@ -51,28 +51,7 @@ pub struct GaugeReading {
     /// Connections that reused a local port since the window began.
     pub reused_ports: u64,
     /// Connections closed so far, by how they ended.
-    pub ends: CloseCounts,
-}
-
-/// Connections closed, by how they ended (see [`CloseKind`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CloseCounts {
-    pub closed_first: u64,
-    pub peer_closed_first: u64,
-    pub reset_by_us: u64,
-    pub reset_by_peer: u64,
-}
-
-impl CloseCounts {
-    /// What happened between `before` and `self`.
-    pub fn since(&self, before: &CloseCounts) -> CloseCounts {
-        CloseCounts {
-            closed_first: self.closed_first - before.closed_first,
-            peer_closed_first: self.peer_closed_first - before.peer_closed_first,
-            reset_by_us: self.reset_by_us - before.reset_by_us,
-            reset_by_peer: self.reset_by_peer - before.reset_by_peer,
-        }
-    }
+    pub ends: Counts<ConnectionEnd>,
 }
 
 impl ConnectionGauge {
@@ -106,9 +85,8 @@ impl ConnectionGauge {
     }
 
     /// Counts a connection's end.
-    pub fn closed(&self, how: CloseKind) {
-        let i = CloseKind::ALL.iter().position(|k| *k == how).unwrap_or(0);
-        self.ends[i].fetch_add(1, Relaxed);
+    pub fn closed(&self, how: ConnectionEnd) {
+        self.ends[how.index()].fetch_add(1, Relaxed);
     }
 
     /// Starts a new window: the peak at the number open now, no port used.
@@ -126,12 +104,7 @@ impl ConnectionGauge {
             tls_full: self.tls_full.load(Relaxed),
             tls_resumed: self.tls_resumed.load(Relaxed),
             reused_ports: self.reused_ports.load(Relaxed),
-            ends: CloseCounts {
-                closed_first: self.ends[0].load(Relaxed),
-                peer_closed_first: self.ends[1].load(Relaxed),
-                reset_by_us: self.ends[2].load(Relaxed),
-                reset_by_peer: self.ends[3].load(Relaxed),
-            },
+            ends: Counts::from_fn(|k: ConnectionEnd| self.ends[k.index()].load(Relaxed)),
         }
     }
 }
@@ -142,7 +115,7 @@ pub struct OpenGuard(Arc<ConnectionGauge>);
 
 impl OpenGuard {
     /// Counts how the connection is about to end (before its socket closes).
-    pub fn closing(&self, how: CloseKind) {
+    pub fn closing(&self, how: ConnectionEnd) {
         self.0.closed(how);
     }
 }
@@ -173,7 +146,7 @@ mod tests {
             tls_full: 1,
             tls_resumed: 2,
             reused_ports: 0,
-            ends: CloseCounts::default(),
+            ends: Counts::default(),
         };
         assert_eq!(g.read(), expected);
         g.reset_peak();

@@ -10,8 +10,8 @@ pub mod sockets;
 pub mod time_wait;
 pub mod timeline;
 
-pub use errors::{ErrorCounts, ErrorKind, ErrorReport};
-pub use gauge::{CloseCounts, ConnectionGauge, GaugeReading, OpenGuard};
+pub use errors::{ErrorCounts, ErrorKind};
+pub use gauge::{ConnectionGauge, GaugeReading, OpenGuard};
 pub use recorder::Recorder;
 pub use sampler::{Sampler, Samples, Sources};
 pub use timeline::{Phase, PhaseRecorder, Timeline};

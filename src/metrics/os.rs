@@ -4,8 +4,6 @@
 use std::io;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 /// User + system CPU time of this whole process (all threads).
 pub fn process_cpu() -> Duration {
     rusage(libc::RUSAGE_SELF)
@@ -28,16 +26,7 @@ fn rusage(who: libc::c_int) -> Duration {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
-/// The open-files limit before and after raising the soft limit to the hard one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct NofileLimit {
-    /// Soft limit found at start.
-    pub soft_before: u64,
-    /// Soft limit in force for the run (raised to the hard limit).
-    pub soft: u64,
-    /// Hard limit.
-    pub hard: u64,
-}
+pub use crate::results::NofileLimit;
 
 /// Raises this process's soft RLIMIT_NOFILE to its hard limit.
 pub fn raise_nofile_limit() -> io::Result<NofileLimit> {

@@ -42,7 +42,7 @@ impl Recorder {
     }
 
     pub fn failure(&mut self, kind: ErrorKind) {
-        self.errors.add(kind);
+        self.errors.add(kind, 1);
     }
 
     pub fn ok(&self) -> u64 {

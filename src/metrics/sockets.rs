@@ -62,38 +62,19 @@ impl TcpState {
     }
 }
 
-/// How a connection ended, as its own side sees it when it closes the
-/// socket: who sent the first FIN, or whether the close is a reset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloseKind {
-    /// Open both ways, nothing unread: this side's FIN is the first. This
-    /// side keeps the TIME_WAIT socket (unless the peer answers with a reset).
-    ClosedFirst,
-    /// The peer's FIN had arrived and was read: the peer closed first and
-    /// keeps the TIME_WAIT socket.
-    PeerClosedFirst,
-    /// Bytes were left unread (a TLS close_notify, a body not read): the
-    /// kernel sends a reset instead of a FIN; neither side keeps TIME_WAIT.
-    ResetByUs,
-    /// The peer had reset the connection already.
-    ResetByPeer,
-}
+pub use crate::results::ConnectionEnd;
+
+/// How a client's connections end (see [`ConnectionEnd`]).
+pub struct CloseKind;
 
 impl CloseKind {
-    pub const ALL: [CloseKind; 4] = [
-        CloseKind::ClosedFirst,
-        CloseKind::PeerClosedFirst,
-        CloseKind::ResetByUs,
-        CloseKind::ResetByPeer,
-    ];
-
     /// How the connection of the TCP socket `fd` ends when this side
     /// starts to close it now — by a shutdown (`dropping` false) or by
     /// closing the socket (`dropping` true) — from its state (TCP_INFO) and
     /// unread bytes (FIONREAD): two system calls. Ask at this side's first
     /// close action: that is when the first FIN (or a reset) is decided.
     /// `None` if the socket cannot be asked (not TCP, already closed).
-    pub fn of_socket(fd: std::os::fd::RawFd, dropping: bool) -> Option<CloseKind> {
+    pub fn of_socket(fd: std::os::fd::RawFd, dropping: bool) -> Option<ConnectionEnd> {
         let mut info = [0u8; 8];
         let mut len = info.len() as libc::socklen_t;
         let mut unread: libc::c_int = 0;
@@ -121,13 +102,13 @@ impl CloseKind {
 
     /// The end a first close action in `state` makes; `unread` if bytes are
     /// left unread as the socket is closed.
-    pub fn of_state(state: TcpState, unread: bool) -> CloseKind {
+    pub fn of_state(state: TcpState, unread: bool) -> ConnectionEnd {
         match state {
             // Only a reset brings a socket to CLOSE before this side closes.
-            TcpState::Close => CloseKind::ResetByPeer,
-            _ if unread => CloseKind::ResetByUs,
-            TcpState::CloseWait => CloseKind::PeerClosedFirst,
-            _ => CloseKind::ClosedFirst,
+            TcpState::Close => ConnectionEnd::ServerReset,
+            _ if unread => ConnectionEnd::ClientReset,
+            TcpState::CloseWait => ConnectionEnd::ServerClosedFirst,
+            _ => ConnectionEnd::ClientClosedFirst,
         }
     }
 }
@@ -416,25 +397,25 @@ mod tests {
         };
         let end = |s: &TcpStream, dropping| CloseKind::of_socket(s.as_raw_fd(), dropping);
         let (client, _server) = pair()?;
-        assert_eq!(end(&client, true), Some(CloseKind::ClosedFirst));
+        assert_eq!(end(&client, true), Some(ConnectionEnd::ClientClosedFirst));
         let (mut client, server) = pair()?;
         drop(server);
         assert_eq!(client.read(&mut [0u8; 1])?, 0);
-        assert_eq!(end(&client, true), Some(CloseKind::PeerClosedFirst));
+        assert_eq!(end(&client, true), Some(ConnectionEnd::ServerClosedFirst));
         let (client, mut server) = pair()?;
         server.write_all(b"unread")?;
         client.peek(&mut [0u8; 1])?; // arrived, not read
-        assert_eq!(end(&client, true), Some(CloseKind::ResetByUs));
+        assert_eq!(end(&client, true), Some(ConnectionEnd::ClientReset));
         assert_eq!(
             end(&client, false),
-            Some(CloseKind::ClosedFirst),
+            Some(ConnectionEnd::ClientClosedFirst),
             "a shutdown sends FIN"
         );
         let (mut client, server) = pair()?;
         crate::connect::reset_on_close(server.as_raw_fd())?;
         drop(server);
         assert!(client.read(&mut [0u8; 1]).is_err(), "sees the reset");
-        assert_eq!(end(&client, true), Some(CloseKind::ResetByPeer));
+        assert_eq!(end(&client, true), Some(ConnectionEnd::ServerReset));
         assert_eq!(CloseKind::of_socket(-1, true), None);
         Ok(())
     }

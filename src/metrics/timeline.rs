@@ -10,39 +10,14 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
+use crate::results::Kind;
+
 use super::recorder::new_histogram;
 
-/// The phases of a request, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Open loop: the request started after its due time (the client fell
-    /// behind its schedule).
-    Late,
-    /// `per_request_client`: building the client (and its TLS config).
-    ClientBuild,
-    /// Waiting for a pooled connection or a free slot.
-    PoolWait,
-    /// TCP connect of a new connection (with the link's handshake RTT).
-    Connect,
-    /// TLS handshake of a new connection.
-    Tls,
-    /// From having a connection to the response head.
-    FirstByte,
-    /// From the response head to the last body byte.
-    Body,
-}
+pub use crate::results::Phase;
 
-impl Phase {
-    pub const ALL: [Phase; 7] = [
-        Phase::Late,
-        Phase::ClientBuild,
-        Phase::PoolWait,
-        Phase::Connect,
-        Phase::Tls,
-        Phase::FirstByte,
-        Phase::Body,
-    ];
-}
+/// How many phases there are.
+const PHASES: usize = <Phase as Kind>::ALL.len();
 
 /// Instants one request passed; `None` where it did not pass that step.
 #[derive(Debug, Clone, Copy, Default)]
@@ -62,7 +37,7 @@ pub struct Timeline {
 impl Timeline {
     /// The phase durations of a request due at `issued`, started at
     /// `started`, whose body ended at `end`. They sum to `end - issued`.
-    pub fn phases(&self, issued: Instant, started: Instant, end: Instant) -> [Duration; 7] {
+    pub fn phases(&self, issued: Instant, started: Instant, end: Instant) -> [Duration; PHASES] {
         let mut cursor = issued;
         let mut step = |at: Option<Instant>| match at {
             Some(at) if at >= cursor => {
@@ -86,7 +61,7 @@ impl Timeline {
 /// One histogram per phase (µs, zeros included, so means add up).
 #[derive(Debug, Clone)]
 pub struct PhaseRecorder {
-    pub histograms: [Histogram<u64>; 7],
+    pub histograms: [Histogram<u64>; PHASES],
 }
 
 impl Default for PhaseRecorder {
@@ -98,7 +73,7 @@ impl Default for PhaseRecorder {
 }
 
 impl PhaseRecorder {
-    pub fn record(&mut self, phases: &[Duration; 7]) {
+    pub fn record(&mut self, phases: &[Duration; PHASES]) {
         for (h, d) in self.histograms.iter_mut().zip(phases) {
             let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
             let _ = h.record(us.min(super::recorder::MAX_LATENCY_US));

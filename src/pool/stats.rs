@@ -6,26 +6,10 @@ use hdrhistogram::Histogram;
 
 use crate::metrics::recorder::new_histogram;
 
-/// Why a connection left the pool instead of being reused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Discard {
-    /// Idle past `idle_timeout` or older than `max_lifetime`.
-    Expired,
-    /// The server closed it while it sat idle.
-    ClosedByServer,
-    /// Its response body was dropped before the end.
-    UnreadBody,
-    /// The request or response said `Connection: close`, or keep-alive is off.
-    ConnectionClose,
-    /// It served `max_requests_per_connection` responses.
-    MaxRequests,
-    /// A request on it failed, or it failed (a reset) while idle.
-    Error,
-    /// Closed to make room for a retry on a fresh connection.
-    Evicted,
-    /// The server broke HTTP framing on it: bytes beyond a response's end.
-    Protocol,
-}
+pub use crate::results::Discard;
+
+/// Connections discarded, by reason.
+pub type DiscardCounts = crate::results::Counts<Discard>;
 
 /// Counters of one authority; kept under the authority's lock, which the
 /// request path takes anyway, so counting costs no extra synchronisation.
@@ -46,18 +30,6 @@ pub struct AuthorityStats {
     pub retries: u64,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DiscardCounts {
-    pub expired: u64,
-    pub closed_by_server: u64,
-    pub unread_body: u64,
-    pub connection_close: u64,
-    pub max_requests: u64,
-    pub error: u64,
-    pub evicted: u64,
-    pub protocol: u64,
-}
-
 impl Default for AuthorityStats {
     fn default() -> Self {
         AuthorityStats {
@@ -74,17 +46,7 @@ impl Default for AuthorityStats {
 
 impl AuthorityStats {
     pub fn discard(&mut self, reason: Discard) {
-        let d = &mut self.discards;
-        *match reason {
-            Discard::Expired => &mut d.expired,
-            Discard::ClosedByServer => &mut d.closed_by_server,
-            Discard::UnreadBody => &mut d.unread_body,
-            Discard::ConnectionClose => &mut d.connection_close,
-            Discard::MaxRequests => &mut d.max_requests,
-            Discard::Error => &mut d.error,
-            Discard::Evicted => &mut d.evicted,
-            Discard::Protocol => &mut d.protocol,
-        } += 1;
+        self.discards.add(reason, 1);
     }
 
     pub fn waited(&mut self, time: Duration) {
@@ -98,23 +60,13 @@ impl AuthorityStats {
         };
         let mut wait_us = self.wait_us.clone();
         let _ = wait_us.subtract(&b.wait_us);
-        let (a, bd) = (&self.discards, &b.discards);
         AuthorityStats {
             handshakes: self.handshakes - b.handshakes,
             reuses: self.reuses - b.reuses,
             waits: self.waits - b.waits,
             peak_waiters: self.peak_waiters,
             wait_us,
-            discards: DiscardCounts {
-                expired: a.expired - bd.expired,
-                closed_by_server: a.closed_by_server - bd.closed_by_server,
-                unread_body: a.unread_body - bd.unread_body,
-                connection_close: a.connection_close - bd.connection_close,
-                max_requests: a.max_requests - bd.max_requests,
-                error: a.error - bd.error,
-                evicted: a.evicted - bd.evicted,
-                protocol: a.protocol - bd.protocol,
-            },
+            discards: self.discards.since(&b.discards),
             retries: self.retries - b.retries,
         }
     }
@@ -126,15 +78,7 @@ impl AuthorityStats {
         self.waits += other.waits;
         self.peak_waiters = self.peak_waiters.max(other.peak_waiters);
         let _ = self.wait_us.add(&other.wait_us);
-        let (a, b) = (&mut self.discards, &other.discards);
-        a.expired += b.expired;
-        a.closed_by_server += b.closed_by_server;
-        a.unread_body += b.unread_body;
-        a.connection_close += b.connection_close;
-        a.max_requests += b.max_requests;
-        a.error += b.error;
-        a.evicted += b.evicted;
-        a.protocol += b.protocol;
+        self.discards.merge(&other.discards);
         self.retries += other.retries;
     }
 }

@@ -9,7 +9,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::charts::{Chart, style};
 use super::terminal::micros;
 use super::verdict;
-use crate::results::{LatencySummary, ModeResult, Observed, Results};
+use crate::results::{LatencySummary, ModeResult, Observed, Phase, Results};
 
 const CSS: &str = r#"
 body { font: 15px/1.45 system-ui, sans-serif; color: #222; margin: 0 auto; max-width: 1180px; padding: 24px; }
@@ -190,37 +190,37 @@ fn figures(results: &Results) -> Markup {
         (
             "late (open loop), mean / p50 / p99",
             "client",
-            summary(|m| m.breakdown_us.late.as_ref()),
+            summary(|m| m.breakdown_us.phase(Phase::Late)),
         ),
         (
             "client build, mean / p50 / p99",
             "client",
-            summary(|m| m.breakdown_us.client_build.as_ref()),
+            summary(|m| m.breakdown_us.phase(Phase::ClientBuild)),
         ),
         (
             "pool wait, mean / p50 / p99",
             "client",
-            summary(|m| m.breakdown_us.pool_wait.as_ref()),
+            summary(|m| m.breakdown_us.phase(Phase::PoolWait)),
         ),
         (
             "connect, mean / p50 / p99",
             "client",
-            summary(|m| m.breakdown_us.connect.as_ref()),
+            summary(|m| m.breakdown_us.phase(Phase::Connect)),
         ),
         (
             "TLS handshake, mean / p50 / p99",
             "client",
-            summary(|m| m.breakdown_us.tls.as_ref()),
+            summary(|m| m.breakdown_us.phase(Phase::Tls)),
         ),
         (
             "first byte, mean / p50 / p99",
             "client",
-            summary(|m| Some(&m.breakdown_us.first_byte)),
+            summary(|m| m.breakdown_us.phase(Phase::FirstByte)),
         ),
         (
             "body, mean / p50 / p99",
             "client",
-            summary(|m| Some(&m.breakdown_us.body)),
+            summary(|m| m.breakdown_us.phase(Phase::Body)),
         ),
         ("TCP handshakes", "client | server", pair(|m| m.handshakes)),
         (
@@ -320,7 +320,7 @@ fn figures(results: &Results) -> Markup {
 }
 
 fn errors(m: &ModeResult) -> String {
-    m.errors.summary("none")
+    m.errors.summary(crate::results::ErrorKind::label, "none")
 }
 
 fn environment(results: &Results) -> Markup {

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::results::Results;
+use crate::results::{ConnectionEnd, Results};
 
 /// The TIME_WAIT cell: "client | server", with "≥" when the kernel may
 /// have recycled sockets before they were seen.
@@ -29,9 +29,9 @@ pub fn ends_cell(m: &crate::results::ModeResult) -> String {
     let e = &m.connection_ends;
     format!(
         "{} | {} | {}",
-        e.client_closed_first,
-        e.server_closed_first,
-        e.client_reset + e.server_reset
+        e.count(ConnectionEnd::ClientClosedFirst),
+        e.count(ConnectionEnd::ServerClosedFirst),
+        e.count(ConnectionEnd::ClientReset) + e.count(ConnectionEnd::ServerReset)
     )
 }
 

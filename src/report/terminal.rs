@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::printable;
-use crate::results::{Breakdown, LatencySummary, ModeResult, Observed, Results};
+use crate::results::{Kind, LatencySummary, ModeResult, Observed, Phase, Results};
 
 /// Renders the results as a text table.
 pub fn render(results: &Results) -> String {
@@ -164,12 +164,13 @@ fn footnotes(out: &mut String, results: &Results) {
              on this machine)"
         );
     }
-    for kind in ["EMFILE", "EADDRNOTAVAIL"] {
-        let hit = |m: &&ModeResult| m.errors.kinds().iter().any(|(k, n)| *k == kind && *n > 0);
-        if let Some(m) = results.modes.iter().find(hit) {
+    use crate::results::ErrorKind;
+    for kind in [ErrorKind::Emfile, ErrorKind::AddrNotAvail] {
+        if let Some(m) = results.modes.iter().find(|m| m.errors.count(kind) > 0) {
             let _ = writeln!(
                 out,
-                "{kind} in {}: {}",
+                "{} in {}: {}",
+                kind.label(),
                 m.mode.name(),
                 crate::metrics::errors::hint(kind)
             );
@@ -187,25 +188,16 @@ fn footnotes(out: &mut String, results: &Results) {
 
 /// One row per phase any mode observed: mean and p99.
 fn phase_rows(row: &mut impl FnMut(&str, &dyn Fn(&ModeResult) -> String), results: &Results) {
-    type Pick = fn(&Breakdown) -> Option<&LatencySummary>;
-    let phases: [(&str, Pick); 7] = [
-        ("  late (open loop)", |b| b.late.as_ref()),
-        ("  client build", |b| b.client_build.as_ref()),
-        ("  pool wait", |b| b.pool_wait.as_ref()),
-        ("  connect", |b| b.connect.as_ref()),
-        ("  TLS handshake", |b| b.tls.as_ref()),
-        ("  first byte", |b| Some(&b.first_byte)),
-        ("  body", |b| Some(&b.body)),
-    ];
     row("phases       mean | p99", &|_| String::new());
-    for (label, pick) in phases {
+    for &phase in Phase::ALL {
         if results
             .modes
             .iter()
-            .any(|m| pick(&m.breakdown_us).is_some())
+            .any(|m| m.breakdown_us.phase(phase).is_some())
         {
-            row(label, &|m| {
-                pick(&m.breakdown_us)
+            row(&format!("  {}", phase.label()), &|m| {
+                m.breakdown_us
+                    .phase(phase)
                     .filter(|s| s.count > 0)
                     .map_or("-".to_string(), |s| {
                         format!("{} | {}", micros(s.mean), micros(s.p99 as f64))
@@ -248,7 +240,7 @@ fn observed(o: &Observed) -> String {
 }
 
 fn errors(m: &ModeResult) -> String {
-    m.errors.summary("0")
+    m.errors.summary(crate::results::ErrorKind::label, "0")
 }
 
 /// Formats µs for reading: "850 µs", "1.23 ms", "2.50 s".

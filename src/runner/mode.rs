@@ -52,7 +52,7 @@ struct Window {
     server_series: Vec<(f64, u64)>,
     pool: Option<PoolCounts>,
     time_wait: TimeWaitCounts,
-    ends: ConnectionEnds,
+    ends: Counts<ConnectionEnd>,
 }
 
 /// Runs `spec` over the stage's endpoint number `endpoint`.
@@ -194,12 +194,6 @@ async fn measure(
         reused_ports,
     };
     let ends = gauge.read().ends.since(&begin.client.ends);
-    let ends = ConnectionEnds {
-        client_closed_first: ends.closed_first,
-        server_closed_first: ends.peer_closed_first,
-        client_reset: ends.reset_by_us,
-        server_reset: ends.reset_by_peer,
-    };
     Ok(Some(Window {
         warm_server,
         begin,
@@ -240,7 +234,7 @@ fn assemble(
         outcome
             .recorder
             .errors
-            .get(crate::metrics::ErrorKind::Protocol),
+            .count(crate::metrics::ErrorKind::Protocol),
         |s| s.overruns,
     );
     let mismatches = [
@@ -275,7 +269,7 @@ fn assemble(
             failed: outcome.recorder.errors.total(),
             server: served.server,
         },
-        errors: outcome.recorder.errors.to_report(),
+        errors: outcome.recorder.errors.clone(),
         elapsed_s: outcome.elapsed.as_secs_f64(),
         throughput_rps: outcome.recorder.ok() as f64 / outcome.elapsed.as_secs_f64(),
         latency_us: LatencySummary::of(&outcome.recorder.latency),
@@ -374,35 +368,24 @@ fn breakdown(
         |phase: Phase, observed: bool| observed.then(|| LatencySummary::of(phases.get(phase)));
     let own_pool = matches!(spec.kind, ModeKind::Pooled | ModeKind::KeepAliveDisabled);
     let sees_connect = spec.kind != ModeKind::HyperUtil;
-    Breakdown {
-        late: summary(Phase::Late, scenario.load.arrival != Arrival::Closed),
-        client_build: summary(Phase::ClientBuild, spec.kind == ModeKind::PerRequestClient),
-        pool_wait: summary(Phase::PoolWait, own_pool),
-        connect: summary(Phase::Connect, sees_connect),
-        tls: summary(Phase::Tls, sees_connect && transport == Transport::Https),
-        first_byte: LatencySummary::of(phases.get(Phase::FirstByte)),
-        body: LatencySummary::of(phases.get(Phase::Body)),
-    }
+    Breakdown::from_fn(|phase| match phase {
+        Phase::Late => summary(phase, scenario.load.arrival != Arrival::Closed),
+        Phase::ClientBuild => summary(phase, spec.kind == ModeKind::PerRequestClient),
+        Phase::PoolWait => summary(phase, own_pool),
+        Phase::Connect => summary(phase, sees_connect),
+        Phase::Tls => summary(phase, sees_connect && transport == Transport::Https),
+        Phase::FirstByte | Phase::Body => summary(phase, true),
+    })
 }
 
 fn pool_counts(stats: &crate::pool::AuthorityStats) -> PoolCounts {
-    let d = &stats.discards;
     PoolCounts {
         reuses: stats.reuses,
         waits: stats.waits,
         peak_waiters: stats.peak_waiters,
         wait_us: LatencySummary::of(&stats.wait_us),
         retries: stats.retries,
-        discards: DiscardReport {
-            expired: d.expired,
-            closed_by_server: d.closed_by_server,
-            unread_body: d.unread_body,
-            connection_close: d.connection_close,
-            max_requests: d.max_requests,
-            error: d.error,
-            evicted: d.evicted,
-            protocol: d.protocol,
-        },
+        discards: stats.discards.clone(),
     }
 }
 

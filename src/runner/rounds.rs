@@ -25,24 +25,18 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     q.ok += r.requests.ok;
     q.failed += r.requests.failed;
     q.server = add_opt(q.server, r.requests.server);
-    into.errors.add(&r.errors);
+    into.errors.merge(&r.errors);
     into.elapsed_s += r.elapsed_s;
     into.throughput_rps = into.requests.ok as f64 / into.elapsed_s.max(f64::MIN_POSITIVE);
     into.latency_us = merge_summary(&into.latency_us, &r.latency_us)?;
-    let (b, rb) = (&mut into.breakdown_us, &r.breakdown_us);
-    for (a, o) in [
-        (&mut b.late, &rb.late),
-        (&mut b.client_build, &rb.client_build),
-        (&mut b.pool_wait, &rb.pool_wait),
-        (&mut b.connect, &rb.connect),
-        (&mut b.tls, &rb.tls),
-    ] {
-        if let (Some(a), Some(o)) = (a.as_mut(), o) {
+    for phase in Phase::ALL {
+        if let (Some(a), Some(o)) = (
+            into.breakdown_us.get_mut(*phase).as_mut(),
+            r.breakdown_us.phase(*phase),
+        ) {
             *a = merge_summary(a, o)?;
         }
     }
-    b.first_byte = merge_summary(&b.first_byte, &rb.first_byte)?;
-    b.body = merge_summary(&b.body, &rb.body)?;
     into.handshakes = sum(into.handshakes, r.handshakes);
     if let (Some(a), Some(o)) = (into.tls_handshakes.as_mut(), r.tls_handshakes) {
         a.full = sum(a.full, o.full);
@@ -56,11 +50,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     t.server_side += rt.server_side;
     t.still_closing += rt.still_closing;
     t.reused_ports += rt.reused_ports;
-    let (c, rc) = (&mut into.connection_ends, &r.connection_ends);
-    c.client_closed_first += rc.client_closed_first;
-    c.server_closed_first += rc.server_closed_first;
-    c.client_reset += rc.client_reset;
-    c.server_reset += rc.server_reset;
+    into.connection_ends.merge(&r.connection_ends);
     let weigh = |a: f64, b: f64| {
         (a * sent_before as f64 + b * sent as f64) / (sent_before + sent).max(1) as f64
     };
@@ -78,15 +68,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         a.peak_waiters = a.peak_waiters.max(o.peak_waiters);
         a.wait_us = merge_summary(&a.wait_us, &o.wait_us)?;
         a.retries += o.retries;
-        let (d, od) = (&mut a.discards, &o.discards);
-        d.expired += od.expired;
-        d.closed_by_server += od.closed_by_server;
-        d.unread_body += od.unread_body;
-        d.connection_close += od.connection_close;
-        d.max_requests += od.max_requests;
-        d.error += od.error;
-        d.evicted += od.evicted;
-        d.protocol += od.protocol;
+        a.discards.merge(&o.discards);
     }
     into.mismatches = [
         into.handshakes.mismatch("handshakes"),

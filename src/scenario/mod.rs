@@ -15,6 +15,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use crate::results::{ModeKind, Transport};
 pub use error::{Location, ScenarioError};
 
 use crate::server::ServerConfig;
@@ -166,69 +167,6 @@ const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 pub enum Stop {
     Requests(u64),
     Duration(Duration),
-}
-
-/// HTTP over plain TCP or over TLS.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Transport {
-    Http,
-    Https,
-}
-
-impl Transport {
-    pub fn name(self) -> &'static str {
-        match self {
-            Transport::Http => "http",
-            Transport::Https => "https",
-        }
-    }
-}
-
-/// A connection strategy under test.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ModeKind {
-    /// One shared client, at most `limit` connections per authority, reuse.
-    Pooled,
-    /// A new client built for every request and dropped after its body.
-    PerRequestClient,
-    /// One shared client sending `Connection: close`; the limit still applies.
-    KeepAliveDisabled,
-    /// Reference: hyper-util's legacy `Client`, shared, default settings
-    /// (no per-host connection limit).
-    HyperUtil,
-}
-
-impl ModeKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ModeKind::Pooled => "pooled",
-            ModeKind::PerRequestClient => "per_request_client",
-            ModeKind::KeepAliveDisabled => "keep_alive_disabled",
-            ModeKind::HyperUtil => "hyper_util",
-        }
-    }
 }
 
 /// One mode to run and its settings.

@@ -6,23 +6,17 @@ use plotters::prelude::*;
 
 use super::style::{self, FONT, GRID, TEXT, WIDTH};
 use super::{Chart, draw, plot_error};
-use crate::results::{Breakdown, LatencySummary, Results};
+use crate::results::{Kind, ModeResult, Phase, Results};
 
-type Pick = fn(&Breakdown) -> Option<&LatencySummary>;
-
-/// Phases in order, with their colour.
-const PHASES: [(&str, RGBColor, Pick); 7] = [
-    ("late", RGBColor(150, 150, 150), |b| b.late.as_ref()),
-    ("client build", RGBColor(166, 118, 29), |b| {
-        b.client_build.as_ref()
-    }),
-    ("pool wait", RGBColor(228, 26, 28), |b| b.pool_wait.as_ref()),
-    ("connect", RGBColor(55, 126, 184), |b| b.connect.as_ref()),
-    ("TLS", RGBColor(77, 175, 74), |b| b.tls.as_ref()),
-    ("first byte", RGBColor(152, 78, 163), |b| {
-        Some(&b.first_byte)
-    }),
-    ("body", RGBColor(255, 127, 0), |b| Some(&b.body)),
+/// Each phase's colour, in [`Phase::ALL`] order.
+const COLOURS: [RGBColor; 7] = [
+    RGBColor(150, 150, 150),
+    RGBColor(166, 118, 29),
+    RGBColor(228, 26, 28),
+    RGBColor(55, 126, 184),
+    RGBColor(77, 175, 74),
+    RGBColor(152, 78, 163),
+    RGBColor(255, 127, 0),
 ];
 
 pub fn render(results: &Results) -> anyhow::Result<Chart> {
@@ -32,17 +26,19 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         .iter()
         .map(|m| style::label(results, m))
         .collect();
-    let phases_sum = |m: &crate::results::ModeResult| -> f64 {
-        PHASES
+    // The phases before `phase` (all of them without one), added up.
+    let before = |m: &ModeResult, phase: Option<Phase>| -> f64 {
+        Phase::ALL
             .iter()
-            .filter_map(|(_, _, p)| p(&m.breakdown_us))
+            .take_while(|p| Some(**p) != phase)
+            .filter_map(|p| m.breakdown_us.phase(*p))
             .map(|s| s.mean)
             .sum()
     };
     let widest = results
         .modes
         .iter()
-        .map(|m| m.latency_us.mean.max(phases_sum(m)))
+        .map(|m| m.latency_us.mean.max(before(m, None)))
         .fold(1.0, f64::max)
         .min(super::AXIS_MAX);
     let x_max = widest * 1.4; // room on the right for the legend
@@ -75,18 +71,13 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             .x_desc("mean latency, by phase")
             .draw()
             .map_err(plot_error)?;
-        for (name, colour, pick) in PHASES {
+        for (&kind, colour) in Phase::ALL.iter().zip(COLOURS) {
             let mut bars = Vec::new();
             for (i, m) in results.modes.iter().enumerate() {
-                let Some(phase) = pick(&m.breakdown_us) else {
+                let Some(phase) = m.breakdown_us.phase(kind) else {
                     continue;
                 };
-                let start: f64 = PHASES
-                    .iter()
-                    .take_while(|(other, _, _)| *other != name)
-                    .filter_map(|(_, _, p)| p(&m.breakdown_us))
-                    .map(|s| s.mean)
-                    .sum();
+                let start = before(m, Some(kind));
                 if phase.mean > 0.0 {
                     let row = n - 1 - i;
                     let (top, bottom) = (SegmentValue::Exact(row), SegmentValue::Exact(row + 1));
@@ -100,7 +91,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             chart
                 .draw_series(bars)
                 .map_err(plot_error)?
-                .label(name)
+                .label(kind.label())
                 .legend(move |(x, y)| style::legend_swatch(x, y, colour));
         }
         style::draw_legend(&mut chart, SeriesLabelPosition::LowerRight)

@@ -1,0 +1,268 @@
+//! What one mode measured: [`ModeResult`] and its parts.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{ErrorReport, LatencySummary, ModeKind, Transport};
+
+/// Everything measured for one mode. Unless a field says otherwise it
+/// covers the measured phase only (after warmup).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModeResult {
+    /// The connection strategy.
+    pub mode: ModeKind,
+    /// HTTP over plain TCP or over TLS.
+    pub transport: Transport,
+    /// Per-authority connection limit, for modes that have one.
+    pub limit: Option<u32>,
+    pub requests: RequestCounts,
+    /// Failed requests by kind (client).
+    pub errors: ErrorReport,
+    /// Wall time of the measured phase, seconds (client).
+    pub elapsed_s: f64,
+    /// Successful requests per second of measured wall time (client).
+    pub throughput_rps: f64,
+    /// Latency of successful requests, issue to last body byte, µs (client).
+    pub latency_us: LatencySummary,
+    /// Where that latency went, phase by phase, µs (client). A request's
+    /// phases add up to its latency, so the means add up to the mean.
+    pub breakdown_us: Breakdown,
+    /// New TCP connections (client connector | server accept loop).
+    pub handshakes: Observed,
+    /// TLS handshakes by kind, for HTTPS (client connector | server acceptor).
+    pub tls_handshakes: Option<TlsHandshakes>,
+    /// Most connections open at once (client gauge | server gauge).
+    pub peak_connections: Observed,
+    /// Responses followed by bytes beyond their Content-Length (client: the
+    /// requests it failed as `protocol` errors | server: the responses the
+    /// bundled server sent that way, `body_overrun`). A client that does not
+    /// notice (hyper-util's pool hides its connections' errors) counts them
+    /// as successes, and the two sides differ.
+    pub overrun_responses: Observed,
+    /// Most open fds of the client process minus the count before the mode
+    /// (OS: /proc/self/fd sampled every millisecond).
+    pub peak_fds: u64,
+    pub time_wait: TimeWaitCounts,
+    /// How the mode's connections ended, as the client saw each one close
+    /// (client: the socket's TCP state and unread bytes at close).
+    pub connection_ends: super::Counts<super::ConnectionEnd>,
+    /// The mode over time (client and OS), for charts.
+    pub series: TimeSeries,
+    /// User + system CPU per request, µs (client: getrusage of the client
+    /// process, minus the fd sampler's thread | server: getrusage of the
+    /// server process).
+    pub cpu_us_per_request: ObservedF64,
+    /// The warmup phase before measuring.
+    pub warmup: WarmupCounts,
+    /// The pool's own counters, for modes that use poolbench's pool.
+    pub pool: Option<PoolCounts>,
+    /// Figures where client and server disagree.
+    pub mismatches: Vec<Mismatch>,
+    /// The key figures of each round (`load.repeat`), in order: the spread
+    /// `poolbench compare` uses to tell a change from noise. The figures
+    /// above cover all rounds together.
+    pub rounds: Vec<RoundFigures>,
+}
+
+/// A mode's key figures in one round.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoundFigures {
+    /// Successful requests per second (client).
+    pub throughput_rps: f64,
+    /// Latency median, µs (client).
+    pub p50_us: u64,
+    /// Latency 99th percentile, µs (client).
+    pub p99_us: u64,
+    /// Failed requests (client).
+    pub failed: u64,
+    /// New TCP connections (client).
+    pub handshakes: u64,
+    /// Most connections open at once (client).
+    pub peak_connections: u64,
+    /// Peak fds (OS).
+    pub peak_fds: u64,
+    /// Client CPU µs per request (OS).
+    pub cpu_us_client: f64,
+}
+
+impl RoundFigures {
+    pub fn of(m: &ModeResult) -> RoundFigures {
+        RoundFigures {
+            throughput_rps: m.throughput_rps,
+            p50_us: m.latency_us.p50,
+            p99_us: m.latency_us.p99,
+            failed: m.requests.failed,
+            handshakes: m.handshakes.client,
+            peak_connections: m.peak_connections.client,
+            peak_fds: m.peak_fds,
+            cpu_us_client: m.cpu_us_per_request.client,
+        }
+    }
+}
+
+/// The measured phase sampled over time: parallel arrays, one entry per
+/// point. Points are `interval_s` apart (the sampler halves the series and
+/// doubles the interval whenever it grows past 512 points).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSeries {
+    /// Time between points at the end of the mode, seconds.
+    pub interval_s: f64,
+    /// Time of each point since the measured phase began, seconds.
+    pub t_s: Vec<f64>,
+    /// Requests completed (successfully or not) by then (client).
+    pub completed: Vec<u64>,
+    /// Most client connections open during the interval (client gauge).
+    pub open_connections: Vec<u64>,
+    /// Most fds open during the interval, minus the count before the mode
+    /// (OS: /proc/self/fd).
+    pub open_fds: Vec<u64>,
+    /// Times the bundled server was polled, seconds since the measured
+    /// phase began (its own time axis; empty for an external target).
+    pub server_t_s: Vec<f64>,
+    /// Connections open at the server when polled (server).
+    pub server_open_connections: Vec<u64>,
+}
+
+/// Requests of the measured phase (client).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestCounts {
+    /// Requests issued and completed, successfully or not.
+    pub sent: u64,
+    /// Requests with a 1xx–3xx status and a body read to the end.
+    pub ok: u64,
+    /// Requests that failed (see `errors`).
+    pub failed: u64,
+    /// Requests the server answered (server); absent for an external target.
+    pub server: Option<u64>,
+}
+
+/// TLS handshakes completed, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsHandshakes {
+    /// Full handshakes (certificate sent and verified).
+    pub full: Observed,
+    /// Resumed handshakes (a session ticket or ID from an earlier one).
+    pub resumed: Observed,
+}
+
+/// Latency by phase (µs, client), each a distribution over successful
+/// requests (zeros included: a reused connection has no connect phase). A
+/// phase the mode cannot observe is null (hyper_util's pool is opaque: its
+/// connect and TLS fall into the first byte).
+pub type Breakdown = super::PerKind<super::Phase, Option<LatencySummary>>;
+
+impl Breakdown {
+    /// The phase's distribution, if the mode observes it.
+    pub fn phase(&self, phase: super::Phase) -> Option<&LatencySummary> {
+        self.get(phase).as_ref()
+    }
+}
+
+/// A count seen by both the client and the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Observed {
+    /// As poolbench's client side counted it.
+    pub client: u64,
+    /// As the bundled server counted it; absent for an external target.
+    pub server: Option<u64>,
+}
+
+/// A rate seen by both the client and the server process.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedF64 {
+    /// As measured for the client process.
+    pub client: f64,
+    /// As measured for the bundled server's process; absent for an external target.
+    pub server: Option<f64>,
+}
+
+/// Sockets that entered TIME_WAIT during the mode (OS: the kernel's socket
+/// table via sock_diag, as `ss` reads it). Counted by socket, not by address
+/// pair (Linux reuses pairs), and read once no socket of the mode is still
+/// closing, so a client that closed first and waits in FIN_WAIT2 for the
+/// server's FIN is counted once it gets it. A connection ended by a reset
+/// (RST) leaves no TIME_WAIT socket on either side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeWaitCounts {
+    /// Sockets whose remote port is the one the client dials: the client
+    /// closed first and its side keeps the TIME_WAIT socket.
+    pub client_side: u64,
+    /// Sockets whose local port is the server's: the server closed first
+    /// (visible only when the server runs on this machine).
+    pub server_side: u64,
+    /// Sockets of the mode still closing (FIN_WAIT1/2, CLOSING, LAST_ACK)
+    /// when the wait for them ran out; any that enter TIME_WAIT later are
+    /// not counted.
+    pub still_closing: u64,
+    /// New connections whose local port the mode had already used: a
+    /// TIME_WAIT socket of that address pair may have been recycled before
+    /// it was seen, so when this is not 0 the counts are a lower bound.
+    pub reused_ports: u64,
+}
+
+impl TimeWaitCounts {
+    /// Whether the counts may miss sockets (see `still_closing`, `reused_ports`).
+    pub fn lower_bound(&self) -> bool {
+        self.still_closing > 0 || self.reused_ports > 0
+    }
+}
+
+/// The warmup phase of a mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WarmupCounts {
+    /// Requests sent during warmup.
+    pub requests: u64,
+    /// New TCP connections during warmup (client | server).
+    pub handshakes: Observed,
+}
+
+/// Counters of poolbench's own pool during the measured phase.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoolCounts {
+    /// Checkouts served by an existing connection.
+    pub reuses: u64,
+    /// Checkouts that had to wait for a slot.
+    pub waits: u64,
+    /// Most checkouts waiting at once.
+    pub peak_waiters: u64,
+    /// Time spent waiting, for checkouts that waited, µs.
+    pub wait_us: LatencySummary,
+    /// Requests retried after a reused connection failed before sending.
+    pub retries: u64,
+    /// Connections closed instead of reused, by reason.
+    pub discards: super::Counts<super::Discard>,
+}
+
+/// A figure on which the two observers disagree.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Mismatch {
+    /// Field name of the figure, e.g. `handshakes`.
+    pub figure: String,
+    /// The client's count.
+    pub client: u64,
+    /// The server's count.
+    pub server: u64,
+}
+
+impl Observed {
+    /// A mismatch entry if both observers exist and disagree.
+    pub fn mismatch(&self, figure: &str) -> Option<Mismatch> {
+        let server = self.server?;
+        (server != self.client).then(|| Mismatch {
+            figure: figure.to_string(),
+            client: self.client,
+            server,
+        })
+    }
+}

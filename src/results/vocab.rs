@@ -1,0 +1,83 @@
+//! The words results.json is written in: the modes, the transports, TLS
+//! versions, and a gate check's outcome.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::format::format_value;
+
+/// HTTP over plain TCP or over TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    Http,
+    Https,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Http => "http",
+            Transport::Https => "https",
+        }
+    }
+}
+
+/// A connection strategy under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeKind {
+    /// One shared client, at most `limit` connections per authority, reuse.
+    Pooled,
+    /// A new client built for every request and dropped after its body.
+    PerRequestClient,
+    /// One shared client sending `Connection: close`; the limit still applies.
+    KeepAliveDisabled,
+    /// Reference: hyper-util's legacy `Client`, shared, default settings
+    /// (no per-host connection limit).
+    HyperUtil,
+}
+
+impl ModeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModeKind::Pooled => "pooled",
+            ModeKind::PerRequestClient => "per_request_client",
+            ModeKind::KeepAliveDisabled => "keep_alive_disabled",
+            ModeKind::HyperUtil => "hyper_util",
+        }
+    }
+}
+
+/// TLS protocol version to negotiate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum TlsVersion {
+    #[serde(rename = "1.2")]
+    Tls12,
+    #[serde(rename = "1.3")]
+    Tls13,
+}
+
+/// A check's outcome on a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateOutcome {
+    /// The check as written in the scenario.
+    pub check: String,
+    /// The left side's value; absent if a figure it uses was not measured.
+    pub left: Option<f64>,
+    /// The comparison operator.
+    pub cmp: String,
+    /// The right side's value; absent if a figure it uses was not measured.
+    pub right: Option<f64>,
+    /// Whether the check held (a side that was not measured fails it).
+    pub passed: bool,
+}
+
+impl GateOutcome {
+    /// "10 <= 10", or which side was not measured.
+    pub fn detail(&self) -> String {
+        let side = |v: Option<f64>| v.map_or("not a measured number".to_string(), format_value);
+        format!("{} {} {}", side(self.left), self.cmp, side(self.right))
+    }
+}
