@@ -138,14 +138,23 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                 .y_label_formatter(&|v| style::axis_count(*v))
                 .draw()
                 .map_err(plot_error)?;
+            // Within the axes, whatever a damaged file says.
+            let inside = |points: Points| {
+                points
+                    .into_iter()
+                    .map(move |(x, y)| (x.min(x_max), y.min(y_max)))
+            };
             for (colour, points) in server_lines {
                 chart
-                    .draw_series(LineSeries::new(points, colour.mix(0.4).stroke_width(2)))
+                    .draw_series(LineSeries::new(
+                        inside(points),
+                        colour.mix(0.4).stroke_width(2),
+                    ))
                     .map_err(plot_error)?;
             }
             for (label, colour, points) in lines {
                 let series = chart
-                    .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                    .draw_series(LineSeries::new(inside(points), colour.stroke_width(2)))
                     .map_err(plot_error)?;
                 if i == 0 {
                     series
