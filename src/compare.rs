@@ -8,76 +8,9 @@
 //! new run's best round is worse than the old run's worst), so one unlucky
 //! round on a shared machine does not fail a build.
 
-use crate::gate::format_value;
-use crate::report::charts::style::label;
-use crate::results::{ModeResult, Results};
-
-/// Whether more of a figure is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Better {
-    Higher,
-    Lower,
-}
-
-/// A figure compare looks at.
-struct Compared {
-    name: &'static str,
-    better: Better,
-    value: fn(&ModeResult) -> f64,
-    /// The same figure in one round.
-    round: fn(&crate::results::RoundFigures) -> f64,
-}
-
-const COMPARED: &[Compared] = &[
-    Compared {
-        name: "throughput",
-        better: Better::Higher,
-        value: |m| m.throughput_rps,
-        round: |r| r.throughput_rps,
-    },
-    Compared {
-        name: "p50",
-        better: Better::Lower,
-        value: |m| m.latency_us.p50 as f64,
-        round: |r| r.p50_us as f64,
-    },
-    Compared {
-        name: "p99",
-        better: Better::Lower,
-        value: |m| m.latency_us.p99 as f64,
-        round: |r| r.p99_us as f64,
-    },
-    Compared {
-        name: "errors",
-        better: Better::Lower,
-        value: |m| m.requests.failed as f64,
-        round: |r| r.failed as f64,
-    },
-    Compared {
-        name: "handshakes",
-        better: Better::Lower,
-        value: |m| m.handshakes.client as f64,
-        round: |r| r.handshakes as f64,
-    },
-    Compared {
-        name: "peak_connections",
-        better: Better::Lower,
-        value: |m| m.peak_connections.client as f64,
-        round: |r| r.peak_connections as f64,
-    },
-    Compared {
-        name: "peak_fds",
-        better: Better::Lower,
-        value: |m| m.peak_fds as f64,
-        round: |r| r.peak_fds as f64,
-    },
-    Compared {
-        name: "cpu.client",
-        better: Better::Lower,
-        value: |m| m.cpu_us_per_request.client,
-        round: |r| r.cpu_us_client,
-    },
-];
+use crate::results::figures::{Better, FIGURES, Figure};
+use crate::results::format::format_value;
+use crate::results::{ModeResult, Results, label};
 
 /// How a figure changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,12 +61,15 @@ pub fn compare(base: &Results, new: &Results, tolerance: f64) -> Vec<Change> {
         else {
             continue;
         };
-        for c in COMPARED {
-            let (bv, nv) = ((c.value)(b), (c.value)(n));
+        for c in FIGURES.iter().filter(|f| f.compared) {
+            let (Some(bv), Some(nv)) = (c.value(b, None), c.value(n, None)) else {
+                continue;
+            };
             let relative = (nv - bv) / if bv == 0.0 { 1.0 } else { bv.abs() };
             let worse = match c.better {
                 Better::Higher => -relative,
                 Better::Lower => relative,
+                Better::Neither => 0.0,
             };
             let (verdict, note) = if worse.abs() < 1e-9 {
                 (Verdict::Same, None)
@@ -167,14 +103,14 @@ pub fn compare(base: &Results, new: &Results, tolerance: f64) -> Vec<Change> {
 }
 
 /// With rounds on both sides: do the ranges of the figure overlap?
-fn overlapping(b: &ModeResult, n: &ModeResult, c: &Compared) -> bool {
+fn overlapping(b: &ModeResult, n: &ModeResult, c: &Figure) -> bool {
     if b.rounds.len() < 2 || n.rounds.len() < 2 {
         return false;
     }
     let range = |m: &ModeResult| {
         m.rounds
             .iter()
-            .map(c.round)
+            .filter_map(|r| r.get(c.name).copied())
             .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
     };
     let ((b_lo, b_hi), (n_lo, n_hi)) = (range(b), range(n));

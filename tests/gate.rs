@@ -171,12 +171,13 @@ fn variant(base: &Results, throughput_factor: f64, rounds: &[f64]) -> Results {
     for m in &mut r.modes {
         m.throughput_rps *= throughput_factor;
         if !rounds.is_empty() {
-            let template = m.rounds[0];
+            let template = m.rounds[0].clone();
             m.rounds = rounds
                 .iter()
-                .map(|f| poolbench::results::RoundFigures {
-                    throughput_rps: template.throughput_rps * f,
-                    ..template
+                .map(|f| {
+                    let mut round = template.clone();
+                    round.insert("throughput".into(), template["throughput"] * f);
+                    round
                 })
                 .collect();
         }

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 mod check;
+pub mod figures;
 pub mod format;
 mod histogram;
 mod kinds;
@@ -25,7 +26,7 @@ pub use vocab::*;
 pub type ErrorReport = Counts<ErrorKind>;
 
 /// Format version of results.json; bumped on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The open-files limit before and after raising the soft limit to the hard one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -192,6 +193,16 @@ pub struct Environment {
     /// Git commit poolbench was built from ("+changes" if the tree was
     /// dirty, "unknown" outside a checkout).
     pub poolbench_commit: String,
+}
+
+/// A mode's name in charts and tables; the transport is named when the run
+/// used more than one.
+pub fn label(results: &Results, m: &ModeResult) -> String {
+    if results.scenario.urls.len() > 1 {
+        format!("{} ({})", m.mode.name(), m.transport.name())
+    } else {
+        m.mode.name().to_string()
+    }
 }
 
 /// The JSON Schema of results.json.

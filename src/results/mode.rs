@@ -59,47 +59,23 @@ pub struct ModeResult {
     pub pool: Option<PoolCounts>,
     /// Figures where client and server disagree.
     pub mismatches: Vec<Mismatch>,
-    /// The key figures of each round (`load.repeat`), in order: the spread
-    /// `poolbench compare` uses to tell a change from noise. The figures
-    /// above cover all rounds together.
+    /// The compared figures of each round (`load.repeat`), in order, by
+    /// name: the spread `poolbench compare` uses to tell a change from
+    /// noise. The figures above cover all rounds together.
     pub rounds: Vec<RoundFigures>,
 }
 
-/// A mode's key figures in one round.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoundFigures {
-    /// Successful requests per second (client).
-    pub throughput_rps: f64,
-    /// Latency median, µs (client).
-    pub p50_us: u64,
-    /// Latency 99th percentile, µs (client).
-    pub p99_us: u64,
-    /// Failed requests (client).
-    pub failed: u64,
-    /// New TCP connections (client).
-    pub handshakes: u64,
-    /// Most connections open at once (client).
-    pub peak_connections: u64,
-    /// Peak fds (OS).
-    pub peak_fds: u64,
-    /// Client CPU µs per request (OS).
-    pub cpu_us_client: f64,
-}
+/// A mode's compared figures in one round, by name (see the catalogue in
+/// `results::figures`; a figure the round did not measure is absent).
+pub type RoundFigures = std::collections::BTreeMap<String, f64>;
 
-impl RoundFigures {
-    pub fn of(m: &ModeResult) -> RoundFigures {
-        RoundFigures {
-            throughput_rps: m.throughput_rps,
-            p50_us: m.latency_us.p50,
-            p99_us: m.latency_us.p99,
-            failed: m.requests.failed,
-            handshakes: m.handshakes.client,
-            peak_connections: m.peak_connections.client,
-            peak_fds: m.peak_fds,
-            cpu_us_client: m.cpu_us_per_request.client,
-        }
-    }
+/// The compared figures of `m`, as a round keeps them.
+pub fn round_figures(m: &ModeResult) -> RoundFigures {
+    super::figures::FIGURES
+        .iter()
+        .filter(|f| f.compared)
+        .filter_map(|f| Some((f.name.to_string(), f.value(m, None)?)))
+        .collect()
 }
 
 /// The measured phase sampled over time: parallel arrays, one entry per

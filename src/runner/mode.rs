@@ -300,7 +300,7 @@ fn assemble(
         mismatches,
         rounds: Vec::new(),
     };
-    result.rounds = vec![RoundFigures::of(&result)];
+    result.rounds = vec![round_figures(&result)];
     result
 }
 

@@ -83,7 +83,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     .into_iter()
     .flatten()
     .collect();
-    into.rounds.extend(r.rounds.iter().copied());
+    into.rounds.extend(r.rounds.iter().cloned());
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
 
-use crate::results::{ModeResult, Results};
+use crate::results::ModeResult;
 use crate::scenario::{ModeKind, Transport};
 
 pub const WIDTH: u32 = 900;
@@ -59,15 +59,7 @@ pub fn hex(c: RGBColor) -> String {
     format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
 }
 
-/// A mode's name in charts and tables; the transport is named when the run
-/// used more than one.
-pub fn label(results: &Results, m: &ModeResult) -> String {
-    if results.scenario.urls.len() > 1 {
-        format!("{} ({})", m.mode.name(), m.transport.name())
-    } else {
-        m.mode.name().to_string()
-    }
-}
+pub use crate::results::label;
 
 /// Formats a count on an axis: whole numbers only (a fractional tick of a
 /// small range gets its decimal).
