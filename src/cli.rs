@@ -316,9 +316,9 @@ fn compare(
     let changes = crate::compare::compare(&base, &new, tolerance);
     let unmatched = crate::compare::unmatched(&base, &new);
     print_stdout(&match format {
-        Format::Text => report::ci::compare_text(&changes, &unmatched),
-        Format::Markdown => report::ci::compare_markdown(&changes, &unmatched),
-        Format::Junit => report::ci::compare_junit(&changes),
+        Format::Text => report::terminal::compare_text(&changes, &unmatched),
+        Format::Markdown => report::markdown::compare_markdown(&changes, &unmatched),
+        Format::Junit => report::junit::compare_junit(&changes),
     })?;
     let regressed = changes
         .iter()
@@ -368,8 +368,8 @@ fn report(path: PathBuf, out: Option<PathBuf>, format: Option<Format>) -> anyhow
 fn render(results: &crate::results::Results, format: Format) -> String {
     match format {
         Format::Text => report::terminal::render(results),
-        Format::Markdown => report::ci::run_markdown(results),
-        Format::Junit => report::ci::gate_junit(results),
+        Format::Markdown => report::markdown::run_markdown(results),
+        Format::Junit => report::junit::gate_junit(results),
     }
 }
 

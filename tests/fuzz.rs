@@ -473,10 +473,10 @@ fn results_files_never_panic_and_what_is_accepted_renders() {
 fn render(results: &Results) {
     let _ = poolbench::report::render_files(results);
     let _ = poolbench::report::terminal::render(results);
-    let _ = poolbench::report::ci::run_markdown(results);
-    let _ = poolbench::report::ci::gate_junit(results);
+    let _ = poolbench::report::markdown::run_markdown(results);
+    let _ = poolbench::report::junit::gate_junit(results);
     let changes = poolbench::compare::compare(results, results, 0.1);
-    let _ = poolbench::report::ci::compare_text(&changes, &[]);
+    let _ = poolbench::report::terminal::compare_text(&changes, &[]);
 }
 
 // ---- crashes found by the fuzzers, kept as tests -------------------------

@@ -310,3 +310,58 @@ fn the_table_gives_hints_and_tells_the_truth_about_the_limit() {
 fn limit_raised(results: &mut Results) {
     results.environment.nofile.soft_before = 1024;
 }
+
+/// The catalogue of figures drives everything: each figure (with each of
+/// its qualifiers) is accepted by the gate, and each appears in the
+/// terminal table, the Markdown and the HTML page.
+#[test]
+fn every_catalogue_figure_is_gated_and_rendered_everywhere() {
+    use poolbench::results::figures::FIGURES;
+    use poolbench::results::{ConnectionEnd, Phase};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/thousand/results.json");
+    let mut results = poolbench::report::read_results(Path::new(path)).unwrap();
+    // Make every figure happen somewhere, the quiet ones included.
+    let m = &mut results.modes[0];
+    m.errors.add(ErrorKind::Reset, 1);
+    m.requests.failed += 1;
+    m.warmup.handshakes.client = 3;
+    m.overrun_responses.client = 2;
+    m.connection_ends.add(ConnectionEnd::ClientReset, 1);
+    let first_byte = m.breakdown_us.phase(Phase::FirstByte).cloned();
+    *m.breakdown_us.get_mut(Phase::Late) = first_byte;
+    let terminal = poolbench::report::terminal::render(&results);
+    let markdown = poolbench::report::markdown::run_markdown(&results);
+    let html = poolbench::report::html::render(&results, &[]);
+    for figure in FIGURES {
+        let mut paths = vec![figure.name.to_string()];
+        paths.extend(
+            figure
+                .qualifiers
+                .list()
+                .iter()
+                .map(|q| format!("{}.{q}", figure.name)),
+        );
+        for p in paths {
+            let parts: Vec<String> = p.split('.').map(str::to_string).collect();
+            assert!(poolbench::gate::figures::validate(&parts).is_ok(), "{p}");
+        }
+        assert!(
+            figure.shown_for(&results.modes),
+            "{} is never shown",
+            figure.name
+        );
+        for (format, text) in [("terminal", &terminal), ("markdown", &markdown)] {
+            assert!(
+                text.contains(figure.label),
+                "{} missing from the {format}",
+                figure.label
+            );
+        }
+        let escaped = figure.label.replace('&', "&amp;").replace('<', "&lt;");
+        assert!(
+            html.contains(&escaped),
+            "{} missing from the HTML",
+            figure.label
+        );
+    }
+}

@@ -70,17 +70,3 @@ pub fn evaluate(checks: &[Check], results: &Results) -> Vec<GateOutcome> {
         })
         .collect()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_read_well() {
-        assert_eq!(format_value(10.0), "10");
-        assert_eq!(format_value(12345.678), "12346");
-        assert_eq!(format_value(4.56789), "4.568");
-        assert_eq!(format_value(0.012345), "0.0123");
-        assert_eq!(format_value(250.26), "250.3");
-    }
-}

@@ -4,8 +4,10 @@
 //! directory mixing two runs.
 
 pub mod charts;
-pub mod ci;
 pub mod html;
+pub mod junit;
+pub mod markdown;
+pub mod table;
 pub mod terminal;
 mod verdict;
 

@@ -85,6 +85,72 @@ pub struct Figure {
     pub compared: bool,
     /// Its value for a mode; `None` if the mode does not measure it.
     pub read: fn(&ModeResult, Option<&str>) -> Option<f64>,
+    /// How a report's cell shows it.
+    pub show: Show,
+    /// Left out of reports when it is 0 for every mode (it only matters
+    /// when it happens: overrun responses, warmup handshakes).
+    pub quiet: bool,
+}
+
+/// How a report's cell shows a figure.
+pub enum Show {
+    /// The value in its unit; `client | server` for figures both observe,
+    /// marked when the two differ.
+    Value,
+    /// A distribution: mean | p99.
+    MeanAndP99,
+    /// These qualifiers' values, ` | ` between them.
+    Parts(&'static [&'static str]),
+    /// Its own text.
+    Text(fn(&ModeResult) -> String),
+}
+
+/// A report's cell: the text, and whether its two observers disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    pub text: String,
+    pub mismatch: bool,
+}
+
+impl Figure {
+    /// The cell of mode `m`; `-` where it was not measured.
+    pub fn cell(&self, m: &ModeResult) -> Cell {
+        use super::format::in_unit;
+        let plain = |text: String| Cell {
+            text,
+            mismatch: false,
+        };
+        let Some(value) = self.value(m, None) else {
+            return plain("-".to_string());
+        };
+        match &self.show {
+            Show::Value if self.observers == Observers::ClientAndServer => {
+                let server = self.value(m, Some("server"));
+                Cell {
+                    text: format!(
+                        "{} | {}",
+                        in_unit(self.unit, value),
+                        server.map_or("-".to_string(), |s| in_unit(self.unit, s))
+                    ),
+                    mismatch: self.unit == Unit::Count && server.is_some_and(|s| s != value),
+                }
+            }
+            Show::Value => plain(in_unit(self.unit, value)),
+            Show::MeanAndP99 => plain(format!(
+                "{} | {}",
+                in_unit(self.unit, value),
+                in_unit(self.unit, self.value(m, Some("p99")).unwrap_or(0.0))
+            )),
+            Show::Parts(parts) => plain(
+                parts
+                    .iter()
+                    .map(|q| in_unit(self.unit, self.value(m, Some(q)).unwrap_or(0.0)))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+            ),
+            Show::Text(text) => plain(text(m)),
+        }
+    }
 }
 
 impl Figure {
@@ -98,9 +164,21 @@ impl Figure {
         (self.read)(m, qualifier)
     }
 
-    /// Whether any mode of `modes` measures it.
-    pub fn measured_by(&self, modes: &[ModeResult]) -> bool {
-        modes.iter().any(|m| self.value(m, None).is_some())
+    /// Whether a report of `modes` shows it: some mode measures it (and,
+    /// for a quiet figure, it is not 0 everywhere).
+    pub fn shown_for(&self, modes: &[ModeResult]) -> bool {
+        let measured = |m: &ModeResult| self.value(m, None).is_some();
+        let happened = |m: &ModeResult| {
+            self.qualifiers
+                .list()
+                .iter()
+                .map(|q| Some(*q))
+                .chain([None])
+                .any(|q| self.value(m, q).is_some_and(|v| v != 0.0))
+        };
+        modes
+            .iter()
+            .any(|m| measured(m) && (!self.quiet || happened(m)))
     }
 }
 
@@ -152,6 +230,14 @@ fn sides(o: Observed, qualifier: Option<&str>) -> Option<f64> {
     }
 }
 
+/// "client | server", with "≥" when the kernel may have recycled sockets
+/// before they were seen.
+fn time_wait_cell(m: &ModeResult) -> String {
+    let t = &m.time_wait;
+    let bound = if t.lower_bound() { "≥ " } else { "" };
+    format!("{bound}{} | {}", t.client_side, t.server_side)
+}
+
 /// A latency statistic, when something succeeded.
 fn latency(m: &ModeResult, q: &str) -> Option<f64> {
     (m.latency_us.count > 0).then(|| stat(&m.latency_us, Some(q)))
@@ -162,13 +248,18 @@ macro_rules! phase_figure {
         Figure {
             name: $name,
             label: $label,
-            doc: "a phase of the latency breakdown, µs (mean by default)",
+            doc: "a phase of the latency breakdown, µs: mean | p99 (mean by default)",
             unit: Unit::Micros,
             better: Better::Lower,
             observers: Observers::Client,
             qualifiers: Qualifiers::Fixed(STATS),
             compared: false,
-            read: |m, q| m.breakdown_us.phase($phase).map(|s| stat(s, q)),
+            read: |m, q| {
+                let s = m.breakdown_us.phase($phase).filter(|s| s.count > 0)?;
+                Some(stat(s, q))
+            },
+            show: Show::MeanAndP99,
+            quiet: false,
         }
     };
 }
@@ -191,6 +282,8 @@ pub static FIGURES: &[Figure] = &[
             };
             sides(o, q)
         },
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "errors",
@@ -209,6 +302,8 @@ pub static FIGURES: &[Figure] = &[
                 } as f64,
             )
         },
+        show: Show::Text(|m| m.errors.summary(ErrorKind::label, "0")),
+        quiet: false,
     },
     Figure {
         name: "error_rate",
@@ -220,6 +315,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: false,
         read: |m, _| Some(m.requests.failed as f64 / m.requests.sent.max(1) as f64),
+        show: Show::Value,
+        quiet: true,
     },
     Figure {
         name: "throughput",
@@ -231,6 +328,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: true,
         read: |m, _| Some(m.throughput_rps),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "p50",
@@ -242,6 +341,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: true,
         read: |m, _| latency(m, "p50"),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "p90",
@@ -253,6 +354,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: false,
         read: |m, _| latency(m, "p90"),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "p99",
@@ -264,6 +367,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: true,
         read: |m, _| latency(m, "p99"),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "p99_9",
@@ -275,6 +380,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: false,
         read: |m, _| latency(m, "p99_9"),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "max",
@@ -286,6 +393,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: false,
         read: |m, _| latency(m, "max"),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "mean",
@@ -297,14 +406,16 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: false,
         read: |m, _| latency(m, "mean"),
+        show: Show::Value,
+        quiet: false,
     },
-    phase_figure!(Phase::Late, "late", "late (open loop)"),
-    phase_figure!(Phase::ClientBuild, "client_build", "client build"),
-    phase_figure!(Phase::PoolWait, "pool_wait", "pool wait"),
-    phase_figure!(Phase::Connect, "connect", "connect"),
-    phase_figure!(Phase::Tls, "tls", "TLS handshake"),
-    phase_figure!(Phase::FirstByte, "first_byte", "first byte"),
-    phase_figure!(Phase::Body, "body", "body"),
+    phase_figure!(Phase::Late, "late", "phase: late (open loop)"),
+    phase_figure!(Phase::ClientBuild, "client_build", "phase: client build"),
+    phase_figure!(Phase::PoolWait, "pool_wait", "phase: pool wait"),
+    phase_figure!(Phase::Connect, "connect", "phase: connect"),
+    phase_figure!(Phase::Tls, "tls", "phase: TLS handshake"),
+    phase_figure!(Phase::FirstByte, "first_byte", "phase: first byte"),
+    phase_figure!(Phase::Body, "body", "phase: body"),
     Figure {
         name: "handshakes",
         label: "handshakes",
@@ -315,6 +426,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: SIDES,
         compared: true,
         read: |m, q| sides(m.handshakes, q),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "tls_full",
@@ -326,6 +439,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: SIDES,
         compared: false,
         read: |m, q| sides(m.tls_handshakes?.full, q),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "tls_resumed",
@@ -337,6 +452,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: SIDES,
         compared: false,
         read: |m, q| sides(m.tls_handshakes?.resumed, q),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "peak_connections",
@@ -348,6 +465,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: SIDES,
         compared: true,
         read: |m, q| sides(m.peak_connections, q),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "peak_fds",
@@ -359,6 +478,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: true,
         read: |m, _| Some(m.peak_fds as f64),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "time_wait",
@@ -377,6 +498,8 @@ pub static FIGURES: &[Figure] = &[
                 _ => t.client_side + t.server_side,
             } as f64)
         },
+        show: Show::Text(time_wait_cell),
+        quiet: false,
     },
     Figure {
         name: "closed_first",
@@ -397,6 +520,8 @@ pub static FIGURES: &[Figure] = &[
                 _ => e.count(ConnectionEnd::ClientClosedFirst),
             } as f64)
         },
+        show: Show::Parts(&["client", "server", "reset"]),
+        quiet: false,
     },
     Figure {
         name: "overrun_responses",
@@ -408,6 +533,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: SIDES,
         compared: false,
         read: |m, q| sides(m.overrun_responses, q),
+        show: Show::Value,
+        quiet: true,
     },
     Figure {
         name: "cpu",
@@ -422,6 +549,8 @@ pub static FIGURES: &[Figure] = &[
             Some("server") => m.cpu_us_per_request.server,
             _ => Some(m.cpu_us_per_request.client),
         },
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "reuses",
@@ -433,6 +562,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: false,
         read: |m, _| m.pool.as_ref().map(|p| p.reuses as f64),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "waits",
@@ -444,6 +575,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: false,
         read: |m, _| m.pool.as_ref().map(|p| p.waits as f64),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "retries",
@@ -455,6 +588,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: NONE,
         compared: false,
         read: |m, _| m.pool.as_ref().map(|p| p.retries as f64),
+        show: Show::Value,
+        quiet: false,
     },
     Figure {
         name: "discards",
@@ -474,6 +609,12 @@ pub static FIGURES: &[Figure] = &[
                 } as f64,
             )
         },
+        show: Show::Text(|m| {
+            m.pool
+                .as_ref()
+                .map_or("-".to_string(), |p| p.discards.summary(Discard::name, "0"))
+        }),
+        quiet: false,
     },
     Figure {
         name: "warmup_handshakes",
@@ -485,6 +626,8 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: SIDES,
         compared: false,
         read: |m, q| sides(m.warmup.handshakes, q),
+        show: Show::Value,
+        quiet: true,
     },
 ];
 

@@ -15,3 +15,46 @@ pub fn format_value(v: f64) -> String {
     let text = format!("{v:.digits$}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
+
+/// Formats µs for reading: "850 µs", "1.23 ms", "2.50 s".
+pub fn micros(us: f64) -> String {
+    if us < 1000.0 {
+        format!("{us:.0} µs")
+    } else if us < 1_000_000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{:.2} s", us / 1_000_000.0)
+    }
+}
+
+/// A value in a figure's unit, as reports show it.
+pub fn in_unit(unit: super::figures::Unit, v: f64) -> String {
+    use super::figures::Unit;
+    match unit {
+        Unit::Count | Unit::PerSecond => format!("{v:.0}"),
+        Unit::Micros => micros(v),
+        Unit::MicrosPerRequest => format!("{v:.1}"),
+        Unit::Fraction => format!("{:.2}%", v * 100.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_well() {
+        assert_eq!(format_value(10.0), "10");
+        assert_eq!(format_value(12345.678), "12346");
+        assert_eq!(format_value(4.56789), "4.568");
+        assert_eq!(format_value(0.012345), "0.0123");
+        assert_eq!(format_value(250.26), "250.3");
+    }
+
+    #[test]
+    fn formats_latencies_by_magnitude() {
+        assert_eq!(micros(850.0), "850 µs");
+        assert_eq!(micros(1234.0), "1.23 ms");
+        assert_eq!(micros(2_500_000.0), "2.50 s");
+    }
+}

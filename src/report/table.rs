@@ -1,0 +1,225 @@
+//! The figures table, built once from the results and the catalogue of
+//! figures; the terminal, Markdown and HTML each render it through
+//! [`Format`] (as hyperfine's `MarkupExporter` builds its table once and
+//! each format supplies only rows, dividers and escaping).
+
+use crate::results::figures::{Cell, FIGURES};
+use crate::results::{Results, label};
+
+/// One column per mode.
+pub struct Column {
+    /// The mode (and transport, when the run had several).
+    pub label: String,
+    /// Its transport, when the run used TLS.
+    pub transport: Option<&'static str>,
+    /// Its per-authority connection limit, if it has one.
+    pub limit: Option<u32>,
+}
+
+/// One row per figure shown.
+pub struct Row {
+    pub label: &'static str,
+    /// Who observed it: "client", "client | server", "OS".
+    pub observers: &'static str,
+    pub cells: Vec<Cell>,
+}
+
+pub struct Table {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+}
+
+/// Every figure the run measured, mode by mode.
+pub fn figures(results: &Results) -> Table {
+    let columns = results
+        .modes
+        .iter()
+        .map(|m| Column {
+            label: label(results, m),
+            transport: results.scenario.tls.is_some().then(|| m.transport.name()),
+            limit: m.limit,
+        })
+        .collect();
+    let rows = FIGURES
+        .iter()
+        .filter(|f| f.shown_for(&results.modes))
+        .map(|f| Row {
+            label: f.label,
+            observers: f.observers.label(),
+            cells: results.modes.iter().map(|m| f.cell(m)).collect(),
+        })
+        .collect();
+    Table { columns, rows }
+}
+
+/// A way to write a table.
+pub trait Format {
+    fn table(&self, table: &Table) -> String;
+}
+
+/// A terminal line: label, observers, cells.
+type Line = (String, String, Vec<String>);
+
+/// Aligned columns for a terminal; `≠` marks a disagreement.
+pub struct Terminal;
+
+impl Format for Terminal {
+    fn table(&self, table: &Table) -> String {
+        let header = |f: &dyn Fn(&Column) -> String| -> Vec<String> {
+            table.columns.iter().map(f).collect()
+        };
+        let mut lines: Vec<Line> = vec![
+            (String::new(), String::new(), header(&|c| c.label.clone())),
+            (
+                String::new(),
+                String::new(),
+                header(&|c| c.transport.unwrap_or_default().to_string()),
+            ),
+            (
+                String::new(),
+                String::new(),
+                header(&|c| c.limit.map_or(String::new(), |l| format!("limit {l}"))),
+            ),
+        ];
+        for row in &table.rows {
+            let cells = row.cells.iter().map(|c| marked(c, " ≠")).collect();
+            lines.push((row.label.to_string(), row.observers.to_string(), cells));
+        }
+        let width = |f: &dyn Fn(&Line) -> usize| lines.iter().map(f).max().unwrap_or(0);
+        let label_width = width(&|l| l.0.chars().count());
+        let observer_width = width(&|l| l.1.chars().count());
+        let widths: Vec<usize> = (0..table.columns.len())
+            .map(|i| width(&|l| l.2[i].chars().count()))
+            .collect();
+        let mut out = String::new();
+        for (label, observers, cells) in &lines {
+            out.push_str(&format!(
+                "{label:<label_width$}  {observers:<observer_width$}"
+            ));
+            for (cell, w) in cells.iter().zip(&widths) {
+                out.push_str(&format!("   {cell:>w$}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// A Markdown table, for a pull-request comment or a job summary.
+pub struct Markdown;
+
+impl Format for Markdown {
+    fn table(&self, table: &Table) -> String {
+        let mut out = String::from("| figure | observer |");
+        for c in &table.columns {
+            out.push_str(&format!(" {} |", markdown(&c.label)));
+        }
+        out.push_str(&format!(
+            "\n|---|---|{}\n",
+            "---:|".repeat(table.columns.len())
+        ));
+        for row in &table.rows {
+            out.push_str(&format!("| {} | {} |", row.label, row.observers));
+            for cell in &row.cells {
+                out.push_str(&format!(" {} |", markdown(&marked(cell, " ≠"))));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// An HTML table; disagreeing cells get the `mismatch` class.
+pub struct Html;
+
+impl Format for Html {
+    fn table(&self, table: &Table) -> String {
+        let mut out = String::from("<table><tr><th>figure</th><th>observer</th>");
+        for c in &table.columns {
+            out.push_str(&format!("<th>{}", html(&c.label)));
+            if let Some(limit) = c.limit {
+                out.push_str(&format!("<br><span class=\"small\">limit {limit}</span>"));
+            }
+            out.push_str("</th>");
+        }
+        out.push_str("</tr>");
+        for row in &table.rows {
+            out.push_str(&format!(
+                "<tr><td>{}</td><td class=\"observer\">{}</td>",
+                html(row.label),
+                html(row.observers)
+            ));
+            for cell in &row.cells {
+                if cell.mismatch {
+                    out.push_str(&format!(
+                        "<td class=\"mismatch\" title=\"client and server disagree\">{} ≠</td>",
+                        html(&cell.text)
+                    ));
+                } else {
+                    out.push_str(&format!("<td>{}</td>", html(&cell.text)));
+                }
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</table>");
+        out
+    }
+}
+
+fn marked(cell: &Cell, mark: &str) -> String {
+    if cell.mismatch {
+        format!("{}{mark}", cell.text)
+    } else {
+        cell.text.clone()
+    }
+}
+
+/// Keeps user text from breaking a Markdown table.
+pub fn markdown(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+}
+
+/// Escapes text for HTML.
+pub fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_marked_and_escaped_per_format() {
+        let table = Table {
+            columns: vec![Column {
+                label: "a|<b>".to_string(),
+                transport: None,
+                limit: Some(3),
+            }],
+            rows: vec![Row {
+                label: "handshakes",
+                observers: "client | server",
+                cells: vec![Cell {
+                    text: "4 | 5".to_string(),
+                    mismatch: true,
+                }],
+            }],
+        };
+        assert!(Terminal.table(&table).contains("4 | 5 ≠"));
+        let md = Markdown.table(&table);
+        assert!(
+            md.contains("a\\|&lt;b>") && md.contains("4 \\| 5 ≠"),
+            "{md}"
+        );
+        let h = Html.table(&table);
+        assert!(
+            h.contains("a|&lt;b&gt;") && h.contains("class=\"mismatch\""),
+            "{h}"
+        );
+    }
+}
