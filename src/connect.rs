@@ -246,30 +246,7 @@ async fn handshake_wait(until: Instant) {
     }
 }
 
-/// Makes the socket's close send a reset (RST) instead of a FIN: SO_LINGER
-/// with a zero timeout. Used to emulate connections dying mid-transfer.
-pub fn reset_on_close(fd: std::os::fd::RawFd) -> io::Result<()> {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: `linger` outlives the call and its size is passed with it;
-    // an invalid fd makes setsockopt fail with EBADF, not misbehave.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
+pub use crate::metrics::sockets::reset_on_close;
 
 /// The socket address of a URI's authority (default port by scheme); IP
 /// literals skip DNS.

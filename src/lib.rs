@@ -19,20 +19,34 @@
 //! results, results ─► compare
 //! ```
 //!
-//! - [`scenario`]: TOML → raw serde structs → validated, typed [`scenario::Scenario`].
-//! - [`runner`]: sets up the stage, runs every mode (in rounds) and
-//!   assembles [`results`], the JSON contract every report reads.
-//! - [`engine`]: the load loop shared by all modes (closed or open loop).
-//! - [`modes`]: the connection strategies under test.
-//! - [`pool`]: poolbench's own bounded per-authority HTTP/1 pool.
-//! - [`connect`]: the counting connector every mode dials through (TCP, TLS).
+//! The modules are layers, bottom up; each uses only those before it (a
+//! test, `tests/layers.rs`, keeps it so):
+//!
+//! results < files < interrupt < metrics < tls < child < connect < pool < server < link < gate < scenario < modes < engine < runner < compare < report < cli
+//!
+//! - [`results`]: the contract every report reads — the results types,
+//!   their vocabulary (kinds of error, phases, discard reasons…), the
+//!   histogram codec and the one **catalogue of figures** that the gate,
+//!   `compare` and every renderer iterate.
+//! - [`files`], [`interrupt`]: bounded file reads; Ctrl-C and SIGTERM.
+//! - [`metrics`]: latency recording, phases, error classification, OS
+//!   observations (fds, CPU, the socket table and TIME_WAIT).
 //! - [`tls`]: the run's CA and certificates, rustls configs.
-//! - [`link`]: the emulated network link (latency, bandwidth, handshake RTT).
-//! - [`server`]: the bundled axum server and its counters; [`child`]: helper
-//!   processes and their stdin/stdout control channel.
-//! - [`metrics`]: latency recording, phases, error kinds, OS observations.
-//! - [`gate`]: checks over figures; [`compare`]: two runs, figure by figure.
-//! - [`report`]: renders results (terminal, JSON, SVG charts, HTML, CI formats).
+//! - [`child`]: helper processes and their stdin/stdout control channel.
+//! - [`connect`]: the counting connector every mode dials through (TCP,
+//!   TLS, Unix sockets).
+//! - [`pool`]: poolbench's own bounded per-authority HTTP/1 pool.
+//! - [`server`]: the bundled axum server and its counters; [`link`]: the
+//!   emulated network link (latency, bandwidth, handshake RTT).
+//! - [`gate`]: the check language and its evaluation over results.
+//! - [`scenario`]: TOML → raw serde structs → validated, typed
+//!   [`scenario::Scenario`].
+//! - [`modes`]: the connection strategies under test; [`engine`]: the load
+//!   loop shared by all modes (closed or open loop).
+//! - [`runner`]: sets up the stage, runs every mode (in rounds) and
+//!   assembles [`results`].
+//! - [`compare`]: two runs, figure by figure; [`report`]: renders results
+//!   (terminal, JSON, SVG charts, HTML, Markdown, JUnit).
 //! - [`cli`]: the command line; the only module that knows clap.
 
 pub mod child;

@@ -124,7 +124,7 @@ async fn pipe(
                     return Ok(());
                 }
                 Item::Reset => {
-                    let _ = crate::connect::reset_on_close(to.as_ref().as_raw_fd());
+                    let _ = crate::metrics::sockets::reset_on_close(to.as_ref().as_raw_fd());
                     return Err(());
                 }
             }

@@ -19,11 +19,6 @@ impl ErrorKind {
             {
                 return kind;
             }
-            if let Some(body) = e.downcast_ref::<crate::pool::BodyError>()
-                && matches!(body, crate::pool::BodyError::Protocol)
-            {
-                return ErrorKind::Protocol;
-            }
             if let Some(h) = e.downcast_ref::<hyper::Error>() {
                 if h.is_parse() {
                     return ErrorKind::Protocol;

@@ -113,6 +113,31 @@ impl CloseKind {
     }
 }
 
+/// Makes the socket's close send a reset (RST) instead of a FIN: SO_LINGER
+/// with a zero timeout. Used to emulate connections dying mid-transfer.
+pub fn reset_on_close(fd: std::os::fd::RawFd) -> io::Result<()> {
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: `linger` outlives the call and its size is passed with it;
+    // an invalid fd makes setsockopt fail with EBADF, not misbehave.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// One TCP socket of the dump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpSocket {
@@ -412,7 +437,7 @@ mod tests {
             "a shutdown sends FIN"
         );
         let (mut client, server) = pair()?;
-        crate::connect::reset_on_close(server.as_raw_fd())?;
+        reset_on_close(server.as_raw_fd())?;
         drop(server);
         assert!(client.read(&mut [0u8; 1]).is_err(), "sees the reset");
         assert_eq!(end(&client, true), Some(ConnectionEnd::ServerReset));

@@ -12,6 +12,7 @@ use http_body::Body;
 use http_body_util::BodyExt;
 
 use crate::metrics::ErrorKind;
+use crate::pool::BodyError;
 use crate::server::REQUEST_ID;
 
 /// The request's extras and the response's checks.
@@ -53,7 +54,14 @@ impl Exchange {
         let (parts, mut body) = response.into_parts();
         let mut length = 0u64;
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| ErrorKind::classify(&e))?;
+            let frame = frame.map_err(|e| {
+                // The pool's verdict on a response that left bytes beyond its end.
+                let error: &(dyn std::error::Error + 'static) = &e;
+                match error.downcast_ref::<BodyError>() {
+                    Some(BodyError::Protocol) => ErrorKind::Protocol,
+                    _ => ErrorKind::classify(&e),
+                }
+            })?;
             if let Some(data) = frame.data_ref() {
                 length += data.len() as u64;
             }

@@ -126,7 +126,7 @@ async fn slow_response(Path(ms): Path<u64>) -> Response {
 fn reset_mid_body(conn: ConnInfo, body: Bytes) -> Response {
     // `conn.fd` is the socket this request is served on, open for as long
     // as the request is; its coming close() will send RST.
-    let _ = crate::connect::reset_on_close(conn.fd);
+    let _ = crate::metrics::sockets::reset_on_close(conn.fd);
     let len = body.len();
     let half = body.slice(..len / 2);
     // The pause lets the client read the head and the first half before
