@@ -29,16 +29,74 @@ pub struct Check {
 pub use crate::results::GateOutcome;
 pub use crate::results::format::format_value;
 
+/// A figure reference's parts: the mode, the transport if one is named,
+/// and the figure path after them.
+fn split(figure: &FigureRef) -> Option<(&str, Option<&str>, &[String])> {
+    let (mode, rest) = figure.parts.split_first()?;
+    Some(match rest.first().map(String::as_str) {
+        Some(t @ ("http" | "https")) => (mode, Some(t), &rest[1..]),
+        _ => (mode, None, rest),
+    })
+}
+
+/// Parses a check and validates every figure it names against the modes
+/// and transports a scenario runs; errors point at the part of the check
+/// at fault.
+pub fn validate(text: &str, modes: &[&str], transports: &[&str]) -> Result<Check, CheckError> {
+    let help = "write checks like \"pooled.p99 <= 3 * pooled.p50\" or \"pooled.handshakes <= 10\"; \
+                units: ns us ms s % k M";
+    let comparison = expr::parse(text).map_err(|e| CheckError {
+        span: e.span,
+        message: e.message,
+        help: help.to_string(),
+    })?;
+    let figures = comparison
+        .left
+        .figures()
+        .into_iter()
+        .chain(comparison.right.figures());
+    for figure in figures {
+        let bad = |message: String, help: String| CheckError {
+            span: figure.span.clone(),
+            message,
+            help,
+        };
+        let (mode, transport, path) =
+            split(figure).ok_or_else(|| bad("empty figure".into(), help.into()))?;
+        if !modes.contains(&mode) {
+            return Err(bad(
+                format!("`{mode}` is not a mode of this scenario"),
+                format!("the modes here are: {}", modes.join(", ")),
+            ));
+        }
+        if let Some(t) = transport.filter(|t| !transports.contains(t)) {
+            return Err(bad(
+                format!("this scenario runs no mode over {t}"),
+                help.into(),
+            ));
+        }
+        figures::validate(path).map_err(|m| bad(m, help.into()))?;
+    }
+    Ok(Check {
+        text: text.to_string(),
+        comparison,
+    })
+}
+
+/// Why a check is not valid, at a byte range of its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckError {
+    pub span: std::ops::Range<usize>,
+    pub message: String,
+    pub help: String,
+}
+
 /// The mode a figure reference names, and the figure path after it.
 pub fn resolve<'r>(
     results: &'r Results,
     figure: &'r FigureRef,
 ) -> Option<(&'r ModeResult, &'r [String])> {
-    let (mode, rest) = figure.parts.split_first()?;
-    let (transport, rest) = match rest.first().map(String::as_str) {
-        Some(t @ ("http" | "https")) => (Some(t), &rest[1..]),
-        _ => (None, rest),
-    };
+    let (mode, transport, rest) = split(figure)?;
     let m = results
         .modes
         .iter()

@@ -7,8 +7,13 @@
 
 mod error;
 mod literal;
+mod load;
 mod parse;
 mod raw;
+mod sections;
+#[cfg(test)]
+mod tests;
+mod toml_error;
 pub mod units;
 
 use std::num::NonZeroU32;

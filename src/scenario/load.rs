@@ -1,0 +1,191 @@
+//! `[load]`: how much, how hard and how requests arrive.
+
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::parse::Ctx;
+use super::raw::{RawArrival, RawLoad};
+use super::{Arrival, Load, ScenarioError, Stop};
+
+/// The most worker threads a runtime may be given (tokio refuses more than
+/// 32768; a 2-core machine gains nothing past a few).
+pub(super) const MAX_THREADS: u64 = 1024;
+/// The most tasks a mode may run: each holds its own histograms, and past
+/// this many the scheduler, not the client, is what gets measured.
+const MAX_CONCURRENCY: u64 = 100_000;
+/// Open-loop rates, requests per second.
+const MIN_RATE: f64 = 0.001;
+const MAX_RATE: f64 = 100_000_000.0;
+
+/// Requests taking longer than this are counted as timeouts unless the
+/// scenario says otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub(super) fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioError> {
+    let l = raw.get_ref();
+    let stop = match (&l.requests, &l.duration) {
+        (Some(_), Some(d)) => {
+            return Err(cx
+                .err(
+                    d.span(),
+                    "load.duration",
+                    "give either requests or duration, not both".into(),
+                )
+                .help("remove one of them"));
+        }
+        (Some(n), None) => Stop::Requests(cx.positive(
+            n,
+            "load.requests",
+            "the number of measured requests per mode, e.g. 1000",
+        )?),
+        (None, Some(d)) => {
+            let duration = cx.duration(d, "load.duration")?;
+            if duration.is_zero() {
+                return Err(cx
+                    .err(d.span(), "load.duration", "must be longer than 0".into())
+                    .help("e.g. duration = \"10s\""));
+            }
+            Stop::Duration(duration)
+        }
+        (None, None) => {
+            return Err(cx
+                .err(
+                    raw.span(),
+                    "load",
+                    "says neither how many requests nor for how long".into(),
+                )
+                .help("add requests = 1000 or duration = \"10s\" under [load]"));
+        }
+    };
+    let concurrency = cx.bounded(
+        &l.concurrency,
+        "load.concurrency",
+        MAX_CONCURRENCY,
+        "set it to the number of tasks sending requests at once, e.g. 50",
+    )? as usize;
+    let warmup = match &l.warmup {
+        Some(v) => cx.non_negative(
+            v,
+            "load.warmup",
+            "requests sent before measuring; 0 for none",
+        )?,
+        None => 0,
+    };
+    let timeout = match &l.timeout {
+        Some(v) => {
+            let t = cx.duration(v, "load.timeout")?;
+            if t.is_zero() {
+                return Err(cx
+                    .err(v.span(), "load.timeout", "must be longer than 0".into())
+                    .help("e.g. timeout = \"30s\""));
+            }
+            t
+        }
+        None => DEFAULT_TIMEOUT,
+    };
+    let threads = match &l.threads {
+        Some(v) => cx.bounded(
+            v,
+            "load.threads",
+            MAX_THREADS,
+            "the client's worker threads, e.g. 2",
+        )? as usize,
+        None => default_threads(),
+    };
+    let arrival = match &l.arrival {
+        Some(a) => arrival(cx, a)?,
+        None => Arrival::Closed,
+    };
+    if let (Some(a), Stop::Requests(n)) = (&l.arrival, stop) {
+        // The schedule must end within what poolbench waits for.
+        let last = match arrival {
+            Arrival::Rate(r) => (n - 1) as f64 / r,
+            Arrival::Bursts { size, every } => ((n - 1) / size) as f64 * every.as_secs_f64(),
+            Arrival::Closed => 0.0,
+        };
+        if last > super::units::MAX_DURATION.as_secs_f64() {
+            return Err(cx
+                .err(
+                    a.span(),
+                    "load.arrival",
+                    format!(
+                        "{n} requests on this schedule would take {:.0} days",
+                        last / 86400.0
+                    ),
+                )
+                .help("raise the rate, or give load.duration instead of load.requests"));
+        }
+    }
+    let repeat = match &l.repeat {
+        Some(v) => {
+            let n = cx.positive(
+                v,
+                "load.repeat",
+                "rounds per mode, interleaved; e.g. repeat = 3",
+            )?;
+            u32::try_from(n).map_err(|_| cx.err(v.span(), "load.repeat", "is too large".into()))?
+        }
+        None => 1,
+    };
+    Ok(Load {
+        stop,
+        arrival,
+        concurrency,
+        warmup,
+        timeout,
+        threads,
+        repeat,
+    })
+}
+
+fn arrival(cx: &Ctx, raw: &Spanned<RawArrival>) -> Result<Arrival, ScenarioError> {
+    let a = raw.get_ref();
+    let help = "write arrival = { rate = 2000 } (requests per second) or arrival = { burst = 50, every = \"20ms\" }";
+    match (&a.rate, &a.burst, &a.every) {
+        (Some(rate), None, None) => {
+            let r = *rate.get_ref();
+            if !(MIN_RATE..=MAX_RATE).contains(&r) {
+                return Err(cx
+                    .err(
+                        rate.span(),
+                        "load.arrival.rate",
+                        format!(
+                            "must be from {MIN_RATE} to {MAX_RATE:.0} requests per second (found {r})"
+                        ),
+                    )
+                    .help(help));
+            }
+            Ok(Arrival::Rate(r))
+        }
+        (None, Some(burst), Some(every)) => {
+            let size = cx.positive(burst, "load.arrival.burst", help)?;
+            let period = cx.duration(every, "load.arrival.every")?;
+            if period.is_zero() {
+                return Err(cx
+                    .err(
+                        every.span(),
+                        "load.arrival.every",
+                        "must be longer than 0".into(),
+                    )
+                    .help(help));
+            }
+            Ok(Arrival::Bursts {
+                size,
+                every: period,
+            })
+        }
+        _ => Err(cx
+            .err(
+                raw.span(),
+                "load.arrival",
+                "needs either `rate`, or both `burst` and `every`".into(),
+            )
+            .help(help)),
+    }
+}
+
+/// One worker thread per core, as tokio does by default.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}

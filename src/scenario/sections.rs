@@ -1,0 +1,300 @@
+//! The tables of a scenario besides `[load]`: `[server]` or `[target]`,
+//! `[tls]`, `[link]`, `[modes]`, each validated into its typed value.
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::load::MAX_THREADS;
+use super::parse::{Ctx, size};
+use super::raw::{RawLink, RawModes, RawPooled, RawServer, RawServerTls, RawTarget, RawTls};
+use super::units::parse_rate;
+use super::{ModeKind, ModeSpec, PoolSettings, ScenarioError, Target, Transport};
+use crate::link::LinkConfig;
+use crate::server::ServerConfig;
+use crate::tls::{TlsSettings, TlsVersion};
+
+pub(super) fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, ScenarioError> {
+    let mut config = ServerConfig::default();
+    if let Some(v) = &raw.think_time {
+        config.think_time = cx.duration(v, "server.think_time")?;
+    }
+    if let Some(v) = &raw.body_size {
+        config.body_size = size(cx, v, "server.body_size")?;
+        if config.body_size > ServerConfig::MAX_BODY {
+            return Err(cx
+                .err(
+                    v.span(),
+                    "server.body_size",
+                    format!(
+                        "{} bytes is over the bundled server's limit",
+                        config.body_size
+                    ),
+                )
+                .help(format!("use at most {} bytes", ServerConfig::MAX_BODY)));
+        }
+    }
+    if let Some(v) = &raw.keep_alive_timeout {
+        let timeout = cx.duration(v, "server.keep_alive_timeout")?;
+        if timeout.is_zero() {
+            return Err(cx
+                .err(v.span(), "server.keep_alive_timeout", "must be longer than 0".into())
+                .help("to close every connection after one request, use max_requests_per_connection = 1"));
+        }
+        config.keep_alive_timeout = timeout;
+    }
+    if let Some(v) = &raw.max_requests_per_connection {
+        config.max_requests_per_connection = cx.non_negative(
+            v,
+            "server.max_requests_per_connection",
+            "0 means unlimited; N closes a connection after its N-th response",
+        )?;
+    }
+    if let Some(v) = &raw.reset_every {
+        config.reset_every = cx.non_negative(
+            v,
+            "server.reset_every",
+            "0 never resets; N cuts every N-th response mid-body with a TCP reset",
+        )?;
+    }
+    if let Some(v) = &raw.slow_body {
+        config.slow_body = cx.duration(v, "server.slow_body")?;
+    }
+    if let Some(v) = &raw.body_overrun {
+        config.body_overrun = cx.non_negative(
+            v,
+            "server.body_overrun",
+            "0 never; N sends N bytes beyond the Content-Length on every response but a connection's first",
+        )?;
+    }
+    if let Some(v) = &raw.threads {
+        config.threads = cx.bounded(
+            v,
+            "server.threads",
+            MAX_THREADS,
+            "the bundled server's worker threads, e.g. 2",
+        )? as usize;
+    }
+    Ok(config)
+}
+
+fn pool_settings(cx: &Ctx, raw: &RawPooled) -> Result<PoolSettings, ScenarioError> {
+    let mut pool = PoolSettings::default();
+    let optional = |v: &Option<Spanned<String>>,
+                    key: &str|
+     -> Result<Option<Option<Duration>>, ScenarioError> {
+        let Some(v) = v else { return Ok(None) };
+        let d = cx.duration(v, key)?;
+        // "0" switches the limit off.
+        Ok(Some((!d.is_zero()).then_some(d)))
+    };
+    if let Some(keep_alive) = raw.keep_alive {
+        pool.keep_alive = keep_alive;
+    }
+    if let Some(d) = optional(&raw.idle_timeout, "modes.pooled.idle_timeout")? {
+        pool.idle_timeout = d;
+    }
+    if let Some(d) = optional(&raw.max_lifetime, "modes.pooled.max_lifetime")? {
+        pool.max_lifetime = d;
+    }
+    if let Some(d) = optional(&raw.acquire_timeout, "modes.pooled.acquire_timeout")? {
+        pool.acquire_timeout = d;
+    }
+    if let Some(v) = &raw.max_requests_per_connection {
+        pool.max_requests_per_connection = cx.non_negative(
+            v,
+            "modes.pooled.max_requests_per_connection",
+            "0 means unlimited; N closes a connection after N responses",
+        )?;
+    }
+    Ok(pool)
+}
+
+pub(super) fn server_tls(
+    cx: &Ctx,
+    raw: &Spanned<RawServerTls>,
+) -> Result<Vec<Transport>, ScenarioError> {
+    match raw.get_ref() {
+        RawServerTls::Flag(false) => Ok(vec![Transport::Http]),
+        RawServerTls::Flag(true) => Ok(vec![Transport::Https]),
+        RawServerTls::Text(t) if t == "both" => Ok(vec![Transport::Http, Transport::Https]),
+        RawServerTls::Text(t) => Err(cx
+            .err(raw.span(), "server.tls", format!("unknown value \"{t}\""))
+            .help("tls = true serves HTTPS; tls = \"both\" runs every mode over HTTP and HTTPS")),
+    }
+}
+
+pub(super) fn tls_settings(
+    cx: &Ctx,
+    raw: &RawTls,
+) -> Result<(TlsSettings, Option<PathBuf>), ScenarioError> {
+    let mut settings = TlsSettings::default();
+    if let Some(v) = &raw.version {
+        settings.version = match v.get_ref().as_str() {
+            "1.3" => TlsVersion::Tls13,
+            "1.2" => TlsVersion::Tls12,
+            other => {
+                return Err(cx
+                    .err(
+                        v.span(),
+                        "tls.version",
+                        format!("unsupported TLS version \"{other}\""),
+                    )
+                    .help("use version = \"1.3\" (the default) or \"1.2\""));
+            }
+        };
+    }
+    if let Some(resumption) = raw.resumption {
+        settings.resumption = resumption;
+    }
+    let ca = raw.ca.as_ref().map(|v| {
+        // Relative to the scenario file, like an include.
+        let base = cx.path.parent().unwrap_or(Path::new("."));
+        base.join(v.get_ref())
+    });
+    if let (Some(path), Some(v)) = (&ca, &raw.ca) {
+        let help = "give the PEM file of the CA that signed the target's certificate, relative to the scenario";
+        if !path.is_file() {
+            return Err(cx
+                .err(
+                    v.span(),
+                    "tls.ca",
+                    format!("no CA file at {}", path.display()),
+                )
+                .help(help));
+        }
+        if let Err(e) = crate::tls::TlsTrust::ca_from_file(path) {
+            return Err(cx.err(v.span(), "tls.ca", format!("{e:#}")).help(help));
+        }
+    }
+    Ok((settings, ca))
+}
+
+pub(super) fn link(cx: &Ctx, raw: &RawLink) -> Result<LinkConfig, ScenarioError> {
+    let rtt = cx.duration(&raw.rtt, "link.rtt")?;
+    let bandwidth = match &raw.bandwidth {
+        Some(v) => Some(parse_rate(v.get_ref()).map_err(|m| {
+            cx.err(v.span(), "link.bandwidth", m).help(
+                "write a bandwidth like \"100Mbit\" or \"12MB/s\", or leave it out for no cap",
+            )
+        })?),
+        None => None,
+    };
+    Ok(LinkConfig { rtt, bandwidth })
+}
+
+pub(super) fn target_url(cx: &Ctx, raw: &RawTarget) -> Result<Target, ScenarioError> {
+    let text = raw.url.get_ref();
+    let bad = |why: String| {
+        cx.err(raw.url.span(), "target.url", why)
+            .help("write a full URL, e.g. url = \"http://127.0.0.1:8080/\"")
+    };
+    let url: http::Uri = text
+        .parse()
+        .map_err(|e| bad(format!("not a valid URL: \"{text}\" ({e})")))?;
+    match url.scheme_str() {
+        Some("http" | "https") => {}
+        Some(other) => {
+            return Err(bad(format!(
+                "scheme `{other}` is not supported; use http or https"
+            )));
+        }
+        None => return Err(bad(format!("\"{text}\" has no scheme"))),
+    }
+    if url.host().is_none_or(str::is_empty) {
+        return Err(bad(format!("\"{text}\" has no host")));
+    }
+    // user:password@ is taken out of the URL (it would end up in the Host
+    // header and in every report) and sent as a header instead.
+    let (url, credentials) = match url.authority().map(|a| a.as_str()) {
+        Some(authority) if authority.contains('@') => {
+            let (userinfo, host) = authority.rsplit_once('@').unwrap_or(("", authority));
+            let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+            let mut parts = url.clone().into_parts();
+            parts.authority = Some(
+                host.parse()
+                    .map_err(|e| bad(format!("not a valid URL: the host part ({e})")))?,
+            );
+            let url =
+                http::Uri::from_parts(parts).map_err(|e| bad(format!("not a valid URL ({e})")))?;
+            let credentials = super::Credentials {
+                user: user.to_string(),
+                password: password.to_string(),
+            };
+            (url, Some(credentials))
+        }
+        _ => (url, None),
+    };
+    if url.port_u16() == Some(0) {
+        return Err(bad(format!(
+            "\"{text}\" has port 0, which cannot be dialled"
+        )));
+    }
+    Ok(Target::External { url, credentials })
+}
+
+pub(super) fn modes(cx: &Ctx, raw: &Spanned<RawModes>) -> Result<Vec<ModeSpec>, ScenarioError> {
+    let m = raw.get_ref();
+    let mut modes = Vec::new();
+    let limited =
+        |kind: ModeKind, v: Spanned<&Option<Spanned<i64>>>| -> Result<ModeSpec, ScenarioError> {
+            let key = format!("modes.{}.limit", kind.name());
+            let limit = match v.get_ref() {
+                Some(l) => cx.positive(
+                    l,
+                    &key,
+                    "the most connections per authority, e.g. limit = 10",
+                )?,
+                None => {
+                    return Err(cx.err(v.span(), &key, "is missing".into()).help(format!(
+                        "give the per-authority connection limit: {} = {{ limit = 10 }}",
+                        kind.name()
+                    )));
+                }
+            };
+            let limit = u32::try_from(limit)
+                .ok()
+                .and_then(NonZeroU32::new)
+                .ok_or_else(|| cx.err(v.span(), &key, "is too large".into()))?;
+            Ok(ModeSpec {
+                kind,
+                limit: Some(limit),
+                pool: PoolSettings::default(),
+            })
+        };
+    if let Some(v) = &m.pooled {
+        let mut spec = limited(ModeKind::Pooled, Spanned::new(v.span(), &v.get_ref().limit))?;
+        spec.pool = pool_settings(cx, v.get_ref())?;
+        modes.push(spec);
+    }
+    if m.per_request_client.is_some() {
+        modes.push(ModeSpec {
+            kind: ModeKind::PerRequestClient,
+            limit: None,
+            pool: PoolSettings::default(),
+        });
+    }
+    if let Some(v) = &m.keep_alive_disabled {
+        let mut spec = limited(
+            ModeKind::KeepAliveDisabled,
+            Spanned::new(v.span(), &v.get_ref().limit),
+        )?;
+        spec.pool.keep_alive = false;
+        modes.push(spec);
+    }
+    if m.hyper_util.is_some() {
+        modes.push(ModeSpec {
+            kind: ModeKind::HyperUtil,
+            limit: None,
+            pool: PoolSettings::default(),
+        });
+    }
+    if modes.is_empty() {
+        return Err(cx
+            .err(raw.span(), "modes", "names no mode to run".into())
+            .help("add at least one of pooled = { limit = 10 }, per_request_client = {}, keep_alive_disabled = { limit = 10 }, hyper_util = {}"));
+    }
+    Ok(modes)
+}
