@@ -1,0 +1,223 @@
+//! The catalogue of figures: every figure a mode reports, written once —
+//! its name (as gate checks and `compare` say it), what it is, its unit,
+//! who observes it, which way is better, and how to read it from a mode's
+//! results. The gate, `compare`, the rounds' key figures and every report
+//! iterate this list; adding a figure is one entry here plus its
+//! measurement.
+//!
+//! A figure is read with an optional qualifier (`handshakes.server`,
+//! `pool_wait.p99`); the first qualifier listed is the default.
+
+mod catalogue;
+
+pub use catalogue::{FIGURES, STATS, stat};
+
+use super::ModeResult;
+
+/// What a figure counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A number of things (requests, connections, sockets).
+    Count,
+    /// Per second.
+    PerSecond,
+    /// Microseconds.
+    Micros,
+    /// Microseconds of CPU per request.
+    MicrosPerRequest,
+    /// A fraction, 0..1.
+    Fraction,
+}
+
+impl Unit {
+    /// How gate messages and `compare` write a value in this unit.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Unit::Count => "",
+            Unit::PerSecond => "/s",
+            Unit::Micros => " µs",
+            Unit::MicrosPerRequest => " µs/req",
+            Unit::Fraction => "",
+        }
+    }
+}
+
+/// Which way a figure should move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+    /// Neither: it describes, it does not judge (TLS full vs resumed).
+    Neither,
+}
+
+/// Who counts a figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Observers {
+    /// poolbench's own client (connector, engine, pool).
+    Client,
+    /// The client and the bundled server, each on its own.
+    ClientAndServer,
+    /// The operating system (`/proc`, the socket table, `getrusage`).
+    Os,
+}
+
+impl Observers {
+    pub fn label(self) -> &'static str {
+        match self {
+            Observers::Client => "client",
+            Observers::ClientAndServer => "client | server",
+            Observers::Os => "OS",
+        }
+    }
+}
+
+/// One figure of the catalogue.
+pub struct Figure {
+    /// As gate checks and `compare` name it: `handshakes`.
+    pub name: &'static str,
+    /// As reports title its row.
+    pub label: &'static str,
+    /// What it is.
+    pub doc: &'static str,
+    pub unit: Unit,
+    pub better: Better,
+    pub observers: Observers,
+    /// Qualifiers it takes; the first is the default.
+    pub qualifiers: Qualifiers,
+    /// Whether `compare` judges it and each round keeps it.
+    pub compared: bool,
+    /// Its value for a mode; `None` if the mode does not measure it.
+    pub read: fn(&ModeResult, Option<&str>) -> Option<f64>,
+    /// How a report's cell shows it.
+    pub show: Show,
+    /// Left out of reports when it is 0 for every mode (it only matters
+    /// when it happens: overrun responses, warmup handshakes).
+    pub quiet: bool,
+}
+
+/// How a report's cell shows a figure.
+pub enum Show {
+    /// The value in its unit; `client | server` for figures both observe,
+    /// marked when the two differ.
+    Value,
+    /// A distribution: mean | p99.
+    MeanAndP99,
+    /// These qualifiers' values, ` | ` between them.
+    Parts(&'static [&'static str]),
+    /// Its own text.
+    Text(fn(&ModeResult) -> String),
+}
+
+/// A report's cell: the text, and whether its two observers disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    pub text: String,
+    pub mismatch: bool,
+}
+
+impl Figure {
+    /// The cell of mode `m`; `-` where it was not measured.
+    pub fn cell(&self, m: &ModeResult) -> Cell {
+        use super::format::in_unit;
+        let plain = |text: String| Cell {
+            text,
+            mismatch: false,
+        };
+        let Some(value) = self.value(m, None) else {
+            return plain("-".to_string());
+        };
+        match &self.show {
+            Show::Value if self.observers == Observers::ClientAndServer => {
+                let server = self.value(m, Some("server"));
+                Cell {
+                    text: format!(
+                        "{} | {}",
+                        in_unit(self.unit, value),
+                        server.map_or("-".to_string(), |s| in_unit(self.unit, s))
+                    ),
+                    mismatch: self.unit == Unit::Count && server.is_some_and(|s| s != value),
+                }
+            }
+            Show::Value => plain(in_unit(self.unit, value)),
+            Show::MeanAndP99 => plain(format!(
+                "{} | {}",
+                in_unit(self.unit, value),
+                in_unit(self.unit, self.value(m, Some("p99")).unwrap_or(0.0))
+            )),
+            Show::Parts(parts) => plain(
+                parts
+                    .iter()
+                    .map(|q| in_unit(self.unit, self.value(m, Some(q)).unwrap_or(0.0)))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+            ),
+            Show::Text(text) => plain(text(m)),
+        }
+    }
+}
+
+impl Figure {
+    /// The figure named `name`.
+    pub fn named(name: &str) -> Option<&'static Figure> {
+        FIGURES.iter().find(|f| f.name == name)
+    }
+
+    /// Its value for `m` with `qualifier` (the default if `None`).
+    pub fn value(&self, m: &ModeResult, qualifier: Option<&str>) -> Option<f64> {
+        (self.read)(m, qualifier)
+    }
+
+    /// Whether a report of `modes` shows it: some mode measures it (and,
+    /// for a quiet figure, it is not 0 everywhere).
+    pub fn shown_for(&self, modes: &[ModeResult]) -> bool {
+        let measured = |m: &ModeResult| self.value(m, None).is_some();
+        let happened = |m: &ModeResult| {
+            self.qualifiers
+                .list()
+                .iter()
+                .map(|q| Some(*q))
+                .chain([None])
+                .any(|q| self.value(m, q).is_some_and(|v| v != 0.0))
+        };
+        modes
+            .iter()
+            .any(|m| measured(m) && (!self.quiet || happened(m)))
+    }
+}
+
+/// The qualifiers a figure takes.
+pub enum Qualifiers {
+    /// These, the first the default.
+    Fixed(&'static [&'static str]),
+    /// `total` (the default), then the names of a kind's values.
+    Kinds(fn() -> Vec<&'static str>),
+}
+
+impl Qualifiers {
+    pub fn list(&self) -> Vec<&'static str> {
+        match self {
+            Qualifiers::Fixed(q) => q.to_vec(),
+            Qualifiers::Kinds(names) => std::iter::once("total").chain(names()).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Kind, Phase};
+
+    #[test]
+    fn names_are_distinct_and_qualifier_lists_name_every_kind() {
+        let mut names: Vec<&str> = FIGURES.iter().map(|f| f.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), FIGURES.len());
+        let errors = Figure::named("errors").map(|f| f.qualifiers.list());
+        assert!(errors.is_some_and(|q| q.contains(&"protocol") && q[0] == "total"));
+        for phase in Phase::ALL {
+            assert!(Figure::named(phase.name()).is_some(), "{phase:?}");
+        }
+    }
+}
