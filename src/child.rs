@@ -1,8 +1,12 @@
 //! Helper processes the runner starts from its own binary (the bundled
 //! server, the link emulator), so their sockets, fds and CPU never mix with
-//! the client's. Each prints `{"listening":["ADDR",…]}` first, then answers one
-//! line per command line on stdin; it exits when its stdin closes, and is
-//! killed if its handle is dropped (also on the runner's error paths).
+//! the client's. A child reads its whole setup as one JSON line on stdin
+//! (no round trip through command-line flags), prints
+//! `{"listening":["ADDR",…]}`, then answers one line per command line on
+//! stdin; it exits when its stdin closes, and is killed if its handle is
+//! dropped (also on the runner's error paths). It runs in its own process
+//! group, so a Ctrl-C at the terminal reaches the runner alone, which then
+//! stops the run in order.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -10,6 +14,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
@@ -36,21 +41,28 @@ pub struct ChildProcess {
 }
 
 impl ChildProcess {
-    /// Starts `exe args…` and waits for its address.
+    /// Starts `exe command --control stdio`, hands it `setup`, and waits
+    /// for its addresses.
     pub async fn start(
         what: &'static str,
         exe: &Path,
-        args: Vec<String>,
+        command: &str,
+        setup: &impl Serialize,
     ) -> anyhow::Result<ChildProcess> {
         let mut child = Command::new(exe)
-            .args(args)
+            .args([command, "--control", "stdio"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
+            .process_group(0)
             .spawn()
             .with_context(|| format!("cannot start {what} ({})", exe.display()))?;
-        let stdin = child.stdin.take().context("child has no stdin")?;
+        let mut stdin = child.stdin.take().context("child has no stdin")?;
+        let setup = serde_json::to_string(setup)?;
+        stdin.write_all(setup.as_bytes()).await?;
+        stdin.write_all(b"\n").await?;
+        stdin.flush().await?;
         let stdout = child.stdout.take().context("child has no stdout")?;
         let mut stdout = BufReader::new(stdout).lines();
         let first = read_line(what, &mut stdout)
@@ -107,16 +119,42 @@ async fn read_line(
     }
 }
 
-/// The child side: prints the hello line, then answers each stdin line with
-/// `answer(line)` until stdin closes.
-pub async fn serve_stdio(
+/// The child's side of the control channel.
+pub struct Control {
+    lines: Lines<BufReader<tokio::io::Stdin>>,
+}
+
+impl Control {
+    /// Reads the setup the runner sent as the first line.
+    pub async fn open<T: DeserializeOwned>() -> anyhow::Result<(Control, T)> {
+        let mut lines = BufReader::new(tokio::io::stdin()).lines();
+        let line = lines
+            .next_line()
+            .await?
+            .context("the control channel closed before the setup came")?;
+        let setup = serde_json::from_str(&line).context("a malformed setup line")?;
+        Ok((Control { lines }, setup))
+    }
+
+    /// Prints the hello line, then answers each command line with
+    /// `answer(line)` until stdin closes.
+    pub async fn serve(
+        mut self,
+        listening: Vec<SocketAddr>,
+        answer: impl FnMut(&str) -> Option<String>,
+    ) -> anyhow::Result<()> {
+        serve_lines(&mut self.lines, listening, answer).await
+    }
+}
+
+async fn serve_lines(
+    lines: &mut Lines<BufReader<tokio::io::Stdin>>,
     listening: Vec<SocketAddr>,
     mut answer: impl FnMut(&str) -> Option<String>,
 ) -> anyhow::Result<()> {
     let mut out = tokio::io::stdout();
     let hello = serde_json::to_string(&Hello { listening })?;
     write_line(&mut out, &hello).await?;
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Some(line) = lines.next_line().await? {
         match answer(line.trim()) {
             Some(reply) => write_line(&mut out, &reply).await?,

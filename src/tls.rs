@@ -20,7 +20,7 @@ use rustls::{ClientConfig, RootCertStore, ServerConfig, SupportedProtocolVersion
 pub use crate::results::TlsVersion;
 
 /// How both sides do TLS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TlsSettings {
     pub version: TlsVersion,
     /// Session resumption (tickets / session IDs) on both sides.

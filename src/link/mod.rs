@@ -13,8 +13,11 @@
 //! link`), so the proxy's sockets and CPU are counted neither as the
 //! client's nor as the server's.
 
+mod run;
 mod schedule;
 mod timer;
+
+pub use run::{LinkSetup, run, run_child};
 
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
@@ -30,7 +33,7 @@ use schedule::Schedule;
 use timer::PreciseTimer;
 
 /// What the link emulates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LinkConfig {
     /// Round-trip time added between client and server.
     pub rtt: Duration,

@@ -58,6 +58,21 @@ pub enum TlsVersion {
     Tls13,
 }
 
+impl std::str::FromStr for TlsVersion {
+    type Err = String;
+
+    /// "1.3" or "1.2": the one place a TLS version is read from text.
+    fn from_str(text: &str) -> Result<TlsVersion, String> {
+        match text.trim() {
+            "1.3" => Ok(TlsVersion::Tls13),
+            "1.2" => Ok(TlsVersion::Tls12),
+            other => Err(format!(
+                "unsupported TLS version \"{other}\": use \"1.3\" or \"1.2\""
+            )),
+        }
+    }
+}
+
 /// A check's outcome on a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -112,9 +112,13 @@ impl Stage {
         let link = match scenario.link {
             Some(config) => {
                 let upstreams: Vec<SocketAddr> = endpoints.iter().filter_map(|e| e.via).collect();
-                let child =
-                    ChildProcess::start("the link emulator", exe, link_args(&upstreams, &config))
-                        .await?;
+                let setup = crate::link::LinkSetup {
+                    config,
+                    upstreams,
+                    host: std::net::Ipv4Addr::LOCALHOST.into(),
+                    port: 0,
+                };
+                let child = ChildProcess::start("the link emulator", exe, "link", &setup).await?;
                 for (endpoint, addr) in endpoints.iter_mut().zip(&child.addrs) {
                     endpoint.via = Some(*addr);
                     endpoint.client_port = addr.port();
@@ -178,24 +182,4 @@ fn bundled_url(server: &ServerChild, transport: Transport) -> anyhow::Result<(Ur
             .context("the bundled server did not open an HTTPS port")?,
     };
     Ok((format!("{}://{addr}/", transport.name()).parse()?, addr))
-}
-
-/// The `poolbench link` arguments for a link in front of each upstream.
-fn link_args(upstreams: &[SocketAddr], config: &LinkConfig) -> Vec<String> {
-    let mut args = vec![
-        "link".to_string(),
-        "--rtt".to_string(),
-        humantime::format_duration(config.rtt).to_string(),
-        "--control".to_string(),
-        "stdio".to_string(),
-    ];
-    for upstream in upstreams {
-        args.push("--upstream".to_string());
-        args.push(upstream.to_string());
-    }
-    if let Some(rate) = config.bandwidth {
-        args.push("--bandwidth".to_string());
-        args.push(format!("{rate}B"));
-    }
-    args
 }

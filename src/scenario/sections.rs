@@ -132,19 +132,10 @@ pub(super) fn tls_settings(
 ) -> Result<(TlsSettings, Option<PathBuf>), ScenarioError> {
     let mut settings = TlsSettings::default();
     if let Some(v) = &raw.version {
-        settings.version = match v.get_ref().as_str() {
-            "1.3" => TlsVersion::Tls13,
-            "1.2" => TlsVersion::Tls12,
-            other => {
-                return Err(cx
-                    .err(
-                        v.span(),
-                        "tls.version",
-                        format!("unsupported TLS version \"{other}\""),
-                    )
-                    .help("use version = \"1.3\" (the default) or \"1.2\""));
-            }
-        };
+        settings.version = v.get_ref().parse::<TlsVersion>().map_err(|message| {
+            cx.err(v.span(), "tls.version", message)
+                .help("use version = \"1.3\" (the default) or \"1.2\"")
+        })?;
     }
     if let Some(resumption) = raw.resumption {
         settings.resumption = resumption;

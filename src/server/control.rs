@@ -8,19 +8,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::ServerCounters;
+use crate::child::Control;
 
 /// Serves control commands on stdin/stdout until stdin closes.
-pub async fn run_stdio(
+pub async fn serve(
+    control: Control,
     listening: Vec<SocketAddr>,
     counters: Arc<ServerCounters>,
 ) -> anyhow::Result<()> {
-    crate::child::serve_stdio(listening, |command| {
-        match command {
-            "begin" => counters.reset_peak(),
-            "stats" => {}
-            _ => return None,
-        }
-        serde_json::to_string(&counters.snapshot()).ok()
-    })
-    .await
+    control
+        .serve(listening, |command| {
+            match command {
+                "begin" => counters.reset_peak(),
+                "stats" => {}
+                _ => return None,
+            }
+            serde_json::to_string(&counters.snapshot()).ok()
+        })
+        .await
 }

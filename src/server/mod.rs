@@ -12,6 +12,7 @@ pub mod child;
 pub mod control;
 mod counters;
 mod overrun;
+mod run;
 
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -32,9 +33,10 @@ pub use app::{ConnInfo, router};
 pub const REQUEST_ID: http::header::HeaderName =
     http::header::HeaderName::from_static("x-poolbench-id");
 pub use counters::{ServerCounters, ServerSnapshot};
+pub use run::{ServeSetup, ServeTls, bind, run, run_child};
 
 /// How the bundled server behaves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServerConfig {
     /// Wait before answering `/`, modelling work on the server.
     pub think_time: Duration,

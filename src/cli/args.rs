@@ -1,0 +1,196 @@
+//! The command line's words: clap definitions, with every default shown
+//! in `--help` and examples after it. [`super`] turns them into calls.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::scenario::units::{parse_duration, parse_rate, parse_size};
+use crate::tls::TlsVersion;
+
+const EXAMPLES: &str = "\
+Examples:
+  poolbench run scenarios/thousand.toml            compare the modes, write reports/thousand/
+  poolbench run scenarios/thousand.toml --out /tmp/r --quiet
+  poolbench report reports/thousand/results.json    re-render charts and HTML
+  poolbench serve --port 8080 --body-size 4KiB     the bundled test server, standalone";
+
+/// Measures what an HTTP client's connection handling costs.
+#[derive(Debug, Parser)]
+#[command(name = "poolbench", version, about, after_help = EXAMPLES)]
+pub(super) struct Cli {
+    #[command(subcommand)]
+    pub(super) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum Command {
+    /// Run a scenario: every mode against the same server, counted side by side.
+    #[command(
+        after_help = "Example:\n  poolbench run scenarios/thousand.toml --out reports/thousand"
+    )]
+    Run {
+        /// The scenario file (TOML), e.g. scenarios/thousand.toml.
+        scenario: PathBuf,
+        /// Directory for results.json [default: reports/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors (the exit code still tells).
+        #[arg(long, short)]
+        quiet: bool,
+        /// What to print on stdout: the table, Markdown (for a job summary or
+        /// a PR comment) or JUnit XML (one test case per gate check).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Compare two results files figure by figure; exit 1 on a regression.
+    #[command(after_help = "\
+A figure is a regression when it got worse by more than the tolerance and,
+if both runs have rounds (load.repeat), the two runs' ranges do not overlap.
+
+Example:
+  poolbench compare base/results.json new/results.json --tolerance 10% --format markdown")]
+    Compare {
+        /// The baseline results.json.
+        base: PathBuf,
+        /// The results.json to judge.
+        new: PathBuf,
+        /// How much worse a figure may get before it counts, e.g. 10%.
+        #[arg(long, default_value = "10%", value_parser = parse_percent)]
+        tolerance: f64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Re-render the report (charts, HTML) from a saved results.json.
+    #[command(
+        after_help = "Example:\n  poolbench report reports/thousand/results.json --out /tmp/thousand"
+    )]
+    Report {
+        /// A results.json written by `poolbench run`.
+        results: PathBuf,
+        /// Directory for the report [default: the results file's directory].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also print the run: the table, Markdown, or JUnit XML of its checks.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Run the bundled test server until interrupted.
+    #[command(
+        after_help = "Example:\n  poolbench serve --port 8080 --think-time 1ms --body-size 4KiB"
+    )]
+    Serve(ServeArgs),
+    /// Run the link emulator: a proxy that adds latency (and a bandwidth cap)
+    /// between a client and a server.
+    #[command(
+        after_help = "Example:\n  poolbench link --upstream 127.0.0.1:8080 --port 9090 --rtt 20ms"
+    )]
+    Link(LinkArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct LinkArgs {
+    /// A server to relay to; repeat for several, each gets its own port.
+    #[arg(long)]
+    pub(super) upstream: Vec<SocketAddr>,
+    /// Round-trip time to add, e.g. 10ms.
+    #[arg(long, value_parser = parse_duration)]
+    pub(super) rtt: Option<Duration>,
+    /// Bandwidth cap per direction, e.g. 100Mbit or 12MB/s [default: none].
+    #[arg(long, value_parser = parse_rate)]
+    pub(super) bandwidth: Option<u64>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(super) host: IpAddr,
+    /// Port to listen on for the first upstream; 0 picks a free one (the
+    /// others always get free ones).
+    #[arg(long, default_value_t = 0)]
+    pub(super) port: u16,
+    /// Control channel: `stdio` when started by `poolbench run`.
+    #[arg(long, value_enum, default_value_t = Control::None, hide = true)]
+    pub(super) control: Control,
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(super) host: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub(super) port: u16,
+    /// Wait before answering `/`, e.g. 1ms.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub(super) think_time: Duration,
+    /// Body size of `/`, e.g. 4KiB.
+    #[arg(long, default_value = "64", value_parser = parse_size)]
+    pub(super) body_size: u64,
+    /// Close idle keep-alive connections after this.
+    #[arg(long, default_value = "75s", value_parser = parse_duration)]
+    pub(super) keep_alive_timeout: Duration,
+    /// Close a connection after this many responses; 0 = unlimited.
+    #[arg(long, default_value_t = 0)]
+    pub(super) max_requests_per_connection: u64,
+    /// Worker threads [default: one per core].
+    #[arg(long)]
+    pub(super) threads: Option<usize>,
+    /// Misbehave: cut every N-th response to `/` mid-body with a TCP reset; 0 = never.
+    #[arg(long, default_value_t = 0)]
+    pub(super) reset_every: u64,
+    /// Misbehave: send the body of `/` in two halves this far apart, e.g. 10ms.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub(super) slow_body: Duration,
+    /// Misbehave: send N bytes beyond the Content-Length on every response
+    /// but a connection's first (corrupts reused connections); 0 = never.
+    #[arg(long, default_value_t = 0)]
+    pub(super) body_overrun: u64,
+    /// Also serve HTTPS, with this certificate chain (PEM).
+    #[arg(long, requires = "tls_key")]
+    pub(super) tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub(super) tls_key: Option<PathBuf>,
+    /// Port for HTTPS; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub(super) tls_port: u16,
+    /// TLS version: 1.3 or 1.2.
+    #[arg(long, default_value = "1.3")]
+    pub(super) tls_version: TlsVersion,
+    /// Turn TLS session resumption off.
+    #[arg(long)]
+    pub(super) no_tls_resumption: bool,
+    /// Control channel: `stdio` when started by `poolbench run`.
+    #[arg(long, value_enum, default_value_t = Control::None, hide = true)]
+    pub(super) control: Control,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum Format {
+    Text,
+    Markdown,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum Control {
+    None,
+    Stdio,
+}
+
+/// "10%" or "0.1" → 0.1.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let value = match text.trim().strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => text.trim().parse::<f64>(),
+    }
+    .map_err(|_| format!("`{text}` is not a tolerance; write it like 10%"))?;
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(format!(
+            "`{text}` is not a tolerance; it must be 0% or more"
+        ))
+    }
+}

@@ -1,0 +1,282 @@
+//! The command line. The only module that knows clap: it turns arguments
+//! into typed options, calls the core, prints, and picks the exit code
+//! (0 success, 1 a check failed, 2 bad input or a setup that cannot run).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::interrupt::Interrupt;
+use crate::link::{LinkConfig, LinkSetup};
+use crate::report;
+use crate::runner::{self, RunOptions};
+use crate::scenario::Scenario;
+use crate::server::{self, ServeSetup, ServeTls, ServerConfig};
+use crate::tls::TlsSettings;
+
+mod args;
+
+use args::{Cli, Command, Control, Format, LinkArgs, ServeArgs};
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Compare {
+            base,
+            new,
+            tolerance,
+            format,
+        } => compare(base, new, tolerance, format),
+        Command::Run {
+            scenario,
+            out,
+            quiet,
+            format,
+        } => run(scenario, out, quiet, format),
+        Command::Report {
+            results,
+            out,
+            format,
+        } => report(results, out, format),
+        Command::Serve(args) => serve(args),
+        Command::Link(args) => link(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", printable(&format!("{e:#}")));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(
+    path: PathBuf,
+    out: Option<PathBuf>,
+    quiet: bool,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let scenario = match Scenario::load(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", printable(&e.to_string()));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    // Check the output directory first, so a bad path fails before the run.
+    let out = out.unwrap_or_else(|| PathBuf::from("reports").join(scenario.slug()));
+    report::check_out_dir(&out)?;
+    let interrupt = Interrupt::default();
+    let options = RunOptions {
+        server_exe: std::env::current_exe().context("cannot find the poolbench executable")?,
+        progress: !quiet,
+        interrupt: interrupt.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(scenario.load.threads)
+        .enable_all()
+        .build()?;
+    let results = runtime.block_on(async {
+        interrupt
+            .on_signals()
+            .context("cannot watch for Ctrl-C and SIGTERM")?;
+        runner::run(&scenario, &options).await
+    });
+    // Whatever is left (a request stuck past its timeout) is not waited for.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    let results = results?;
+    // The outcome reaches the terminal before any file is written: a full
+    // disk costs the report, not the table and the verdict.
+    if !quiet {
+        print_stdout(&render(&results, format))?;
+    }
+    if let Err(e) = report::write_report(&out, &results) {
+        eprintln!("error: {e:#}");
+        return Ok(ExitCode::from(2));
+    }
+    if !quiet {
+        eprintln!("poolbench: wrote {}", out.join("index.html").display());
+    }
+    if let Some(signal) = interrupt.signal() {
+        eprintln!(
+            "poolbench: the report is partial ({})",
+            crate::interrupt::name(signal)
+        );
+        return Ok(ExitCode::from(128 + signal as u8));
+    }
+    Ok(verdict(&results))
+}
+
+/// 1 if a gate check failed or a mode's every request did (saying why),
+/// else 0.
+fn verdict(results: &crate::results::Results) -> ExitCode {
+    let mut failed = false;
+    if !results.gate_passed() {
+        let n = results.gate.iter().filter(|g| !g.passed).count();
+        eprintln!("poolbench: {n} gate check(s) failed");
+        failed = true;
+    }
+    let all_failed = |m: &&crate::results::ModeResult| m.requests.ok == 0 && m.requests.sent > 0;
+    for m in results.modes.iter().filter(all_failed) {
+        let (kind, n) = m.errors.dominant();
+        eprintln!(
+            "poolbench: every request of {} ({}) failed, most of them {} ({n} of {}): {}",
+            m.mode.name(),
+            m.transport.name(),
+            kind.label(),
+            m.requests.sent,
+            crate::metrics::errors::hint(kind)
+        );
+        failed = true;
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn compare(
+    base: PathBuf,
+    new: PathBuf,
+    tolerance: f64,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let (base, new) = (report::read_results(&base)?, report::read_results(&new)?);
+    let changes = crate::compare::compare(&base, &new, tolerance);
+    let unmatched = crate::compare::unmatched(&base, &new);
+    print_stdout(&match format {
+        Format::Text => report::terminal::compare_text(&changes, &unmatched),
+        Format::Markdown => report::markdown::compare_markdown(&changes, &unmatched),
+        Format::Junit => report::junit::compare_junit(&changes),
+    })?;
+    let regressed = changes
+        .iter()
+        .any(|c| c.verdict == crate::compare::Verdict::Regression);
+    Ok(if regressed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn report(path: PathBuf, out: Option<PathBuf>, format: Option<Format>) -> anyhow::Result<ExitCode> {
+    let results = report::read_results(&path)?;
+    let out = out.unwrap_or_else(|| {
+        path.parent()
+            .map_or_else(|| PathBuf::from("."), PathBuf::from)
+    });
+    let files = report::write_report(&out, &results)?;
+    eprintln!(
+        "poolbench: wrote {} files into {}",
+        files.len(),
+        out.display()
+    );
+    if let Some(format) = format {
+        print_stdout(&render(&results, format))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The run as `--format` asks.
+fn render(results: &crate::results::Results, format: Format) -> String {
+    match format {
+        Format::Text => report::terminal::render(results),
+        Format::Markdown => report::markdown::run_markdown(results),
+        Format::Junit => report::junit::gate_junit(results),
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if args.control == Control::Stdio {
+        server::run_child()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.body_size > ServerConfig::MAX_BODY {
+        anyhow::bail!(
+            "--body-size {} is more than the bundled server can send ({} bytes, 16 MiB)",
+            args.body_size,
+            ServerConfig::MAX_BODY
+        );
+    }
+    if args.threads.is_some_and(|t| t == 0 || t > 1024) {
+        anyhow::bail!("--threads must be from 1 to 1024");
+    }
+    let read = |p: &PathBuf| {
+        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(ServeTls {
+            cert_pem: read(cert)?,
+            key_pem: read(key)?,
+            port: args.tls_port,
+            settings: TlsSettings {
+                version: args.tls_version,
+                resumption: !args.no_tls_resumption,
+            },
+        }),
+        _ => None,
+    };
+    server::run(ServeSetup {
+        config: ServerConfig {
+            think_time: args.think_time,
+            body_size: args.body_size,
+            keep_alive_timeout: args.keep_alive_timeout,
+            max_requests_per_connection: args.max_requests_per_connection,
+            threads: args.threads.unwrap_or(ServerConfig::default().threads),
+            reset_every: args.reset_every,
+            slow_body: args.slow_body,
+            body_overrun: args.body_overrun,
+        },
+        host: args.host,
+        port: args.port,
+        tls,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn link(args: LinkArgs) -> anyhow::Result<ExitCode> {
+    if args.control == Control::Stdio {
+        crate::link::run_child()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(rtt), false) = (args.rtt, args.upstream.is_empty()) else {
+        anyhow::bail!("give --upstream ADDR and --rtt, e.g. --upstream 127.0.0.1:8080 --rtt 10ms");
+    };
+    crate::link::run(LinkSetup {
+        config: LinkConfig {
+            rtt,
+            bandwidth: args.bandwidth,
+        },
+        upstreams: args.upstream,
+        host: args.host,
+        port: args.port,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error, any other
+/// failure (a full disk under a redirect) is.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to standard output")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Text for the terminal: control characters (escape sequences that could
+/// retitle the window or clear the screen) shown as escapes, not obeyed.
+fn printable(text: &str) -> String {
+    crate::report::printable(text).into_owned()
+}

@@ -1,0 +1,117 @@
+//! `poolbench serve` as a process: binds its ports, serves until Ctrl-C
+//! (standalone) or until its control channel closes (a child of `poolbench
+//! run`, which sends the whole [`ServeSetup`] as one JSON line).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use super::{ServerConfig, ServerCounters, serve, serve_tls};
+use crate::child::Control;
+use crate::tls::TlsSettings;
+
+/// Everything a server process needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServeSetup {
+    pub config: ServerConfig,
+    /// Address to listen on.
+    pub host: IpAddr,
+    /// Port for plain HTTP; 0 picks a free one.
+    pub port: u16,
+    /// HTTPS on a second port, if given.
+    pub tls: Option<ServeTls>,
+}
+
+/// The certificate and how to do TLS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServeTls {
+    /// The certificate chain, PEM.
+    pub cert_pem: String,
+    /// Its private key, PEM.
+    pub key_pem: String,
+    /// Port for HTTPS; 0 picks a free one.
+    pub port: u16,
+    pub settings: TlsSettings,
+}
+
+/// Runs a server standalone until Ctrl-C.
+pub fn run(setup: ServeSetup) -> anyhow::Result<()> {
+    runtime(&setup.config)?.block_on(async move {
+        let (listening, tasks, _counters) = start(&setup).await?;
+        eprintln!(
+            "poolbench serve: listening on http://{}/ (Ctrl-C stops)",
+            listening[0]
+        );
+        if let Some(tls) = listening.get(1) {
+            eprintln!("poolbench serve: listening on https://{tls}/");
+        }
+        tokio::signal::ctrl_c().await?;
+        tasks.iter().for_each(|t| t.abort());
+        Ok(())
+    })
+}
+
+/// Runs a server as `poolbench run`'s child: the setup comes on stdin, the
+/// counters go back on stdout (see [`super::control`]).
+pub fn run_child() -> anyhow::Result<()> {
+    // The setup names the runtime's size, so a small runtime reads it first.
+    let reader = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (control, setup) = reader.block_on(Control::open::<ServeSetup>())?;
+    drop(reader);
+    runtime(&setup.config)?.block_on(async move {
+        let (listening, tasks, counters) = start(&setup).await?;
+        super::control::serve(control, listening, counters).await?;
+        tasks.iter().for_each(|t| t.abort());
+        Ok(())
+    })
+}
+
+type Tasks = Vec<tokio::task::JoinHandle<()>>;
+
+async fn start(
+    setup: &ServeSetup,
+) -> anyhow::Result<(Vec<SocketAddr>, Tasks, Arc<ServerCounters>)> {
+    let tls = setup
+        .tls
+        .as_ref()
+        .map(|t| crate::tls::server_config(t.cert_pem.as_bytes(), t.key_pem.as_bytes(), t.settings))
+        .transpose()?;
+    let counters = Arc::new(ServerCounters::default());
+    let listener = bind(SocketAddr::new(setup.host, setup.port)).await?;
+    let mut listening = vec![listener.local_addr()?];
+    let config = setup.config.clone();
+    let mut tasks = vec![tokio::spawn(serve(
+        listener,
+        config.clone(),
+        Arc::clone(&counters),
+    ))];
+    if let (Some(tls), Some(t)) = (tls, &setup.tls) {
+        let listener = bind(SocketAddr::new(setup.host, t.port)).await?;
+        listening.push(listener.local_addr()?);
+        tasks.push(tokio::spawn(serve_tls(
+            listener,
+            config,
+            Arc::clone(&counters),
+            tls,
+        )));
+    }
+    Ok((listening, tasks, counters))
+}
+
+fn runtime(config: &ServerConfig) -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.threads)
+        .enable_all()
+        .build()?)
+}
+
+/// Listens on `addr`.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
