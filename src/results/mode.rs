@@ -231,14 +231,23 @@ pub struct Mismatch {
     pub server: u64,
 }
 
-impl Observed {
-    /// A mismatch entry if both observers exist and disagree.
-    pub fn mismatch(&self, figure: &str) -> Option<Mismatch> {
-        let server = self.server?;
-        (server != self.client).then(|| Mismatch {
-            figure: figure.to_string(),
-            client: self.client,
-            server,
-        })
+impl ModeResult {
+    /// The counts its two observers disagree on, read from the catalogue:
+    /// every count both the client and the server observe.
+    pub fn disagreements(&self) -> Vec<Mismatch> {
+        use super::figures::{FIGURES, Observers, Unit};
+        FIGURES
+            .iter()
+            .filter(|f| f.observers == Observers::ClientAndServer && f.unit == Unit::Count)
+            .filter_map(|f| {
+                let client = f.value(self, None)?;
+                let server = f.value(self, Some("server"))?;
+                (client != server).then(|| Mismatch {
+                    figure: f.name.to_string(),
+                    client: client as u64,
+                    server: server as u64,
+                })
+            })
+            .collect()
     }
 }

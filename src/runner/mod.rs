@@ -3,7 +3,9 @@
 //! one after another with the same workload (`mode.rs`), and assembles the
 //! [`Results`].
 
+mod assemble;
 mod info;
+mod measure;
 mod mode;
 mod rounds;
 mod stage;

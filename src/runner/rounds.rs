@@ -70,19 +70,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         a.retries += o.retries;
         a.discards.merge(&o.discards);
     }
-    into.mismatches = [
-        into.handshakes.mismatch("handshakes"),
-        into.peak_connections.mismatch("peak_connections"),
-        Observed {
-            client: into.requests.ok,
-            server: into.requests.server,
-        }
-        .mismatch("requests"),
-        into.overrun_responses.mismatch("overrun_responses"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    into.mismatches = into.disagreements();
     into.rounds.extend(r.rounds.iter().cloned());
     Ok(())
 }

@@ -24,40 +24,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(super) fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioError> {
     let l = raw.get_ref();
-    let stop = match (&l.requests, &l.duration) {
-        (Some(_), Some(d)) => {
-            return Err(cx
-                .err(
-                    d.span(),
-                    "load.duration",
-                    "give either requests or duration, not both".into(),
-                )
-                .help("remove one of them"));
-        }
-        (Some(n), None) => Stop::Requests(cx.positive(
-            n,
-            "load.requests",
-            "the number of measured requests per mode, e.g. 1000",
-        )?),
-        (None, Some(d)) => {
-            let duration = cx.duration(d, "load.duration")?;
-            if duration.is_zero() {
-                return Err(cx
-                    .err(d.span(), "load.duration", "must be longer than 0".into())
-                    .help("e.g. duration = \"10s\""));
-            }
-            Stop::Duration(duration)
-        }
-        (None, None) => {
-            return Err(cx
-                .err(
-                    raw.span(),
-                    "load",
-                    "says neither how many requests nor for how long".into(),
-                )
-                .help("add requests = 1000 or duration = \"10s\" under [load]"));
-        }
-    };
+    let stop = stop(cx, raw)?;
     let concurrency = cx.bounded(
         &l.concurrency,
         "load.concurrency",
@@ -73,15 +40,7 @@ pub(super) fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioErr
         None => 0,
     };
     let timeout = match &l.timeout {
-        Some(v) => {
-            let t = cx.duration(v, "load.timeout")?;
-            if t.is_zero() {
-                return Err(cx
-                    .err(v.span(), "load.timeout", "must be longer than 0".into())
-                    .help("e.g. timeout = \"30s\""));
-            }
-            t
-        }
+        Some(v) => longer_than_zero(cx, v, "load.timeout", "e.g. timeout = \"30s\"")?,
         None => DEFAULT_TIMEOUT,
     };
     let threads = match &l.threads {
@@ -94,29 +53,9 @@ pub(super) fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioErr
         None => default_threads(),
     };
     let arrival = match &l.arrival {
-        Some(a) => arrival(cx, a)?,
+        Some(a) => schedule(cx, a, stop)?,
         None => Arrival::Closed,
     };
-    if let (Some(a), Stop::Requests(n)) = (&l.arrival, stop) {
-        // The schedule must end within what poolbench waits for.
-        let last = match arrival {
-            Arrival::Rate(r) => (n - 1) as f64 / r,
-            Arrival::Bursts { size, every } => ((n - 1) / size) as f64 * every.as_secs_f64(),
-            Arrival::Closed => 0.0,
-        };
-        if last > super::units::MAX_DURATION.as_secs_f64() {
-            return Err(cx
-                .err(
-                    a.span(),
-                    "load.arrival",
-                    format!(
-                        "{n} requests on this schedule would take {:.0} days",
-                        last / 86400.0
-                    ),
-                )
-                .help("raise the rate, or give load.duration instead of load.requests"));
-        }
-    }
     let repeat = match &l.repeat {
         Some(v) => {
             let n = cx.positive(
@@ -137,6 +76,77 @@ pub(super) fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioErr
         threads,
         repeat,
     })
+}
+
+/// `requests` or `duration`, one of them.
+fn stop(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Stop, ScenarioError> {
+    let l = raw.get_ref();
+    match (&l.requests, &l.duration) {
+        (Some(_), Some(d)) => Err(cx
+            .err(
+                d.span(),
+                "load.duration",
+                "give either requests or duration, not both".into(),
+            )
+            .help("remove one of them")),
+        (Some(n), None) => Ok(Stop::Requests(cx.positive(
+            n,
+            "load.requests",
+            "the number of measured requests per mode, e.g. 1000",
+        )?)),
+        (None, Some(d)) => Ok(Stop::Duration(longer_than_zero(
+            cx,
+            d,
+            "load.duration",
+            "e.g. duration = \"10s\"",
+        )?)),
+        (None, None) => Err(cx
+            .err(
+                raw.span(),
+                "load",
+                "says neither how many requests nor for how long".into(),
+            )
+            .help("add requests = 1000 or duration = \"10s\" under [load]")),
+    }
+}
+
+/// A duration that must not be zero.
+fn longer_than_zero(
+    cx: &Ctx,
+    v: &Spanned<String>,
+    key: &str,
+    help: &str,
+) -> Result<Duration, ScenarioError> {
+    let d = cx.duration(v, key)?;
+    if d.is_zero() {
+        return Err(cx
+            .err(v.span(), key, "must be longer than 0".into())
+            .help(help));
+    }
+    Ok(d)
+}
+
+/// The open-loop schedule; it must end within what poolbench waits for.
+fn schedule(cx: &Ctx, raw: &Spanned<RawArrival>, stop: Stop) -> Result<Arrival, ScenarioError> {
+    let arrival = arrival(cx, raw)?;
+    if let Stop::Requests(n) = stop {
+        let last = match arrival {
+            Arrival::Rate(r) => (n - 1) as f64 / r,
+            Arrival::Bursts { size, every } => ((n - 1) / size) as f64 * every.as_secs_f64(),
+            Arrival::Closed => 0.0,
+        };
+        if last > super::units::MAX_DURATION.as_secs_f64() {
+            let days = last / 86400.0;
+            return Err(cx
+                .err(
+                    raw.span(),
+                    "load.arrival",
+                    format!("{n} requests on this schedule would take {days:.0} days"),
+                )
+                .help("raise the rate, or give load.duration instead of load.requests"));
+        }
+    }
+    Ok(arrival)
 }
 
 fn arrival(cx: &Ctx, raw: &Spanned<RawArrival>) -> Result<Arrival, ScenarioError> {

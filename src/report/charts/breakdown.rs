@@ -19,6 +19,42 @@ const COLOURS: [RGBColor; 7] = [
     RGBColor(255, 127, 0),
 ];
 
+/// The phases before `phase` (all of them without one), added up.
+fn before(m: &ModeResult, phase: Option<Phase>) -> f64 {
+    Phase::ALL
+        .iter()
+        .take_while(|p| Some(**p) != phase)
+        .filter_map(|p| m.breakdown_us.phase(*p))
+        .map(|s| s.mean)
+        .sum()
+}
+
+/// One phase's segment of every mode's bar (the first mode on top), within
+/// `widest`.
+fn bars(
+    results: &Results,
+    kind: Phase,
+    colour: RGBColor,
+    widest: f64,
+) -> Vec<Rectangle<(f64, SegmentValue<usize>)>> {
+    let n = results.modes.len();
+    let mut bars = Vec::new();
+    for (i, m) in results.modes.iter().enumerate() {
+        let Some(phase) = m.breakdown_us.phase(kind).filter(|p| p.mean > 0.0) else {
+            continue;
+        };
+        let start = before(m, Some(kind));
+        let row = n - 1 - i;
+        let (top, bottom) = (SegmentValue::Exact(row), SegmentValue::Exact(row + 1));
+        let (start, end) = (start.min(widest), (start + phase.mean).min(widest));
+        bars.push(Rectangle::new(
+            [(start, top), (end, bottom)],
+            colour.filled(),
+        ));
+    }
+    bars
+}
+
 pub fn render(results: &Results) -> anyhow::Result<Chart> {
     let n = results.modes.len();
     let labels: Vec<String> = results
@@ -26,15 +62,6 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         .iter()
         .map(|m| style::label(results, m))
         .collect();
-    // The phases before `phase` (all of them without one), added up.
-    let before = |m: &ModeResult, phase: Option<Phase>| -> f64 {
-        Phase::ALL
-            .iter()
-            .take_while(|p| Some(**p) != phase)
-            .filter_map(|p| m.breakdown_us.phase(*p))
-            .map(|s| s.mean)
-            .sum()
-    };
     let widest = results
         .modes
         .iter()
@@ -72,24 +99,8 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             .draw()
             .map_err(plot_error)?;
         for (&kind, colour) in Phase::ALL.iter().zip(COLOURS) {
-            let mut bars = Vec::new();
-            for (i, m) in results.modes.iter().enumerate() {
-                let Some(phase) = m.breakdown_us.phase(kind) else {
-                    continue;
-                };
-                let start = before(m, Some(kind));
-                if phase.mean > 0.0 {
-                    let row = n - 1 - i;
-                    let (top, bottom) = (SegmentValue::Exact(row), SegmentValue::Exact(row + 1));
-                    let (start, end) = (start.min(widest), (start + phase.mean).min(widest));
-                    bars.push(Rectangle::new(
-                        [(start, top), (end, bottom)],
-                        colour.filled(),
-                    ));
-                }
-            }
             chart
-                .draw_series(bars)
+                .draw_series(bars(results, kind, colour, widest))
                 .map_err(plot_error)?
                 .label(kind.label())
                 .legend(move |(x, y)| style::legend_swatch(x, y, colour));

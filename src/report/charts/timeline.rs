@@ -78,6 +78,83 @@ const PANELS: [Panel; 3] = [
     },
 ];
 
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+/// One panel: a line per mode (and the server's, pale); the first panel
+/// carries the legend.
+fn draw_panel(area: &Area, panel: &Panel, results: &Results, legend: bool) -> anyhow::Result<()> {
+    let lines: Vec<(String, RGBColor, Points)> = results
+        .modes
+        .iter()
+        .map(|m| {
+            (
+                style::label(results, m),
+                style::colour(m),
+                (panel.points)(m),
+            )
+        })
+        .collect();
+    let server_lines: Vec<(RGBColor, Points)> = panel.server.map_or_else(Vec::new, |f| {
+        results
+            .modes
+            .iter()
+            .map(|m| (style::colour(m), f(m)))
+            .collect()
+    });
+    let all = || {
+        lines
+            .iter()
+            .flat_map(|l| l.2.iter())
+            .chain(server_lines.iter().flat_map(|l| l.1.iter()))
+    };
+    let x_max = all()
+        .map(|p| p.0)
+        .fold(0.001, f64::max)
+        .min(super::AXIS_MAX);
+    let y_max = all().map(|p| p.1).fold(1.0, f64::max).min(super::AXIS_MAX) * 1.15;
+    let mut chart = ChartBuilder::on(area)
+        .caption(panel.title, (FONT, 15).into_font().color(&TEXT))
+        .margin(8)
+        .x_label_area_size(30)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .x_label_formatter(&|s| format!("{s:.2}s"))
+        .y_labels((y_max as usize).saturating_add(1).min(10))
+        .y_label_formatter(&|v| style::axis_count(*v))
+        .draw()
+        .map_err(plot_error)?;
+    // Within the axes, whatever a damaged file says.
+    let inside = |points: Points| {
+        points
+            .into_iter()
+            .map(move |(x, y)| (x.min(x_max), y.min(y_max)))
+    };
+    for (colour, points) in server_lines {
+        let pale = colour.mix(0.4).stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(inside(points), pale))
+            .map_err(plot_error)?;
+    }
+    for (label, colour, points) in lines {
+        let series = chart
+            .draw_series(LineSeries::new(inside(points), colour.stroke_width(2)))
+            .map_err(plot_error)?;
+        if legend {
+            series
+                .label(label)
+                .legend(move |(x, y)| style::legend_swatch(x, y, colour));
+        }
+    }
+    if legend {
+        style::draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    }
+    Ok(())
+}
+
 pub fn render(results: &Results) -> anyhow::Result<Chart> {
     let svg = draw((WIDTH, 760), |root| {
         let root = root
@@ -92,79 +169,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             .zip(PANELS)
             .enumerate()
         {
-            let lines: Vec<(String, RGBColor, Points)> = results
-                .modes
-                .iter()
-                .map(|m| {
-                    (
-                        style::label(results, m),
-                        style::colour(m),
-                        (panel.points)(m),
-                    )
-                })
-                .collect();
-            let server_lines: Vec<(RGBColor, Points)> = panel.server.map_or_else(Vec::new, |f| {
-                results
-                    .modes
-                    .iter()
-                    .map(|m| (style::colour(m), f(m)))
-                    .collect()
-            });
-            let x_max = lines
-                .iter()
-                .flat_map(|l| l.2.iter().map(|p| p.0))
-                .chain(server_lines.iter().flat_map(|l| l.1.iter().map(|p| p.0)))
-                .fold(0.001, f64::max)
-                .min(super::AXIS_MAX);
-            let y_max = lines
-                .iter()
-                .flat_map(|l| l.2.iter().map(|p| p.1))
-                .chain(server_lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)))
-                .fold(1.0, f64::max)
-                .min(super::AXIS_MAX)
-                * 1.15;
-            let mut chart = ChartBuilder::on(area)
-                .caption(panel.title, (FONT, 15).into_font().color(&TEXT))
-                .margin(8)
-                .x_label_area_size(30)
-                .y_label_area_size(60)
-                .build_cartesian_2d(0f64..x_max, 0f64..y_max)
-                .map_err(plot_error)?;
-            chart
-                .configure_mesh()
-                .light_line_style(GRID)
-                .x_label_formatter(&|s| format!("{s:.2}s"))
-                .y_labels((y_max as usize).saturating_add(1).min(10))
-                .y_label_formatter(&|v| style::axis_count(*v))
-                .draw()
-                .map_err(plot_error)?;
-            // Within the axes, whatever a damaged file says.
-            let inside = |points: Points| {
-                points
-                    .into_iter()
-                    .map(move |(x, y)| (x.min(x_max), y.min(y_max)))
-            };
-            for (colour, points) in server_lines {
-                chart
-                    .draw_series(LineSeries::new(
-                        inside(points),
-                        colour.mix(0.4).stroke_width(2),
-                    ))
-                    .map_err(plot_error)?;
-            }
-            for (label, colour, points) in lines {
-                let series = chart
-                    .draw_series(LineSeries::new(inside(points), colour.stroke_width(2)))
-                    .map_err(plot_error)?;
-                if i == 0 {
-                    series
-                        .label(label)
-                        .legend(move |(x, y)| style::legend_swatch(x, y, colour));
-                }
-            }
-            if i == 0 {
-                style::draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-            }
+            draw_panel(area, &panel, results, i == 0)?;
         }
         Ok(())
     })?;

@@ -1,0 +1,152 @@
+//! A mode's results, assembled from what was read around its measured
+//! window: counts as the difference of the two edges, each with its
+//! observer, the time series, the breakdown by phase.
+
+use std::time::Duration;
+
+use super::measure::Window;
+use crate::metrics::{Phase, PhaseRecorder, Samples};
+use crate::results::*;
+use crate::scenario::{Arrival, ModeKind, ModeSpec, Scenario, Transport};
+use crate::server::ServerSnapshot;
+
+/// The mode's results from what was read around its measured phase.
+pub fn assemble(
+    scenario: &Scenario,
+    spec: &ModeSpec,
+    transport: Transport,
+    fds_before: u64,
+    w: Window,
+) -> ModeResult {
+    let (begin, end, outcome) = (&w.begin, &w.end, &w.outcome);
+    let sent = outcome.sent();
+    let per_request = |cpu: Duration| cpu.as_secs_f64() * 1e6 / sent.max(1) as f64;
+    let server_delta =
+        |f: fn(&ServerSnapshot) -> u64| Some(f(end.server.as_ref()?) - f(begin.server.as_ref()?));
+    let observed = |client: u64, server: fn(&ServerSnapshot) -> u64| Observed {
+        client,
+        server: server_delta(server),
+    };
+    let handshakes = observed(end.client.opened - begin.client.opened, |s| s.accepted);
+    let peak_connections = Observed {
+        client: end.client.peak,
+        server: end.server.map(|s| s.peak_open),
+    };
+    let served = observed(outcome.recorder.ok(), |s| s.requests);
+    let overrun_responses = observed(
+        outcome
+            .recorder
+            .errors
+            .count(crate::metrics::ErrorKind::Protocol),
+        |s| s.overruns,
+    );
+    let tls_handshakes = (transport == Transport::Https).then(|| TlsHandshakes {
+        full: observed(end.client.tls_full - begin.client.tls_full, |s| s.tls_full),
+        resumed: observed(end.client.tls_resumed - begin.client.tls_resumed, |s| {
+            s.tls_resumed
+        }),
+    });
+    // The sampler's and the open-loop releaser's own CPU is the load
+    // generator's, not the client's.
+    let client_cpu = end
+        .cpu
+        .saturating_sub(begin.cpu)
+        .saturating_sub(w.samples.cpu)
+        .saturating_sub(outcome.releaser_cpu);
+    let mut result = ModeResult {
+        mode: spec.kind,
+        transport,
+        limit: spec.limit.map(|l| l.get()),
+        requests: RequestCounts {
+            sent,
+            ok: outcome.recorder.ok(),
+            failed: outcome.recorder.errors.total(),
+            server: served.server,
+        },
+        errors: outcome.recorder.errors.clone(),
+        elapsed_s: outcome.elapsed.as_secs_f64(),
+        throughput_rps: outcome.recorder.ok() as f64 / outcome.elapsed.as_secs_f64(),
+        latency_us: LatencySummary::of(&outcome.recorder.latency),
+        breakdown_us: breakdown(&outcome.recorder.phases, scenario, spec, transport),
+        handshakes,
+        tls_handshakes,
+        peak_connections,
+        overrun_responses,
+        peak_fds: w.samples.peak_fds.saturating_sub(fds_before),
+        series: series(&w.samples, fds_before, w.server_series),
+        time_wait: w.time_wait,
+        connection_ends: w.ends,
+        cpu_us_per_request: ObservedF64 {
+            client: per_request(client_cpu),
+            server: server_delta(|s| s.cpu_us).map(|us| per_request(Duration::from_micros(us))),
+        },
+        warmup: WarmupCounts {
+            requests: scenario.load.warmup,
+            handshakes: Observed {
+                client: begin.client.opened,
+                server: match (&begin.server, &w.warm_server) {
+                    (Some(b), Some(warm)) => Some(b.accepted - warm.accepted),
+                    _ => None,
+                },
+            },
+        },
+        pool: w
+            .pool
+            .map(|(before, after)| pool_counts(&after.totals.since(Some(&before.totals)))),
+        mismatches: Vec::new(),
+        rounds: Vec::new(),
+    };
+    result.mismatches = result.disagreements();
+    result.rounds = vec![round_figures(&result)];
+    result
+}
+
+/// The sampler's and the server poller's time series as the results file
+/// reports them.
+fn series(samples: &Samples, fds_before: u64, server: Vec<(f64, u64)>) -> TimeSeries {
+    TimeSeries {
+        server_t_s: server.iter().map(|p| p.0).collect(),
+        server_open_connections: server.iter().map(|p| p.1).collect(),
+        interval_s: samples.interval.as_secs_f64(),
+        t_s: samples.series.iter().map(|p| p.at.as_secs_f64()).collect(),
+        completed: samples.series.iter().map(|p| p.completed).collect(),
+        open_connections: samples.series.iter().map(|p| p.open_connections).collect(),
+        open_fds: samples
+            .series
+            .iter()
+            .map(|p| p.open_fds.saturating_sub(fds_before))
+            .collect(),
+    }
+}
+
+/// The phases `spec` can observe, summarised.
+fn breakdown(
+    phases: &PhaseRecorder,
+    scenario: &Scenario,
+    spec: &ModeSpec,
+    transport: Transport,
+) -> Breakdown {
+    let summary =
+        |phase: Phase, observed: bool| observed.then(|| LatencySummary::of(phases.get(phase)));
+    let own_pool = matches!(spec.kind, ModeKind::Pooled | ModeKind::KeepAliveDisabled);
+    let sees_connect = spec.kind != ModeKind::HyperUtil;
+    Breakdown::from_fn(|phase| match phase {
+        Phase::Late => summary(phase, scenario.load.arrival != Arrival::Closed),
+        Phase::ClientBuild => summary(phase, spec.kind == ModeKind::PerRequestClient),
+        Phase::PoolWait => summary(phase, own_pool),
+        Phase::Connect => summary(phase, sees_connect),
+        Phase::Tls => summary(phase, sees_connect && transport == Transport::Https),
+        Phase::FirstByte | Phase::Body => summary(phase, true),
+    })
+}
+
+fn pool_counts(stats: &crate::pool::AuthorityStats) -> PoolCounts {
+    PoolCounts {
+        reuses: stats.reuses,
+        waits: stats.waits,
+        peak_waiters: stats.peak_waiters,
+        wait_us: LatencySummary::of(&stats.wait_us),
+        retries: stats.retries,
+        discards: stats.discards.clone(),
+    }
+}

@@ -1,0 +1,245 @@
+//! One mode's measured window. It opens after the warmup: the client's
+//! connection gauge and the server's peak are reset, CPU times and the
+//! TIME_WAIT sockets are read, and the fd sampler starts; all of it is read
+//! again when the last request is complete. Afterwards the client is
+//! dropped and the runner waits until both sides have closed every
+//! connection (and no socket of the mode is still closing), so no mode
+//! inherits another's sockets and TIME_WAIT is counted whole.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::engine::{self, Workload};
+use crate::interrupt::Interrupt;
+use crate::metrics::os::process_cpu;
+use crate::metrics::time_wait::{self, Ports, TimeWaitWatch};
+use crate::metrics::{ConnectionGauge, GaugeReading, Sampler, Samples, Sources};
+use crate::modes::ModeClient;
+use crate::pool::PoolStats;
+use crate::results::{ConnectionEnd, Counts, TimeWaitCounts};
+use crate::scenario::{Scenario, Stop};
+use crate::server::ServerSnapshot;
+use crate::server::child::ServerChild;
+
+const SOCKETS: &str =
+    "cannot read the kernel's socket table (sock_diag) to count TIME_WAIT sockets";
+
+/// What a mode is measured with.
+pub struct Setup<'a> {
+    pub scenario: &'a Scenario,
+    pub client: Arc<ModeClient>,
+    pub gauge: Arc<ConnectionGauge>,
+    pub url: http::Uri,
+    pub ports: Ports,
+    /// How long to wait for the mode's sockets to close.
+    pub settle_limit: Duration,
+    pub interrupt: &'a Interrupt,
+}
+
+/// Readings taken at one edge of the measured window.
+pub struct Edge {
+    pub server: Option<ServerSnapshot>,
+    pub client: GaugeReading,
+    pub cpu: Duration,
+}
+
+/// Everything read around one mode's measured phase.
+pub struct Window {
+    /// Server counters before the warmup.
+    pub warm_server: Option<ServerSnapshot>,
+    pub begin: Edge,
+    pub end: Edge,
+    pub outcome: engine::Outcome,
+    pub samples: Samples,
+    pub server_series: Vec<(f64, u64)>,
+    /// The pool's counters before and after, for modes with poolbench's pool.
+    pub pool: Option<(PoolStats, PoolStats)>,
+    pub time_wait: TimeWaitCounts,
+    pub ends: Counts<ConnectionEnd>,
+}
+
+/// Warms up, measures, then drops the client and waits for both sides to
+/// close its connections. `None` if interrupted before the window opened.
+pub async fn measure(
+    m: Setup<'_>,
+    mut server: Option<&mut ServerChild>,
+) -> anyhow::Result<Option<Window>> {
+    let Setup {
+        scenario,
+        client,
+        gauge,
+        url,
+        ports,
+        settle_limit,
+        interrupt,
+    } = m;
+    let completed = Arc::new(AtomicU64::new(0));
+    let workload = |stop| Workload {
+        uri: url.clone(),
+        stop,
+        arrival: scenario.load.arrival,
+        concurrency: scenario.load.concurrency,
+        timeout: scenario.load.timeout,
+        completed: Arc::clone(&completed),
+        interrupt: interrupt.clone(),
+    };
+    let warm_server = server_stats(&mut server).await?;
+    if scenario.load.warmup > 0 {
+        let warmup = workload(Stop::Requests(scenario.load.warmup));
+        engine::run(Arc::clone(&client), &warmup).await?;
+    }
+    if interrupt.is_raised() {
+        let deadline = Instant::now() + settle_limit;
+        drop(client);
+        settle(&gauge, server, deadline).await?;
+        return Ok(None);
+    }
+    completed.store(0, Relaxed);
+    let watch = TimeWaitWatch::start(ports).context(SOCKETS)?;
+    gauge.reset_peak();
+    let pool_before = client.pool_stats();
+    let begin = Edge {
+        server: begin_server(&mut server).await?,
+        client: gauge.read(),
+        cpu: process_cpu(),
+    };
+    let sampler = Sampler::start(Sources {
+        connections: Arc::clone(&gauge),
+        completed: Arc::clone(&completed),
+        time_wait: Some(watch),
+    })?;
+    let running = AtomicBool::new(true);
+    let load = async {
+        let outcome = engine::run(Arc::clone(&client), &workload(scenario.load.stop)).await;
+        running.store(false, Relaxed);
+        outcome
+    };
+    let (outcome, series) = tokio::join!(load, poll_server(server.as_deref_mut(), &running));
+    let (outcome, server_series) = (outcome?, series?);
+    let samples = sampler.stop().context(SOCKETS)?;
+    let end = Edge {
+        cpu: process_cpu(),
+        client: gauge.read(),
+        server: server_stats(&mut server).await?,
+    };
+    let pool = pool_before.zip(client.pool_stats());
+    let (samples, time_wait) =
+        close(client, &gauge, (ports, settle_limit), server, samples).await?;
+    let ends = gauge.read().ends.since(&begin.client.ends);
+    Ok(Some(Window {
+        warm_server,
+        begin,
+        end,
+        outcome,
+        samples,
+        server_series,
+        pool,
+        time_wait,
+        ends,
+    }))
+}
+
+/// Drops the client, waits for every socket of the mode to close, and
+/// counts the TIME_WAIT sockets it left.
+async fn close(
+    client: Arc<ModeClient>,
+    gauge: &ConnectionGauge,
+    (ports, settle_limit): (Ports, Duration),
+    server: Option<&mut ServerChild>,
+    mut samples: Samples,
+) -> anyhow::Result<(Samples, TimeWaitCounts)> {
+    let reused_ports = gauge.read().reused_ports;
+    let deadline = Instant::now() + settle_limit;
+    drop(client);
+    settle(gauge, server, deadline).await?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    let still_closing = time_wait::settle(ports, left).await.context(SOCKETS)?;
+    let mut watch = samples
+        .time_wait
+        .take()
+        .context("the sampler lost the TIME_WAIT watch")?;
+    watch.look().context(SOCKETS)?;
+    let (client_side, server_side) = watch.counts();
+    let counts = TimeWaitCounts {
+        client_side,
+        server_side,
+        still_closing,
+        reused_ports,
+    };
+    Ok((samples, counts))
+}
+
+/// Polls the server's open connections while the engine runs, for the
+/// time series: first every 20 ms, the interval doubling whenever the series
+/// reaches the sampler's size, as the sampler's does. A command is never cut
+/// off midway (that would desynchronise the control channel): the loop only
+/// stops between commands.
+async fn poll_server(
+    server: Option<&mut ServerChild>,
+    running: &AtomicBool,
+) -> anyhow::Result<Vec<(f64, u64)>> {
+    let mut points = Vec::new();
+    let Some(server) = server else {
+        return Ok(points);
+    };
+    let start = Instant::now();
+    let mut interval = Duration::from_millis(20);
+    loop {
+        // The first poll at the start, the last after the engine's end.
+        let last = !running.load(Relaxed);
+        let open = server.stats().await?.open;
+        points.push((start.elapsed().as_secs_f64(), open));
+        if points.len() >= crate::metrics::sampler::MAX_POINTS {
+            points = points.into_iter().skip(1).step_by(2).collect();
+            interval *= 2;
+        }
+        if last {
+            return Ok(points);
+        }
+        // Sleep in short steps so the final poll follows the end closely.
+        let wake = tokio::time::Instant::now() + interval;
+        while running.load(Relaxed) && tokio::time::Instant::now() < wake {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+}
+
+/// Starts the server's new peak window and reads its counters.
+async fn begin_server(
+    server: &mut Option<&mut ServerChild>,
+) -> anyhow::Result<Option<ServerSnapshot>> {
+    match server.as_deref_mut() {
+        Some(s) => Ok(Some(s.begin().await?)),
+        None => Ok(None),
+    }
+}
+
+async fn server_stats(
+    server: &mut Option<&mut ServerChild>,
+) -> anyhow::Result<Option<ServerSnapshot>> {
+    match server.as_deref_mut() {
+        Some(s) => Ok(Some(s.stats().await?)),
+        None => Ok(None),
+    }
+}
+
+/// Waits (until `deadline`) for the client and the server to close every
+/// connection of the mode that just ended.
+async fn settle(
+    gauge: &ConnectionGauge,
+    server: Option<&mut ServerChild>,
+    deadline: Instant,
+) -> anyhow::Result<()> {
+    while gauge.read().open > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    if let Some(server) = server {
+        server
+            .settle(deadline.saturating_duration_since(Instant::now()))
+            .await?;
+    }
+    Ok(())
+}
