@@ -14,6 +14,7 @@
 
 pub mod expr;
 pub mod figures;
+mod lexer;
 
 use crate::results::{ModeResult, Results};
 use expr::{Comparison, FigureRef};

@@ -1,6 +1,7 @@
 //! Measurement: per-task latency recording, failures by kind, and what the
 //! OS observes (CPU, fds, sockets and TIME_WAIT).
 
+pub mod closing;
 pub mod errors;
 pub mod gauge;
 pub mod os;

@@ -20,7 +20,6 @@ pub fn assemble(
 ) -> ModeResult {
     let (begin, end, outcome) = (&w.begin, &w.end, &w.outcome);
     let sent = outcome.sent();
-    let per_request = |cpu: Duration| cpu.as_secs_f64() * 1e6 / sent.max(1) as f64;
     let server_delta =
         |f: fn(&ServerSnapshot) -> u64| Some(f(end.server.as_ref()?) - f(begin.server.as_ref()?));
     let observed = |client: u64, server: fn(&ServerSnapshot) -> u64| Observed {
@@ -46,13 +45,7 @@ pub fn assemble(
             s.tls_resumed
         }),
     });
-    // The sampler's and the open-loop releaser's own CPU is the load
-    // generator's, not the client's.
-    let client_cpu = end
-        .cpu
-        .saturating_sub(begin.cpu)
-        .saturating_sub(w.samples.cpu)
-        .saturating_sub(outcome.releaser_cpu);
+    let cpu_us_per_request = cpu(&w, sent);
     let mut result = ModeResult {
         mode: spec.kind,
         transport,
@@ -76,10 +69,7 @@ pub fn assemble(
         series: series(&w.samples, fds_before, w.server_series),
         time_wait: w.time_wait,
         connection_ends: w.ends,
-        cpu_us_per_request: ObservedF64 {
-            client: per_request(client_cpu),
-            server: server_delta(|s| s.cpu_us).map(|us| per_request(Duration::from_micros(us))),
-        },
+        cpu_us_per_request,
         warmup: WarmupCounts {
             requests: scenario.load.warmup,
             handshakes: Observed {
@@ -148,5 +138,25 @@ fn pool_counts(stats: &crate::pool::AuthorityStats) -> PoolCounts {
         wait_us: LatencySummary::of(&stats.wait_us),
         retries: stats.retries,
         discards: stats.discards.clone(),
+    }
+}
+
+/// CPU per request, client and server process. The sampler's and the
+/// open-loop releaser's own CPU is the load generator's, not the client's.
+fn cpu(w: &Window, sent: u64) -> ObservedF64 {
+    let per_request = |cpu: Duration| cpu.as_secs_f64() * 1e6 / sent.max(1) as f64;
+    let client = w
+        .end
+        .cpu
+        .saturating_sub(w.begin.cpu)
+        .saturating_sub(w.samples.cpu)
+        .saturating_sub(w.outcome.releaser_cpu);
+    let server = match (&w.begin.server, &w.end.server) {
+        (Some(b), Some(e)) => Some(per_request(Duration::from_micros(e.cpu_us - b.cpu_us))),
+        _ => None,
+    };
+    ObservedF64 {
+        client: per_request(client),
+        server,
     }
 }
