@@ -110,3 +110,45 @@ fn the_documented_order_is_this_one() {
         "src/lib.rs must name the layers in this order"
     );
 }
+
+/// Files small enough to read, functions that fit on a screen.
+#[test]
+fn no_file_over_450_lines_and_no_function_over_80() {
+    let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
+    let mut files = Vec::new();
+    sources(src, &mut files);
+    let mut too_long = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let name = file.strip_prefix(src).unwrap().display().to_string();
+        if lines.len() > 450 {
+            too_long.push(format!("{name}: {} lines", lines.len()));
+        }
+        for (i, line) in lines.iter().enumerate() {
+            let code = line.trim_start();
+            let is_fn = [
+                "fn ",
+                "pub fn ",
+                "pub(crate) fn ",
+                "pub(super) fn ",
+                "async fn ",
+                "pub async fn ",
+            ]
+            .iter()
+            .any(|p| code.starts_with(p));
+            if !is_fn {
+                continue;
+            }
+            // The function ends at the first `}` at its own indentation.
+            let indent = &line[..line.len() - code.len()];
+            let close = format!("{indent}}}");
+            if let Some(end) = lines[i + 1..].iter().position(|l| *l == close) {
+                if end + 1 > 80 {
+                    too_long.push(format!("{name}:{}: a function of {} lines", i + 1, end + 1));
+                }
+            }
+        }
+    }
+    assert!(too_long.is_empty(), "{too_long:#?}");
+}

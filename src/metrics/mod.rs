@@ -4,6 +4,7 @@
 pub mod closing;
 pub mod errors;
 pub mod gauge;
+pub mod histogram;
 pub mod os;
 pub mod recorder;
 pub mod sampler;

@@ -12,7 +12,7 @@ use hdrhistogram::Histogram;
 
 use crate::results::Kind;
 
-use super::recorder::new_histogram;
+use super::histogram::{MAX_LATENCY_US, new_histogram};
 
 pub use crate::results::Phase;
 
@@ -76,7 +76,7 @@ impl PhaseRecorder {
     pub fn record(&mut self, phases: &[Duration; PHASES]) {
         for (h, d) in self.histograms.iter_mut().zip(phases) {
             let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
-            let _ = h.record(us.min(super::recorder::MAX_LATENCY_US));
+            let _ = h.record(us.min(MAX_LATENCY_US));
         }
     }
 

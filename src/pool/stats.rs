@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use crate::metrics::recorder::new_histogram;
+use crate::metrics::histogram::new_histogram;
 
 pub use crate::results::Discard;
 
@@ -50,7 +50,7 @@ impl AuthorityStats {
     }
 
     pub fn waited(&mut self, time: Duration) {
-        crate::metrics::recorder::record(&mut self.wait_us, time);
+        crate::metrics::histogram::record(&mut self.wait_us, time);
     }
 
     /// What happened after `before` was read (peaks stay as they are).

@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(percent_label(0.0), "0%");
         assert_eq!(percent_label(2.0), "99%");
         assert_eq!(percent_label(3.0), "99.9%");
-        let mut h = crate::metrics::recorder::new_histogram();
+        let mut h = crate::metrics::histogram::new_histogram();
         for v in 1..=1000u64 {
             h.record(v)?;
         }
