@@ -143,10 +143,10 @@ fn no_file_over_450_lines_and_no_function_over_80() {
             // The function ends at the first `}` at its own indentation.
             let indent = &line[..line.len() - code.len()];
             let close = format!("{indent}}}");
-            if let Some(end) = lines[i + 1..].iter().position(|l| *l == close) {
-                if end + 1 > 80 {
-                    too_long.push(format!("{name}:{}: a function of {} lines", i + 1, end + 1));
-                }
+            if let Some(end) = lines[i + 1..].iter().position(|l| *l == close)
+                && end + 1 > 80
+            {
+                too_long.push(format!("{name}:{}: a function of {} lines", i + 1, end + 1));
             }
         }
     }
