@@ -1,8 +1,5 @@
 //! The binary as users run it: exit codes, messages, and the results file.
 
-use std::path::Path;
-
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -21,15 +18,8 @@ pooled = { limit = 2 }
 keep_alive_disabled = { limit = 2 }
 "#;
 
-fn poolbench() -> Command {
-    Command::cargo_bin("poolbench").unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
+mod common;
+use common::{poolbench, write};
 
 #[test]
 fn tiny_scenario_runs_and_writes_results_that_match_the_schema() {

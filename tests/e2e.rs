@@ -4,23 +4,15 @@
 use poolbench::results::ConnectionEnd;
 use poolbench::results::Discard;
 use poolbench::results::ErrorKind;
-use std::path::{Path, PathBuf};
 
 use poolbench::results::{ModeResult, Results};
-use poolbench::runner::{self, RunOptions};
-use poolbench::scenario::{ModeKind, Scenario};
+use poolbench::scenario::ModeKind;
 
-fn options() -> RunOptions {
-    RunOptions::new(PathBuf::from(env!("CARGO_BIN_EXE_poolbench")))
-}
-
-async fn run(text: &str) -> Results {
-    let scenario = Scenario::parse(Path::new("e2e.toml"), text).unwrap();
-    runner::run(&scenario, &options()).await.unwrap()
-}
+mod common;
+use common::run;
 
 fn mode(results: &Results, kind: ModeKind) -> &ModeResult {
-    results.modes.iter().find(|m| m.mode == kind).unwrap()
+    common::mode(results, kind, None)
 }
 
 const REQUESTS: u64 = 300;
@@ -192,14 +184,8 @@ per_request_client = {{}}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_error_statuses_are_counted() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let counters = std::sync::Arc::new(poolbench::server::ServerCounters::default());
-    tokio::spawn(poolbench::server::serve(
-        listener,
-        Default::default(),
-        counters,
-    ));
+    // The bundled server in this process, its default 64-byte bodies.
+    let addr = common::server(Default::default()).await.addr;
     let results = run(&format!(
         r#"name = "404"
 [target]
@@ -377,14 +363,8 @@ hyper_util = {}
 /// `mismatched`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_not_as_expected_are_mismatched() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let counters = std::sync::Arc::new(poolbench::server::ServerCounters::default());
-    tokio::spawn(poolbench::server::serve(
-        listener,
-        Default::default(), // 64-byte bodies
-        counters,
-    ));
+    // The bundled server in this process, its default 64-byte bodies.
+    let addr = common::server(Default::default()).await.addr;
     let scenario = |size: u64| {
         format!(
             r#"name = "expect"

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use poolbench::results::Results;
 use predicates::prelude::*;
 
@@ -22,9 +21,8 @@ fn ci_counts_only() -> String {
     counts.to_string()
 }
 
-fn poolbench() -> Command {
-    Command::cargo_bin("poolbench").unwrap()
-}
+mod common;
+use common::{poolbench, results};
 
 /// The runs measure ratios of CPU and throughput: one at a time, so the
 /// tests of this file do not load the machine under each other.
@@ -43,10 +41,6 @@ fn run(dir: &Path, name: &str, scenario: &str) -> (std::process::Output, PathBuf
         .output()
         .unwrap();
     (output, out)
-}
-
-fn results(dir: &Path) -> Results {
-    poolbench::report::read_results(&dir.join("results.json")).unwrap()
 }
 
 #[test]

@@ -4,25 +4,16 @@
 
 use poolbench::results::ErrorKind;
 use poolbench::results::Phase;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use poolbench::results::{LatencySummary, ModeResult, Results};
-use poolbench::runner::{self, RunOptions};
-use poolbench::scenario::{ModeKind, Scenario, Transport};
+use poolbench::scenario::{ModeKind, Transport};
 
-async fn run(text: &str) -> Results {
-    let scenario = Scenario::parse(Path::new("link.toml"), text).unwrap();
-    let options = RunOptions::new(PathBuf::from(env!("CARGO_BIN_EXE_poolbench")));
-    runner::run(&scenario, &options).await.unwrap()
-}
+mod common;
+use common::run;
 
 fn find(results: &Results, kind: ModeKind, transport: Transport) -> &ModeResult {
-    results
-        .modes
-        .iter()
-        .find(|m| m.mode == kind && m.transport == transport)
-        .unwrap()
+    common::mode(results, kind, Some(transport))
 }
 
 fn ms(us: u64) -> f64 {
@@ -252,9 +243,7 @@ concurrency = 2
 pooled = {{ limit = 2 }}
 "#
     );
-    let scenario = Scenario::parse(&dir.path().join("s.toml"), &text).unwrap();
-    let options = RunOptions::new(PathBuf::from(env!("CARGO_BIN_EXE_poolbench")));
-    let results = runner::run(&scenario, &options).await.unwrap();
+    let results = common::run_at(&dir.path().join("s.toml"), &text).await;
     let m = &results.modes[0];
     assert_eq!(m.errors.count(ErrorKind::Tls), 10, "{:?}", m.errors);
     assert_eq!(m.requests.ok, 0);
@@ -265,14 +254,7 @@ pooled = {{ limit = 2 }}
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_link_delivers_in_order_under_a_bandwidth_cap() {
     use http_body_util::{BodyExt, Empty};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = listener.local_addr().unwrap();
-    let counters = std::sync::Arc::new(poolbench::server::ServerCounters::default());
-    tokio::spawn(poolbench::server::serve(
-        listener,
-        Default::default(),
-        counters,
-    ));
+    let server = common::server(Default::default()).await.addr;
     let link_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let link = link_listener.local_addr().unwrap();
     let config = poolbench::link::LinkConfig {

@@ -13,26 +13,13 @@ use http_body_util::{BodyExt, Empty};
 use poolbench::connect::CountingConnector;
 use poolbench::metrics::ConnectionGauge;
 use poolbench::pool::{Clock, ManualClock, Pool, PoolConfig, PoolError};
-use poolbench::server::{self, ServerConfig, ServerCounters};
+use poolbench::server::{self, ServerConfig};
 use tokio::net::TcpListener;
 
 mod common;
-use common::until;
+use common::{Server, server, until};
 
 type TestPool = Pool<Empty<Bytes>>;
-
-struct Server {
-    addr: SocketAddr,
-    counters: Arc<ServerCounters>,
-}
-
-async fn server(config: ServerConfig) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let counters = Arc::new(ServerCounters::default());
-    tokio::spawn(server::serve(listener, config, Arc::clone(&counters)));
-    Server { addr, counters }
-}
 
 fn new_pool(limit: usize, tweak: impl FnOnce(&mut PoolConfig)) -> (TestPool, Arc<ConnectionGauge>) {
     let gauge = Arc::new(ConnectionGauge::default());

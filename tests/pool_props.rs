@@ -20,8 +20,10 @@ use http_body_util::{BodyExt, Empty};
 use poolbench::connect::CountingConnector;
 use poolbench::metrics::ConnectionGauge;
 use poolbench::pool::{Pool, PoolConfig};
-use poolbench::server::{self, ServerConfig, ServerCounters};
+use poolbench::server::ServerConfig;
 use proptest::prelude::*;
+
+mod common;
 
 const LIMIT: usize = 3;
 
@@ -75,14 +77,7 @@ static SENT: AtomicU64 = AtomicU64::new(0);
 static CANCELLED: AtomicU64 = AtomicU64::new(0);
 
 async fn storm(ops: Vec<(Op, Option<u64>)>) -> Result<(), TestCaseError> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let counters = Arc::new(ServerCounters::default());
-    tokio::spawn(server::serve(
-        listener,
-        ServerConfig::default(),
-        Arc::clone(&counters),
-    ));
+    let common::Server { addr, counters } = common::server(ServerConfig::default()).await;
     let gauge = Arc::new(ConnectionGauge::default());
     let config = PoolConfig::new(NonZeroUsize::new(LIMIT).unwrap());
     let pool: Pool<Empty<Bytes>> = Pool::new(config, CountingConnector::new(Arc::clone(&gauge)));

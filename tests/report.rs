@@ -42,9 +42,8 @@ fn report() -> &'static (tempfile::TempDir, PathBuf) {
     })
 }
 
-fn results(dir: &Path) -> Results {
-    poolbench::report::read_results(&dir.join("results.json")).unwrap()
-}
+mod common;
+use common::results;
 
 #[test]
 fn every_file_is_written_and_no_temporary_is_left() {

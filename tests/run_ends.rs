@@ -3,24 +3,14 @@
 //! hang or allocate without bound. Each test here once failed.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 use std::time::Duration;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn poolbench() -> Command {
-    let mut cmd = Command::cargo_bin("poolbench").unwrap();
-    cmd.timeout(Duration::from_secs(120));
-    cmd
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
+mod common;
+use common::{poolbench, write};
 
 const LONG: &str = r#"name = "long"
 [load]

@@ -6,19 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use poolbench::server::child::ServerChild;
-use poolbench::server::{self, ServerConfig, ServerCounters};
+use poolbench::server::{ServerConfig, ServerCounters};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 mod common;
 use common::until;
 
 async fn start(config: ServerConfig) -> (std::net::SocketAddr, Arc<ServerCounters>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let counters = Arc::new(ServerCounters::default());
-    tokio::spawn(server::serve(listener, config, Arc::clone(&counters)));
-    (addr, counters)
+    let server = common::server(config).await;
+    (server.addr, server.counters)
 }
 
 /// Sends one GET and reads one whole response; returns its head and body.
