@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group};
 use poolbench::connect::CountingConnector;
-use poolbench::metrics::{ConnectionGauge, Timeline};
+use poolbench::metrics::ConnectionGauge;
 use poolbench::modes::{Exchange, ModeClient};
 use poolbench::scenario::{ModeKind, ModeSpec, PoolSettings};
 use poolbench::server::{self, ServerCounters};
@@ -83,7 +83,7 @@ fn round_trips(c: &mut Criterion) {
             group.bench_function(format!("{transport}/{}", kind.name()), |b| {
                 b.to_async(&runtime).iter(|| async {
                     client
-                        .execute(&uri, 1, &mut Timeline::default())
+                        .execute(&uri, 1, std::time::Instant::now())
                         .await
                         .unwrap();
                 });

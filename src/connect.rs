@@ -34,6 +34,8 @@ use crate::metrics::{ConnectionGauge, OpenGuard};
 pub struct CountedStream {
     io: Io,
     open: OpenGuard,
+    /// When its connect and TLS handshake finished.
+    times: ConnectTimes,
     /// Whether its end was counted (at this side's first close action).
     ended: bool,
 }
@@ -46,14 +48,7 @@ enum Io {
     UnixTls(Box<TokioIo<TlsStream<UnixStream>>>),
 }
 
-/// When each step of a new connection finished.
-#[derive(Debug, Clone, Copy)]
-pub struct ConnectTimes {
-    /// TCP connected (including the emulated link's handshake round trip).
-    pub tcp: Instant,
-    /// TLS handshake done; equal to `tcp` for plain TCP.
-    pub tls: Instant,
-}
+pub use crate::metrics::timeline::ConnectTimes;
 
 /// Dials connections and counts them in a shared gauge.
 #[derive(Clone)]
@@ -69,13 +64,7 @@ pub struct CountingConnector {
     /// Wait this long after connecting: the emulated link's handshake
     /// round trip, so it shows as connect time.
     handshake_delay: Duration,
-    /// Where to note the last connection's timings, for a connector used by
-    /// one request only (a client built per request).
-    probe: Option<Arc<std::sync::Mutex<Option<ConnectTimes>>>>,
 }
-
-/// Reads the timings a probed connector noted.
-pub type ConnectProbe = Arc<std::sync::Mutex<Option<ConnectTimes>>>;
 
 impl std::fmt::Debug for CountingConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -96,16 +85,7 @@ impl CountingConnector {
             via: None,
             unix: None,
             handshake_delay: Duration::ZERO,
-            probe: None,
         }
-    }
-
-    /// A copy that notes its connections' timings in the returned probe.
-    pub fn probed(&self) -> (CountingConnector, ConnectProbe) {
-        let probe = ConnectProbe::default();
-        let mut connector = self.clone();
-        connector.probe = Some(Arc::clone(&probe));
-        (connector, probe)
     }
 
     /// Uses `config` for `https` URIs.
@@ -129,35 +109,22 @@ impl CountingConnector {
         self
     }
 
-    /// Connects to the authority of `uri`.
+    /// Connects to the authority of `uri`; the stream says when each step
+    /// of the connection finished ([`CountedStream::times`]).
     pub async fn connect(&self, uri: &Uri) -> io::Result<CountedStream> {
-        Ok(self.connect_timed(uri).await?.0)
-    }
-
-    /// Connects to the authority of `uri` and says when each step finished.
-    pub async fn connect_timed(&self, uri: &Uri) -> io::Result<(CountedStream, ConnectTimes)> {
+        let https = uri.scheme_str() == Some("https");
         if let Some(path) = &self.unix {
             let stream = UnixStream::connect(path).await?;
             let open = self.gauge.open();
-            let connected = Instant::now();
-            let io = if uri.scheme_str() == Some("https") {
-                let stream = self.tls_handshake(uri, stream).await?;
-                Io::UnixTls(Box::new(TokioIo::new(stream)))
+            let tcp = Instant::now();
+            let io = if https {
+                Io::UnixTls(Box::new(TokioIo::new(
+                    self.tls_handshake(uri, stream).await?,
+                )))
             } else {
                 Io::Unix(TokioIo::new(stream))
             };
-            let times = ConnectTimes {
-                tcp: connected,
-                tls: Instant::now(),
-            };
-            return Ok((
-                CountedStream {
-                    io,
-                    open,
-                    ended: false,
-                },
-                times,
-            ));
+            return Ok(CountedStream::new(io, open, tcp));
         }
         let addr = match self.via {
             Some(addr) => addr,
@@ -174,28 +141,14 @@ impl CountingConnector {
             self.gauge.local_port(local.port());
         }
         let tcp = Instant::now();
-        let io = if uri.scheme_str() == Some("https") {
+        let io = if https {
             Io::Tls(Box::new(TokioIo::new(
                 self.tls_handshake(uri, stream).await?,
             )))
         } else {
             Io::Tcp(TokioIo::new(stream))
         };
-        let times = ConnectTimes {
-            tcp,
-            tls: Instant::now(),
-        };
-        if let Some(probe) = &self.probe {
-            *probe.lock().unwrap_or_else(|e| e.into_inner()) = Some(times);
-        }
-        Ok((
-            CountedStream {
-                io,
-                open,
-                ended: false,
-            },
-            times,
-        ))
+        Ok(CountedStream::new(io, open, tcp))
     }
 }
 
@@ -285,13 +238,33 @@ impl tower_service::Service<Uri> for CountingConnector {
     }
 }
 
+/// hyper-util's `Client` copies a connection's extra into every response
+/// it carries: the connect times reach the request that way.
 impl Connection for CountedStream {
     fn connected(&self) -> Connected {
-        Connected::new()
+        Connected::new().extra(self.times)
     }
 }
 
 impl CountedStream {
+    /// A stream connected at `tcp`, its TLS (if any) done now.
+    fn new(io: Io, open: OpenGuard, tcp: Instant) -> CountedStream {
+        CountedStream {
+            io,
+            open,
+            times: ConnectTimes {
+                tcp,
+                tls: Instant::now(),
+            },
+            ended: false,
+        }
+    }
+
+    /// When the connection's steps finished.
+    pub fn times(&self) -> ConnectTimes {
+        self.times
+    }
+
     /// The TCP socket under the connection, if it is one.
     fn tcp_fd(&self) -> Option<std::os::fd::RawFd> {
         use std::os::fd::AsRawFd;

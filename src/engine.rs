@@ -23,7 +23,7 @@ use tokio::sync::Semaphore;
 
 use crate::interrupt::Interrupt;
 use crate::metrics::os::thread_cpu;
-use crate::metrics::{ErrorKind, Recorder, Timeline};
+use crate::metrics::{ErrorKind, Recorder};
 use crate::modes::ModeClient;
 use crate::scenario::{Arrival, Stop};
 
@@ -206,9 +206,8 @@ async fn send_loop(
     let mut recorder = Recorder::new();
     while let Some((id, issued)) = plan.next().await {
         let started = Instant::now();
-        let mut timeline = Timeline::default();
-        match tokio::time::timeout(timeout, client.execute(uri, id, &mut timeline)).await {
-            Ok(Ok(())) => {
+        match tokio::time::timeout(timeout, client.execute(uri, id, started)).await {
+            Ok(Ok(timeline)) => {
                 let end = Instant::now();
                 recorder.success(end - issued);
                 recorder

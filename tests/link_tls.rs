@@ -134,7 +134,8 @@ hyper_util = {}
         find(&results, ModeKind::HyperUtil, Transport::Https)
             .breakdown_us
             .phase(Phase::Connect)
-            .is_none()
+            .is_some_and(|c| c.max > 0),
+        "hyper_util's new connections report their connect times"
     );
     assert!(
         find(&results, ModeKind::PerRequestClient, Transport::Https)

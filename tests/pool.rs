@@ -12,7 +12,7 @@ use http::{Method, Request};
 use http_body_util::{BodyExt, Empty};
 use poolbench::connect::CountingConnector;
 use poolbench::metrics::ConnectionGauge;
-use poolbench::pool::{Clock, ManualClock, Pool, PoolConfig, PoolError};
+use poolbench::pool::{Clock, ManualClock, Pool, PoolConfig, PoolError, PoolTiming};
 use poolbench::server::{self, ServerConfig};
 use tokio::net::TcpListener;
 
@@ -577,19 +577,34 @@ async fn the_same_pool_runs_over_a_unix_socket_with_and_without_tls() {
             .map(|_| {
                 let pool = pool.clone();
                 tokio::spawn(async move {
+                    let mut dialled = 0;
                     for _ in 0..5 {
                         let req = Request::get(format!("{scheme}://localhost/"))
                             .body(Empty::new())
                             .unwrap();
-                        fetch(&pool, req).await.unwrap();
+                        let response = pool.send(req).await.unwrap();
+                        // A new connection over the Unix socket says when
+                        // it connected (and finished TLS).
+                        let timing = response.extensions().get::<PoolTiming>().copied().unwrap();
+                        if let Some(t) = timing.dialled {
+                            assert!(t.tcp >= timing.acquired && t.tls >= t.tcp);
+                            dialled += 1;
+                        }
+                        response.into_body().collect().await.unwrap();
                     }
+                    dialled
                 })
             })
             .collect();
+        let mut dialled = 0;
         for t in tasks {
-            t.await.unwrap();
+            dialled += t.await.unwrap();
         }
         let reading = gauge.read();
+        assert_eq!(
+            dialled, reading.opened,
+            "every new connection timed, tls={tls}"
+        );
         assert!(
             reading.opened <= 2 && reading.peak <= 2,
             "tls={tls}: {reading:?}"

@@ -19,6 +19,15 @@ pub use crate::results::Phase;
 /// How many phases there are.
 const PHASES: usize = <Phase as Kind>::ALL.len();
 
+/// When each step of a new connection finished.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectTimes {
+    /// TCP connected (including the emulated link's handshake round trip).
+    pub tcp: Instant,
+    /// TLS handshake done; equal to `tcp` for plain TCP.
+    pub tls: Instant,
+}
+
 /// Instants one request passed; `None` where it did not pass that step.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timeline {
@@ -35,6 +44,14 @@ pub struct Timeline {
 }
 
 impl Timeline {
+    /// Notes a new connection's connect and TLS times, if there was one.
+    pub fn dialled(&mut self, times: Option<ConnectTimes>) {
+        if let Some(t) = times {
+            self.connected = Some(t.tcp);
+            self.tls_done = Some(t.tls);
+        }
+    }
+
     /// The phase durations of a request due at `issued`, started at
     /// `started`, whose body ended at `end`. They sum to `end - issued`.
     pub fn phases(&self, issued: Instant, started: Instant, end: Instant) -> [Duration; PHASES] {

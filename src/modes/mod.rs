@@ -21,14 +21,14 @@ use http_body_util::Empty;
 use hyper_util::client::legacy::Client as HyperUtilClient;
 use hyper_util::rt::TokioExecutor;
 
-use crate::connect::CountingConnector;
+use crate::connect::{ConnectTimes, CountingConnector};
 use std::time::Instant;
 
 mod exchange;
 pub use exchange::Exchange;
 
 use crate::metrics::{ErrorKind, Timeline};
-use crate::pool::{Pool, PoolConfig, PoolError, PoolStats};
+use crate::pool::{Pool, PoolConfig, PoolError, PoolStats, PoolTiming};
 use crate::scenario::{ModeKind, ModeSpec};
 use crate::tls::TlsTrust;
 
@@ -95,60 +95,70 @@ impl ModeClient {
         }
     }
 
-    /// Sends `GET uri` as request number `id` and reads the body to the
-    /// end, noting in `timeline` the instants this mode can see; then
-    /// judges the response against what is expected.
+    /// Sends `GET uri` as request number `id`, started at `started`, reads
+    /// the body to the end and judges the response; returns the instants
+    /// the request passed, as far as this mode can see them.
     pub async fn execute(
         &self,
         uri: &Uri,
         id: u64,
-        timeline: &mut Timeline,
-    ) -> Result<(), ErrorKind> {
+        started: Instant,
+    ) -> Result<Timeline, ErrorKind> {
         let mut request = Request::get(uri.clone())
             .body(Empty::<Bytes>::new())
             .map_err(|_| ErrorKind::Other)?;
         self.exchange.tag(&mut request, id);
-        let expect = &self.exchange;
+        let mut timeline = Timeline::default();
         match &self.client {
             Client::Pool(pool) => {
-                let response = pool
-                    .send_timed(request, timeline)
-                    .await
-                    .map_err(|e| pool_error(&e))?;
-                expect.judge(response, id).await
+                let response = pool.send(request).await.map_err(|e| pool_error(&e))?;
+                timeline.head = Some(Instant::now());
+                if let Some(t) = response.extensions().get::<PoolTiming>() {
+                    timeline.acquired = Some(t.acquired);
+                    timeline.dialled(t.dialled);
+                }
+                self.exchange.judge(response, id).await?;
             }
             Client::PerRequest { connector, tls } => {
-                let (mut connector, probe) = connector.probed();
+                let mut connector = connector.clone();
                 if let Some(tls) = tls {
                     let config = tls.client_config(true).map_err(|_| ErrorKind::Other)?;
                     connector = connector.with_tls(config);
                 }
                 let client = HyperUtilClient::builder(TokioExecutor::new()).build(connector);
                 timeline.built = Some(Instant::now());
-                let response = client
-                    .request(request)
-                    .await
-                    .map_err(|e| ErrorKind::classify(&e))?;
-                timeline.head = Some(Instant::now());
-                if let Some(times) = *probe.lock().unwrap_or_else(|e| e.into_inner()) {
-                    timeline.connected = Some(times.tcp);
-                    timeline.tls_done = Some(times.tls);
-                }
-                let outcome = expect.judge(response, id).await;
+                self.hyper_util(&client, request, id, started, &mut timeline)
+                    .await?;
                 drop(client);
-                outcome
             }
             Client::HyperUtil(client) => {
-                // Its pool is opaque: pool wait, connect and TLS all fall
-                // into the time to first byte.
-                let response = client
-                    .request(request)
-                    .await
-                    .map_err(|e| ErrorKind::classify(&e))?;
-                timeline.head = Some(Instant::now());
-                expect.judge(response, id).await
+                self.hyper_util(client, request, id, started, &mut timeline)
+                    .await?;
             }
         }
+        Ok(timeline)
+    }
+
+    /// A request through a hyper-util `Client`. Its pool is opaque; the
+    /// connection's times come back as the connector's extra on the
+    /// response, and count for this request if the connection was made
+    /// while it waited (so hyper-util's own queueing falls into connect).
+    async fn hyper_util(
+        &self,
+        client: &HyperUtilClient<CountingConnector, Empty<Bytes>>,
+        request: Request<Empty<Bytes>>,
+        id: u64,
+        started: Instant,
+        timeline: &mut Timeline,
+    ) -> Result<(), ErrorKind> {
+        let response = client
+            .request(request)
+            .await
+            .map_err(|e| ErrorKind::classify(&e))?;
+        timeline.head = Some(Instant::now());
+        let times = response.extensions().get::<ConnectTimes>().copied();
+        timeline.dialled(times.filter(|t| t.tcp >= started));
+        self.exchange.judge(response, id).await
     }
 }
 

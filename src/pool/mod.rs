@@ -42,6 +42,7 @@ use authority::{AuthorityPool, Freshness};
 pub use body::PoolBody;
 pub use clock::{Clock, ManualClock};
 pub use error::{BodyError, PoolError};
+pub use send::PoolTiming;
 pub use stats::{AuthorityStats, Discard, DiscardCounts, PoolStats};
 
 /// How the pool behaves.

@@ -13,8 +13,17 @@ use hyper::client::conn::http1;
 
 use super::authority::{Checkout, Conn, Grant, Slot};
 use super::{Discard, Origin, Pool, PoolBody, PoolError, watch};
-use crate::connect::CountingConnector;
-use crate::metrics::Timeline;
+use crate::connect::{ConnectTimes, CountingConnector};
+
+/// When a pooled request got its connection, and when that connection was
+/// dialled if it was new: a response carries it among its extensions.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolTiming {
+    /// When the request got its connection (or a slot to dial one).
+    pub acquired: Instant,
+    /// The connection's connect and TLS times, if it was dialled for it.
+    pub dialled: Option<ConnectTimes>,
+}
 
 /// A failed exchange, with the request if it was never written.
 struct Failed<B> {
@@ -29,27 +38,16 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     /// Sends `req` (absolute URI) on a pooled connection. The connection is
-    /// held by the returned body until it is read to the end.
-    pub async fn send(&self, req: Request<B>) -> Result<Response<PoolBody<B>>, PoolError> {
-        self.send_timed(req, &mut Timeline::default()).await
-    }
-
-    /// [`send`](Self::send), noting in `timeline` when a connection was
-    /// acquired, dialled and TLS-established, and when the head arrived.
-    pub async fn send_timed(
-        &self,
-        mut req: Request<B>,
-        timeline: &mut Timeline,
-    ) -> Result<Response<PoolBody<B>>, PoolError> {
+    /// held by the returned body until it is read to the end. The response
+    /// carries its [`PoolTiming`] among its extensions.
+    pub async fn send(&self, mut req: Request<B>) -> Result<Response<PoolBody<B>>, PoolError> {
         let origin = self.origin(req.uri())?;
         let mut retried = false;
+        let mut dialled = None;
         loop {
             let mut conn = self.acquire(&origin, retried).await?;
-            timeline.acquired = Some(conn.acquired);
-            if let Some(times) = conn.dialled.take() {
-                timeline.connected = Some(times.tcp);
-                timeline.tls_done = Some(times.tls);
-            }
+            let acquired = conn.acquired;
+            dialled = conn.dialled.take().or(dialled);
             let reused = conn.served > 0;
             // A copy to resend if the request is written but no response
             // comes back; only idempotent requests may be sent twice.
@@ -59,8 +57,9 @@ where
                 (reused && !retried && is_idempotent(req.method())).then(|| copy_request(&req));
             self.prepare(&mut req, &origin);
             req = match self.exchange(&origin, conn, req).await {
-                Ok(response) => {
-                    timeline.head = Some(Instant::now());
+                Ok(mut response) => {
+                    let timing = PoolTiming { acquired, dialled };
+                    response.extensions_mut().insert(timing);
                     return Ok(response);
                 }
                 Err(failed) if !reused || retried => return Err(failed.error),
@@ -207,10 +206,11 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let (io, times) = connector
-        .connect_timed(&origin.address)
+    let io = connector
+        .connect(&origin.address)
         .await
         .map_err(PoolError::Connect)?;
+    let times = io.times();
     let (sender, connection) = http1::handshake(io).await.map_err(PoolError::Http)?;
     let watch = Arc::new(watch::ConnWatch::default());
     let driving = Arc::clone(&watch);

@@ -139,7 +139,8 @@ kinds! {
         /// poolbench's pool only: waiting for a connection or a free slot.
         PoolWait = "pool_wait",
         /// TCP connect of a new connection, including the emulated link's
-        /// handshake round trip.
+        /// handshake round trip (for hyper_util, from the start: its pool's
+        /// own queueing is not visible).
         Connect = "connect",
         /// TLS handshake of a new connection (HTTPS).
         Tls = "tls",

@@ -128,8 +128,9 @@ pub struct TlsHandshakes {
 
 /// Latency by phase (µs, client), each a distribution over successful
 /// requests (zeros included: a reused connection has no connect phase). A
-/// phase the mode cannot observe is null (hyper_util's pool is opaque: its
-/// connect and TLS fall into the first byte).
+/// phase the mode cannot observe is null. hyper_util's pool is opaque: a
+/// new connection's times come back with its response, and its own
+/// queueing, if any, falls into connect.
 pub type Breakdown = super::PerKind<super::Phase, Option<LatencySummary>>;
 
 impl Breakdown {

@@ -119,13 +119,12 @@ fn breakdown(
     let summary =
         |phase: Phase, observed: bool| observed.then(|| LatencySummary::of(phases.get(phase)));
     let own_pool = matches!(spec.kind, ModeKind::Pooled | ModeKind::KeepAliveDisabled);
-    let sees_connect = spec.kind != ModeKind::HyperUtil;
     Breakdown::from_fn(|phase| match phase {
         Phase::Late => summary(phase, scenario.load.arrival != Arrival::Closed),
         Phase::ClientBuild => summary(phase, spec.kind == ModeKind::PerRequestClient),
         Phase::PoolWait => summary(phase, own_pool),
-        Phase::Connect => summary(phase, sees_connect),
-        Phase::Tls => summary(phase, sees_connect && transport == Transport::Https),
+        Phase::Connect => summary(phase, true),
+        Phase::Tls => summary(phase, transport == Transport::Https),
         Phase::FirstByte | Phase::Body => summary(phase, true),
     })
 }
