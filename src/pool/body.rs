@@ -17,7 +17,8 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 
-use super::authority::{AuthorityPool, Conn};
+use super::authority::AuthorityPool;
+use super::conn::Conn;
 use super::error::BodyError;
 use super::stats::Discard;
 use super::watch::ConnEnd;
@@ -32,7 +33,7 @@ pub struct PoolBody<B> {
 
 struct Lease<B> {
     conn: Conn<B>,
-    authority: Arc<AuthorityPool<B>>,
+    authority: Arc<AuthorityPool<Conn<B>>>,
     /// Why the connection may not be reused even when read to the end.
     discard: Option<Discard>,
 }
@@ -41,7 +42,7 @@ impl<B> PoolBody<B> {
     pub(super) fn new(
         inner: Incoming,
         conn: Conn<B>,
-        authority: Arc<AuthorityPool<B>>,
+        authority: Arc<AuthorityPool<Conn<B>>>,
         discard: Option<Discard>,
     ) -> PoolBody<B> {
         // A response without a body (204, HEAD, Content-Length: 0) is

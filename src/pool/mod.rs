@@ -22,6 +22,7 @@
 mod authority;
 mod body;
 mod clock;
+mod conn;
 mod error;
 mod send;
 mod stats;
@@ -41,6 +42,7 @@ use crate::connect::CountingConnector;
 use authority::{AuthorityPool, Freshness};
 pub use body::PoolBody;
 pub use clock::{Clock, ManualClock};
+use conn::Conn;
 pub use error::{BodyError, PoolError};
 pub use send::PoolTiming;
 pub use stats::{AuthorityStats, Discard, DiscardCounts, PoolStats};
@@ -127,7 +129,7 @@ impl std::hash::Hasher for Fnv {
 
 /// One authority's pool and what every request to it needs.
 struct Origin<B> {
-    pool: Arc<AuthorityPool<B>>,
+    pool: Arc<AuthorityPool<Conn<B>>>,
     /// The `Host` header value, built once.
     host: HeaderValue,
     /// `scheme://authority/`, what the connector dials.

@@ -11,7 +11,8 @@ use http::uri::PathAndQuery;
 use http::{Request, Response, Uri};
 use hyper::client::conn::http1;
 
-use super::authority::{Checkout, Conn, Grant, Slot};
+use super::authority::{Checkout, Grant, Slot};
+use super::conn::Conn;
 use super::{Discard, Origin, Pool, PoolBody, PoolError, watch};
 use crate::connect::{ConnectTimes, CountingConnector};
 
@@ -135,7 +136,7 @@ where
     /// request cancelled mid-connect wastes nothing and loses nothing: the
     /// new connection goes to the pool (or the next waiter) instead. On
     /// failure the slot is dropped, which hands it to the next waiter.
-    async fn dial(&self, origin: &Origin<B>, slot: Slot<B>) -> Result<Conn<B>, PoolError> {
+    async fn dial(&self, origin: &Origin<B>, slot: Slot<Conn<B>>) -> Result<Conn<B>, PoolError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let connector = self.inner.connector.clone();
         let origin = origin.clone();
@@ -199,7 +200,7 @@ where
 async fn dial<B>(
     connector: &CountingConnector,
     origin: &Origin<B>,
-    slot: Slot<B>,
+    slot: Slot<Conn<B>>,
 ) -> Result<Conn<B>, PoolError>
 where
     B: http_body::Body + Send + Unpin + 'static,
