@@ -8,7 +8,7 @@
 //! A check compares two expressions over figures of any mode ([`expr`] has
 //! the grammar, [`figures`] the figures). Checks are parsed and their
 //! figures validated with the scenario, so a typo fails before the run;
-//! they are evaluated on the [`Results`] after it, and any failed check
+//! they are evaluated on the measured modes after it, and any failed check
 //! makes `poolbench run` exit 1. Ratios between modes measured in the same
 //! run are what hold on a noisy machine; absolute times do not.
 
@@ -16,7 +16,7 @@ pub mod expr;
 pub mod figures;
 mod lexer;
 
-use crate::results::{ModeResult, Results};
+use crate::results::ModeResult;
 use expr::{Comparison, FigureRef};
 
 /// A parsed, validated check.
@@ -93,22 +93,21 @@ pub struct CheckError {
 }
 
 /// The mode a figure reference names, and the figure path after it.
-pub fn resolve<'r>(
-    results: &'r Results,
+fn resolve<'r>(
+    modes: &'r [ModeResult],
     figure: &'r FigureRef,
 ) -> Option<(&'r ModeResult, &'r [String])> {
     let (mode, transport, rest) = split(figure)?;
-    let m = results
-        .modes
+    let m = modes
         .iter()
         .find(|m| m.mode.name() == mode && transport.is_none_or(|t| m.transport.name() == t))?;
     Some((m, rest))
 }
 
-/// Evaluates every check on `results`.
-pub fn evaluate(checks: &[Check], results: &Results) -> Vec<GateOutcome> {
+/// Evaluates every check on the measured modes, as they will be written.
+pub fn evaluate(checks: &[Check], modes: &[ModeResult]) -> Vec<GateOutcome> {
     let figure = |f: &FigureRef| {
-        let (m, path) = resolve(results, f)?;
+        let (m, path) = resolve(modes, f)?;
         figures::value(m, path)
     };
     checks

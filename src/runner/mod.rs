@@ -98,6 +98,9 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         .filter(|r| !r.is_empty())
         .map(rounds::merge)
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // Reports read results, never the engine: the checks are judged on the
+    // modes as written.
+    let gate = crate::gate::evaluate(&scenario.checks, &modes);
     Ok(Results {
         schema_version: SCHEMA_VERSION,
         poolbench_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -105,14 +108,8 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         run_time_s: run_start.elapsed().as_secs_f64(),
         scenario: info::scenario(scenario, urls, dialled),
         environment: info::environment(nofile),
-        gate: Vec::new(),
+        gate,
         partial,
         modes,
-    })
-    .map(|mut results: Results| {
-        // Reports read results, never the engine: the checks are judged on
-        // the results as written.
-        results.gate = crate::gate::evaluate(&scenario.checks, &results);
-        results
     })
 }
