@@ -2,7 +2,8 @@
 //! so slow drift on a shared machine hits every mode alike. The rounds of a
 //! mode are merged into one result — histograms merged, counts summed,
 //! peaks maxed, CPU per request weighted by requests — and each round's key
-//! figures are kept as the spread.
+//! figures are kept as the spread. The time series (charts) is the first
+//! round's.
 
 use anyhow::Context;
 
@@ -18,60 +19,130 @@ pub fn merge(rounds: Vec<ModeResult>) -> anyhow::Result<ModeResult> {
     Ok(merged)
 }
 
+/// Adds one round into the merged result. Every field is named (no `..`),
+/// so a field added to [`ModeResult`] does not compile until its merge rule
+/// is written here.
 fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
-    let (sent_before, sent) = (into.requests.sent, r.requests.sent);
-    let q = &mut into.requests;
-    q.sent += r.requests.sent;
-    q.ok += r.requests.ok;
-    q.failed += r.requests.failed;
-    q.server = add_opt(q.server, r.requests.server);
-    into.errors.merge(&r.errors);
-    into.elapsed_s += r.elapsed_s;
+    let ModeResult {
+        mode: _,      // the same mode in every round
+        transport: _, // and the same transport
+        limit: _,     // and the same limit
+        requests,
+        errors,
+        elapsed_s,
+        throughput_rps: _, // recomputed from the merged counts
+        latency_us,
+        breakdown_us,
+        handshakes,
+        tls_handshakes,
+        peak_connections,
+        overrun_responses,
+        peak_fds,
+        time_wait,
+        connection_ends,
+        series: _, // the charts show the first round's course
+        cpu_us_per_request,
+        warmup,
+        pool,
+        mismatches: _, // recomputed from the merged figures
+        rounds,
+    } = r;
+    // CPU per request is weighed by the requests of each side.
+    into.cpu_us_per_request = weigh(
+        into.cpu_us_per_request,
+        into.requests.sent,
+        *cpu_us_per_request,
+        requests.sent,
+    );
+    absorb_requests(&mut into.requests, requests);
+    into.errors.merge(errors);
+    into.elapsed_s += elapsed_s;
     into.throughput_rps = into.requests.ok as f64 / into.elapsed_s.max(f64::MIN_POSITIVE);
-    into.latency_us = merge_summary(&into.latency_us, &r.latency_us)?;
+    into.latency_us = merge_summary(&into.latency_us, latency_us)?;
     for phase in Phase::ALL {
         if let (Some(a), Some(o)) = (
             into.breakdown_us.get_mut(*phase).as_mut(),
-            r.breakdown_us.phase(*phase),
+            breakdown_us.phase(*phase),
         ) {
             *a = merge_summary(a, o)?;
         }
     }
-    into.handshakes = sum(into.handshakes, r.handshakes);
-    if let (Some(a), Some(o)) = (into.tls_handshakes.as_mut(), r.tls_handshakes) {
-        a.full = sum(a.full, o.full);
-        a.resumed = sum(a.resumed, o.resumed);
+    into.handshakes = sum(into.handshakes, *handshakes);
+    if let (Some(a), Some(o)) = (into.tls_handshakes.as_mut(), tls_handshakes) {
+        let TlsHandshakes { full, resumed } = o;
+        a.full = sum(a.full, *full);
+        a.resumed = sum(a.resumed, *resumed);
     }
-    into.peak_connections = max(into.peak_connections, r.peak_connections);
-    into.overrun_responses = sum(into.overrun_responses, r.overrun_responses);
-    into.peak_fds = into.peak_fds.max(r.peak_fds);
-    let (t, rt) = (&mut into.time_wait, &r.time_wait);
-    t.client_side += rt.client_side;
-    t.server_side += rt.server_side;
-    t.still_closing += rt.still_closing;
-    t.reused_ports += rt.reused_ports;
-    into.connection_ends.merge(&r.connection_ends);
-    let weigh = |a: f64, b: f64| {
-        (a * sent_before as f64 + b * sent as f64) / (sent_before + sent).max(1) as f64
-    };
-    let cpu = &mut into.cpu_us_per_request;
-    cpu.client = weigh(cpu.client, r.cpu_us_per_request.client);
-    cpu.server = cpu
-        .server
-        .zip(r.cpu_us_per_request.server)
-        .map(|(a, b)| weigh(a, b));
-    into.warmup.requests += r.warmup.requests;
-    into.warmup.handshakes = sum(into.warmup.handshakes, r.warmup.handshakes);
-    if let (Some(a), Some(o)) = (into.pool.as_mut(), &r.pool) {
-        a.reuses += o.reuses;
-        a.waits += o.waits;
-        a.peak_waiters = a.peak_waiters.max(o.peak_waiters);
-        a.wait_us = merge_summary(&a.wait_us, &o.wait_us)?;
-        a.retries += o.retries;
-        a.discards.merge(&o.discards);
+    into.peak_connections = max(into.peak_connections, *peak_connections);
+    into.overrun_responses = sum(into.overrun_responses, *overrun_responses);
+    into.peak_fds = into.peak_fds.max(*peak_fds);
+    absorb_time_wait(&mut into.time_wait, time_wait);
+    into.connection_ends.merge(connection_ends);
+    let WarmupCounts {
+        requests: warm,
+        handshakes: warm_handshakes,
+    } = warmup;
+    into.warmup.requests += warm;
+    into.warmup.handshakes = sum(into.warmup.handshakes, *warm_handshakes);
+    if let (Some(a), Some(o)) = (into.pool.as_mut(), pool) {
+        absorb_pool(a, o)?;
     }
     into.mismatches = into.disagreements();
-    into.rounds.extend(r.rounds.iter().cloned());
+    into.rounds.extend(rounds.iter().cloned());
+    Ok(())
+}
+
+fn absorb_requests(into: &mut RequestCounts, r: &RequestCounts) {
+    let RequestCounts {
+        sent,
+        ok,
+        failed,
+        server,
+    } = r;
+    into.sent += sent;
+    into.ok += ok;
+    into.failed += failed;
+    into.server = add_opt(into.server, *server);
+}
+
+/// The mean of two per-request figures, weighed by their requests.
+fn weigh(a: ObservedF64, a_sent: u64, b: ObservedF64, b_sent: u64) -> ObservedF64 {
+    let mean =
+        |a: f64, b: f64| (a * a_sent as f64 + b * b_sent as f64) / (a_sent + b_sent).max(1) as f64;
+    ObservedF64 {
+        client: mean(a.client, b.client),
+        server: a.server.zip(b.server).map(|(a, b)| mean(a, b)),
+    }
+}
+
+fn absorb_time_wait(into: &mut TimeWaitCounts, r: &TimeWaitCounts) {
+    let TimeWaitCounts {
+        client_side,
+        server_side,
+        still_closing,
+        reused_ports,
+    } = r;
+    into.client_side += client_side;
+    into.server_side += server_side;
+    into.still_closing += still_closing;
+    into.reused_ports += reused_ports;
+}
+
+fn absorb_pool(into: &mut PoolCounts, r: &PoolCounts) -> anyhow::Result<()> {
+    let PoolCounts {
+        reuses,
+        waits,
+        peak_waiters,
+        wait_us,
+        retries,
+        discards,
+    } = r;
+    into.reuses += reuses;
+    into.waits += waits;
+    into.peak_waiters = into.peak_waiters.max(*peak_waiters);
+    into.wait_us = merge_summary(&into.wait_us, wait_us)?;
+    into.retries += retries;
+    into.discards.merge(discards);
     Ok(())
 }
 
@@ -96,5 +167,56 @@ fn max(a: Observed, b: Observed) -> Observed {
     Observed {
         client: a.client.max(b.client),
         server: a.server.zip(b.server).map(|(a, b)| a.max(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed example's pooled mode: every part of a result filled.
+    fn pooled() -> ModeResult {
+        let text = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/thousand/results.json"
+        ));
+        let results: Results = serde_json::from_str(text).expect("the example parses");
+        results.modes.into_iter().next().expect("a mode")
+    }
+
+    #[test]
+    fn two_equal_rounds_sum_counts_keep_peaks_and_rates() {
+        let one = pooled();
+        let two = merge(vec![one.clone(), one.clone()]).expect("merges");
+        assert_eq!(two.requests.sent, 2 * one.requests.sent);
+        assert_eq!(two.requests.server, one.requests.server.map(|s| 2 * s));
+        assert_eq!(two.handshakes.client, 2 * one.handshakes.client);
+        assert_eq!(two.handshakes.server, one.handshakes.server.map(|s| 2 * s));
+        let tls = |m: &ModeResult| m.tls_handshakes.map(|t| t.full.client);
+        assert_eq!(tls(&two), tls(&one).map(|f| 2 * f));
+        assert_eq!(two.connection_ends.total(), 2 * one.connection_ends.total());
+        assert_eq!(two.latency_us.count, 2 * one.latency_us.count);
+        assert_eq!(two.latency_us.p50, one.latency_us.p50);
+        let pool = |m: &ModeResult| m.pool.as_ref().map(|p| (p.reuses, p.peak_waiters));
+        let (reuses, waiters) = pool(&one).expect("pooled has pool counts");
+        assert_eq!(pool(&two), Some((2 * reuses, waiters)));
+        // Peaks are the most of either round, rates stay rates.
+        assert_eq!(two.peak_connections, one.peak_connections);
+        assert_eq!(two.peak_fds, one.peak_fds);
+        assert!((two.throughput_rps - one.throughput_rps).abs() < 1e-6);
+        let cpu = |m: &ModeResult| m.cpu_us_per_request.client;
+        assert!((cpu(&two) - cpu(&one)).abs() < 1e-9);
+        assert_eq!(two.rounds.len(), 2 * one.rounds.len());
+    }
+
+    #[test]
+    fn cpu_per_request_is_weighed_by_requests() {
+        let mut small = pooled();
+        let mut big = small.clone();
+        (small.requests.sent, small.cpu_us_per_request.client) = (100, 10.0);
+        (big.requests.sent, big.cpu_us_per_request.client) = (300, 50.0);
+        let merged = merge(vec![small, big]).expect("merges");
+        // (100 × 10 + 300 × 50) / 400
+        assert!((merged.cpu_us_per_request.client - 40.0).abs() < 1e-9);
     }
 }
