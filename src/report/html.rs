@@ -18,6 +18,8 @@ h1 { margin-bottom: 0; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; pa
 .partial { background: #fdf0e6; border-left: 4px solid #d95f02; padding: 10px 16px; }
 .verdict { background: #f3f8f5; border-left: 4px solid #1b9e77; padding: 10px 16px; }
 .verdict li { margin: 2px 0; }
+.verdict.failed { background: #fbeeee; border-left-color: #c0392b; }
+.verdict .gate { color: #a32; font-weight: 600; }
 figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; }
 figcaption { color: #555; font-size: 13px; max-width: 900px; }
 table { border-collapse: collapse; font-size: 13px; }
@@ -89,13 +91,26 @@ fn gate(results: &Results) -> Markup {
     }
 }
 
+/// The verdict box: what the run says and why; red when a check failed.
 fn headline(results: &Results) -> Markup {
-    let sentences = verdict::headline(results);
+    let v = verdict::verdict(results);
+    let class = if v.failed.is_some() {
+        "verdict failed"
+    } else {
+        "verdict"
+    };
     html! {
-        @if !sentences.is_empty() {
-            div.verdict {
+        @if v.sentences().next().is_some() {
+            div class=(class) {
                 strong { "Verdict" }
-                ul { @for s in &sentences { li { (s) } } }
+                ul {
+                    @if let Some(failed) = &v.failed { li.gate { (failed) } }
+                    @for s in &v.comparisons { li { (s) } }
+                }
+                @if !v.causes.is_empty() {
+                    strong { "Why" }
+                    ul { @for s in &v.causes { li { (s) } } }
+                }
             }
         }
     }

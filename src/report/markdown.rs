@@ -15,6 +15,13 @@ pub fn run_markdown(results: &Results) -> String {
     if let Some(partial) = &results.partial {
         let _ = writeln!(out, "**Partial report:** {}\n", md(partial));
     }
+    let verdict = super::verdict::verdict(results);
+    for s in verdict.sentences() {
+        let _ = writeln!(out, "- {}", md(s));
+    }
+    if verdict.sentences().next().is_some() {
+        out.push('\n');
+    }
     out.push_str(&Markdown.table(&table::figures(results)));
     out.push_str(&gate_markdown(&results.gate));
     out

@@ -73,6 +73,7 @@ pub fn render(results: &Results) -> String {
             );
         }
     }
+    verdict(&mut out, results);
     if !results.gate.is_empty() {
         let _ = writeln!(out, "\ngate:");
         for g in &results.gate {
@@ -82,6 +83,22 @@ pub fn render(results: &Results) -> String {
     }
     let _ = writeln!(out, "\nrun took {:.1} s", results.run_time_s);
     out
+}
+
+/// What the run says and why, under the table (the failed gate is listed
+/// with the checks below it).
+fn verdict(out: &mut String, results: &Results) {
+    let v = super::verdict::verdict(results);
+    if v.comparisons.is_empty() && v.causes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nverdict:");
+    for s in &v.comparisons {
+        let _ = writeln!(out, "  {}", printable(s));
+    }
+    for s in &v.causes {
+        let _ = writeln!(out, "  why: {}", printable(s));
+    }
 }
 
 /// What a `-` or a `≥` in the table means, when the table has one.

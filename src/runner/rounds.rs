@@ -176,12 +176,7 @@ mod tests {
 
     /// The committed example's pooled mode: every part of a result filled.
     fn pooled() -> ModeResult {
-        let text = include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/reports/thousand/results.json"
-        ));
-        let results: Results = serde_json::from_str(text).expect("the example parses");
-        results.modes.into_iter().next().expect("a mode")
+        crate::results::example().modes.remove(0)
     }
 
     #[test]

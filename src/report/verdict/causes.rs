@@ -1,0 +1,256 @@
+//! Why a mode won or lost, read from its own figures: each rule below looks
+//! at counts and phase means the run measured and, when they show a cause,
+//! says it in one sentence with the figures it came from.
+//!
+//! - **failures**: some requests failed → how many, the dominant kind, what
+//!   to do about it;
+//! - **queue**: the pool wait is a fifth or more of the mean latency →
+//!   how long requests waited, and whether the limit is below the tasks;
+//! - **a connection per request**: handshakes ≥ 90% of requests → for a
+//!   client per request or keep-alive off, the tax it paid (TCP connects
+//!   and TLS handshakes, each with its mean cost); for a reusing mode, who
+//!   closed the connections (a server that closes after every response
+//!   leaves no strategy anything to reuse) or why the pool discarded them;
+//! - **reuse**: handshakes under half the requests → how many connections
+//!   served how many requests.
+
+use crate::metrics::errors::hint;
+use crate::results::format::micros;
+use crate::results::{ConnectionEnd, Kind, ModeKind, ModeResult, Phase, Results, label};
+
+/// A phase or wait counts as a cause from this share of the mean latency.
+const DOMINANT: f64 = 0.2;
+
+/// One sentence per cause, mode by mode in run order.
+pub fn causes(results: &Results) -> Vec<String> {
+    let tasks = results.scenario.load.concurrency;
+    results
+        .modes
+        .iter()
+        .flat_map(|m| {
+            let name = label(results, m);
+            [
+                failures(m, &name),
+                queue(m, &name, tasks),
+                connections(m, &name),
+            ]
+        })
+        .flatten()
+        .collect()
+}
+
+/// "pooled: 12 of 1000 requests failed, 10 of them reset: …".
+fn failures(m: &ModeResult, name: &str) -> Option<String> {
+    let failed = m.requests.failed;
+    if failed == 0 {
+        return None;
+    }
+    let (kind, n) = m.errors.dominant();
+    Some(format!(
+        "{name}: {failed} of {} requests failed, {n} of them {}: {}",
+        m.requests.sent,
+        kind.label(),
+        hint(kind)
+    ))
+}
+
+/// "pooled waited 41.56 ms of its 52.22 ms per request for a connection:
+/// 10 connections for 50 tasks, so 990 of 1000 requests queued — raise
+/// the limit".
+fn queue(m: &ModeResult, name: &str, tasks: usize) -> Option<String> {
+    let wait = m.breakdown_us.phase(Phase::PoolWait)?.mean;
+    let latency = m.latency_us.mean;
+    if latency <= 0.0 || wait < DOMINANT * latency {
+        return None;
+    }
+    let mut text = format!(
+        "{name} waited {} of its {} per request (mean) for a connection",
+        micros(wait),
+        micros(latency)
+    );
+    let waits = m.pool.as_ref().map_or(0, |p| p.waits);
+    match m.limit {
+        Some(limit) if (limit as usize) < tasks => text.push_str(&format!(
+            ": {limit} connections for {tasks} tasks, so {waits} of {} requests queued — \
+             raise the limit",
+            m.requests.sent
+        )),
+        Some(limit) => text.push_str(&format!(" (limit {limit}, {waits} requests queued)")),
+        None => {}
+    }
+    Some(text)
+}
+
+/// What the mode's connections say: a handshake per request (and why), or
+/// how far its connections were reused.
+fn connections(m: &ModeResult, name: &str) -> Option<String> {
+    let (conns, sent) = (m.handshakes.client, m.requests.sent);
+    if sent < 2 || conns == 0 {
+        return None;
+    }
+    if conns * 10 >= sent * 9 {
+        return Some(match m.mode {
+            ModeKind::PerRequestClient => {
+                format!("{name} paid the handshake tax on every request: {}", tax(m))
+            }
+            ModeKind::KeepAliveDisabled => format!(
+                "{name} opened a connection per request, as keep-alive off must: {}",
+                tax(m)
+            ),
+            ModeKind::Pooled | ModeKind::HyperUtil => not_reused(m, name),
+        });
+    }
+    if conns * 2 <= sent {
+        let reuses = m
+            .pool
+            .as_ref()
+            .map(|p| format!(" (reused {} times)", p.reuses))
+            .unwrap_or_default();
+        let cap = if m.mode == ModeKind::HyperUtil {
+            ": hyper-util's pool has no per-host cap, so it opens one per task that needs one"
+        } else {
+            ""
+        };
+        return Some(format!(
+            "{name} served {sent} requests over {conns} connections{reuses}{cap}"
+        ));
+    }
+    None
+}
+
+/// Why a mode that reuses connections opened one per request.
+fn not_reused(m: &ModeResult, name: &str) -> String {
+    let conns = m.handshakes.client;
+    let ends = &m.connection_ends;
+    let by_server =
+        ends.count(ConnectionEnd::ServerClosedFirst) + ends.count(ConnectionEnd::ServerReset);
+    if by_server * 10 >= conns * 9 {
+        return format!(
+            "the server closed {by_server} of {name}'s {conns} connections first, after about \
+             one response each: no strategy can reuse them ({})",
+            tax(m)
+        );
+    }
+    let discarded = m.pool.as_ref().map(|p| p.discards.dominant());
+    match discarded {
+        Some((reason, n)) if n > 0 => format!(
+            "{name} opened {conns} connections for {} requests: the pool discarded {n} \
+             ({})",
+            m.requests.sent,
+            reason.name()
+        ),
+        _ => format!(
+            "{name} opened {conns} connections for {} requests",
+            m.requests.sent
+        ),
+    }
+}
+
+/// "1000 TCP connects (11.14 ms each), 1000 full TLS handshakes (13.45 ms
+/// each)": counts, and each step's total time over its count.
+fn tax(m: &ModeResult) -> String {
+    let conns = m.handshakes.client;
+    let each = |phase: Phase, n: u64| {
+        m.breakdown_us
+            .phase(phase)
+            .filter(|_| n > 0)
+            .map(|s| format!(" ({} each)", micros(s.mean * s.count as f64 / n as f64)))
+            .unwrap_or_default()
+    };
+    let mut text = format!("{conns} TCP connects{}", each(Phase::Connect, conns));
+    if let Some(tls) = &m.tls_handshakes {
+        let (full, resumed) = (tls.full.client, tls.resumed.client);
+        let kinds = match (full, resumed) {
+            (f, 0) => format!("{f} full TLS handshakes"),
+            (0, r) => format!("{r} resumed TLS handshakes"),
+            (f, r) => format!("{f} full and {r} resumed TLS handshakes"),
+        };
+        text.push_str(&format!(", {kinds}{}", each(Phase::Tls, full + resumed)));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Discard, ErrorKind, example};
+
+    fn mode(results: &mut Results, kind: ModeKind) -> &mut ModeResult {
+        results
+            .modes
+            .iter_mut()
+            .find(|m| m.mode == kind)
+            .expect("the example has every mode")
+    }
+
+    fn find<'c>(causes: &'c [String], start: &str) -> Option<&'c String> {
+        causes.iter().find(|c| c.starts_with(start))
+    }
+
+    #[test]
+    fn the_example_names_its_queue_its_tax_and_its_reuse() {
+        let results = example();
+        let causes = causes(&results);
+        let queue = find(&causes, "pooled waited").expect("pooled queued");
+        assert!(queue.contains("10 connections for 50 tasks"), "{queue}");
+        assert!(queue.contains("raise the limit"), "{queue}");
+        let tax = find(&causes, "per_request_client paid").expect("the tax");
+        assert!(tax.contains("1000 TCP connects ("), "{tax}");
+        assert!(tax.contains("1000 full TLS handshakes ("), "{tax}");
+        let reuse = find(&causes, "pooled served 1000 requests over 10 connections");
+        assert!(reuse.is_some(), "{causes:#?}");
+        let off = find(
+            &causes,
+            "keep_alive_disabled opened a connection per request",
+        );
+        assert!(off.is_some(), "{causes:#?}");
+        assert!(find(&causes, "hyper_util served").is_some_and(|c| c.contains("no per-host cap")));
+    }
+
+    #[test]
+    fn a_limit_as_large_as_the_tasks_is_not_blamed() {
+        let mut results = example();
+        mode(&mut results, ModeKind::Pooled).limit = Some(50);
+        let causes = causes(&results);
+        let queue = find(&causes, "pooled waited").expect("still waited");
+        assert!(!queue.contains("raise the limit"), "{queue}");
+    }
+
+    #[test]
+    fn a_server_that_closes_every_connection_is_named() {
+        let mut results = example();
+        let pooled = mode(&mut results, ModeKind::Pooled);
+        pooled.handshakes.client = 1000;
+        let ends = &mut pooled.connection_ends;
+        *ends = Default::default();
+        *ends.get_mut(ConnectionEnd::ServerClosedFirst) = 1000;
+        let causes = causes(&results);
+        let closed = find(&causes, "the server closed 1000 of pooled's 1000").expect("named");
+        assert!(closed.contains("no strategy can reuse them"), "{closed}");
+    }
+
+    #[test]
+    fn discards_are_named_when_the_client_closed() {
+        let mut results = example();
+        let pooled = mode(&mut results, ModeKind::Pooled);
+        pooled.handshakes.client = 1000;
+        if let Some(pool) = pooled.pool.as_mut() {
+            *pool.discards.get_mut(Discard::UnreadBody) = 990;
+        }
+        let causes = causes(&results);
+        let text = find(&causes, "pooled opened 1000 connections").expect("named");
+        assert!(text.contains("discarded 990 (unread_body"), "{text}");
+    }
+
+    #[test]
+    fn failures_name_the_dominant_kind_and_what_to_do() {
+        let mut results = example();
+        let pooled = mode(&mut results, ModeKind::Pooled);
+        pooled.requests.failed = 12;
+        *pooled.errors.get_mut(ErrorKind::Reset) = 10;
+        *pooled.errors.get_mut(ErrorKind::Timeout) = 2;
+        let causes = causes(&results);
+        let text = find(&causes, "pooled: 12 of 1000 requests failed, 10 of them").expect("named");
+        assert!(text.contains(hint(ErrorKind::Reset)), "{text}");
+    }
+}

@@ -1,0 +1,227 @@
+//! The verdict: what the run says and why, computed from the results.
+//!
+//! Three parts, in the order a reader needs them: the gate checks that
+//! failed (the box turns red), how each mode compares with its transport's
+//! reference mode (the first `pooled`, else the first mode), and the causes
+//! the figures show ([`causes`]: a queue for a too-small pool, a handshake
+//! per request, a server that closes every connection, failures by kind).
+
+mod causes;
+
+use crate::results::{ModeKind, ModeResult, Results, label};
+
+/// A ratio closer to 1 than this reads "about the same": a shared machine
+/// moves figures by that much from run to run, and "1.1× fewer fds" for 20
+/// against 22 says nothing.
+const SAME: f64 = 1.15;
+
+/// What the run says, for every report to show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Verdict {
+    /// "gate: 1 of 8 checks failed: `…`", when one did.
+    pub failed: Option<String>,
+    /// One sentence per mode compared with its reference.
+    pub comparisons: Vec<String>,
+    /// Why: one sentence per cause the figures show.
+    pub causes: Vec<String>,
+}
+
+impl Verdict {
+    /// Every sentence, the failed gate first.
+    pub fn sentences(&self) -> impl Iterator<Item = &String> {
+        self.failed
+            .iter()
+            .chain(&self.comparisons)
+            .chain(&self.causes)
+    }
+}
+
+/// The verdict on a run.
+pub fn verdict(results: &Results) -> Verdict {
+    let failed: Vec<&str> = results
+        .gate
+        .iter()
+        .filter(|g| !g.passed)
+        .map(|g| g.check.as_str())
+        .collect();
+    let failed = (!failed.is_empty()).then(|| {
+        format!(
+            "gate: {} of {} checks failed: {}",
+            failed.len(),
+            results.gate.len(),
+            failed.join("; ")
+        )
+    });
+    Verdict {
+        failed,
+        comparisons: comparisons(results),
+        causes: causes::causes(results),
+    }
+}
+
+/// One sentence per compared mode, e.g. "pooled: 3.9× the throughput of
+/// per_request_client, 10 handshakes instead of 1000, 5.2× fewer fds, 6.5×
+/// less client CPU per request".
+fn comparisons(results: &Results) -> Vec<String> {
+    let name = |m: &ModeResult| label(results, m);
+    references(results)
+        .into_iter()
+        .flat_map(|reference| {
+            results
+                .modes
+                .iter()
+                .filter(move |m| m.transport == reference.transport && !std::ptr::eq(*m, reference))
+                .map(move |other| (reference, other))
+        })
+        .map(|(reference, other)| {
+            let parts = [
+                Some(times(
+                    reference.throughput_rps,
+                    other.throughput_rps,
+                    "throughput",
+                    &name(other),
+                )),
+                Some(format!(
+                    "{} instead of {}",
+                    plural(reference.handshakes.client, "handshake"),
+                    other.handshakes.client
+                )),
+                fewer(
+                    reference.peak_fds as f64,
+                    other.peak_fds as f64,
+                    "fewer fds",
+                ),
+                fewer(
+                    reference.cpu_us_per_request.client,
+                    other.cpu_us_per_request.client,
+                    "less client CPU per request",
+                ),
+            ];
+            let parts: Vec<String> = parts.into_iter().flatten().collect();
+            format!("{}: {}", name(reference), parts.join(", "))
+        })
+        .collect()
+}
+
+/// Per transport: its first pooled mode, else its first mode.
+fn references(results: &Results) -> Vec<&ModeResult> {
+    let mut references: Vec<&ModeResult> = Vec::new();
+    for m in &results.modes {
+        if references.iter().any(|r| r.transport == m.transport) {
+            continue;
+        }
+        let same = || results.modes.iter().filter(|o| o.transport == m.transport);
+        if let Some(r) = same()
+            .find(|o| o.mode == ModeKind::Pooled)
+            .or(same().next())
+        {
+            references.push(r);
+        }
+    }
+    references
+}
+
+/// "3.9× the throughput of X", "0.7× …", or "about the same throughput as X".
+fn times(ours: f64, theirs: f64, what: &str, of: &str) -> String {
+    if theirs <= 0.0 {
+        return format!("{ours:.0}/s against none for {of}");
+    }
+    let r = ours / theirs;
+    if r < SAME && r > 1.0 / SAME {
+        format!("about the same {what} as {of}")
+    } else {
+        format!("{}× the {what} of {of}", ratio(r))
+    }
+}
+
+/// `less` is how the saving reads, e.g. "fewer fds": gives "5.2× fewer
+/// fds", "1.3× more fds" or "about as many fds"; `None` when both are zero.
+fn fewer(ours: f64, theirs: f64, less: &str) -> Option<String> {
+    let (_, what) = less.split_once(' ').unwrap_or(("", less));
+    match (ours > 0.0, theirs > 0.0) {
+        (false, false) => None,
+        (false, true) => Some(format!("no {what} against {theirs:.0}")),
+        (true, false) => Some(format!("{ours:.0} {what} against none")),
+        (true, true) if theirs / ours < SAME && ours / theirs < SAME => {
+            let same = if less.starts_with("fewer") {
+                "about as many"
+            } else {
+                "about as much"
+            };
+            Some(format!("{same} {what}"))
+        }
+        (true, true) if theirs >= ours => Some(format!("{}× {less}", ratio(theirs / ours))),
+        (true, true) => Some(format!("{}× more {what}", ratio(ours / theirs))),
+    }
+}
+
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn ratio(r: f64) -> String {
+    if r >= 10.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_read_naturally() {
+        assert_eq!(
+            times(1000.0, 250.0, "throughput", "x"),
+            "4.0× the throughput of x"
+        );
+        assert_eq!(
+            times(1000.0, 950.0, "throughput", "x"),
+            "about the same throughput as x"
+        );
+        assert_eq!(
+            fewer(10.0, 52.0, "fewer fds").as_deref(),
+            Some("5.2× fewer fds")
+        );
+        assert_eq!(
+            fewer(20.0, 10.0, "fewer fds").as_deref(),
+            Some("2.0× more fds")
+        );
+        assert_eq!(fewer(0.0, 0.0, "fewer fds"), None);
+        // 20 against 22 is not "1.1× fewer".
+        assert_eq!(
+            fewer(20.0, 22.0, "fewer fds").as_deref(),
+            Some("about as many fds")
+        );
+        assert_eq!(
+            fewer(7.0, 49.0, "less client CPU").as_deref(),
+            Some("7.0× less client CPU")
+        );
+        assert_eq!(ratio(123.4), "123");
+    }
+
+    #[test]
+    fn a_failed_check_comes_first() {
+        let mut results = crate::results::example();
+        assert_eq!(verdict(&results).failed, None);
+        results.gate.push(crate::results::GateOutcome {
+            check: "pooled.handshakes <= 5".into(),
+            left: Some(10.0),
+            cmp: "<=".into(),
+            right: Some(5.0),
+            passed: false,
+        });
+        let v = verdict(&results);
+        assert_eq!(
+            v.failed.as_deref(),
+            Some("gate: 1 of 1 checks failed: pooled.handshakes <= 5")
+        );
+        assert_eq!(v.sentences().next(), v.failed.as_ref());
+    }
+}
