@@ -52,17 +52,12 @@ async fn start() -> Servers {
 fn round_trips(c: &mut Criterion) {
     let runtime = crate::common::runtime();
     let servers = runtime.block_on(start());
-    let modes = [
-        ModeKind::Pooled,
-        ModeKind::PerRequestClient,
-        ModeKind::KeepAliveDisabled,
-        ModeKind::HyperUtil,
-    ];
     let mut group = c.benchmark_group("round_trip");
     for (transport, addr) in [("http", servers.plain), ("https", servers.tls)] {
         let uri: http::Uri = format!("{transport}://{addr}/").parse().unwrap();
-        for kind in modes {
+        for kind in ModeKind::ALL {
             let spec = ModeSpec {
+                label: kind.name().to_string(),
                 kind,
                 limit: NonZeroU32::new(8),
                 pool: PoolSettings {

@@ -57,7 +57,7 @@ pub fn compare(base: &Results, new: &Results, tolerance: f64) -> Vec<Change> {
         let Some(b) = base
             .modes
             .iter()
-            .find(|b| b.mode == n.mode && b.transport == n.transport)
+            .find(|b| b.label == n.label && b.transport == n.transport)
         else {
             continue;
         };
@@ -125,7 +125,7 @@ pub fn unmatched(base: &Results, new: &Results) -> Vec<String> {
             .filter(|m| {
                 !to.modes
                     .iter()
-                    .any(|o| o.mode == m.mode && o.transport == m.transport)
+                    .any(|o| o.label == m.label && o.transport == m.transport)
             })
             .map(|m| format!("{} only in the {what} run", label(from, m)))
             .collect()

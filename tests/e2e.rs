@@ -395,3 +395,49 @@ pooled = {{ limit = 2 }}
         wrong.modes[0].errors
     );
 }
+
+// One kind under two names: each keeps its own settings, counts and name,
+// and the gate finds each by its name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_kind_under_two_names_is_measured_twice() {
+    let results = run(r#"name = "named"
+[load]
+requests = 200
+concurrency = 8
+[modes]
+narrow = { kind = "pooled", limit = 1 }
+wide = { kind = "pooled", limit = 8 }
+[[gate]]
+check = "narrow.handshakes == 1"
+[[gate]]
+check = "wide.peak_connections <= 8"
+[[gate]]
+check = "narrow.waits > 0"
+"#)
+    .await;
+    let labels: Vec<&str> = results.modes.iter().map(|m| m.label.as_str()).collect();
+    assert_eq!(labels, ["narrow", "wide"]);
+    for m in &results.modes {
+        assert_eq!(m.mode, ModeKind::Pooled);
+        assert_eq!(m.requests.ok, 200, "{}: {:?}", m.label, m.errors);
+        assert_eq!(m.requests.server, Some(200), "{}", m.label);
+    }
+    let (narrow, wide) = (&results.modes[0], &results.modes[1]);
+    assert_eq!((narrow.limit, wide.limit), (Some(1), Some(8)));
+    assert_eq!(narrow.handshakes.client, 1);
+    assert_eq!(narrow.handshakes.server, Some(1));
+    assert!(wide.handshakes.client <= 8, "{:?}", wide.handshakes);
+    let checks: Vec<(&str, bool)> = results
+        .gate
+        .iter()
+        .map(|g| (g.check.as_str(), g.passed))
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            ("narrow.handshakes == 1", true),
+            ("wide.peak_connections <= 8", true),
+            ("narrow.waits > 0", true),
+        ]
+    );
+}

@@ -91,7 +91,7 @@ fn every_svg_parses_and_each_line_chart_has_one_line_per_mode() {
         };
         let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
         for m in &results.modes {
-            let colour = style::hex(style::colour(m));
+            let colour = style::hex(style::colour(&results, m));
             let label = style::label(&results, m);
             match file {
                 "latency.svg" => assert_eq!(lines(&colour), 1, "{file}: {label}"),

@@ -126,7 +126,7 @@ fn verdict(results: &crate::results::Results) -> ExitCode {
         let (kind, n) = m.errors.dominant();
         eprintln!(
             "poolbench: every request of {} ({}) failed, most of them {} ({n} of {}): {}",
-            m.mode.name(),
+            m.label,
             m.transport.name(),
             kind.label(),
             m.requests.sent,

@@ -100,7 +100,7 @@ fn resolve<'r>(
     let (mode, transport, rest) = split(figure)?;
     let m = modes
         .iter()
-        .find(|m| m.mode.name() == mode && transport.is_none_or(|t| m.transport.name() == t))?;
+        .find(|m| m.label == mode && transport.is_none_or(|t| m.transport.name() == t))?;
     Some((m, rest))
 }
 

@@ -52,9 +52,16 @@ pub fn json(results: &Results) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Files a report directory may hold: what [`write_report`] writes, and
-/// what `scripts/ci-gate.sh` adds beside it. Anything else in the directory
-/// is the user's, and the directory is not replaced.
-pub const REPORT_FILES: [&str; 4] = ["results.json", "index.html", "summary.md", "junit.xml"];
+/// what `scripts/ci-gate.sh` and `scripts/check-report.sh` add beside it.
+/// Anything else in the directory is the user's, and the directory is not
+/// replaced.
+pub const REPORT_FILES: [&str; 5] = [
+    "results.json",
+    "index.html",
+    "summary.md",
+    "junit.xml",
+    "screenshot.png",
+];
 
 /// The whole report of `results` as (file name, bytes): results.json, one
 /// SVG per chart, index.html. Nothing is written.
@@ -237,9 +244,9 @@ pub fn parse_results(text: &str, path: &Path) -> anyhow::Result<Results> {
         Some(SCHEMA_VERSION) => {}
         Some(v) if v < SCHEMA_VERSION => anyhow::bail!(
             "{} was written by an older poolbench (schema version {v}; this one reads \
-             {SCHEMA_VERSION}): its figures are not defined as this version's are (TIME_WAIT \
-             was counted by address pair until version 2), so it cannot be compared or \
-             re-rendered; run its scenario again",
+             {SCHEMA_VERSION}): its fields or figures are not defined as this version's are \
+             (version 3 had no mode names, version 2 counted TIME_WAIT by address pair), so \
+             it cannot be compared or re-rendered; run its scenario again",
             path.display()
         ),
         Some(v) => anyhow::bail!(

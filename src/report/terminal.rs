@@ -65,7 +65,7 @@ pub fn render(results: &Results) -> String {
             let _ = writeln!(
                 out,
                 "≠ {} ({}): {} client {} vs server {}",
-                m.mode.name(),
+                m.label,
                 m.transport.name(),
                 mm.figure,
                 mm.client,

@@ -9,7 +9,7 @@ impl Results {
     pub fn check(&self) -> anyhow::Result<()> {
         for m in &self.modes {
             let s = &m.series;
-            let name = m.mode.name();
+            let name = &m.label;
             anyhow::ensure!(
                 [
                     s.completed.len(),

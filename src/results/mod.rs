@@ -26,7 +26,7 @@ pub use vocab::*;
 pub type ErrorReport = Counts<ErrorKind>;
 
 /// Format version of results.json; bumped on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The open-files limit before and after raising the soft limit to the hard one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -199,9 +199,9 @@ pub struct Environment {
 /// used more than one.
 pub fn label(results: &Results, m: &ModeResult) -> String {
     if results.scenario.urls.len() > 1 {
-        format!("{} ({})", m.mode.name(), m.transport.name())
+        format!("{} ({})", m.label, m.transport.name())
     } else {
-        m.mode.name().to_string()
+        m.label.clone()
     }
 }
 

@@ -10,6 +10,10 @@ use super::{ErrorReport, LatencySummary, ModeKind, Transport};
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModeResult {
+    /// The mode's name: its key under the scenario's `[modes]` (the kind's
+    /// name unless the scenario named it otherwise). Gate checks and
+    /// `poolbench compare` find modes by it.
+    pub label: String,
     /// The connection strategy.
     pub mode: ModeKind,
     /// HTTP over plain TCP or over TLS.

@@ -39,6 +39,23 @@ pub enum ModeKind {
 }
 
 impl ModeKind {
+    pub const ALL: [ModeKind; 4] = [
+        ModeKind::Pooled,
+        ModeKind::PerRequestClient,
+        ModeKind::KeepAliveDisabled,
+        ModeKind::HyperUtil,
+    ];
+
+    /// The kind a scenario names, e.g. `"pooled"`.
+    pub fn from_name(name: &str) -> Option<ModeKind> {
+        ModeKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether the mode takes a per-authority connection limit.
+    pub fn has_limit(self) -> bool {
+        matches!(self, ModeKind::Pooled | ModeKind::KeepAliveDisabled)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ModeKind::Pooled => "pooled",

@@ -47,6 +47,7 @@ pub fn assemble(
     });
     let cpu_us_per_request = cpu(&w, sent);
     let mut result = ModeResult {
+        label: spec.label.clone(),
         mode: spec.kind,
         transport,
         limit: spec.limit.map(|l| l.get()),

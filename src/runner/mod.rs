@@ -70,7 +70,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
                 } else {
                     String::new()
                 };
-                eprintln!("poolbench: running {} against {url}{of}", spec.kind.name());
+                eprintln!("poolbench: running {} against {url}{of}", spec.label);
             }
             match mode::run(scenario, spec, &mut stage, endpoint, interrupt).await {
                 Ok(Some(result)) => {
@@ -80,7 +80,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
                 Ok(None) => break 'rounds,
                 Err(e) => {
                     let _ = stage.stop().await;
-                    return Err(e.context(format!("mode {} over {url} failed", spec.kind.name())));
+                    return Err(e.context(format!("mode {} over {url} failed", spec.label)));
                 }
             }
         }

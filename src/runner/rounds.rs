@@ -24,7 +24,8 @@ pub fn merge(rounds: Vec<ModeResult>) -> anyhow::Result<ModeResult> {
 /// is written here.
 fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     let ModeResult {
-        mode: _,      // the same mode in every round
+        label: _,     // the same mode in every round
+        mode: _,      // of the same kind
         transport: _, // and the same transport
         limit: _,     // and the same limit
         requests,

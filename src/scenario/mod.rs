@@ -8,6 +8,7 @@
 mod error;
 mod literal;
 mod load;
+mod modes;
 mod parse;
 mod raw;
 mod sections;
@@ -175,8 +176,10 @@ pub enum Stop {
 }
 
 /// One mode to run and its settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModeSpec {
+    /// Its name in `[modes]`: what reports and checks call it.
+    pub label: String,
     pub kind: ModeKind,
     /// Per-authority connection limit, for modes that have one.
     pub limit: Option<NonZeroU32>,

@@ -7,8 +7,9 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::load::load;
+use super::modes::modes;
 use super::raw::{RawExpect, RawScenario, RawSize};
-use super::sections::{link, modes, server_config, server_tls, target_url, tls_settings};
+use super::sections::{link, server_config, server_tls, target_url, tls_settings};
 use super::toml_error::from_toml;
 use super::units::{parse_duration, parse_size};
 use super::{ExpectSpec, ModeSpec, Scenario, ScenarioError, Target, Transport};
@@ -229,7 +230,7 @@ fn check(
         }
         None => raw.span(),
     };
-    let modes: Vec<&str> = modes.iter().map(|m| m.kind.name()).collect();
+    let modes: Vec<&str> = modes.iter().map(|m| m.label.as_str()).collect();
     let transports: Vec<&str> = transports.iter().map(|t| t.name()).collect();
     gate::validate(text, &modes, &transports)
         .map_err(|e| cx.err(at(e.span), "gate.check", e.message).help(e.help))

@@ -123,38 +123,45 @@ pub struct RawArrival {
     pub every: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawModes {
-    pub pooled: Option<Spanned<RawPooled>>,
-    pub per_request_client: Option<Spanned<RawUnlimited>>,
-    pub keep_alive_disabled: Option<Spanned<RawLimited>>,
-    pub hyper_util: Option<Spanned<RawUnlimited>>,
+/// `[modes]`: each key names a mode (its label), in the file's order.
+#[derive(Debug)]
+pub struct RawModes(pub Vec<(Spanned<String>, Spanned<RawMode>)>);
+
+impl<'de> Deserialize<'de> for RawModes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawModes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table of modes, e.g. pooled = { limit = 10 }")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawModes, A::Error> {
+                let mut modes = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    modes.push(entry);
+                }
+                Ok(RawModes(modes))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
-/// `pooled`: a limit and the pool's settings.
+/// One mode: its kind (the key, unless `kind` names it) and its settings.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawPooled {
+pub struct RawMode {
+    pub kind: Option<Spanned<String>>,
     pub limit: Option<Spanned<i64>>,
-    pub keep_alive: Option<bool>,
+    pub keep_alive: Option<Spanned<bool>>,
     pub idle_timeout: Option<Spanned<String>>,
     pub max_lifetime: Option<Spanned<String>>,
     pub max_requests_per_connection: Option<Spanned<i64>>,
     pub acquire_timeout: Option<Spanned<String>>,
 }
-
-/// A mode with a per-authority connection limit.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawLimited {
-    pub limit: Option<Spanned<i64>>,
-}
-
-/// A mode without settings: `per_request_client = {}`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawUnlimited {}
 
 /// A size written as a number of bytes or a string with a unit.
 #[derive(Debug)]

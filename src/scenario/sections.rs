@@ -1,17 +1,16 @@
 //! The tables of a scenario besides `[load]`: `[server]` or `[target]`,
-//! `[tls]`, `[link]`, `[modes]`, each validated into its typed value.
+//! `[tls]`, `[link]`, each validated into its typed value (`[modes]` is in
+//! [`super::modes`]).
 
-use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use toml::Spanned;
 
 use super::load::MAX_THREADS;
 use super::parse::{Ctx, size};
-use super::raw::{RawLink, RawModes, RawPooled, RawServer, RawServerTls, RawTarget, RawTls};
+use super::raw::{RawLink, RawServer, RawServerTls, RawTarget, RawTls};
 use super::units::parse_rate;
-use super::{ModeKind, ModeSpec, PoolSettings, ScenarioError, Target, Transport};
+use super::{ScenarioError, Target, Transport};
 use crate::link::LinkConfig;
 use crate::server::ServerConfig;
 use crate::tls::{TlsSettings, TlsVersion};
@@ -78,38 +77,6 @@ pub(super) fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, S
         )? as usize;
     }
     Ok(config)
-}
-
-fn pool_settings(cx: &Ctx, raw: &RawPooled) -> Result<PoolSettings, ScenarioError> {
-    let mut pool = PoolSettings::default();
-    let optional = |v: &Option<Spanned<String>>,
-                    key: &str|
-     -> Result<Option<Option<Duration>>, ScenarioError> {
-        let Some(v) = v else { return Ok(None) };
-        let d = cx.duration(v, key)?;
-        // "0" switches the limit off.
-        Ok(Some((!d.is_zero()).then_some(d)))
-    };
-    if let Some(keep_alive) = raw.keep_alive {
-        pool.keep_alive = keep_alive;
-    }
-    if let Some(d) = optional(&raw.idle_timeout, "modes.pooled.idle_timeout")? {
-        pool.idle_timeout = d;
-    }
-    if let Some(d) = optional(&raw.max_lifetime, "modes.pooled.max_lifetime")? {
-        pool.max_lifetime = d;
-    }
-    if let Some(d) = optional(&raw.acquire_timeout, "modes.pooled.acquire_timeout")? {
-        pool.acquire_timeout = d;
-    }
-    if let Some(v) = &raw.max_requests_per_connection {
-        pool.max_requests_per_connection = cx.non_negative(
-            v,
-            "modes.pooled.max_requests_per_connection",
-            "0 means unlimited; N closes a connection after N responses",
-        )?;
-    }
-    Ok(pool)
 }
 
 pub(super) fn server_tls(
@@ -224,68 +191,4 @@ pub(super) fn target_url(cx: &Ctx, raw: &RawTarget) -> Result<Target, ScenarioEr
         )));
     }
     Ok(Target::External { url, credentials })
-}
-
-pub(super) fn modes(cx: &Ctx, raw: &Spanned<RawModes>) -> Result<Vec<ModeSpec>, ScenarioError> {
-    let m = raw.get_ref();
-    let mut modes = Vec::new();
-    let limited =
-        |kind: ModeKind, v: Spanned<&Option<Spanned<i64>>>| -> Result<ModeSpec, ScenarioError> {
-            let key = format!("modes.{}.limit", kind.name());
-            let limit = match v.get_ref() {
-                Some(l) => cx.positive(
-                    l,
-                    &key,
-                    "the most connections per authority, e.g. limit = 10",
-                )?,
-                None => {
-                    return Err(cx.err(v.span(), &key, "is missing".into()).help(format!(
-                        "give the per-authority connection limit: {} = {{ limit = 10 }}",
-                        kind.name()
-                    )));
-                }
-            };
-            let limit = u32::try_from(limit)
-                .ok()
-                .and_then(NonZeroU32::new)
-                .ok_or_else(|| cx.err(v.span(), &key, "is too large".into()))?;
-            Ok(ModeSpec {
-                kind,
-                limit: Some(limit),
-                pool: PoolSettings::default(),
-            })
-        };
-    if let Some(v) = &m.pooled {
-        let mut spec = limited(ModeKind::Pooled, Spanned::new(v.span(), &v.get_ref().limit))?;
-        spec.pool = pool_settings(cx, v.get_ref())?;
-        modes.push(spec);
-    }
-    if m.per_request_client.is_some() {
-        modes.push(ModeSpec {
-            kind: ModeKind::PerRequestClient,
-            limit: None,
-            pool: PoolSettings::default(),
-        });
-    }
-    if let Some(v) = &m.keep_alive_disabled {
-        let mut spec = limited(
-            ModeKind::KeepAliveDisabled,
-            Spanned::new(v.span(), &v.get_ref().limit),
-        )?;
-        spec.pool.keep_alive = false;
-        modes.push(spec);
-    }
-    if m.hyper_util.is_some() {
-        modes.push(ModeSpec {
-            kind: ModeKind::HyperUtil,
-            limit: None,
-            pool: PoolSettings::default(),
-        });
-    }
-    if modes.is_empty() {
-        return Err(cx
-            .err(raw.span(), "modes", "names no mode to run".into())
-            .help("add at least one of pooled = { limit = 10 }, per_request_client = {}, keep_alive_disabled = { limit = 10 }, hyper_util = {}"));
-    }
-    Ok(modes)
 }

@@ -170,3 +170,84 @@ fn a_check_error_after_an_escape_points_at_the_right_column() {
     assert_eq!(Some(location.column), column, "{e}");
     assert!(e.message.contains("unexpected text"), "{e}");
 }
+
+const NAMED: &str = r#"
+name = "t"
+[load]
+requests = 10
+concurrency = 2
+[modes]
+starved = { kind = "pooled", limit = 2 }
+pooled = { limit = 50, idle_timeout = "5s" }
+per_request_client = {}
+"#;
+
+#[test]
+fn one_kind_runs_under_several_names_in_the_file_order() -> Result<(), ScenarioError> {
+    let s = parse(NAMED)?;
+    let got: Vec<(&str, ModeKind, Option<u32>)> = s
+        .modes
+        .iter()
+        .map(|m| (m.label.as_str(), m.kind, m.limit.map(|l| l.get())))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("starved", ModeKind::Pooled, Some(2)),
+            ("pooled", ModeKind::Pooled, Some(50)),
+            ("per_request_client", ModeKind::PerRequestClient, None),
+        ]
+    );
+    assert_eq!(s.modes[1].pool.idle_timeout, Some(Duration::from_secs(5)));
+    // Checks name modes by their names.
+    parse(&format!(
+        "{NAMED}[[gate]]\ncheck = \"starved.throughput < pooled.throughput\"\n"
+    ))?;
+    let e = parse(&format!(
+        "{NAMED}[[gate]]\ncheck = \"hyper_util.p99 < 1s\"\n"
+    ))
+    .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("gate.check"));
+    Ok(())
+}
+
+#[test]
+fn named_modes_are_checked_setting_by_setting() {
+    let named = |from: &str, to: &str| {
+        assert!(NAMED.contains(from), "{from:?}");
+        parse(&NAMED.replacen(from, to, 1)).expect_err("should be rejected")
+    };
+    let no_kind = named(
+        "starved = { kind = \"pooled\", limit = 2 }",
+        "starved = { limit = 2 }",
+    );
+    assert_eq!(no_kind.key.as_deref(), Some("modes.starved"));
+    assert!(
+        no_kind
+            .help
+            .is_some_and(|h| h.contains("kind = \"pooled\""))
+    );
+    let bad_kind = named("kind = \"pooled\"", "kind = \"pool\"");
+    assert_eq!(bad_kind.key.as_deref(), Some("modes.starved.kind"));
+    assert!(
+        bad_kind
+            .help
+            .is_some_and(|h| h.contains("keep_alive_disabled"))
+    );
+    let limit = named(
+        "per_request_client = {}",
+        "per_request_client = { limit = 4 }",
+    );
+    assert_eq!(limit.key.as_deref(), Some("modes.per_request_client.limit"));
+    assert!(limit.message.contains("does not apply"), "{limit}");
+    let setting = named(
+        "per_request_client = {}",
+        "hyper_util = { max_lifetime = \"1s\" }",
+    );
+    assert_eq!(
+        setting.key.as_deref(),
+        Some("modes.hyper_util.max_lifetime")
+    );
+    let label = named("starved = {", "\"starved-2\" = {");
+    assert!(label.message.contains("not a usable mode name"), "{label}");
+}

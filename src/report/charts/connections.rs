@@ -52,7 +52,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         for (i, m) in results.modes.iter().enumerate() {
             let (col, row) = ((i % 3) as i32, (i / 3) as i32);
             let (x, y) = (20 + col * 290, 8 + row * LEGEND_ROW as i32);
-            let colour = style::colour(m);
+            let colour = style::colour(results, m);
             legend
                 .draw(&Rectangle::new(
                     [(x, y + 2), (x + 14, y + 14)],
@@ -108,7 +108,7 @@ fn draw_panel(
         .map_err(plot_error)?;
     let label_font = (FONT, 11).into_font().color(&TEXT);
     for (i, (m, value)) in results.modes.iter().zip(&values).enumerate() {
-        let colour = style::colour(m);
+        let colour = style::colour(results, m);
         let x = i as f64;
         let bars = match value.server {
             Some(server) => vec![

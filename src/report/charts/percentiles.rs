@@ -84,7 +84,11 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
     let mut lines = Vec::new();
     for m in &results.modes {
         let h = m.latency_us.histogram()?;
-        lines.push((style::label(results, m), style::colour(m), spectrum(&h)));
+        lines.push((
+            style::label(results, m),
+            style::colour(results, m),
+            spectrum(&h),
+        ));
     }
     let svg = spectrum_chart("Latency by percentile (client)", "latency", lines)?;
     Ok(Chart {

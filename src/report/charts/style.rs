@@ -4,7 +4,7 @@
 use plotters::coord::CoordTranslate;
 use plotters::prelude::*;
 
-use crate::results::ModeResult;
+use crate::results::{ModeResult, Results};
 use crate::scenario::{ModeKind, Transport};
 
 pub const WIDTH: u32 = 900;
@@ -13,13 +13,40 @@ pub const FONT: &str = "sans-serif";
 pub const GRID: RGBColor = RGBColor(225, 225, 225);
 pub const TEXT: RGBColor = RGBColor(40, 40, 40);
 
-/// The colour of a mode: fixed per mode, darker over HTTPS.
-pub fn colour(m: &ModeResult) -> RGBColor {
-    let RGBColor(r, g, b) = match m.mode {
+/// Colours for modes a scenario named itself (`starved = { kind = … }`),
+/// in the order they first appear.
+const NAMED: [RGBColor; 8] = [
+    RGBColor(102, 166, 30),
+    RGBColor(230, 171, 2),
+    RGBColor(166, 118, 29),
+    RGBColor(31, 120, 180),
+    RGBColor(102, 102, 102),
+    RGBColor(178, 223, 138),
+    RGBColor(251, 154, 153),
+    RGBColor(202, 178, 214),
+];
+
+/// The colour of a mode: fixed per kind for a mode named after its kind
+/// (the same in every report), one of [`NAMED`] for a mode the scenario
+/// named; darker over HTTPS.
+pub fn colour(results: &Results, m: &ModeResult) -> RGBColor {
+    let kind_colour = |kind: ModeKind| match kind {
         ModeKind::Pooled => RGBColor(27, 158, 119),
         ModeKind::PerRequestClient => RGBColor(217, 95, 2),
         ModeKind::KeepAliveDisabled => RGBColor(117, 112, 179),
         ModeKind::HyperUtil => RGBColor(231, 41, 138),
+    };
+    let RGBColor(r, g, b) = if m.label == m.mode.name() {
+        kind_colour(m.mode)
+    } else {
+        let mut named: Vec<&str> = Vec::new();
+        for o in results.modes.iter().filter(|o| o.label != o.mode.name()) {
+            if !named.contains(&o.label.as_str()) {
+                named.push(&o.label);
+            }
+        }
+        let i = named.iter().position(|l| *l == m.label).unwrap_or(0);
+        NAMED[i % NAMED.len()]
     };
     let darker = |c: u8| (u16::from(c) * 3 / 5) as u8;
     match m.transport {

@@ -89,7 +89,7 @@ fn draw_panel(area: &Area, panel: &Panel, results: &Results, legend: bool) -> an
         .map(|m| {
             (
                 style::label(results, m),
-                style::colour(m),
+                style::colour(results, m),
                 (panel.points)(m),
             )
         })
@@ -98,7 +98,7 @@ fn draw_panel(area: &Area, panel: &Panel, results: &Results, legend: bool) -> an
         results
             .modes
             .iter()
-            .map(|m| (style::colour(m), f(m)))
+            .map(|m| (style::colour(results, m), f(m)))
             .collect()
     });
     let all = || {

@@ -1,0 +1,207 @@
+//! `[modes]`: the modes a scenario runs, in the file's order. Each key is a
+//! mode's label — what reports, the gate and `compare` call it — and names
+//! its kind too, unless `kind` says otherwise, so one kind can run several
+//! times with different settings:
+//!
+//! ```toml
+//! [modes]
+//! pooled = { limit = 50 }
+//! starved = { kind = "pooled", limit = 10 }
+//! per_request_client = {}
+//! ```
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::parse::Ctx;
+use super::raw::{RawMode, RawModes};
+use super::{ModeKind, ModeSpec, PoolSettings, ScenarioError};
+
+/// The most modes one scenario may run (each is a full measured run).
+const MAX_MODES: usize = 64;
+
+pub(super) fn modes(cx: &Ctx, raw: &Spanned<RawModes>) -> Result<Vec<ModeSpec>, ScenarioError> {
+    let entries = &raw.get_ref().0;
+    if entries.is_empty() {
+        return Err(cx
+            .err(raw.span(), "modes", "names no mode to run".into())
+            .help("add at least one of pooled = { limit = 10 }, per_request_client = {}, keep_alive_disabled = { limit = 10 }, hyper_util = {}"));
+    }
+    if entries.len() > MAX_MODES {
+        return Err(cx
+            .err(
+                raw.span(),
+                "modes",
+                format!("names {} modes", entries.len()),
+            )
+            .help(format!("run at most {MAX_MODES} modes in one scenario")));
+    }
+    entries
+        .iter()
+        .map(|(label, mode)| one(cx, label, mode))
+        .collect()
+}
+
+fn one(
+    cx: &Ctx,
+    label: &Spanned<String>,
+    raw: &Spanned<RawMode>,
+) -> Result<ModeSpec, ScenarioError> {
+    let name = label.get_ref();
+    let key = |k: &str| format!("modes.{name}.{k}");
+    if !valid_label(name) {
+        return Err(cx
+            .err(label.span(), &format!("modes.{name}"), "is not a usable mode name".into())
+            .help("a mode's name starts with a letter and holds letters, digits and _, so a gate check can name it: starved = { kind = \"pooled\", limit = 10 }"));
+    }
+    let m = raw.get_ref();
+    let kind = match &m.kind {
+        Some(k) => ModeKind::from_name(k.get_ref()).ok_or_else(|| {
+            cx.err(
+                k.span(),
+                &key("kind"),
+                format!("unknown mode kind \"{}\"", k.get_ref()),
+            )
+            .help(kinds_help())
+        })?,
+        None => ModeKind::from_name(name).ok_or_else(|| {
+            cx.err(
+                label.span(),
+                &format!("modes.{name}"),
+                "is not a mode kind".into(),
+            )
+            .help(format!(
+                "name its kind: {name} = {{ kind = \"pooled\", limit = 10 }} ({})",
+                kinds_help()
+            ))
+        })?,
+    };
+    let limit = limit(cx, kind, m, &key("limit"), raw.span())?;
+    if kind != ModeKind::Pooled {
+        refuse_pool_settings(cx, kind, m, &key)?;
+    }
+    let mut pool = pool_settings(cx, m, &key)?;
+    if kind == ModeKind::KeepAliveDisabled {
+        pool.keep_alive = false;
+    }
+    Ok(ModeSpec {
+        label: name.clone(),
+        kind,
+        limit,
+        pool,
+    })
+}
+
+/// A label the gate's lexer reads as one name.
+fn valid_label(label: &str) -> bool {
+    let mut chars = label.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn kinds_help() -> String {
+    let names: Vec<&str> = ModeKind::ALL.iter().map(|k| k.name()).collect();
+    format!("the kinds are {}", names.join(", "))
+}
+
+fn limit(
+    cx: &Ctx,
+    kind: ModeKind,
+    m: &RawMode,
+    key: &str,
+    mode_span: std::ops::Range<usize>,
+) -> Result<Option<NonZeroU32>, ScenarioError> {
+    match (&m.limit, kind.has_limit()) {
+        (None, false) => Ok(None),
+        (Some(l), false) => Err(cx
+            .err(l.span(), key, format!("does not apply to {}", kind.name()))
+            .help(format!(
+                "{} has no connection limit: remove `limit`",
+                kind.name()
+            ))),
+        (None, true) => Err(cx
+            .err(mode_span, key, "is missing".into())
+            .help("give the per-authority connection limit, e.g. limit = 10".to_string())),
+        (Some(l), true) => {
+            let n = cx.positive(
+                l,
+                key,
+                "the most connections per authority, e.g. limit = 10",
+            )?;
+            u32::try_from(n)
+                .ok()
+                .and_then(NonZeroU32::new)
+                .map(Some)
+                .ok_or_else(|| cx.err(l.span(), key, "is too large".into()))
+        }
+    }
+}
+
+/// The pool's settings belong to `pooled` alone.
+fn refuse_pool_settings(
+    cx: &Ctx,
+    kind: ModeKind,
+    m: &RawMode,
+    key: &dyn Fn(&str) -> String,
+) -> Result<(), ScenarioError> {
+    let given = [
+        ("keep_alive", m.keep_alive.as_ref().map(|v| v.span())),
+        ("idle_timeout", m.idle_timeout.as_ref().map(|v| v.span())),
+        ("max_lifetime", m.max_lifetime.as_ref().map(|v| v.span())),
+        (
+            "max_requests_per_connection",
+            m.max_requests_per_connection.as_ref().map(|v| v.span()),
+        ),
+        (
+            "acquire_timeout",
+            m.acquire_timeout.as_ref().map(|v| v.span()),
+        ),
+    ];
+    match given.into_iter().find_map(|(k, span)| Some((k, span?))) {
+        Some((k, span)) => Err(cx
+            .err(span, &key(k), format!("does not apply to {}", kind.name()))
+            .help(format!(
+                "`{k}` is a setting of poolbench's pool: use it with kind = \"pooled\""
+            ))),
+        None => Ok(()),
+    }
+}
+
+fn pool_settings(
+    cx: &Ctx,
+    raw: &RawMode,
+    key: &dyn Fn(&str) -> String,
+) -> Result<PoolSettings, ScenarioError> {
+    let mut pool = PoolSettings::default();
+    let optional =
+        |v: &Option<Spanned<String>>, k: &str| -> Result<Option<Option<Duration>>, ScenarioError> {
+            let Some(v) = v else { return Ok(None) };
+            let d = cx.duration(v, &key(k))?;
+            // "0" switches the limit off.
+            Ok(Some((!d.is_zero()).then_some(d)))
+        };
+    if let Some(keep_alive) = &raw.keep_alive {
+        pool.keep_alive = *keep_alive.get_ref();
+    }
+    if let Some(d) = optional(&raw.idle_timeout, "idle_timeout")? {
+        pool.idle_timeout = d;
+    }
+    if let Some(d) = optional(&raw.max_lifetime, "max_lifetime")? {
+        pool.max_lifetime = d;
+    }
+    if let Some(d) = optional(&raw.acquire_timeout, "acquire_timeout")? {
+        pool.acquire_timeout = d;
+    }
+    if let Some(v) = &raw.max_requests_per_connection {
+        pool.max_requests_per_connection = cx.non_negative(
+            v,
+            &key("max_requests_per_connection"),
+            "0 means unlimited; N closes a connection after N responses",
+        )?;
+    }
+    Ok(pool)
+}
