@@ -58,6 +58,7 @@ fn round_trips(c: &mut Criterion) {
         for kind in ModeKind::ALL {
             let spec = ModeSpec {
                 label: kind.name().to_string(),
+                body: Default::default(),
                 kind,
                 limit: NonZeroU32::new(8),
                 pool: PoolSettings {

@@ -441,3 +441,37 @@ check = "narrow.waits > 0"
         ]
     );
 }
+
+// A body dropped unread: the pool closes its connection (as the server
+// sees), and the request still counts as a success. A body held unread is
+// read after the hold, on a connection the pool then reuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_body_costs_its_connection_and_a_held_one_its_time() {
+    let results = run(r#"name = "bodies"
+[server]
+body_size = "256KiB"
+[load]
+requests = 100
+concurrency = 4
+[modes]
+dropped = { kind = "pooled", limit = 2, body = "drop" }
+held = { kind = "pooled", limit = 2, body = "hold", hold = "2ms" }
+"#)
+    .await;
+    let (dropped, held) = (&results.modes[0], &results.modes[1]);
+    for m in [dropped, held] {
+        assert_eq!(m.requests.ok, 100, "{}: {:?}", m.label, m.errors);
+    }
+    let discards = |m: &ModeResult| {
+        m.pool
+            .as_ref()
+            .map(|p| p.discards.count(Discard::UnreadBody))
+    };
+    assert_eq!(discards(dropped), Some(100));
+    assert_eq!(dropped.handshakes.client, 100);
+    assert_eq!(dropped.handshakes.server, Some(100));
+    assert_eq!(discards(held), Some(0));
+    assert!(held.handshakes.client <= 2, "{:?}", held.handshakes);
+    // Every held body waited its 2 ms before it was read.
+    assert!(held.latency_us.min >= 2000, "{:?}", held.latency_us.min);
+}

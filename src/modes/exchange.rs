@@ -1,7 +1,7 @@
 //! What every request carries beyond its method and URL (its id, for the
 //! bundled server to echo; credentials from the target URL), and what a
 //! response must be to count as a success: a 1xx–3xx status, a body read
-//! to the end — and, where the scenario knows more, its own request id
+//! to the end (unless the mode drops it) — and, where the scenario knows more, its own request id
 //! echoed back, an exact status, an exact body length. A response that is
 //! not what was asked for is counted as `mismatched`, never as a success.
 
@@ -13,6 +13,7 @@ use http_body_util::BodyExt;
 
 use crate::metrics::ErrorKind;
 use crate::pool::BodyError;
+use crate::scenario::BodyHandling;
 use crate::server::REQUEST_ID;
 
 /// The request's extras and the response's checks.
@@ -45,27 +46,30 @@ impl Exchange {
         }
     }
 
-    /// Reads the body to the end, then judges the response.
-    pub async fn judge<B>(&self, response: Response<B>, id: u64) -> Result<(), ErrorKind>
+    /// Treats the body as the mode does (reads it to the end, drops it
+    /// unread, or holds it, then reads it), then judges the response.
+    pub async fn judge<B>(
+        &self,
+        response: Response<B>,
+        id: u64,
+        handling: BodyHandling,
+    ) -> Result<(), ErrorKind>
     where
         B: Body<Data = Bytes> + Unpin,
         B::Error: std::error::Error + 'static,
     {
-        let (parts, mut body) = response.into_parts();
-        let mut length = 0u64;
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| {
-                // The pool's verdict on a response that left bytes beyond its end.
-                let error: &(dyn std::error::Error + 'static) = &e;
-                match error.downcast_ref::<BodyError>() {
-                    Some(BodyError::Protocol) => ErrorKind::Protocol,
-                    _ => ErrorKind::classify(&e),
-                }
-            })?;
-            if let Some(data) = frame.data_ref() {
-                length += data.len() as u64;
+        let (parts, body) = response.into_parts();
+        let length = match handling {
+            BodyHandling::Drop => {
+                drop(body);
+                None
             }
-        }
+            BodyHandling::Hold { hold_us } => {
+                tokio::time::sleep(std::time::Duration::from_micros(hold_us)).await;
+                Some(read(body).await?)
+            }
+            BodyHandling::Read => Some(read(body).await?),
+        };
         if let Some(kind) = ErrorKind::from_status(parts.status) {
             return Err(kind);
         }
@@ -73,9 +77,13 @@ impl Exchange {
             let expected = HeaderValue::from(id);
             parts.headers.get(REQUEST_ID) == Some(&expected)
         };
+        // A dropped body's length is unknown: only its head is judged.
         let wrong = (self.echo_id && !echoed())
             || self.status.is_some_and(|s| s != parts.status)
-            || self.body_bytes.is_some_and(|n| n != length);
+            || self
+                .body_bytes
+                .zip(length)
+                .is_some_and(|(want, got)| want != got);
         if wrong {
             Err(ErrorKind::Mismatched)
         } else {
@@ -84,10 +92,35 @@ impl Exchange {
     }
 }
 
+/// Reads a body to the end; its length in bytes.
+async fn read<B>(mut body: B) -> Result<u64, ErrorKind>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::error::Error + 'static,
+{
+    let mut length = 0u64;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            // The pool's verdict on a response that left bytes beyond its end.
+            let error: &(dyn std::error::Error + 'static) = &e;
+            match error.downcast_ref::<BodyError>() {
+                Some(BodyError::Protocol) => ErrorKind::Protocol,
+                _ => ErrorKind::classify(&e),
+            }
+        })?;
+        if let Some(data) = frame.data_ref() {
+            length += data.len() as u64;
+        }
+    }
+    Ok(length)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use http_body_util::Full;
+
+    const READ: BodyHandling = BodyHandling::Read;
 
     fn response(status: u16, id: Option<u64>, body: &'static [u8]) -> Response<Full<Bytes>> {
         let mut r = Response::new(Full::new(Bytes::from_static(body)));
@@ -106,10 +139,10 @@ mod tests {
             ..Exchange::default()
         };
         assert_eq!(
-            bundled.judge(response(200, Some(7), b"ok"), 7).await,
+            bundled.judge(response(200, Some(7), b"ok"), 7, READ).await,
             Ok(())
         );
-        let judge = |r, id| bundled.judge(r, id);
+        let judge = |r, id| bundled.judge(r, id, READ);
         assert_eq!(
             judge(response(200, Some(6), b"ok"), 7).await,
             Err(ErrorKind::Mismatched),
@@ -133,10 +166,57 @@ mod tests {
             ..Exchange::default()
         };
         assert_eq!(
-            status.judge(response(204, None, b""), 1).await,
+            status.judge(response(204, None, b""), 1, READ).await,
             Err(ErrorKind::Mismatched)
         );
         let nothing = Exchange::default();
-        assert_eq!(nothing.judge(response(204, None, b""), 1).await, Ok(()));
+        assert_eq!(
+            nothing.judge(response(204, None, b""), 1, READ).await,
+            Ok(())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_body_is_judged_by_its_head() {
+        let bundled = Exchange {
+            echo_id: true,
+            body_bytes: Some(2),
+            ..Exchange::default()
+        };
+        let drop = BodyHandling::Drop;
+        // Its length is unknown, so it cannot be wrong; its head still can.
+        assert_eq!(
+            bundled
+                .judge(response(200, Some(7), b"oops"), 7, drop)
+                .await,
+            Ok(())
+        );
+        assert_eq!(
+            bundled.judge(response(200, Some(6), b"ok"), 7, drop).await,
+            Err(ErrorKind::Mismatched)
+        );
+        assert_eq!(
+            bundled.judge(response(500, Some(7), b"ok"), 7, drop).await,
+            Err(ErrorKind::Http5xx)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_held_body_is_read_after_the_hold() {
+        let exchange = Exchange {
+            body_bytes: Some(4),
+            ..Exchange::default()
+        };
+        let hold = BodyHandling::Hold { hold_us: 50_000 };
+        let before = tokio::time::Instant::now();
+        assert_eq!(
+            exchange.judge(response(200, None, b"oops"), 1, hold).await,
+            Ok(())
+        );
+        assert!(before.elapsed() >= std::time::Duration::from_millis(50));
+        assert_eq!(
+            exchange.judge(response(200, None, b"ok"), 1, hold).await,
+            Err(ErrorKind::Mismatched)
+        );
     }
 }

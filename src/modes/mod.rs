@@ -1,5 +1,6 @@
 //! The connection strategies under test. Each sends one request and reads
-//! its body to the end; the engine decides when and how often.
+//! its body to the end (or drops or holds it, as the scenario says); the
+//! engine decides when and how often.
 //!
 //! - `pooled`: one shared [`Pool`] (keep-alive, per-authority limit).
 //! - `keep_alive_disabled`: one shared [`Pool`] with keep-alive off, so every
@@ -29,13 +30,14 @@ pub use exchange::Exchange;
 
 use crate::metrics::{ErrorKind, Timeline};
 use crate::pool::{Pool, PoolConfig, PoolError, PoolStats, PoolTiming};
-use crate::scenario::{ModeKind, ModeSpec};
+use crate::scenario::{BodyHandling, ModeKind, ModeSpec};
 use crate::tls::TlsTrust;
 
 /// A mode's client and what its responses must be.
 pub struct ModeClient {
     client: Client,
     exchange: Exchange,
+    body: BodyHandling,
 }
 
 /// The client a mode sends through.
@@ -84,7 +86,11 @@ impl ModeClient {
                 Client::HyperUtil(HyperUtilClient::builder(TokioExecutor::new()).build(connector))
             }
         };
-        ModeClient { client, exchange }
+        ModeClient {
+            client,
+            exchange,
+            body: spec.body,
+        }
     }
 
     /// The pool's counters, for modes that use poolbench's pool.
@@ -117,7 +123,7 @@ impl ModeClient {
                     timeline.acquired = Some(t.acquired);
                     timeline.dialled(t.dialled);
                 }
-                self.exchange.judge(response, id).await?;
+                self.exchange.judge(response, id, self.body).await?;
             }
             Client::PerRequest { connector, tls } => {
                 let mut connector = connector.clone();
@@ -158,7 +164,7 @@ impl ModeClient {
         timeline.head = Some(Instant::now());
         let times = response.extensions().get::<ConnectTimes>().copied();
         timeline.dialled(times.filter(|t| t.tcp >= started));
-        self.exchange.judge(response, id).await
+        self.exchange.judge(response, id, self.body).await
     }
 }
 

@@ -12,8 +12,9 @@ pub struct Column {
     pub label: String,
     /// Its transport, when the run used TLS.
     pub transport: Option<&'static str>,
-    /// Its per-authority connection limit, if it has one.
-    pub limit: Option<u32>,
+    /// Its settings that change what it measures: "limit 10, body
+    /// dropped"; empty when it has none.
+    pub settings: String,
 }
 
 /// One row per figure shown.
@@ -37,7 +38,7 @@ pub fn figures(results: &Results) -> Table {
         .map(|m| Column {
             label: label(results, m),
             transport: results.scenario.tls.is_some().then(|| m.transport.name()),
-            limit: m.limit,
+            settings: m.settings(),
         })
         .collect();
     let rows = FIGURES
@@ -78,7 +79,7 @@ impl Format for Terminal {
             (
                 String::new(),
                 String::new(),
-                header(&|c| c.limit.map_or(String::new(), |l| format!("limit {l}"))),
+                header(&|c| c.settings.clone()),
             ),
         ];
         for row in &table.rows {
@@ -112,7 +113,10 @@ impl Format for Markdown {
     fn table(&self, table: &Table) -> String {
         let mut out = String::from("| figure | observer |");
         for c in &table.columns {
-            out.push_str(&format!(" {} |", markdown(&c.label)));
+            match c.settings.as_str() {
+                "" => out.push_str(&format!(" {} |", markdown(&c.label))),
+                s => out.push_str(&format!(" {} ({}) |", markdown(&c.label), markdown(s))),
+            }
         }
         out.push_str(&format!(
             "\n|---|---|{}\n",
@@ -137,8 +141,11 @@ impl Format for Html {
         let mut out = String::from("<table><tr><th>figure</th><th>observer</th>");
         for c in &table.columns {
             out.push_str(&format!("<th>{}", html(&c.label)));
-            if let Some(limit) = c.limit {
-                out.push_str(&format!("<br><span class=\"small\">limit {limit}</span>"));
+            if !c.settings.is_empty() {
+                out.push_str(&format!(
+                    "<br><span class=\"small\">{}</span>",
+                    html(&c.settings)
+                ));
             }
             out.push_str("</th>");
         }
@@ -199,7 +206,7 @@ mod tests {
             columns: vec![Column {
                 label: "a|<b>".to_string(),
                 transport: None,
-                limit: Some(3),
+                settings: "limit 3".to_string(),
             }],
             rows: vec![Row {
                 label: "handshakes",

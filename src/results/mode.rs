@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ErrorReport, LatencySummary, ModeKind, Transport};
+use super::{BodyHandling, ErrorReport, LatencySummary, ModeKind, Transport};
 
 /// Everything measured for one mode. Unless a field says otherwise it
 /// covers the measured phase only (after warmup).
@@ -20,6 +20,8 @@ pub struct ModeResult {
     pub transport: Transport,
     /// Per-authority connection limit, for modes that have one.
     pub limit: Option<u32>,
+    /// What the mode did with each response body.
+    pub body: BodyHandling,
     pub requests: RequestCounts,
     /// Failed requests by kind (client).
     pub errors: ErrorReport,
@@ -136,6 +138,20 @@ pub struct TlsHandshakes {
 /// new connection's times come back with its response, and its own
 /// queueing, if any, falls into connect.
 pub type Breakdown = super::PerKind<super::Phase, Option<LatencySummary>>;
+
+impl ModeResult {
+    /// Its settings that change what it measures, for a column header:
+    /// "limit 10", "limit 10, body dropped"; empty when it has none.
+    pub fn settings(&self) -> String {
+        let limit = self.limit.map(|l| format!("limit {l}"));
+        let body = Some(self.body.describe()).filter(|b| !b.is_empty());
+        [limit, body]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
 
 impl Breakdown {
     /// The phase's distribution, if the mode observes it.

@@ -66,6 +66,34 @@ impl ModeKind {
     }
 }
 
+/// What a mode does with a response body once its head has arrived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyHandling {
+    /// Read it to the end (what a careful client does).
+    #[default]
+    Read,
+    /// Drop it unread: the pitfall. The connection cannot be reused (the
+    /// unread bytes are still on it), so a pool must close it.
+    Drop,
+    /// Hold it unread for `hold_us` µs, then read it: a slow consumer,
+    /// keeping its connection from every other request meanwhile.
+    Hold { hold_us: u64 },
+}
+
+impl BodyHandling {
+    /// How a report says it: "", "body dropped", "body held 20 ms".
+    pub fn describe(self) -> String {
+        match self {
+            BodyHandling::Read => String::new(),
+            BodyHandling::Drop => "body dropped".into(),
+            BodyHandling::Hold { hold_us } => {
+                format!("body held {}", super::format::micros(hold_us as f64))
+            }
+        }
+    }
+}
+
 /// TLS protocol version to negotiate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum TlsVersion {

@@ -49,6 +49,7 @@ pub fn assemble(
     let mut result = ModeResult {
         label: spec.label.clone(),
         mode: spec.kind,
+        body: spec.body,
         transport,
         limit: spec.limit.map(|l| l.get()),
         requests: RequestCounts {

@@ -28,6 +28,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         mode: _,      // of the same kind
         transport: _, // and the same transport
         limit: _,     // and the same limit
+        body: _,      // and the same body handling
         requests,
         errors,
         elapsed_s,

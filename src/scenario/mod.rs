@@ -21,7 +21,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use crate::results::{ModeKind, Transport};
+pub use crate::results::{BodyHandling, ModeKind, Transport};
 pub use error::{Location, ScenarioError};
 
 use crate::server::ServerConfig;
@@ -186,6 +186,8 @@ pub struct ModeSpec {
     /// Settings of poolbench's pool (`pooled`; `keep_alive_disabled` uses
     /// the defaults with keep-alive off).
     pub pool: PoolSettings,
+    /// What the mode does with each response body.
+    pub body: BodyHandling,
 }
 
 /// The pool settings a scenario may give `pooled`.

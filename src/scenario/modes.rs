@@ -17,7 +17,7 @@ use toml::Spanned;
 
 use super::parse::Ctx;
 use super::raw::{RawMode, RawModes};
-use super::{ModeKind, ModeSpec, PoolSettings, ScenarioError};
+use super::{BodyHandling, ModeKind, ModeSpec, PoolSettings, ScenarioError};
 
 /// The most modes one scenario may run (each is a full measured run).
 const MAX_MODES: usize = 64;
@@ -91,7 +91,37 @@ fn one(
         kind,
         limit,
         pool,
+        body: body(cx, m, &key)?,
     })
+}
+
+/// `body = "read" | "drop" | "hold"`, with `hold = "50ms"` for "hold".
+fn body(
+    cx: &Ctx,
+    m: &RawMode,
+    key: &dyn Fn(&str) -> String,
+) -> Result<BodyHandling, ScenarioError> {
+    let how = m.body.as_ref().map(|b| (b.get_ref().as_str(), b.span()));
+    let hold = match &m.hold {
+        Some(h) => Some((cx.duration(h, &key("hold"))?, h.span())),
+        None => None,
+    };
+    match (how, hold) {
+        (None | Some(("read", _)), None) => Ok(BodyHandling::Read),
+        (Some(("drop", _)), None) => Ok(BodyHandling::Drop),
+        (Some(("hold", _)), Some((d, _))) => Ok(BodyHandling::Hold {
+            hold_us: u64::try_from(d.as_micros()).unwrap_or(u64::MAX),
+        }),
+        (Some(("hold", span)), None) => Err(cx
+            .err(span, &key("body"), "says \"hold\" but not how long".into())
+            .help("add hold = \"50ms\": how long each body waits unread")),
+        (Some(("read" | "drop", _)) | None, Some((_, span))) => Err(cx
+            .err(span, &key("hold"), "needs body = \"hold\"".into())
+            .help("body = \"hold\", hold = \"50ms\" holds each body unread, then reads it")),
+        (Some((other, span)), _) => Err(cx
+            .err(span, &key("body"), format!("unknown value \"{other}\""))
+            .help("body = \"read\" reads each body to the end (the default), \"drop\" drops it unread, \"hold\" (with hold = \"50ms\") holds it unread, then reads it")),
+    }
 }
 
 /// A label the gate's lexer reads as one name.

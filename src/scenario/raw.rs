@@ -161,6 +161,8 @@ pub struct RawMode {
     pub max_lifetime: Option<Spanned<String>>,
     pub max_requests_per_connection: Option<Spanned<i64>>,
     pub acquire_timeout: Option<Spanned<String>>,
+    pub body: Option<Spanned<String>>,
+    pub hold: Option<Spanned<String>>,
 }
 
 /// A size written as a number of bytes or a string with a unit.

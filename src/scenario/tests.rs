@@ -251,3 +251,33 @@ fn named_modes_are_checked_setting_by_setting() {
     let label = named("starved = {", "\"starved-2\" = {");
     assert!(label.message.contains("not a usable mode name"), "{label}");
 }
+
+#[test]
+fn body_handling_is_read_drop_or_hold_for_a_while() -> Result<(), ScenarioError> {
+    let with = |settings: &str| {
+        parse(&NAMED.replacen(
+            "per_request_client = {}",
+            &format!("per_request_client = {{ {settings} }}"),
+            1,
+        ))
+    };
+    let body = |s: Scenario| s.modes[2].body;
+    assert_eq!(body(parse(NAMED)?), BodyHandling::Read);
+    assert_eq!(body(with("body = \"drop\"")?), BodyHandling::Drop);
+    assert_eq!(
+        body(with("body = \"hold\", hold = \"20ms\"")?),
+        BodyHandling::Hold { hold_us: 20_000 }
+    );
+    let key = |e: ScenarioError| e.key.unwrap_or_default();
+    assert_eq!(
+        key(with("body = \"hold\"").unwrap_err()),
+        "modes.per_request_client.body"
+    );
+    assert_eq!(
+        key(with("hold = \"20ms\"").unwrap_err()),
+        "modes.per_request_client.hold"
+    );
+    let unknown = with("body = \"skip\"").unwrap_err();
+    assert!(unknown.help.is_some_and(|h| h.contains("\"drop\"")));
+    Ok(())
+}

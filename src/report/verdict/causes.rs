@@ -5,18 +5,22 @@
 //! - **failures**: some requests failed → how many, the dominant kind, what
 //!   to do about it;
 //! - **queue**: the pool wait is a fifth or more of the mean latency →
-//!   how long requests waited, and whether the limit is below the tasks;
+//!   how long requests waited, and whether the limit is below the tasks or
+//!   the mode held its bodies (and so its connections) unread;
 //! - **a connection per request**: handshakes ≥ 90% of requests → for a
 //!   client per request or keep-alive off, the tax it paid (TCP connects
 //!   and TLS handshakes, each with its mean cost); for a reusing mode, who
 //!   closed the connections (a server that closes after every response
-//!   leaves no strategy anything to reuse) or why the pool discarded them;
+//!   leaves no strategy anything to reuse), whether the mode dropped its
+//!   bodies unread, or why the pool discarded them;
 //! - **reuse**: handshakes under half the requests → how many connections
 //!   served how many requests.
 
 use crate::metrics::errors::hint;
 use crate::results::format::micros;
-use crate::results::{ConnectionEnd, Kind, ModeKind, ModeResult, Phase, Results, label};
+use crate::results::{
+    BodyHandling, ConnectionEnd, Kind, ModeKind, ModeResult, Phase, Results, label,
+};
 
 /// A phase or wait counts as a cause from this share of the mean latency.
 const DOMINANT: f64 = 0.2;
@@ -69,6 +73,15 @@ fn queue(m: &ModeResult, name: &str, tasks: usize) -> Option<String> {
         micros(latency)
     );
     let waits = m.pool.as_ref().map_or(0, |p| p.waits);
+    if let BodyHandling::Hold { hold_us } = m.body {
+        text.push_str(&format!(
+            ": it held each body {} unread, and its connection with it, while {waits} of {} \
+             requests queued",
+            micros(hold_us as f64),
+            m.requests.sent
+        ));
+        return Some(text);
+    }
     match m.limit {
         Some(limit) if (limit as usize) < tasks => text.push_str(&format!(
             ": {limit} connections for {tasks} tasks, so {waits} of {} requests queued — \
@@ -129,6 +142,13 @@ fn not_reused(m: &ModeResult, name: &str) -> String {
             "the server closed {by_server} of {name}'s {conns} connections first, after about \
              one response each: no strategy can reuse them ({})",
             tax(m)
+        );
+    }
+    if m.body == BodyHandling::Drop {
+        return format!(
+            "{name} opened {conns} connections for {} requests: it dropped each body unread, \
+             and a connection with unread bytes on it cannot be reused",
+            m.requests.sent
         );
     }
     let discarded = m.pool.as_ref().map(|p| p.discards.dominant());
@@ -252,5 +272,22 @@ mod tests {
         let causes = causes(&results);
         let text = find(&causes, "pooled: 12 of 1000 requests failed, 10 of them").expect("named");
         assert!(text.contains(hint(ErrorKind::Reset)), "{text}");
+    }
+
+    #[test]
+    fn a_dropped_body_and_a_held_body_are_named() {
+        let mut results = example();
+        let pooled = mode(&mut results, ModeKind::Pooled);
+        pooled.body = BodyHandling::Drop;
+        pooled.handshakes.client = 1000;
+        let dropped = causes(&results);
+        let text = find(&dropped, "pooled opened 1000 connections").expect("named");
+        assert!(text.contains("dropped each body unread"), "{text}");
+
+        let mut results = example();
+        mode(&mut results, ModeKind::Pooled).body = BodyHandling::Hold { hold_us: 5000 };
+        let held = causes(&results);
+        let text = find(&held, "pooled waited").expect("named");
+        assert!(text.contains("held each body 5.00 ms unread"), "{text}");
     }
 }

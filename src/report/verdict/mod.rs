@@ -81,10 +81,9 @@ fn comparisons(results: &Results) -> Vec<String> {
                     "throughput",
                     &name(other),
                 )),
-                Some(format!(
-                    "{} instead of {}",
-                    plural(reference.handshakes.client, "handshake"),
-                    other.handshakes.client
+                Some(handshakes(
+                    reference.handshakes.client,
+                    other.handshakes.client,
                 )),
                 fewer(
                     reference.peak_fds as f64,
@@ -155,6 +154,15 @@ fn fewer(ours: f64, theirs: f64, less: &str) -> Option<String> {
     }
 }
 
+/// "10 handshakes instead of 1000", or "as many handshakes (8)".
+fn handshakes(ours: u64, theirs: u64) -> String {
+    if ours == theirs {
+        format!("as many handshakes ({ours})")
+    } else {
+        format!("{} instead of {theirs}", plural(ours, "handshake"))
+    }
+}
+
 fn plural(n: u64, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
@@ -204,6 +212,8 @@ mod tests {
             Some("7.0× less client CPU")
         );
         assert_eq!(ratio(123.4), "123");
+        assert_eq!(handshakes(10, 1000), "10 handshakes instead of 1000");
+        assert_eq!(handshakes(8, 8), "as many handshakes (8)");
     }
 
     #[test]
