@@ -11,6 +11,7 @@ stories=("$@")
 if [ ${#stories[@]} -eq 0 ]; then
   stories=(
     scenarios/unread-body.toml
+    scenarios/fd-limit.toml
   )
 fi
 

@@ -125,3 +125,59 @@ fn help_shows_examples() {
             "poolbench run scenarios/thousand.toml",
         ));
 }
+
+// The scenario sets the client's open-files limit; running out of it is
+// counted as EMFILE, and the report names the limit it ran out of.
+#[test]
+fn open_files_limits_the_client_and_emfile_names_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "fds.toml",
+        r#"name = "fds"
+[server]
+think_time = "5ms"
+[load]
+requests = 300
+concurrency = 100
+open_files = 48
+[modes]
+per_request_client = {}
+"#,
+    );
+    let out = dir.path().join("out");
+    poolbench()
+        .args(["run", scenario.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("soft 48 (set by the scenario)"))
+        .stdout(predicate::str::contains(
+            "the client's limit was 48, set by the scenario",
+        ));
+    let results = common::results(&out);
+    assert_eq!(results.environment.nofile.soft, 48);
+    assert!(results.environment.nofile.from_scenario);
+    let m = &results.modes[0];
+    assert!(
+        m.errors.count(poolbench::results::ErrorKind::Emfile) > 0,
+        "{:?}",
+        m.errors
+    );
+    assert!(m.peak_fds < 48, "{}", m.peak_fds);
+
+    // A limit above the hard limit is refused before any load, naming the key.
+    let text = std::fs::read_to_string(&scenario)
+        .unwrap()
+        .replace("open_files = 48", "open_files = 9000000000");
+    let scenario = write(dir.path(), "too-many.toml", &text);
+    poolbench()
+        .args(["run", scenario.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("out2"))
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("load.open_files"))
+        .stderr(predicate::str::contains("hard limit"));
+}

@@ -45,8 +45,33 @@ pub fn raise_nofile_limit() -> io::Result<NofileLimit> {
             soft_before,
             soft: lim.rlim_cur,
             hard: lim.rlim_max,
+            from_scenario: false,
         })
     }
+}
+
+/// Sets this process's soft RLIMIT_NOFILE to `soft` (at most the hard
+/// limit, which `limit` holds).
+pub fn set_nofile_soft(limit: NofileLimit, soft: u64) -> io::Result<NofileLimit> {
+    if soft > limit.hard {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{soft} is above the hard limit {}", limit.hard),
+        ));
+    }
+    let lim = libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: limit.hard,
+    };
+    // SAFETY: plain setrlimit on a struct we own.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(NofileLimit {
+        soft,
+        from_scenario: true,
+        ..limit
+    })
 }
 
 /// Counts the entries of `/proc/self/fd` without allocating per call: the

@@ -133,7 +133,7 @@ fn environment(results: &Results) -> Markup {
             tr { td { "CPU" } td { (e.cpu_model) } }
             tr { td { "cores" } td { (e.cores) } }
             tr { td { "kernel" } td { (e.kernel) } }
-            tr { td { "open-files limit" } td { "soft " (e.nofile.soft) " (was " (e.nofile.soft_before) "), hard " (e.nofile.hard) } }
+            tr { td { "open-files limit" } td { "soft " (e.nofile.soft) (e.nofile.origin().map_or(String::new(), |o| format!(" ({o})"))) ", hard " (e.nofile.hard) } }
             tr { td { "poolbench" } td { (results.poolbench_version) ", commit " (e.poolbench_commit) } }
             tr { td { "started" } td { (results.started_at) } }
             tr { td { "run time" } td { (format!("{:.1} s", results.run_time_s)) } }

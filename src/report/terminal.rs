@@ -46,11 +46,10 @@ pub fn render(results: &Results) -> String {
         s.load.concurrency, s.load.warmup
     );
     let env = &results.environment;
-    let raised = if env.nofile.soft_before != env.nofile.soft {
-        format!(" (raised from {})", env.nofile.soft_before)
-    } else {
-        String::new()
-    };
+    let raised = env
+        .nofile
+        .origin()
+        .map_or(String::new(), |o| format!(" ({o})"));
     let _ = writeln!(
         out,
         "{} cores, kernel {}, open-files limit: soft {}{raised}, hard {}\n",
@@ -114,11 +113,20 @@ fn footnotes(out: &mut String, results: &Results) {
     use crate::results::ErrorKind;
     for kind in [ErrorKind::Emfile, ErrorKind::AddrNotAvail] {
         if let Some(m) = results.modes.iter().find(|m| m.errors.count(kind) > 0) {
+            let nofile = &results.environment.nofile;
+            let limit = match kind {
+                ErrorKind::Emfile => format!(
+                    " (the client's limit was {}{})",
+                    nofile.soft,
+                    nofile.origin().map_or(String::new(), |o| format!(", {o}"))
+                ),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "{} in {}: {}",
+                "{} in {}: {}{limit}",
                 kind.label(),
-                m.mode.name(),
+                m.label,
                 crate::metrics::errors::hint(kind)
             );
         }

@@ -28,15 +28,32 @@ pub type ErrorReport = Counts<ErrorKind>;
 /// Format version of results.json; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 4;
 
-/// The open-files limit before and after raising the soft limit to the hard one.
+/// The client's open-files limit: found at start, and in force for the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NofileLimit {
     /// Soft limit found at start.
     pub soft_before: u64,
-    /// Soft limit in force for the run (raised to the hard limit).
+    /// Soft limit in force for the run: the hard limit, or the scenario's
+    /// `load.open_files`.
     pub soft: u64,
     /// Hard limit.
     pub hard: u64,
+    /// Whether the scenario set the soft limit (`load.open_files`).
+    pub from_scenario: bool,
+}
+
+impl NofileLimit {
+    /// Where the soft limit came from: "set by the scenario", "raised from
+    /// 1024", or nothing when it was left as found.
+    pub fn origin(&self) -> Option<String> {
+        if self.from_scenario {
+            Some("set by the scenario".to_string())
+        } else if self.soft_before != self.soft {
+            Some(format!("raised from {}", self.soft_before))
+        } else {
+            None
+        }
+    }
 }
 
 /// Everything one `poolbench run` measured.

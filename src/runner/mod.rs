@@ -48,6 +48,14 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let nofile = raise_nofile_limit().context("cannot raise the open-files limit")?;
     let mut stage = Stage::start(scenario, &options.server_exe).await?;
+    // The children keep the raised limit; the scenario's applies to the client.
+    let nofile = match client_nofile(scenario, nofile) {
+        Ok(limit) => limit,
+        Err(e) => {
+            let _ = stage.stop().await;
+            return Err(e);
+        }
+    };
     let urls: Vec<String> = stage.endpoints.iter().map(|e| e.url.to_string()).collect();
     let dialled: Vec<String> = stage.endpoints.iter().map(|e| e.dialled()).collect();
     // One slot per (transport, mode), filled round by round: A B C A B C.
@@ -111,5 +119,29 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         gate,
         partial,
         modes,
+    })
+}
+
+/// The client's open-files limit for the run: the scenario's
+/// `load.open_files` if it gives one, else the raised limit.
+fn client_nofile(
+    scenario: &Scenario,
+    raised: crate::metrics::os::NofileLimit,
+) -> anyhow::Result<crate::metrics::os::NofileLimit> {
+    let Some(soft) = scenario.load.open_files else {
+        return Ok(raised);
+    };
+    crate::metrics::os::set_nofile_soft(raised, soft).map_err(|e| {
+        scenario
+            .error_at(
+                "load.open_files",
+                format!("cannot set the open-files limit to {soft}: {e}"),
+            )
+            .help(format!(
+                "use at most {} (this machine's hard limit), or raise the hard limit \
+                 (ulimit -Hn, as root)",
+                raised.hard
+            ))
+            .into()
     })
 }

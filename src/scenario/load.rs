@@ -52,6 +52,25 @@ pub(super) fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioErr
         )? as usize,
         None => default_threads(),
     };
+    let open_files = match &l.open_files {
+        Some(v) => {
+            let n = cx.positive(v, "load.open_files", OPEN_FILES_HELP)?;
+            if n < MIN_OPEN_FILES {
+                return Err(cx
+                    .err(
+                        v.span(),
+                        "load.open_files",
+                        format!("must be at least {MIN_OPEN_FILES} (found {n})"),
+                    )
+                    .help(format!(
+                        "poolbench itself needs about {MIN_OPEN_FILES} descriptors \
+                         (runtime, child pipes, samplers); {OPEN_FILES_HELP}"
+                    )));
+            }
+            Some(n)
+        }
+        None => None,
+    };
     let arrival = match &l.arrival {
         Some(a) => schedule(cx, a, stop)?,
         None => Arrival::Closed,
@@ -74,9 +93,14 @@ pub(super) fn load(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Load, ScenarioErr
         warmup,
         timeout,
         threads,
+        open_files,
         repeat,
     })
 }
+
+/// The fewest open files a scenario may allow the client.
+const MIN_OPEN_FILES: u64 = 32;
+const OPEN_FILES_HELP: &str = "the client's soft open-files limit for the run (as `ulimit -n` sets it), e.g. open_files = 256";
 
 /// `requests` or `duration`, one of them.
 fn stop(cx: &Ctx, raw: &Spanned<RawLoad>) -> Result<Stop, ScenarioError> {

@@ -129,6 +129,9 @@ pub struct Load {
     pub timeout: Duration,
     /// Client runtime worker threads.
     pub threads: usize,
+    /// The client's soft open-files limit for the run; `None` raises it to
+    /// the hard limit.
+    pub open_files: Option<u64>,
     /// Rounds: every mode runs this many times, interleaved (A B C A B C).
     pub repeat: u32,
 }

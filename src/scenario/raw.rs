@@ -110,6 +110,7 @@ pub struct RawLoad {
     pub warmup: Option<Spanned<i64>>,
     pub timeout: Option<Spanned<String>>,
     pub threads: Option<Spanned<i64>>,
+    pub open_files: Option<Spanned<i64>>,
     pub arrival: Option<Spanned<RawArrival>>,
     pub repeat: Option<Spanned<i64>>,
 }

@@ -281,3 +281,14 @@ fn body_handling_is_read_drop_or_hold_for_a_while() -> Result<(), ScenarioError>
     assert!(unknown.help.is_some_and(|h| h.contains("\"drop\"")));
     Ok(())
 }
+
+#[test]
+fn open_files_is_bounded_below() -> Result<(), ScenarioError> {
+    let s = parse(&VALID.replace("concurrency = 2", "concurrency = 2\nopen_files = 256"))?;
+    assert_eq!(s.load.open_files, Some(256));
+    assert_eq!(parse(VALID)?.load.open_files, None);
+    let e = error_with("concurrency = 2", "concurrency = 2\nopen_files = 8");
+    assert_eq!(e.key.as_deref(), Some("load.open_files"));
+    assert!(e.message.contains("at least 32"), "{e}");
+    Ok(())
+}

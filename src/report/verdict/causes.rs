@@ -19,7 +19,7 @@
 use crate::metrics::errors::hint;
 use crate::results::format::micros;
 use crate::results::{
-    BodyHandling, ConnectionEnd, Kind, ModeKind, ModeResult, Phase, Results, label,
+    BodyHandling, ConnectionEnd, ErrorKind, Kind, ModeKind, ModeResult, Phase, Results, label,
 };
 
 /// A phase or wait counts as a cause from this share of the mean latency.
@@ -34,8 +34,8 @@ pub fn causes(results: &Results) -> Vec<String> {
         .flat_map(|m| {
             let name = label(results, m);
             [
-                failures(m, &name),
-                queue(m, &name, tasks),
+                failures(m, &name, results),
+                queue(m, &name, tasks, results.environment.nofile.soft),
                 connections(m, &name),
             ]
         })
@@ -43,15 +43,26 @@ pub fn causes(results: &Results) -> Vec<String> {
         .collect()
 }
 
-/// "pooled: 12 of 1000 requests failed, 10 of them reset: …".
-fn failures(m: &ModeResult, name: &str) -> Option<String> {
+/// "pooled: 12 of 1000 requests failed, 10 of them reset: …"; out of file
+/// descriptors, with the limit it ran out of.
+fn failures(m: &ModeResult, name: &str, results: &Results) -> Option<String> {
     let failed = m.requests.failed;
     if failed == 0 {
         return None;
     }
     let (kind, n) = m.errors.dominant();
+    let nofile = &results.environment.nofile;
+    let limit = match kind {
+        ErrorKind::Emfile => format!(
+            " (the client's limit was {}{}; {name} held {} at its peak)",
+            nofile.soft,
+            nofile.origin().map_or(String::new(), |o| format!(", {o}")),
+            m.peak_fds
+        ),
+        _ => String::new(),
+    };
     Some(format!(
-        "{name}: {failed} of {} requests failed, {n} of them {}: {}",
+        "{name}: {failed} of {} requests failed, {n} of them {}: {}{limit}",
         m.requests.sent,
         kind.label(),
         hint(kind)
@@ -61,7 +72,7 @@ fn failures(m: &ModeResult, name: &str) -> Option<String> {
 /// "pooled waited 41.56 ms of its 52.22 ms per request for a connection:
 /// 10 connections for 50 tasks, so 990 of 1000 requests queued — raise
 /// the limit".
-fn queue(m: &ModeResult, name: &str, tasks: usize) -> Option<String> {
+fn queue(m: &ModeResult, name: &str, tasks: usize, open_files: u64) -> Option<String> {
     let wait = m.breakdown_us.phase(Phase::PoolWait)?.mean;
     let latency = m.latency_us.mean;
     if latency <= 0.0 || wait < DOMINANT * latency {
@@ -83,11 +94,20 @@ fn queue(m: &ModeResult, name: &str, tasks: usize) -> Option<String> {
         return Some(text);
     }
     match m.limit {
-        Some(limit) if (limit as usize) < tasks => text.push_str(&format!(
-            ": {limit} connections for {tasks} tasks, so {waits} of {} requests queued — \
-             raise the limit",
-            m.requests.sent
-        )),
+        Some(limit) if (limit as usize) < tasks => {
+            // A connection is a descriptor: a limit near the open-files
+            // limit trades the queue for EMFILE.
+            let within = if tasks as u64 >= open_files / 2 {
+                format!(", as far as the open-files limit ({open_files}) allows")
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                ": {limit} connections for {tasks} tasks, so {waits} of {} requests queued — \
+                 raise the limit{within}",
+                m.requests.sent
+            ))
+        }
         Some(limit) => text.push_str(&format!(" (limit {limit}, {waits} requests queued)")),
         None => {}
     }
@@ -97,11 +117,11 @@ fn queue(m: &ModeResult, name: &str, tasks: usize) -> Option<String> {
 /// What the mode's connections say: a handshake per request (and why), or
 /// how far its connections were reused.
 fn connections(m: &ModeResult, name: &str) -> Option<String> {
-    let (conns, sent) = (m.handshakes.client, m.requests.sent);
+    let (conns, sent) = (m.handshakes.client, m.requests.ok);
     if sent < 2 || conns == 0 {
         return None;
     }
-    if conns * 10 >= sent * 9 {
+    if share(conns, sent) >= 0.9 {
         return Some(match m.mode {
             ModeKind::PerRequestClient => {
                 format!("{name} paid the handshake tax on every request: {}", tax(m))
@@ -113,7 +133,7 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
             ModeKind::Pooled | ModeKind::HyperUtil => not_reused(m, name),
         });
     }
-    if conns * 2 <= sent {
+    if share(conns, sent) <= 0.5 {
         let reuses = m
             .pool
             .as_ref()
@@ -131,13 +151,19 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
     None
 }
 
+/// `part / whole` (counts from a file may be anything: no overflow).
+fn share(part: u64, whole: u64) -> f64 {
+    part as f64 / whole as f64
+}
+
 /// Why a mode that reuses connections opened one per request.
 fn not_reused(m: &ModeResult, name: &str) -> String {
     let conns = m.handshakes.client;
     let ends = &m.connection_ends;
-    let by_server =
-        ends.count(ConnectionEnd::ServerClosedFirst) + ends.count(ConnectionEnd::ServerReset);
-    if by_server * 10 >= conns * 9 {
+    let by_server = ends
+        .count(ConnectionEnd::ServerClosedFirst)
+        .saturating_add(ends.count(ConnectionEnd::ServerReset));
+    if share(by_server, conns) >= 0.9 {
         return format!(
             "the server closed {by_server} of {name}'s {conns} connections first, after about \
              one response each: no strategy can reuse them ({})",
@@ -148,7 +174,7 @@ fn not_reused(m: &ModeResult, name: &str) -> String {
         return format!(
             "{name} opened {conns} connections for {} requests: it dropped each body unread, \
              and a connection with unread bytes on it cannot be reused",
-            m.requests.sent
+            m.requests.ok
         );
     }
     let discarded = m.pool.as_ref().map(|p| p.discards.dominant());
@@ -156,12 +182,12 @@ fn not_reused(m: &ModeResult, name: &str) -> String {
         Some((reason, n)) if n > 0 => format!(
             "{name} opened {conns} connections for {} requests: the pool discarded {n} \
              ({})",
-            m.requests.sent,
+            m.requests.ok,
             reason.name()
         ),
         _ => format!(
             "{name} opened {conns} connections for {} requests",
-            m.requests.sent
+            m.requests.ok
         ),
     }
 }
@@ -185,7 +211,10 @@ fn tax(m: &ModeResult) -> String {
             (0, r) => format!("{r} resumed TLS handshakes"),
             (f, r) => format!("{f} full and {r} resumed TLS handshakes"),
         };
-        text.push_str(&format!(", {kinds}{}", each(Phase::Tls, full + resumed)));
+        text.push_str(&format!(
+            ", {kinds}{}",
+            each(Phase::Tls, full.saturating_add(resumed))
+        ));
     }
     text
 }

@@ -81,6 +81,7 @@ fn comparisons(results: &Results) -> Vec<String> {
                     "throughput",
                     &name(other),
                 )),
+                failures(reference.requests.failed, other.requests.failed),
                 Some(handshakes(
                     reference.handshakes.client,
                     other.handshakes.client,
@@ -151,6 +152,15 @@ fn fewer(ours: f64, theirs: f64, less: &str) -> Option<String> {
         }
         (true, true) if theirs >= ours => Some(format!("{}× {less}", ratio(theirs / ours))),
         (true, true) => Some(format!("{}× more {what}", ratio(ours / theirs))),
+    }
+}
+
+/// "no failed requests against 1800", when either mode had failures.
+fn failures(ours: u64, theirs: u64) -> Option<String> {
+    match (ours, theirs) {
+        (0, 0) => None,
+        (0, t) => Some(format!("no failed requests against {t}")),
+        (o, t) => Some(format!("{o} failed requests against {t}")),
     }
 }
 
