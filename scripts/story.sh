@@ -12,6 +12,7 @@ if [ ${#stories[@]} -eq 0 ]; then
   stories=(
     scenarios/unread-body.toml
     scenarios/fd-limit.toml
+    scenarios/legacy.toml
   )
 fi
 

@@ -475,3 +475,30 @@ held = { kind = "pooled", limit = 2, body = "hold", hold = "2ms" }
     // Every held body waited its 2 ms before it was read.
     assert!(held.latency_us.min >= 2000, "{:?}", held.latency_us.min);
 }
+
+// A server that answers reused connections with stale responses: the
+// client that reuses counts each as mismatched, exactly as many as the
+// server sent; keep-alive off never reuses, so never gets one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_responses_on_reused_connections_are_mismatched_on_both_sides() {
+    let results = run(r#"name = "stale"
+[server]
+stale_reuse = true
+[load]
+requests = 20
+concurrency = 1
+[modes]
+pooled = { limit = 1 }
+keep_alive_disabled = { limit = 1 }
+"#)
+    .await;
+    let pooled = mode(&results, ModeKind::Pooled);
+    assert_eq!(pooled.handshakes.client, 1);
+    assert_eq!(pooled.requests.ok, 1, "only the connection's first");
+    assert_eq!(pooled.errors.count(ErrorKind::Mismatched), 19);
+    assert_eq!(pooled.stale_responses.client, 19);
+    assert_eq!(pooled.stale_responses.server, Some(19));
+    let off = mode(&results, ModeKind::KeepAliveDisabled);
+    assert_eq!(off.requests.ok, 20, "{:?}", off.errors);
+    assert_eq!(off.stale_responses.server, Some(0));
+}

@@ -146,6 +146,10 @@ pub(super) struct ServeArgs {
     /// but a connection's first (corrupts reused connections); 0 = never.
     #[arg(long, default_value_t = 0)]
     pub(super) body_overrun: u64,
+    /// Misbehave: answer every request on a connection but its first with
+    /// the first request's id (a stale response on a reused connection).
+    #[arg(long)]
+    pub(super) stale_reuse: bool,
     /// Also serve HTTPS, with this certificate chain (PEM).
     #[arg(long, requires = "tls_key")]
     pub(super) tls_cert: Option<PathBuf>,

@@ -232,6 +232,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             reset_every: args.reset_every,
             slow_body: args.slow_body,
             body_overrun: args.body_overrun,
+            stale_reuse: args.stale_reuse,
         },
         host: args.host,
         port: args.port,

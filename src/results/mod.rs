@@ -131,6 +131,10 @@ pub struct ServerInfo {
     /// Bytes sent beyond the Content-Length on every response but a
     /// connection's first (a server that corrupts reused connections); 0 = none.
     pub body_overrun: u64,
+    /// Every response on a connection but its first carries the id of the
+    /// connection's first request (a server that mixes up reused
+    /// connections' responses).
+    pub stale_reuse: bool,
 }
 
 /// How both sides did TLS.

@@ -46,6 +46,10 @@ pub struct ModeResult {
     /// notice (hyper-util's pool hides its connections' errors) counts them
     /// as successes, and the two sides differ.
     pub overrun_responses: Observed,
+    /// Responses that belonged to another request (client: the requests it
+    /// failed as `mismatched` | server: the responses the bundled server
+    /// sent with a stale id, `stale_reuse`).
+    pub stale_responses: Observed,
     /// Most open fds of the client process minus the count before the mode
     /// (OS: /proc/self/fd sampled every millisecond).
     pub peak_fds: u64,

@@ -32,13 +32,10 @@ pub fn assemble(
         server: end.server.map(|s| s.peak_open),
     };
     let served = observed(outcome.recorder.ok(), |s| s.requests);
-    let overrun_responses = observed(
-        outcome
-            .recorder
-            .errors
-            .count(crate::metrics::ErrorKind::Protocol),
-        |s| s.overruns,
-    );
+    // Bad responses: as the client failed them, as the server sent them.
+    let failed_as = |kind| outcome.recorder.errors.count(kind);
+    let overrun_responses = observed(failed_as(ErrorKind::Protocol), |s| s.overruns);
+    let stale_responses = observed(failed_as(ErrorKind::Mismatched), |s| s.stale);
     let tls_handshakes = (transport == Transport::Https).then(|| TlsHandshakes {
         full: observed(end.client.tls_full - begin.client.tls_full, |s| s.tls_full),
         resumed: observed(end.client.tls_resumed - begin.client.tls_resumed, |s| {
@@ -46,6 +43,7 @@ pub fn assemble(
         }),
     });
     let cpu_us_per_request = cpu(&w, sent);
+    let warmup = warmup(scenario, &w);
     let mut result = ModeResult {
         label: spec.label.clone(),
         mode: spec.kind,
@@ -67,21 +65,13 @@ pub fn assemble(
         tls_handshakes,
         peak_connections,
         overrun_responses,
+        stale_responses,
         peak_fds: w.samples.peak_fds.saturating_sub(fds_before),
         series: series(&w.samples, fds_before, w.server_series),
         time_wait: w.time_wait,
         connection_ends: w.ends,
         cpu_us_per_request,
-        warmup: WarmupCounts {
-            requests: scenario.load.warmup,
-            handshakes: Observed {
-                client: begin.client.opened,
-                server: match (&begin.server, &w.warm_server) {
-                    (Some(b), Some(warm)) => Some(b.accepted - warm.accepted),
-                    _ => None,
-                },
-            },
-        },
+        warmup,
         pool: w
             .pool
             .map(|(before, after)| pool_counts(&after.totals.since(Some(&before.totals)))),
@@ -91,6 +81,21 @@ pub fn assemble(
     result.mismatches = result.disagreements();
     result.rounds = vec![round_figures(&result)];
     result
+}
+
+/// The warmup's requests and handshakes (the client's and the server's
+/// counts when the measured window began).
+fn warmup(scenario: &Scenario, w: &Window) -> WarmupCounts {
+    WarmupCounts {
+        requests: scenario.load.warmup,
+        handshakes: Observed {
+            client: w.begin.client.opened,
+            server: match (&w.begin.server, &w.warm_server) {
+                (Some(b), Some(warm)) => Some(b.accepted - warm.accepted),
+                _ => None,
+            },
+        },
+    }
 }
 
 /// The sampler's and the server poller's time series as the results file

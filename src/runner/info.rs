@@ -35,6 +35,7 @@ pub fn scenario(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) ->
                 reset_every: c.reset_every,
                 slow_body_us: c.slow_body.as_micros() as u64,
                 body_overrun: c.body_overrun,
+                stale_reuse: c.stale_reuse,
             }),
             Target::External { .. } => None,
         },

@@ -39,6 +39,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         tls_handshakes,
         peak_connections,
         overrun_responses,
+        stale_responses,
         peak_fds,
         time_wait,
         connection_ends,
@@ -77,6 +78,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     }
     into.peak_connections = max(into.peak_connections, *peak_connections);
     into.overrun_responses = sum(into.overrun_responses, *overrun_responses);
+    into.stale_responses = sum(into.stale_responses, *stale_responses);
     into.peak_fds = into.peak_fds.max(*peak_fds);
     absorb_time_wait(&mut into.time_wait, time_wait);
     into.connection_ends.merge(connection_ends);

@@ -56,6 +56,7 @@ pub struct RawServer {
     pub reset_every: Option<Spanned<i64>>,
     pub slow_body: Option<Spanned<String>>,
     pub body_overrun: Option<Spanned<i64>>,
+    pub stale_reuse: Option<bool>,
     pub tls: Option<Spanned<RawServerTls>>,
 }
 

@@ -68,6 +68,9 @@ pub(super) fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, S
             "0 never; N sends N bytes beyond the Content-Length on every response but a connection's first",
         )?;
     }
+    if let Some(stale) = raw.stale_reuse {
+        config.stale_reuse = stale;
+    }
     if let Some(v) = &raw.threads {
         config.threads = cx.bounded(
             v,

@@ -16,6 +16,8 @@ pub struct ServerCounters {
     requests: AtomicU64,
     /// Responses followed by bytes beyond their Content-Length.
     overruns: AtomicU64,
+    /// Responses sent with a stale request id (`stale_reuse`).
+    stale: AtomicU64,
 }
 
 /// The counters at one moment plus the process's CPU time, sent to the
@@ -38,6 +40,9 @@ pub struct ServerSnapshot {
     /// Responses sent with bytes beyond their Content-Length (`body_overrun`).
     #[serde(default)]
     pub overruns: u64,
+    /// Responses sent with a stale request id (`stale_reuse`).
+    #[serde(default)]
+    pub stale: u64,
 }
 
 impl ServerCounters {
@@ -55,6 +60,11 @@ impl ServerCounters {
         self.overruns.fetch_add(1, Relaxed);
     }
 
+    /// Counts a response sent with another request's id.
+    pub fn stale(&self) {
+        self.stale.fetch_add(1, Relaxed);
+    }
+
     pub fn reset_peak(&self) {
         self.connections.reset_peak();
     }
@@ -70,6 +80,7 @@ impl ServerCounters {
             tls_full: gauge.tls_full,
             tls_resumed: gauge.tls_resumed,
             overruns: self.overruns.load(Relaxed),
+            stale: self.stale.load(Relaxed),
         }
     }
 }

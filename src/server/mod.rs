@@ -57,6 +57,12 @@ pub struct ServerConfig {
     /// followed by this many bytes beyond its Content-Length (a broken
     /// legacy server that corrupts reused connections); 0 = never.
     pub body_overrun: u64,
+    /// Misbehaviour: every response on a connection but its first is
+    /// labelled with the request id of the connection's first request — a
+    /// stale response, as from a legacy server or proxy that mixes up a
+    /// reused connection's responses. The client sees a response that is
+    /// not its own (`mismatched`).
+    pub stale_reuse: bool,
 }
 
 impl ServerConfig {
@@ -76,6 +82,7 @@ impl Default for ServerConfig {
             reset_every: 0,
             slow_body: Duration::ZERO,
             body_overrun: 0,
+            stale_reuse: false,
         }
     }
 }
@@ -158,12 +165,22 @@ async fn serve_connection<I>(
     let due = Arc::new(overrun::Due::default());
     let io = overrun::Overrun::new(io, Arc::clone(&due));
     let stray = usize::try_from(config.body_overrun).unwrap_or(usize::MAX);
+    let stale_reuse = config.stale_reuse;
+    let first_id = Arc::new(std::sync::OnceLock::<HeaderValue>::new());
     let service = hyper::service::service_fn(move |mut req: http::Request<_>| {
         let n = served.fetch_add(1, Relaxed) + 1;
         counters.request();
         req.extensions_mut().insert(info);
-        // Echoed, so a client can tell a response is its own.
-        let id = req.headers().get(REQUEST_ID).cloned();
+        // Echoed, so a client can tell a response is its own — unless the
+        // server is told to answer a reused connection with a stale id.
+        let mut id = req.headers().get(REQUEST_ID).cloned();
+        if let Some(own) = &id {
+            let first = first_id.get_or_init(|| own.clone());
+            if stale_reuse && n > 1 {
+                id = Some(first.clone());
+                counters.stale();
+            }
+        }
         let response = router.clone().call(req);
         let due = Arc::clone(&due);
         let overrun = (stray > 0 && n > 1).then(|| Arc::clone(&counters));

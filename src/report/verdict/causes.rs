@@ -33,10 +33,19 @@ pub fn causes(results: &Results) -> Vec<String> {
         .iter()
         .flat_map(|m| {
             let name = label(results, m);
+            // When the server broke reused connections, that is the cause
+            // of the failures; when most requests failed, how the rest
+            // used their connections says little.
+            let broken = broken_reuse(m, &name, results);
+            let mostly_failed = share(m.requests.failed, m.requests.sent) > 0.5;
             [
-                failures(m, &name, results),
+                if broken.is_some() {
+                    broken
+                } else {
+                    failures(m, &name, results)
+                },
                 queue(m, &name, tasks, results.environment.nofile.soft),
-                connections(m, &name),
+                (!mostly_failed).then(|| connections(m, &name)).flatten(),
             ]
         })
         .flatten()
@@ -67,6 +76,40 @@ fn failures(m: &ModeResult, name: &str, results: &Results) -> Option<String> {
         kind.label(),
         hint(kind)
     ))
+}
+
+/// "the server answered 992 of pooled's requests on reused connections with
+/// stale responses (the server's count): keep-alive off avoids it —
+/// keep_alive_disabled failed none".
+fn broken_reuse(m: &ModeResult, name: &str, results: &Results) -> Option<String> {
+    let server = |o: crate::results::Observed| o.server.unwrap_or(0);
+    let (stale, overrun) = (server(m.stale_responses), server(m.overrun_responses));
+    let (n, what) = if stale >= overrun && stale > 0 {
+        (stale, "stale responses (another request's)")
+    } else if overrun > 0 {
+        (overrun, "bytes beyond the response's length")
+    } else {
+        return None;
+    };
+    let seen = match m.requests.failed {
+        0 => format!("{name} noticed none of them (it counted every request a success)"),
+        failed => format!("{name} failed {failed} requests"),
+    };
+    let mut text = format!(
+        "the server answered {n} of {name}'s requests on reused connections with {what}, by its \
+         own count; {seen}"
+    );
+    let off = results
+        .modes
+        .iter()
+        .find(|o| o.mode == ModeKind::KeepAliveDisabled && o.requests.failed == 0);
+    if let Some(off) = off {
+        text.push_str(&format!(
+            " — keep-alive off avoids it: {} failed none",
+            label(results, off)
+        ));
+    }
+    Some(text)
 }
 
 /// "pooled waited 41.56 ms of its 52.22 ms per request for a connection:
@@ -318,5 +361,26 @@ mod tests {
         let held = causes(&results);
         let text = find(&held, "pooled waited").expect("named");
         assert!(text.contains("held each body 5.00 ms unread"), "{text}");
+    }
+
+    #[test]
+    fn a_server_that_breaks_reused_connections_is_named() {
+        let mut results = example();
+        let pooled = mode(&mut results, ModeKind::Pooled);
+        pooled.stale_responses.server = Some(990);
+        pooled.requests.failed = 990;
+        *pooled.errors.get_mut(ErrorKind::Mismatched) = 990;
+        let hyper_util = mode(&mut results, ModeKind::HyperUtil);
+        hyper_util.overrun_responses.server = Some(950);
+        let causes = causes(&results);
+        let stale = find(&causes, "the server answered 990 of pooled's").expect("named");
+        assert!(stale.contains("stale responses"), "{stale}");
+        assert!(stale.contains("keep-alive off avoids it: keep_alive_disabled failed none"));
+        // Not also the generic failure sentence, nor how its few successes
+        // used their connections.
+        assert!(find(&causes, "pooled: 990 of").is_none(), "{causes:#?}");
+        assert!(find(&causes, "pooled served").is_none(), "{causes:#?}");
+        let overrun = find(&causes, "the server answered 950 of hyper_util's").expect("named");
+        assert!(overrun.contains("noticed none of them"), "{overrun}");
     }
 }

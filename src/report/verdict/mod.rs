@@ -184,8 +184,10 @@ fn plural(n: u64, what: &str) -> String {
 fn ratio(r: f64) -> String {
     if r >= 10.0 {
         format!("{r:.0}")
-    } else {
+    } else if r >= 0.1 {
         format!("{r:.1}")
+    } else {
+        format!("{r:.2}")
     }
 }
 

@@ -1,52 +1,31 @@
 //! The catalogue itself: every figure, in the order reports show them.
 
+use super::read::{STATS, latency, names, sides, stat, time_wait_cell};
 use super::{Better, Figure, Observers, Qualifiers, Show, Unit};
-use crate::results::{
-    ConnectionEnd, Discard, ErrorKind, Kind, LatencySummary, ModeResult, Observed, Phase,
-};
+use crate::results::{ConnectionEnd, Discard, ErrorKind, Kind, Observed, Phase};
 
 const NONE: Qualifiers = Qualifiers::Fixed(&[]);
 /// The observers' qualifiers.
 const SIDES: Qualifiers = Qualifiers::Fixed(&["client", "server"]);
-/// A distribution's statistics.
-pub const STATS: &[&str] = &["mean", "p50", "p90", "p99", "p99_9", "max"];
 
-/// The names of every value of a kind.
-fn names<K: Kind>() -> Vec<&'static str> {
-    K::ALL.iter().map(|k| k.name()).collect()
-}
-
-/// A statistic of a distribution.
-pub fn stat(s: &LatencySummary, qualifier: Option<&str>) -> f64 {
-    match qualifier.unwrap_or("mean") {
-        "p50" => s.p50 as f64,
-        "p90" => s.p90 as f64,
-        "p99" => s.p99 as f64,
-        "p99_9" => s.p99_9 as f64,
-        "max" => s.max as f64,
-        _ => s.mean,
-    }
-}
-
-/// A client | server count.
-fn sides(o: Observed, qualifier: Option<&str>) -> Option<f64> {
-    match qualifier {
-        Some("server") => o.server.map(|v| v as f64),
-        _ => Some(o.client as f64),
-    }
-}
-
-/// "client | server", with "≥" when the kernel may have recycled sockets
-/// before they were seen.
-fn time_wait_cell(m: &ModeResult) -> String {
-    let t = &m.time_wait;
-    let bound = if t.lower_bound() { "≥ " } else { "" };
-    format!("{bound}{} | {}", t.client_side, t.server_side)
-}
-
-/// A latency statistic, when something succeeded.
-fn latency(m: &ModeResult, q: &str) -> Option<f64> {
-    (m.latency_us.count > 0).then(|| stat(&m.latency_us, Some(q)))
+/// Responses a misbehaving server sent, as the client failed them and the
+/// server counted them; shown only when there were some.
+macro_rules! bad_responses {
+    ($name:literal, $label:literal, $doc:literal, $field:ident) => {
+        Figure {
+            name: $name,
+            label: $label,
+            doc: $doc,
+            unit: Unit::Count,
+            better: Better::Lower,
+            observers: Observers::ClientAndServer,
+            qualifiers: SIDES,
+            compared: false,
+            read: |m, q| sides(m.$field, q),
+            show: Show::Value,
+            quiet: true,
+        }
+    };
 }
 
 macro_rules! phase_figure {
@@ -329,19 +308,18 @@ pub static FIGURES: &[Figure] = &[
         show: Show::Parts(&["client", "server", "reset"]),
         quiet: false,
     },
-    Figure {
-        name: "overrun_responses",
-        label: "overrun responses",
-        doc: "responses followed by bytes beyond their Content-Length",
-        unit: Unit::Count,
-        better: Better::Lower,
-        observers: Observers::ClientAndServer,
-        qualifiers: SIDES,
-        compared: false,
-        read: |m, q| sides(m.overrun_responses, q),
-        show: Show::Value,
-        quiet: true,
-    },
+    bad_responses!(
+        "overrun_responses",
+        "overrun responses",
+        "responses followed by bytes beyond their Content-Length",
+        overrun_responses
+    ),
+    bad_responses!(
+        "stale_responses",
+        "stale responses",
+        "responses that belonged to another request (a stale response on a reused connection)",
+        stale_responses
+    ),
     Figure {
         name: "cpu",
         label: "CPU µs/req",

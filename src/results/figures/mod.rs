@@ -9,8 +9,10 @@
 //! `pool_wait.p99`); the first qualifier listed is the default.
 
 mod catalogue;
+mod read;
 
-pub use catalogue::{FIGURES, STATS, stat};
+pub use catalogue::FIGURES;
+pub use read::{STATS, stat};
 
 use super::ModeResult;
 
