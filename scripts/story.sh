@@ -13,6 +13,7 @@ if [ ${#stories[@]} -eq 0 ]; then
     scenarios/unread-body.toml
     scenarios/fd-limit.toml
     scenarios/legacy.toml
+    scenarios/throttled.toml
   )
 fi
 

@@ -502,3 +502,41 @@ keep_alive_disabled = { limit = 1 }
     assert_eq!(off.requests.ok, 20, "{:?}", off.errors);
     assert_eq!(off.stale_responses.server, Some(0));
 }
+
+// The server's connection cap: "refuse" resets connections over it (the
+// client fails those requests, both sides count them); "queue" accepts no
+// more than the cap, so the server never holds more and nothing fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_cap_refuses_or_queues_what_is_over_it() {
+    let scenario = |over: &str| {
+        format!(
+            r#"name = "capped"
+[server]
+think_time = "2ms"
+max_connections = 2
+over_capacity = "{over}"
+[load]
+requests = 100
+concurrency = 8
+[modes]
+per_request_client = {{}}
+"#
+        )
+    };
+    let refused = run(&scenario("refuse")).await;
+    let m = &refused.modes[0];
+    let turned = m.turned_away.server.unwrap_or(0);
+    assert!(turned > 0, "{:?}", m.turned_away);
+    assert!(m.requests.failed > 0, "{:?}", m.errors);
+    assert_eq!(m.requests.ok + m.requests.failed, 100);
+
+    let queued = run(&scenario("queue")).await;
+    let m = &queued.modes[0];
+    assert_eq!(m.requests.ok, 100, "{:?}", m.errors);
+    assert_eq!(m.turned_away.server, Some(0));
+    assert!(
+        m.peak_connections.server.is_some_and(|p| p <= 2),
+        "{:?}",
+        m.peak_connections
+    );
+}

@@ -150,6 +150,12 @@ pub(super) struct ServeArgs {
     /// the first request's id (a stale response on a reused connection).
     #[arg(long)]
     pub(super) stale_reuse: bool,
+    /// Hold at most N connections open; 0 = no cap.
+    #[arg(long, default_value_t = 0)]
+    pub(super) max_connections: u64,
+    /// Over the cap: refuse (reset), 503, or queue (stop accepting).
+    #[arg(long, default_value = "503", value_parser = parse_over_capacity)]
+    pub(super) over_capacity: crate::server::OverCapacity,
     /// Also serve HTTPS, with this certificate chain (PEM).
     #[arg(long, requires = "tls_key")]
     pub(super) tls_cert: Option<PathBuf>,
@@ -197,4 +203,13 @@ fn parse_percent(text: &str) -> Result<f64, String> {
             "`{text}` is not a tolerance; it must be 0% or more"
         ))
     }
+}
+
+fn parse_over_capacity(text: &str) -> Result<crate::server::OverCapacity, String> {
+    crate::server::OverCapacity::from_name(text).ok_or_else(|| {
+        format!(
+            "expected one of {}",
+            crate::server::OverCapacity::NAMES.join(", ")
+        )
+    })
 }

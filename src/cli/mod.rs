@@ -233,6 +233,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             slow_body: args.slow_body,
             body_overrun: args.body_overrun,
             stale_reuse: args.stale_reuse,
+            max_connections: args.max_connections,
+            over_capacity: args.over_capacity,
         },
         host: args.host,
         port: args.port,

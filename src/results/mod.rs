@@ -135,6 +135,12 @@ pub struct ServerInfo {
     /// connection's first request (a server that mixes up reused
     /// connections' responses).
     pub stale_reuse: bool,
+    /// The most connections the server held open; 0 = no cap.
+    pub max_connections: u64,
+    /// Over the cap: "refuse" (a reset right after accepting), "503"
+    /// (every request answered 503, Connection: close) or "queue" (not
+    /// accepted until a connection closes).
+    pub over_capacity: String,
 }
 
 /// How both sides did TLS.

@@ -50,6 +50,10 @@ pub struct ModeResult {
     /// failed as `mismatched` | server: the responses the bundled server
     /// sent with a stale id, `stale_reuse`).
     pub stale_responses: Observed,
+    /// Turned away over the server's connection cap (client: the requests
+    /// it failed as refused, reset or 5xx | server: connections it refused
+    /// and requests it answered 503, `max_connections`).
+    pub turned_away: Observed,
     /// Most open fds of the client process minus the count before the mode
     /// (OS: /proc/self/fd sampled every millisecond).
     pub peak_fds: u64,

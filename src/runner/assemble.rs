@@ -36,6 +36,13 @@ pub fn assemble(
     let failed_as = |kind| outcome.recorder.errors.count(kind);
     let overrun_responses = observed(failed_as(ErrorKind::Protocol), |s| s.overruns);
     let stale_responses = observed(failed_as(ErrorKind::Mismatched), |s| s.stale);
+    let turned_away = observed(
+        [ErrorKind::Refused, ErrorKind::Reset, ErrorKind::Http5xx]
+            .into_iter()
+            .map(failed_as)
+            .sum(),
+        |s| s.turned_away,
+    );
     let tls_handshakes = (transport == Transport::Https).then(|| TlsHandshakes {
         full: observed(end.client.tls_full - begin.client.tls_full, |s| s.tls_full),
         resumed: observed(end.client.tls_resumed - begin.client.tls_resumed, |s| {
@@ -66,6 +73,7 @@ pub fn assemble(
         peak_connections,
         overrun_responses,
         stale_responses,
+        turned_away,
         peak_fds: w.samples.peak_fds.saturating_sub(fds_before),
         series: series(&w.samples, fds_before, w.server_series),
         time_wait: w.time_wait,

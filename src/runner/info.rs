@@ -36,6 +36,8 @@ pub fn scenario(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) ->
                 slow_body_us: c.slow_body.as_micros() as u64,
                 body_overrun: c.body_overrun,
                 stale_reuse: c.stale_reuse,
+                max_connections: c.max_connections,
+                over_capacity: c.over_capacity.name().to_string(),
             }),
             Target::External { .. } => None,
         },

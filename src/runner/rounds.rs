@@ -40,6 +40,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         peak_connections,
         overrun_responses,
         stale_responses,
+        turned_away,
         peak_fds,
         time_wait,
         connection_ends,
@@ -79,6 +80,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     into.peak_connections = max(into.peak_connections, *peak_connections);
     into.overrun_responses = sum(into.overrun_responses, *overrun_responses);
     into.stale_responses = sum(into.stale_responses, *stale_responses);
+    into.turned_away = sum(into.turned_away, *turned_away);
     into.peak_fds = into.peak_fds.max(*peak_fds);
     absorb_time_wait(&mut into.time_wait, time_wait);
     into.connection_ends.merge(connection_ends);

@@ -57,6 +57,8 @@ pub struct RawServer {
     pub slow_body: Option<Spanned<String>>,
     pub body_overrun: Option<Spanned<i64>>,
     pub stale_reuse: Option<bool>,
+    pub max_connections: Option<Spanned<i64>>,
+    pub over_capacity: Option<Spanned<String>>,
     pub tls: Option<Spanned<RawServerTls>>,
 }
 

@@ -12,7 +12,7 @@ use super::raw::{RawLink, RawServer, RawServerTls, RawTarget, RawTls};
 use super::units::parse_rate;
 use super::{ScenarioError, Target, Transport};
 use crate::link::LinkConfig;
-use crate::server::ServerConfig;
+use crate::server::{OverCapacity, ServerConfig};
 use crate::tls::{TlsSettings, TlsVersion};
 
 pub(super) fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, ScenarioError> {
@@ -51,6 +51,21 @@ pub(super) fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, S
             "0 means unlimited; N closes a connection after its N-th response",
         )?;
     }
+    misbehaviour(cx, raw, &mut config)?;
+    if let Some(v) = &raw.threads {
+        config.threads = cx.bounded(
+            v,
+            "server.threads",
+            MAX_THREADS,
+            "the bundled server's worker threads, e.g. 2",
+        )? as usize;
+    }
+    Ok(config)
+}
+
+/// The `[server]` keys that make the bundled server misbehave or turn
+/// clients away.
+fn misbehaviour(cx: &Ctx, raw: &RawServer, config: &mut ServerConfig) -> Result<(), ScenarioError> {
     if let Some(v) = &raw.reset_every {
         config.reset_every = cx.non_negative(
             v,
@@ -71,15 +86,24 @@ pub(super) fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, S
     if let Some(stale) = raw.stale_reuse {
         config.stale_reuse = stale;
     }
-    if let Some(v) = &raw.threads {
-        config.threads = cx.bounded(
+    if let Some(v) = &raw.max_connections {
+        config.max_connections = cx.non_negative(
             v,
-            "server.threads",
-            MAX_THREADS,
-            "the bundled server's worker threads, e.g. 2",
-        )? as usize;
+            "server.max_connections",
+            "0 for no cap; N holds at most N connections open",
+        )?;
     }
-    Ok(config)
+    if let Some(v) = &raw.over_capacity {
+        config.over_capacity = OverCapacity::from_name(v.get_ref()).ok_or_else(|| {
+            cx.err(
+                v.span(),
+                "server.over_capacity",
+                format!("unknown value \"{}\"", v.get_ref()),
+            )
+            .help("over the cap, \"refuse\" resets a new connection, \"503\" answers its requests with 503, \"queue\" stops accepting until one closes")
+        })?;
+    }
+    Ok(())
 }
 
 pub(super) fn server_tls(

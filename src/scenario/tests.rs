@@ -292,3 +292,19 @@ fn open_files_is_bounded_below() -> Result<(), ScenarioError> {
     assert!(e.message.contains("at least 32"), "{e}");
     Ok(())
 }
+
+#[test]
+fn the_servers_cap_and_what_happens_over_it() -> Result<(), ScenarioError> {
+    let s = parse(&format!(
+        "{VALID}[server]\nmax_connections = 16\nover_capacity = \"queue\"\n"
+    ))?;
+    let Target::Bundled(config) = s.target else {
+        panic!("bundled")
+    };
+    assert_eq!(config.max_connections, 16);
+    assert_eq!(config.over_capacity, crate::server::OverCapacity::Queue);
+    let e = parse(&format!("{VALID}[server]\nover_capacity = \"drop\"\n")).unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("server.over_capacity"));
+    assert!(e.help.is_some_and(|h| h.contains("\"refuse\"")));
+    Ok(())
+}

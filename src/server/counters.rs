@@ -18,6 +18,8 @@ pub struct ServerCounters {
     overruns: AtomicU64,
     /// Responses sent with a stale request id (`stale_reuse`).
     stale: AtomicU64,
+    /// Connections refused and requests answered 503 over the cap.
+    turned_away: AtomicU64,
 }
 
 /// The counters at one moment plus the process's CPU time, sent to the
@@ -43,6 +45,10 @@ pub struct ServerSnapshot {
     /// Responses sent with a stale request id (`stale_reuse`).
     #[serde(default)]
     pub stale: u64,
+    /// Connections refused and requests answered 503 over the cap
+    /// (`max_connections`).
+    #[serde(default)]
+    pub turned_away: u64,
 }
 
 impl ServerCounters {
@@ -65,6 +71,11 @@ impl ServerCounters {
         self.stale.fetch_add(1, Relaxed);
     }
 
+    /// Counts a connection refused, or a request answered 503, over the cap.
+    pub fn turned_away(&self) {
+        self.turned_away.fetch_add(1, Relaxed);
+    }
+
     pub fn reset_peak(&self) {
         self.connections.reset_peak();
     }
@@ -81,6 +92,7 @@ impl ServerCounters {
             tls_resumed: gauge.tls_resumed,
             overruns: self.overruns.load(Relaxed),
             stale: self.stale.load(Relaxed),
+            turned_away: self.turned_away.load(Relaxed),
         }
     }
 }

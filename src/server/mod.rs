@@ -8,6 +8,7 @@
 //! stdin/stdout ([`control`]), a channel that opens no socket.
 
 mod app;
+mod capacity;
 pub mod child;
 pub mod control;
 mod counters;
@@ -27,6 +28,8 @@ use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
 pub use app::{ConnInfo, router};
+pub use capacity::OverCapacity;
+use capacity::{Admission, Capacity};
 
 /// The header a client puts its request's id in; the bundled server sends
 /// it back on the response.
@@ -63,6 +66,10 @@ pub struct ServerConfig {
     /// reused connection's responses. The client sees a response that is
     /// not its own (`mismatched`).
     pub stale_reuse: bool,
+    /// The most connections the server holds open; 0 = no cap.
+    pub max_connections: u64,
+    /// What it does with a connection over the cap.
+    pub over_capacity: OverCapacity,
 }
 
 impl ServerConfig {
@@ -83,6 +90,8 @@ impl Default for ServerConfig {
             slow_body: Duration::ZERO,
             body_overrun: 0,
             stale_reuse: false,
+            max_connections: 0,
+            over_capacity: OverCapacity::default(),
         }
     }
 }
@@ -110,7 +119,9 @@ async fn accept_loop(
     tls: Option<TlsAcceptor>,
 ) {
     let router = router(&config);
+    let capacity = Capacity::new(config.max_connections, config.over_capacity);
     loop {
+        let room = capacity.room().await;
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             Err(e) => {
@@ -121,19 +132,32 @@ async fn accept_loop(
             }
         };
         let guard = counters.accept();
+        let (permit, unavailable) = match capacity.admit(room, &counters) {
+            Admission::Serve(permit) => (permit, false),
+            Admission::Unavailable => (None, true),
+            Admission::Refuse => {
+                counters.turned_away();
+                let _ = crate::metrics::sockets::reset_on_close(stream.as_raw_fd());
+                drop(stream);
+                drop(guard);
+                continue;
+            }
+        };
         let router = router.clone();
         let counters = Arc::clone(&counters);
         let config = config.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
-            let _open = guard;
+            // Both held until the connection closes.
+            let (_open, _room) = (guard, permit);
             let _ = stream.set_nodelay(true);
             let info = ConnInfo {
                 fd: stream.as_raw_fd(),
             };
             match tls {
                 None => {
-                    serve_connection(TokioIo::new(stream), info, router, &config, counters).await
+                    let io = TokioIo::new(stream);
+                    serve_connection(io, info, router, &config, counters, unavailable).await
                 }
                 Some(acceptor) => {
                     // A failed handshake is the client's fault; the
@@ -144,7 +168,8 @@ async fn accept_loop(
                     let resumed =
                         stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
                     counters.connections.tls_handshake(resumed);
-                    serve_connection(TokioIo::new(stream), info, router, &config, counters).await
+                    let io = TokioIo::new(stream);
+                    serve_connection(io, info, router, &config, counters, unavailable).await
                 }
             }
         });
@@ -157,6 +182,7 @@ async fn serve_connection<I>(
     router: axum::Router,
     config: &ServerConfig,
     counters: Arc<ServerCounters>,
+    unavailable: bool,
 ) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -170,6 +196,9 @@ async fn serve_connection<I>(
     let service = hyper::service::service_fn(move |mut req: http::Request<_>| {
         let n = served.fetch_add(1, Relaxed) + 1;
         counters.request();
+        if unavailable {
+            counters.turned_away();
+        }
         req.extensions_mut().insert(info);
         // Echoed, so a client can tell a response is its own — unless the
         // server is told to answer a reused connection with a stale id.
@@ -181,12 +210,16 @@ async fn serve_connection<I>(
                 counters.stale();
             }
         }
-        let response = router.clone().call(req);
+        // Over the cap (503): no handler runs.
+        let routed = (!unavailable).then(|| router.clone().call(req));
         let due = Arc::clone(&due);
         let overrun = (stray > 0 && n > 1).then(|| Arc::clone(&counters));
         async move {
-            let mut response = response.await?;
-            if max > 0 && n >= max {
+            let mut response = match routed {
+                Some(routed) => routed.await?,
+                None => capacity::unavailable(),
+            };
+            if unavailable || (max > 0 && n >= max) {
                 response
                     .headers_mut()
                     .insert(CONNECTION, HeaderValue::from_static("close"));

@@ -36,7 +36,7 @@ pub fn causes(results: &Results) -> Vec<String> {
             // When the server broke reused connections, that is the cause
             // of the failures; when most requests failed, how the rest
             // used their connections says little.
-            let broken = broken_reuse(m, &name, results);
+            let broken = broken_reuse(m, &name, results).or_else(|| overwhelmed(m, &name, results));
             let mostly_failed = share(m.requests.failed, m.requests.sent) > 0.5;
             [
                 if broken.is_some() {
@@ -44,7 +44,7 @@ pub fn causes(results: &Results) -> Vec<String> {
                 } else {
                     failures(m, &name, results)
                 },
-                queue(m, &name, tasks, results.environment.nofile.soft),
+                queue(m, &name, tasks, results),
                 (!mostly_failed).then(|| connections(m, &name)).flatten(),
             ]
         })
@@ -112,10 +112,34 @@ fn broken_reuse(m: &ModeResult, name: &str, results: &Results) -> Option<String>
     Some(text)
 }
 
+/// "the server turned away 1671 of too_wide's requests over its cap of 16
+/// connections (503): too_wide held up to 64".
+fn overwhelmed(m: &ModeResult, name: &str, results: &Results) -> Option<String> {
+    let turned = m.turned_away.server.filter(|n| *n > 0)?;
+    let server = results.scenario.server.as_ref()?;
+    let what = match server.over_capacity.as_str() {
+        "refuse" => {
+            format!("refused {turned} of {name}'s connections (a reset right after accepting)")
+        }
+        _ => format!("answered {turned} of {name}'s requests with 503"),
+    };
+    Some(format!(
+        "the server {what} over its cap of {} connections: {name} opened up to {} at once — keep \
+         the client's limit at or under what the server holds",
+        server.max_connections, m.peak_connections.client
+    ))
+}
+
 /// "pooled waited 41.56 ms of its 52.22 ms per request for a connection:
 /// 10 connections for 50 tasks, so 990 of 1000 requests queued — raise
 /// the limit".
-fn queue(m: &ModeResult, name: &str, tasks: usize, open_files: u64) -> Option<String> {
+fn queue(m: &ModeResult, name: &str, tasks: usize, results: &Results) -> Option<String> {
+    let open_files = results.environment.nofile.soft;
+    let server_cap = results
+        .scenario
+        .server
+        .as_ref()
+        .map_or(0, |s| s.max_connections);
     let wait = m.breakdown_us.phase(Phase::PoolWait)?.mean;
     let latency = m.latency_us.mean;
     if latency <= 0.0 || wait < DOMINANT * latency {
@@ -140,7 +164,9 @@ fn queue(m: &ModeResult, name: &str, tasks: usize, open_files: u64) -> Option<St
         Some(limit) if (limit as usize) < tasks => {
             // A connection is a descriptor: a limit near the open-files
             // limit trades the queue for EMFILE.
-            let within = if tasks as u64 >= open_files / 2 {
+            let within = if server_cap > 0 {
+                format!(", up to the server's cap of {server_cap} connections")
+            } else if tasks as u64 >= open_files / 2 {
                 format!(", as far as the open-files limit ({open_files}) allows")
             } else {
                 String::new()
@@ -382,5 +408,26 @@ mod tests {
         assert!(find(&causes, "pooled served").is_none(), "{causes:#?}");
         let overrun = find(&causes, "the server answered 950 of hyper_util's").expect("named");
         assert!(overrun.contains("noticed none of them"), "{overrun}");
+    }
+
+    #[test]
+    fn a_server_over_its_cap_is_named_and_bounds_the_advice() {
+        let mut results = example();
+        if let Some(server) = results.scenario.server.as_mut() {
+            server.max_connections = 16;
+            server.over_capacity = "503".into();
+        }
+        let hyper_util = mode(&mut results, ModeKind::HyperUtil);
+        hyper_util.turned_away.server = Some(700);
+        hyper_util.requests.failed = 700;
+        let causes = causes(&results);
+        let text = find(
+            &causes,
+            "the server answered 700 of hyper_util's requests with 503",
+        )
+        .expect("named");
+        assert!(text.contains("cap of 16 connections"), "{text}");
+        let queue = find(&causes, "pooled waited").expect("queued");
+        assert!(queue.contains("up to the server's cap of 16"), "{queue}");
     }
 }

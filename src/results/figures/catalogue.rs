@@ -8,7 +8,7 @@ const NONE: Qualifiers = Qualifiers::Fixed(&[]);
 /// The observers' qualifiers.
 const SIDES: Qualifiers = Qualifiers::Fixed(&["client", "server"]);
 
-/// Responses a misbehaving server sent, as the client failed them and the
+/// Responses a misbehaving or overwhelmed server sent, as the client failed them and the
 /// server counted them; shown only when there were some.
 macro_rules! bad_responses {
     ($name:literal, $label:literal, $doc:literal, $field:ident) => {
@@ -319,6 +319,12 @@ pub static FIGURES: &[Figure] = &[
         "stale responses",
         "responses that belonged to another request (a stale response on a reused connection)",
         stale_responses
+    ),
+    bad_responses!(
+        "turned_away",
+        "turned away",
+        "requests turned away over the server's connection cap: refused, reset or 503",
+        turned_away
     ),
     Figure {
         name: "cpu",
