@@ -59,6 +59,7 @@ fn round_trips(c: &mut Criterion) {
             let spec = ModeSpec {
                 label: kind.name().to_string(),
                 body: Default::default(),
+                sweep: None,
                 kind,
                 limit: NonZeroU32::new(8),
                 pool: PoolSettings {

@@ -14,6 +14,7 @@ if [ ${#stories[@]} -eq 0 ]; then
     scenarios/fd-limit.toml
     scenarios/legacy.toml
     scenarios/throttled.toml
+    scenarios/limit-sweep.toml
   )
 fi
 

@@ -540,3 +540,38 @@ per_request_client = {{}}
         m.peak_connections
     );
 }
+
+// A limit sweep runs one mode per limit, each held to its limit as the
+// server sees it, and the results recommend one of them; the gate reads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_sweep_measures_each_limit_and_recommends_one() {
+    let results = run(r#"name = "sweep"
+[server]
+think_time = "1ms"
+[load]
+requests = 200
+concurrency = 8
+[modes]
+pooled = { limit = [1, 2, 8] }
+[[gate]]
+check = "pooled.recommended_limit >= 1"
+"#)
+    .await;
+    let labels: Vec<&str> = results.modes.iter().map(|m| m.label.as_str()).collect();
+    assert_eq!(labels, ["pooled_1", "pooled_2", "pooled_8"]);
+    for m in &results.modes {
+        let limit = u64::from(m.limit.unwrap_or(0));
+        assert_eq!(m.sweep.as_deref(), Some("pooled"));
+        assert_eq!(m.requests.ok, 200, "{}", m.label);
+        assert!(m.peak_connections.server.is_some_and(|p| p <= limit));
+    }
+    let [sweep] = results.sweeps.as_slice() else {
+        panic!("one sweep: {:?}", results.sweeps)
+    };
+    let limits: Vec<u32> = sweep.points.iter().map(|p| p.limit).collect();
+    assert_eq!(limits, [1, 2, 8]);
+    let recommended = sweep.recommended.expect("every request succeeded");
+    assert!(limits.contains(&recommended));
+    assert_eq!(results.gate[0].left, Some(f64::from(recommended)));
+    assert!(results.gate[0].passed);
+}

@@ -16,7 +16,7 @@ pub mod expr;
 pub mod figures;
 mod lexer;
 
-use crate::results::ModeResult;
+use crate::results::{ModeResult, Sweep};
 use expr::{Comparison, FigureRef};
 
 /// A parsed, validated check.
@@ -40,10 +40,26 @@ fn split(figure: &FigureRef) -> Option<(&str, Option<&str>, &[String])> {
     })
 }
 
+/// What a check may name: the scenario's modes, its transports, and its
+/// limit sweeps (whose one figure is `recommended_limit`).
+pub struct Names<'a> {
+    pub modes: &'a [&'a str],
+    pub transports: &'a [&'a str],
+    pub sweeps: &'a [&'a str],
+}
+
+/// The one figure of a sweep.
+pub const RECOMMENDED_LIMIT: &str = "recommended_limit";
+
 /// Parses a check and validates every figure it names against the modes
 /// and transports a scenario runs; errors point at the part of the check
 /// at fault.
-pub fn validate(text: &str, modes: &[&str], transports: &[&str]) -> Result<Check, CheckError> {
+pub fn validate(text: &str, names: &Names) -> Result<Check, CheckError> {
+    let Names {
+        modes,
+        transports,
+        sweeps,
+    } = names;
     let help = "write checks like \"pooled.p99 <= 3 * pooled.p50\" or \"pooled.handshakes <= 10\"; \
                 units: ns us ms s % k M";
     let comparison = expr::parse(text).map_err(|e| CheckError {
@@ -64,6 +80,20 @@ pub fn validate(text: &str, modes: &[&str], transports: &[&str]) -> Result<Check
         };
         let (mode, transport, path) =
             split(figure).ok_or_else(|| bad("empty figure".into(), help.into()))?;
+        if sweeps.contains(&mode) {
+            if path != [RECOMMENDED_LIMIT] {
+                return Err(bad(
+                    format!(
+                        "`{mode}` is a limit sweep: its figure is `{mode}.{RECOMMENDED_LIMIT}`"
+                    ),
+                    format!(
+                        "each limit ran as its own mode, e.g. `{mode}_8.throughput`; the modes here are: {}",
+                        modes.join(", ")
+                    ),
+                ));
+            }
+            continue;
+        }
         if !modes.contains(&mode) {
             return Err(bad(
                 format!("`{mode}` is not a mode of this scenario"),
@@ -104,9 +134,18 @@ fn resolve<'r>(
     Some((m, rest))
 }
 
-/// Evaluates every check on the measured modes, as they will be written.
-pub fn evaluate(checks: &[Check], modes: &[ModeResult]) -> Vec<GateOutcome> {
+/// Evaluates every check on the measured modes and sweeps, as they will
+/// be written.
+pub fn evaluate(checks: &[Check], modes: &[ModeResult], sweeps: &[Sweep]) -> Vec<GateOutcome> {
     let figure = |f: &FigureRef| {
+        let (name, transport, path) = split(f)?;
+        if path == [RECOMMENDED_LIMIT]
+            && let Some(s) = sweeps
+                .iter()
+                .find(|s| s.label == name && transport.is_none_or(|t| s.transport.name() == t))
+        {
+            return s.recommended.map(f64::from);
+        }
         let (m, path) = resolve(modes, f)?;
         figures::value(m, path)
     };

@@ -61,6 +61,11 @@ pub fn render(results: &Results, charts: &[Chart]) -> String {
                 }
                 h2 { "Every figure, and who observed it" }
                 (figures(results))
+                @for sweep in &results.sweeps {
+                    h2 { "Limit sweep: " (sweep.label) }
+                    p { (table::sweep_title(results, sweep)) }
+                    (PreEscaped(Html.table(&table::sweep(results, sweep))))
+                }
                 h2 { "The scenario as run" }
                 p { "File " code { (s.file) } ", sent to " @for (i, url) in s.urls.iter().enumerate() {
                     @if i > 0 { " and " } code { (url) } } "." }

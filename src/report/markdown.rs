@@ -23,6 +23,10 @@ pub fn run_markdown(results: &Results) -> String {
         out.push('\n');
     }
     out.push_str(&Markdown.table(&table::figures(results)));
+    for s in &results.sweeps {
+        let _ = writeln!(out, "\n**{}**\n", md(&table::sweep_title(results, s)));
+        out.push_str(&Markdown.table(&table::sweep(results, s)));
+    }
     out.push_str(&gate_markdown(&results.gate));
     out
 }

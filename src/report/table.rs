@@ -3,8 +3,8 @@
 //! [`Format`] (as hyperfine's `MarkupExporter` builds its table once and
 //! each format supplies only rows, dividers and escaping).
 
-use crate::results::figures::{Cell, FIGURES};
-use crate::results::{Results, label};
+use crate::results::figures::{Cell, FIGURES, Figure};
+use crate::results::{ModeResult, Results, Sweep, label};
 
 /// One column per mode.
 pub struct Column {
@@ -51,6 +51,72 @@ pub fn figures(results: &Results) -> Table {
         })
         .collect();
     Table { columns, rows }
+}
+
+/// The figures a sweep's table shows, by limit.
+const SWEEP_FIGURES: [&str; 7] = [
+    "throughput",
+    "p50",
+    "p99",
+    "pool_wait",
+    "handshakes",
+    "peak_fds",
+    "errors",
+];
+
+/// A sweep, limit by limit: one column per limit, a row per figure.
+pub fn sweep(results: &Results, s: &Sweep) -> Table {
+    let modes: Vec<Option<&ModeResult>> = s
+        .points
+        .iter()
+        .map(|p| {
+            results
+                .modes
+                .iter()
+                .find(|m| m.label == p.mode && m.transport == s.transport)
+        })
+        .collect();
+    let columns = s
+        .points
+        .iter()
+        .map(|p| Column {
+            label: format!("limit {}", p.limit),
+            transport: None,
+            settings: if s.recommended == Some(p.limit) {
+                "recommended".to_string()
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    let rows = SWEEP_FIGURES
+        .iter()
+        .filter_map(|name| Figure::named(name))
+        .map(|f| Row {
+            label: f.label,
+            observers: f.observers.label(),
+            cells: modes
+                .iter()
+                .map(|m| match m {
+                    Some(m) => f.cell(m),
+                    None => Cell {
+                        text: "-".to_string(),
+                        mismatch: false,
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    Table { columns, rows }
+}
+
+/// "sweep pooled (http): recommended limit 8 — the smallest …".
+pub fn sweep_title(results: &Results, s: &Sweep) -> String {
+    let name = crate::results::sweep_label(results, s);
+    match s.recommended {
+        Some(limit) => format!("sweep {name}: recommended limit {limit}, {}", s.reason),
+        None => format!("sweep {name}: no recommendation, {}", s.reason),
+    }
 }
 
 /// A way to write a table.

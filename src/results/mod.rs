@@ -15,11 +15,13 @@ pub mod format;
 mod histogram;
 mod kinds;
 mod mode;
+pub mod sweep;
 mod vocab;
 
 pub use histogram::{LatencySummary, decode_histogram, encode_histogram};
 pub use kinds::*;
 pub use mode::*;
+pub use sweep::{Sweep, SweepPoint};
 pub use vocab::*;
 
 /// Failed requests by kind (client).
@@ -72,6 +74,9 @@ pub struct Results {
     pub environment: Environment,
     /// One entry per mode, in the order they ran.
     pub modes: Vec<ModeResult>,
+    /// The run's limit sweeps (`limit = [1, 2, 4]`) and the limit each
+    /// recommends; their points are modes above.
+    pub sweeps: Vec<Sweep>,
     /// The scenario's checks and how each came out.
     pub gate: Vec<GateOutcome>,
     /// Why the run stopped before measuring every mode (a signal); absent
@@ -229,6 +234,15 @@ pub fn label(results: &Results, m: &ModeResult) -> String {
         format!("{} ({})", m.label, m.transport.name())
     } else {
         m.label.clone()
+    }
+}
+
+/// A sweep's name in reports, with its transport when the run used several.
+pub fn sweep_label(results: &Results, s: &Sweep) -> String {
+    if results.scenario.urls.len() > 1 {
+        format!("{} ({})", s.label, s.transport.name())
+    } else {
+        s.label.clone()
     }
 }
 

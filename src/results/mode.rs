@@ -22,6 +22,9 @@ pub struct ModeResult {
     pub limit: Option<u32>,
     /// What the mode did with each response body.
     pub body: BodyHandling,
+    /// The limit sweep this mode is a point of (its key under `[modes]`);
+    /// absent for a mode run at one limit.
+    pub sweep: Option<String>,
     pub requests: RequestCounts,
     /// Failed requests by kind (client).
     pub errors: ErrorReport,

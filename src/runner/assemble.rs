@@ -55,6 +55,7 @@ pub fn assemble(
         label: spec.label.clone(),
         mode: spec.kind,
         body: spec.body,
+        sweep: spec.sweep.clone(),
         transport,
         limit: spec.limit.map(|l| l.get()),
         requests: RequestCounts {

@@ -108,7 +108,8 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         .collect::<anyhow::Result<Vec<_>>>()?;
     // Reports read results, never the engine: the checks are judged on the
     // modes as written.
-    let gate = crate::gate::evaluate(&scenario.checks, &modes);
+    let sweeps = crate::results::sweep::sweeps(&modes);
+    let gate = crate::gate::evaluate(&scenario.checks, &modes, &sweeps);
     Ok(Results {
         schema_version: SCHEMA_VERSION,
         poolbench_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -119,6 +120,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         gate,
         partial,
         modes,
+        sweeps,
     })
 }
 

@@ -29,6 +29,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         transport: _, // and the same transport
         limit: _,     // and the same limit
         body: _,      // and the same body handling
+        sweep: _,     // in the same sweep
         requests,
         errors,
         elapsed_s,

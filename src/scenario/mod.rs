@@ -191,6 +191,8 @@ pub struct ModeSpec {
     pub pool: PoolSettings,
     /// What the mode does with each response body.
     pub body: BodyHandling,
+    /// The limit sweep this mode is a point of (its key in `[modes]`).
+    pub sweep: Option<String>,
 }
 
 /// The pool settings a scenario may give `pooled`.

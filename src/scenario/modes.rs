@@ -16,11 +16,13 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::parse::Ctx;
-use super::raw::{RawMode, RawModes};
+use super::raw::{RawLimit, RawMode, RawModes};
 use super::{BodyHandling, ModeKind, ModeSpec, PoolSettings, ScenarioError};
 
 /// The most modes one scenario may run (each is a full measured run).
 const MAX_MODES: usize = 64;
+/// The most limits one sweep may run.
+const MAX_SWEEP: usize = 32;
 
 pub(super) fn modes(cx: &Ctx, raw: &Spanned<RawModes>) -> Result<Vec<ModeSpec>, ScenarioError> {
     let entries = &raw.get_ref().0;
@@ -38,17 +40,31 @@ pub(super) fn modes(cx: &Ctx, raw: &Spanned<RawModes>) -> Result<Vec<ModeSpec>, 
             )
             .help(format!("run at most {MAX_MODES} modes in one scenario")));
     }
-    entries
-        .iter()
-        .map(|(label, mode)| one(cx, label, mode))
-        .collect()
+    let mut modes: Vec<ModeSpec> = Vec::new();
+    for (label, mode) in entries {
+        for spec in one(cx, label, mode)? {
+            if modes.iter().any(|m| m.label == spec.label) {
+                return Err(cx
+                    .err(label.span(), &format!("modes.{}", label.get_ref()), format!("runs a second mode named {}", spec.label))
+                    .help("a sweep's modes are named after their limits (pooled_8): give each mode a name of its own"));
+            }
+            modes.push(spec);
+        }
+    }
+    if modes.len() > MAX_MODES {
+        return Err(cx
+            .err(raw.span(), "modes", format!("runs {} modes", modes.len()))
+            .help(format!("run at most {MAX_MODES} modes in one scenario")));
+    }
+    Ok(modes)
 }
 
+/// The modes one `[modes]` entry runs: one, or one per limit of a sweep.
 fn one(
     cx: &Ctx,
     label: &Spanned<String>,
     raw: &Spanned<RawMode>,
-) -> Result<ModeSpec, ScenarioError> {
+) -> Result<Vec<ModeSpec>, ScenarioError> {
     let name = label.get_ref();
     let key = |k: &str| format!("modes.{name}.{k}");
     if !valid_label(name) {
@@ -78,7 +94,7 @@ fn one(
             ))
         })?,
     };
-    let limit = limit(cx, kind, m, &key("limit"), raw.span())?;
+    let (limits, sweep) = limits(cx, kind, m, &key("limit"), raw.span())?;
     if kind != ModeKind::Pooled {
         refuse_pool_settings(cx, kind, m, &key)?;
     }
@@ -86,13 +102,22 @@ fn one(
     if kind == ModeKind::KeepAliveDisabled {
         pool.keep_alive = false;
     }
-    Ok(ModeSpec {
-        label: name.clone(),
-        kind,
-        limit,
-        pool,
-        body: body(cx, m, &key)?,
-    })
+    let body = body(cx, m, &key)?;
+    // A sweep runs one mode per limit, each named after it: pooled_8.
+    Ok(limits
+        .into_iter()
+        .map(|limit| ModeSpec {
+            label: match limit.filter(|_| sweep) {
+                Some(l) => format!("{name}_{l}"),
+                None => name.clone(),
+            },
+            kind,
+            limit,
+            pool,
+            body,
+            sweep: sweep.then(|| name.clone()),
+        })
+        .collect())
 }
 
 /// `body = "read" | "drop" | "hold"`, with `hold = "50ms"` for "hold".
@@ -138,35 +163,68 @@ fn kinds_help() -> String {
     format!("the kinds are {}", names.join(", "))
 }
 
-fn limit(
+/// The mode's limits: `[None]` without one, `[Some(n)]` for `limit = n`,
+/// several for a sweep (`limit = [1, 2, 4]`, ascending, distinct).
+fn limits(
     cx: &Ctx,
     kind: ModeKind,
     m: &RawMode,
     key: &str,
     mode_span: std::ops::Range<usize>,
-) -> Result<Option<NonZeroU32>, ScenarioError> {
-    match (&m.limit, kind.has_limit()) {
-        (None, false) => Ok(None),
-        (Some(l), false) => Err(cx
+) -> Result<(Vec<Option<NonZeroU32>>, bool), ScenarioError> {
+    const HELP: &str =
+        "the most connections per authority, e.g. limit = 10, or a sweep: limit = [1, 2, 4, 8, 16]";
+    let Some(l) = m.limit.as_ref() else {
+        return match kind.has_limit() {
+            false => Ok((vec![None], false)),
+            true => Err(cx
+                .err(mode_span, key, "is missing".into())
+                .help("give the per-authority connection limit, e.g. limit = 10".to_string())),
+        };
+    };
+    if !kind.has_limit() {
+        return Err(cx
             .err(l.span(), key, format!("does not apply to {}", kind.name()))
             .help(format!(
                 "{} has no connection limit: remove `limit`",
                 kind.name()
-            ))),
-        (None, true) => Err(cx
-            .err(mode_span, key, "is missing".into())
-            .help("give the per-authority connection limit, e.g. limit = 10".to_string())),
-        (Some(l), true) => {
-            let n = cx.positive(
-                l,
-                key,
-                "the most connections per authority, e.g. limit = 10",
-            )?;
-            u32::try_from(n)
-                .ok()
-                .and_then(NonZeroU32::new)
-                .map(Some)
-                .ok_or_else(|| cx.err(l.span(), key, "is too large".into()))
+            )));
+    }
+    let one = |n: i64| {
+        u32::try_from(n)
+            .ok()
+            .and_then(NonZeroU32::new)
+            .ok_or_else(|| {
+                let problem = if n < 1 {
+                    "must be at least 1"
+                } else {
+                    "is too large"
+                };
+                cx.err(l.span(), key, format!("{problem} (found {n})"))
+                    .help(HELP)
+            })
+    };
+    match l.get_ref() {
+        RawLimit::One(n) => Ok((vec![Some(one(*n)?)], false)),
+        RawLimit::Sweep(ns) => {
+            if ns.is_empty() || ns.len() > MAX_SWEEP {
+                return Err(cx
+                    .err(l.span(), key, format!("sweeps {} limits", ns.len()))
+                    .help(format!(
+                        "sweep 1 to {MAX_SWEEP} limits, e.g. limit = [1, 2, 4, 8, 16]"
+                    )));
+            }
+            let limits = ns.iter().map(|n| one(*n)).collect::<Result<Vec<_>, _>>()?;
+            if limits.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(cx
+                    .err(
+                        l.span(),
+                        key,
+                        "is not in ascending order without repeats".into(),
+                    )
+                    .help("list a sweep's limits from smallest to largest, e.g. [1, 2, 4, 8]"));
+            }
+            Ok((limits.into_iter().map(Some).collect(), true))
         }
     }
 }

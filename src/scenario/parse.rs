@@ -230,8 +230,15 @@ fn check(
         }
         None => raw.span(),
     };
-    let modes: Vec<&str> = modes.iter().map(|m| m.label.as_str()).collect();
+    let labels: Vec<&str> = modes.iter().map(|m| m.label.as_str()).collect();
     let transports: Vec<&str> = transports.iter().map(|t| t.name()).collect();
-    gate::validate(text, &modes, &transports)
+    let mut sweeps: Vec<&str> = modes.iter().filter_map(|m| m.sweep.as_deref()).collect();
+    sweeps.dedup();
+    let names = gate::Names {
+        modes: &labels,
+        transports: &transports,
+        sweeps: &sweeps,
+    };
+    gate::validate(text, &names)
         .map_err(|e| cx.err(at(e.span), "gate.check", e.message).help(e.help))
 }

@@ -159,7 +159,7 @@ impl<'de> Deserialize<'de> for RawModes {
 #[serde(deny_unknown_fields)]
 pub struct RawMode {
     pub kind: Option<Spanned<String>>,
-    pub limit: Option<Spanned<i64>>,
+    pub limit: Option<Spanned<RawLimit>>,
     pub keep_alive: Option<Spanned<bool>>,
     pub idle_timeout: Option<Spanned<String>>,
     pub max_lifetime: Option<Spanned<String>>,
@@ -167,6 +167,44 @@ pub struct RawMode {
     pub acquire_timeout: Option<Spanned<String>>,
     pub body: Option<Spanned<String>>,
     pub hold: Option<Spanned<String>>,
+}
+
+/// `limit = 10`, or a sweep: `limit = [1, 2, 4, 8]`.
+#[derive(Debug)]
+pub enum RawLimit {
+    One(i64),
+    Sweep(Vec<i64>),
+}
+
+impl<'de> Deserialize<'de> for RawLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawLimit;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of connections, or a list of them to sweep")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawLimit, E> {
+                Ok(RawLimit::One(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawLimit, E> {
+                i64::try_from(v)
+                    .map(RawLimit::One)
+                    .map_err(|_| E::custom("limit too large"))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawLimit, A::Error> {
+                let mut limits = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    limits.push(v);
+                }
+                Ok(RawLimit::Sweep(limits))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// A size written as a number of bytes or a string with a unit.

@@ -308,3 +308,57 @@ fn the_servers_cap_and_what_happens_over_it() -> Result<(), ScenarioError> {
     assert!(e.help.is_some_and(|h| h.contains("\"refuse\"")));
     Ok(())
 }
+
+#[test]
+fn a_limit_sweep_runs_one_named_mode_per_limit() -> Result<(), ScenarioError> {
+    let sweep = VALID.replace("limit = 3", "limit = [1, 4, 16]");
+    let s = parse(&sweep)?;
+    let got: Vec<(&str, Option<u32>, Option<&str>)> = s
+        .modes
+        .iter()
+        .map(|m| {
+            (
+                m.label.as_str(),
+                m.limit.map(|l| l.get()),
+                m.sweep.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("pooled_1", Some(1), Some("pooled")),
+            ("pooled_4", Some(4), Some("pooled")),
+            ("pooled_16", Some(16), Some("pooled")),
+            ("per_request_client", None, None),
+        ]
+    );
+    // Checks name the points, and the sweep's recommendation.
+    parse(&format!(
+        "{sweep}[[gate]]\ncheck = \"pooled.recommended_limit <= 16\"\n[[gate]]\ncheck = \"pooled_16.throughput > 0\"\n"
+    ))?;
+    let e = parse(&format!("{sweep}[[gate]]\ncheck = \"pooled.p99 < 1s\"\n")).unwrap_err();
+    assert!(e.message.contains("is a limit sweep"), "{e}");
+    assert!(e.help.is_some_and(|h| h.contains("pooled_16")));
+    Ok(())
+}
+
+#[test]
+fn a_sweep_must_be_ascending_and_its_names_free() {
+    let e = error_with("limit = 3", "limit = [4, 2]");
+    assert_eq!(e.key.as_deref(), Some("modes.pooled.limit"));
+    assert!(e.message.contains("ascending"), "{e}");
+    let e = error_with("limit = 3", "limit = []");
+    assert!(e.message.contains("sweeps 0 limits"), "{e}");
+    let e = error_with("limit = 3", "limit = [1, 0]");
+    assert!(e.message.contains("at least 1"), "{e}");
+    let clash = parse(&VALID.replace("limit = 3", "limit = [1, 2]").replace(
+        "per_request_client = {}",
+        "pooled_2 = { kind = \"pooled\", limit = 5 }",
+    ))
+    .unwrap_err();
+    assert!(
+        clash.message.contains("second mode named pooled_2"),
+        "{clash}"
+    );
+}

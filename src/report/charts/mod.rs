@@ -7,6 +7,7 @@ mod connections;
 mod percentiles;
 mod pool_wait;
 pub mod style;
+mod sweep;
 mod timeline;
 
 use plotters::prelude::*;
@@ -26,12 +27,13 @@ pub struct Chart {
 
 /// Every chart file a report can hold (a re-render removes the ones it no
 /// longer has data for, so the page and the directory agree).
-pub const FILES: [&str; 5] = [
+pub const FILES: [&str; 6] = [
     "latency.svg",
     "breakdown.svg",
     "connections.svg",
     "timeline.svg",
     "pool-wait.svg",
+    "sweep.svg",
 ];
 
 /// Every chart the results have data for.
@@ -43,6 +45,9 @@ pub fn render_all(results: &Results) -> anyhow::Result<Vec<Chart>> {
         timeline::render(results)?,
     ];
     if let Some(chart) = pool_wait::render(results)? {
+        charts.push(chart);
+    }
+    if let Some(chart) = sweep::render(results)? {
         charts.push(chart);
     }
     Ok(charts)

@@ -28,9 +28,21 @@ const DOMINANT: f64 = 0.2;
 /// One sentence per cause, mode by mode in run order.
 pub fn causes(results: &Results) -> Vec<String> {
     let tasks = results.scenario.load.concurrency;
-    results
+    let sweeps = results.sweeps.iter().map(|s| {
+        format!(
+            "{}: {}",
+            crate::results::sweep_label(results, s),
+            match s.recommended {
+                Some(l) => format!("the sweep recommends limit {l}, {}", s.reason),
+                None => format!("the sweep recommends nothing: {}", s.reason),
+            }
+        )
+    });
+    // A sweep's points speak through its recommendation.
+    let modes = results
         .modes
         .iter()
+        .filter(|m| m.sweep.is_none())
         .flat_map(|m| {
             let name = label(results, m);
             // When the server broke reused connections, that is the cause
@@ -48,8 +60,8 @@ pub fn causes(results: &Results) -> Vec<String> {
                 (!mostly_failed).then(|| connections(m, &name)).flatten(),
             ]
         })
-        .flatten()
-        .collect()
+        .flatten();
+    sweeps.chain(modes).collect()
 }
 
 /// "pooled: 12 of 1000 requests failed, 10 of them reset: …"; out of file
@@ -171,9 +183,15 @@ fn queue(m: &ModeResult, name: &str, tasks: usize, results: &Results) -> Option<
             } else {
                 String::new()
             };
+            let swept = results
+                .sweeps
+                .iter()
+                .find(|s| s.transport == m.transport && s.recommended.is_some())
+                .and_then(|s| s.recommended)
+                .map_or(String::new(), |r| format!(" (the sweep recommends {r})"));
             text.push_str(&format!(
                 ": {limit} connections for {tasks} tasks, so {waits} of {} requests queued — \
-                 raise the limit{within}",
+                 raise the limit{within}{swept}",
                 m.requests.sent
             ))
         }
@@ -289,145 +307,4 @@ fn tax(m: &ModeResult) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::results::{Discard, ErrorKind, example};
-
-    fn mode(results: &mut Results, kind: ModeKind) -> &mut ModeResult {
-        results
-            .modes
-            .iter_mut()
-            .find(|m| m.mode == kind)
-            .expect("the example has every mode")
-    }
-
-    fn find<'c>(causes: &'c [String], start: &str) -> Option<&'c String> {
-        causes.iter().find(|c| c.starts_with(start))
-    }
-
-    #[test]
-    fn the_example_names_its_queue_its_tax_and_its_reuse() {
-        let results = example();
-        let causes = causes(&results);
-        let queue = find(&causes, "pooled waited").expect("pooled queued");
-        assert!(queue.contains("10 connections for 50 tasks"), "{queue}");
-        assert!(queue.contains("raise the limit"), "{queue}");
-        let tax = find(&causes, "per_request_client paid").expect("the tax");
-        assert!(tax.contains("1000 TCP connects ("), "{tax}");
-        assert!(tax.contains("1000 full TLS handshakes ("), "{tax}");
-        let reuse = find(&causes, "pooled served 1000 requests over 10 connections");
-        assert!(reuse.is_some(), "{causes:#?}");
-        let off = find(
-            &causes,
-            "keep_alive_disabled opened a connection per request",
-        );
-        assert!(off.is_some(), "{causes:#?}");
-        assert!(find(&causes, "hyper_util served").is_some_and(|c| c.contains("no per-host cap")));
-    }
-
-    #[test]
-    fn a_limit_as_large_as_the_tasks_is_not_blamed() {
-        let mut results = example();
-        mode(&mut results, ModeKind::Pooled).limit = Some(50);
-        let causes = causes(&results);
-        let queue = find(&causes, "pooled waited").expect("still waited");
-        assert!(!queue.contains("raise the limit"), "{queue}");
-    }
-
-    #[test]
-    fn a_server_that_closes_every_connection_is_named() {
-        let mut results = example();
-        let pooled = mode(&mut results, ModeKind::Pooled);
-        pooled.handshakes.client = 1000;
-        let ends = &mut pooled.connection_ends;
-        *ends = Default::default();
-        *ends.get_mut(ConnectionEnd::ServerClosedFirst) = 1000;
-        let causes = causes(&results);
-        let closed = find(&causes, "the server closed 1000 of pooled's 1000").expect("named");
-        assert!(closed.contains("no strategy can reuse them"), "{closed}");
-    }
-
-    #[test]
-    fn discards_are_named_when_the_client_closed() {
-        let mut results = example();
-        let pooled = mode(&mut results, ModeKind::Pooled);
-        pooled.handshakes.client = 1000;
-        if let Some(pool) = pooled.pool.as_mut() {
-            *pool.discards.get_mut(Discard::UnreadBody) = 990;
-        }
-        let causes = causes(&results);
-        let text = find(&causes, "pooled opened 1000 connections").expect("named");
-        assert!(text.contains("discarded 990 (unread_body"), "{text}");
-    }
-
-    #[test]
-    fn failures_name_the_dominant_kind_and_what_to_do() {
-        let mut results = example();
-        let pooled = mode(&mut results, ModeKind::Pooled);
-        pooled.requests.failed = 12;
-        *pooled.errors.get_mut(ErrorKind::Reset) = 10;
-        *pooled.errors.get_mut(ErrorKind::Timeout) = 2;
-        let causes = causes(&results);
-        let text = find(&causes, "pooled: 12 of 1000 requests failed, 10 of them").expect("named");
-        assert!(text.contains(hint(ErrorKind::Reset)), "{text}");
-    }
-
-    #[test]
-    fn a_dropped_body_and_a_held_body_are_named() {
-        let mut results = example();
-        let pooled = mode(&mut results, ModeKind::Pooled);
-        pooled.body = BodyHandling::Drop;
-        pooled.handshakes.client = 1000;
-        let dropped = causes(&results);
-        let text = find(&dropped, "pooled opened 1000 connections").expect("named");
-        assert!(text.contains("dropped each body unread"), "{text}");
-
-        let mut results = example();
-        mode(&mut results, ModeKind::Pooled).body = BodyHandling::Hold { hold_us: 5000 };
-        let held = causes(&results);
-        let text = find(&held, "pooled waited").expect("named");
-        assert!(text.contains("held each body 5.00 ms unread"), "{text}");
-    }
-
-    #[test]
-    fn a_server_that_breaks_reused_connections_is_named() {
-        let mut results = example();
-        let pooled = mode(&mut results, ModeKind::Pooled);
-        pooled.stale_responses.server = Some(990);
-        pooled.requests.failed = 990;
-        *pooled.errors.get_mut(ErrorKind::Mismatched) = 990;
-        let hyper_util = mode(&mut results, ModeKind::HyperUtil);
-        hyper_util.overrun_responses.server = Some(950);
-        let causes = causes(&results);
-        let stale = find(&causes, "the server answered 990 of pooled's").expect("named");
-        assert!(stale.contains("stale responses"), "{stale}");
-        assert!(stale.contains("keep-alive off avoids it: keep_alive_disabled failed none"));
-        // Not also the generic failure sentence, nor how its few successes
-        // used their connections.
-        assert!(find(&causes, "pooled: 990 of").is_none(), "{causes:#?}");
-        assert!(find(&causes, "pooled served").is_none(), "{causes:#?}");
-        let overrun = find(&causes, "the server answered 950 of hyper_util's").expect("named");
-        assert!(overrun.contains("noticed none of them"), "{overrun}");
-    }
-
-    #[test]
-    fn a_server_over_its_cap_is_named_and_bounds_the_advice() {
-        let mut results = example();
-        if let Some(server) = results.scenario.server.as_mut() {
-            server.max_connections = 16;
-            server.over_capacity = "503".into();
-        }
-        let hyper_util = mode(&mut results, ModeKind::HyperUtil);
-        hyper_util.turned_away.server = Some(700);
-        hyper_util.requests.failed = 700;
-        let causes = causes(&results);
-        let text = find(
-            &causes,
-            "the server answered 700 of hyper_util's requests with 503",
-        )
-        .expect("named");
-        assert!(text.contains("cap of 16 connections"), "{text}");
-        let queue = find(&causes, "pooled waited").expect("queued");
-        assert!(queue.contains("up to the server's cap of 16"), "{queue}");
-    }
-}
+mod tests;

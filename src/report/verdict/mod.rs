@@ -70,6 +70,7 @@ fn comparisons(results: &Results) -> Vec<String> {
             results
                 .modes
                 .iter()
+                .filter(|m| compared(results, m))
                 .filter(move |m| m.transport == reference.transport && !std::ptr::eq(*m, reference))
                 .map(move |other| (reference, other))
         })
@@ -103,14 +104,29 @@ fn comparisons(results: &Results) -> Vec<String> {
         .collect()
 }
 
+/// Whether a mode takes part in comparisons: of a sweep's points, only the
+/// recommended one does (the sweep's table compares them all).
+fn compared(results: &Results, m: &ModeResult) -> bool {
+    let Some(sweep) = &m.sweep else { return true };
+    results
+        .sweeps
+        .iter()
+        .any(|s| &s.label == sweep && s.transport == m.transport && s.recommended == m.limit)
+}
+
 /// Per transport: its first pooled mode, else its first mode.
 fn references(results: &Results) -> Vec<&ModeResult> {
     let mut references: Vec<&ModeResult> = Vec::new();
-    for m in &results.modes {
+    for m in results.modes.iter().filter(|m| compared(results, m)) {
         if references.iter().any(|r| r.transport == m.transport) {
             continue;
         }
-        let same = || results.modes.iter().filter(|o| o.transport == m.transport);
+        let same = || {
+            results
+                .modes
+                .iter()
+                .filter(|o| o.transport == m.transport && compared(results, o))
+        };
         if let Some(r) = same()
             .find(|o| o.mode == ModeKind::Pooled)
             .or(same().next())

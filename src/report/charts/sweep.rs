@@ -1,0 +1,121 @@
+//! A limit sweep: throughput and p99 latency against the connection limit
+//! (a doubling scale), one line per sweep, the recommended limit circled.
+
+use plotters::prelude::*;
+
+use super::style::{self, FONT, GRID, TEXT, WIDTH};
+use super::{AXIS_MAX, Chart, draw, plot_error};
+use crate::results::{ModeResult, Results, Sweep};
+
+/// (limit, value) per point, and the recommended point.
+struct Line {
+    label: String,
+    colour: RGBColor,
+    points: Vec<(f64, f64)>,
+    recommended: Option<(f64, f64)>,
+}
+
+fn lines(results: &Results, read: fn(&ModeResult) -> f64) -> Vec<Line> {
+    results
+        .sweeps
+        .iter()
+        .filter_map(|s: &Sweep| {
+            let mode = |label: &str| {
+                results
+                    .modes
+                    .iter()
+                    .find(|m| m.label == label && m.transport == s.transport)
+            };
+            let points: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .filter_map(|p| Some((f64::from(p.limit), read(mode(&p.mode)?))))
+                .map(|(x, y)| (x, y.clamp(0.0, AXIS_MAX)))
+                .collect();
+            let first = mode(&s.points.first()?.mode)?;
+            let recommended = s
+                .recommended
+                .and_then(|r| points.iter().copied().find(|p| p.0 == f64::from(r)));
+            Some(Line {
+                label: crate::results::sweep_label(results, s),
+                colour: style::colour(results, first),
+                points,
+                recommended,
+            })
+        })
+        .collect()
+}
+
+fn panel(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    title: &str,
+    lines: &[Line],
+    y_label: fn(f64) -> String,
+) -> anyhow::Result<()> {
+    let all = || lines.iter().flat_map(|l| l.points.iter());
+    let x_max = all().map(|p| p.0).fold(2.0, f64::max);
+    let y_max = all().map(|p| p.1).fold(1.0, f64::max) * 1.1;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, 18).into_font().color(&TEXT))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d((1f64..x_max).log_scale(), 0f64..y_max)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| y_label(*y))
+        .x_desc("connection limit")
+        .draw()
+        .map_err(plot_error)?;
+    for line in lines {
+        let colour = line.colour;
+        chart
+            .draw_series(LineSeries::new(
+                line.points.iter().copied(),
+                colour.stroke_width(2),
+            ))
+            .map_err(plot_error)?
+            .label(line.label.as_str())
+            .legend(move |(x, y)| style::legend_swatch(x, y, colour));
+        chart
+            .draw_series(
+                line.points
+                    .iter()
+                    .map(|&p| Circle::new(p, 3, colour.filled())),
+            )
+            .map_err(plot_error)?;
+        if let Some(p) = line.recommended {
+            chart
+                .draw_series(std::iter::once(Circle::new(p, 8, colour.stroke_width(2))))
+                .map_err(plot_error)?;
+        }
+    }
+    style::draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
+}
+
+/// The sweep chart, when the run had a sweep.
+pub fn render(results: &Results) -> anyhow::Result<Option<Chart>> {
+    if results.sweeps.is_empty() {
+        return Ok(None);
+    }
+    let throughput = lines(results, |m| m.throughput_rps);
+    let p99 = lines(results, |m| m.latency_us.p99 as f64);
+    let svg = draw((WIDTH, 380), |root| {
+        let (left, right) = root.split_horizontally(WIDTH / 2);
+        panel(&left, "Throughput (client, req/s)", &throughput, |y| {
+            format!("{y:.0}")
+        })?;
+        panel(&right, "Latency p99 (client)", &p99, style::axis_time)
+    })?;
+    Ok(Some(Chart {
+        file: "sweep.svg",
+        title: "Limit sweep",
+        caption: "Each limit of a sweep ran as its own mode; the circled point is the recommended \
+                  limit: the smallest within 5% of the best throughput and 10% of the best p99. \
+                  Observer: the client.",
+        svg,
+    }))
+}
