@@ -7,7 +7,7 @@ use super::style::{self, FONT, GRID, TEXT, WIDTH};
 use super::{AXIS_MAX, Chart, draw, plot_error};
 use crate::results::{ModeResult, Results, Sweep};
 
-/// (limit, value) per point, and the recommended point.
+/// (log2 of the limit, value) per point, and the recommended point.
 struct Line {
     label: String,
     colour: RGBColor,
@@ -29,13 +29,13 @@ fn lines(results: &Results, read: fn(&ModeResult) -> f64) -> Vec<Line> {
             let points: Vec<(f64, f64)> = s
                 .points
                 .iter()
-                .filter_map(|p| Some((f64::from(p.limit), read(mode(&p.mode)?))))
+                .filter_map(|p| Some((f64::from(p.limit).log2(), read(mode(&p.mode)?))))
                 .map(|(x, y)| (x, y.clamp(0.0, AXIS_MAX)))
                 .collect();
             let first = mode(&s.points.first()?.mode)?;
             let recommended = s
                 .recommended
-                .and_then(|r| points.iter().copied().find(|p| p.0 == f64::from(r)));
+                .and_then(|r| points.iter().copied().find(|p| p.0 == f64::from(r).log2()));
             Some(Line {
                 label: crate::results::sweep_label(results, s),
                 colour: style::colour(results, first),
@@ -53,19 +53,22 @@ fn panel(
     y_label: fn(f64) -> String,
 ) -> anyhow::Result<()> {
     let all = || lines.iter().flat_map(|l| l.points.iter());
-    let x_max = all().map(|p| p.0).fold(2.0, f64::max);
+    // x is log2 of the limit: a doubling per step, labelled 1, 2, 4, 8…
+    let x_max = all().map(|p| p.0).fold(1.0, f64::max);
     let y_max = all().map(|p| p.1).fold(1.0, f64::max) * 1.1;
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 18).into_font().color(&TEXT))
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(70)
-        .build_cartesian_2d((1f64..x_max).log_scale(), 0f64..y_max)
+        .build_cartesian_2d(-0.3f64..x_max + 0.3, 0f64..y_max)
         .map_err(plot_error)?;
     chart
         .configure_mesh()
-        .light_line_style(GRID)
-        .x_label_formatter(&|x| format!("{x:.0}"))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .x_labels((x_max as usize).saturating_add(2).min(40))
+        .x_label_formatter(&|x| format!("{:.0}", x.exp2()))
         .y_label_formatter(&|y| y_label(*y))
         .x_desc("connection limit")
         .draw()
@@ -93,7 +96,12 @@ fn panel(
                 .map_err(plot_error)?;
         }
     }
-    style::draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
+    // One sweep needs no legend (the panel's title says what it is); several
+    // get theirs in the corner the lines leave free.
+    if lines.len() > 1 {
+        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+    }
+    Ok(())
 }
 
 /// The sweep chart, when the run had a sweep.
