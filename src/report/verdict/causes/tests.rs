@@ -12,6 +12,15 @@ fn mode(results: &mut Results, kind: ModeKind) -> &mut ModeResult {
         .expect("the example has every mode")
 }
 
+/// The example's mode of that name.
+fn named<'r>(results: &'r mut Results, label: &str) -> &'r mut ModeResult {
+    results
+        .modes
+        .iter_mut()
+        .find(|m| m.label == label)
+        .expect("the example has it")
+}
+
 fn find<'c>(causes: &'c [String], start: &str) -> Option<&'c String> {
     causes.iter().find(|c| c.starts_with(start))
 }
@@ -20,13 +29,16 @@ fn find<'c>(causes: &'c [String], start: &str) -> Option<&'c String> {
 fn the_example_names_its_queue_its_tax_and_its_reuse() {
     let results = example();
     let causes = causes(&results);
-    let queue = find(&causes, "pooled waited").expect("pooled queued");
+    let queue = find(&causes, "starved waited").expect("starved queued");
     assert!(queue.contains("10 connections for 50 tasks"), "{queue}");
     assert!(queue.contains("raise the limit"), "{queue}");
+    assert!(find(&causes, "pooled waited").is_none(), "{causes:#?}");
     let tax = find(&causes, "per_request_client paid").expect("the tax");
     assert!(tax.contains("1000 TCP connects ("), "{tax}");
     assert!(tax.contains("1000 full TLS handshakes ("), "{tax}");
-    let reuse = find(&causes, "pooled served 1000 requests over 10 connections");
+    let reuse = find(&causes, "starved served 1000 requests over 10 connections");
+    assert!(reuse.is_some(), "{causes:#?}");
+    let reuse = find(&causes, "pooled served 1000 requests over 50 connections");
     assert!(reuse.is_some(), "{causes:#?}");
     let off = find(
         &causes,
@@ -39,9 +51,9 @@ fn the_example_names_its_queue_its_tax_and_its_reuse() {
 #[test]
 fn a_limit_as_large_as_the_tasks_is_not_blamed() {
     let mut results = example();
-    mode(&mut results, ModeKind::Pooled).limit = Some(50);
+    named(&mut results, "starved").limit = Some(50);
     let causes = causes(&results);
-    let queue = find(&causes, "pooled waited").expect("still waited");
+    let queue = find(&causes, "starved waited").expect("still waited");
     assert!(!queue.contains("raise the limit"), "{queue}");
 }
 
@@ -94,9 +106,9 @@ fn a_dropped_body_and_a_held_body_are_named() {
     assert!(text.contains("dropped each body unread"), "{text}");
 
     let mut results = example();
-    mode(&mut results, ModeKind::Pooled).body = BodyHandling::Hold { hold_us: 5000 };
+    named(&mut results, "starved").body = BodyHandling::Hold { hold_us: 5000 };
     let held = causes(&results);
-    let text = find(&held, "pooled waited").expect("named");
+    let text = find(&held, "starved waited").expect("named");
     assert!(text.contains("held each body 5.00 ms unread"), "{text}");
 }
 
@@ -138,6 +150,6 @@ fn a_server_over_its_cap_is_named_and_bounds_the_advice() {
     )
     .expect("named");
     assert!(text.contains("cap of 16 connections"), "{text}");
-    let queue = find(&causes, "pooled waited").expect("queued");
+    let queue = find(&causes, "starved waited").expect("queued");
     assert!(queue.contains("up to the server's cap of 16"), "{queue}");
 }
