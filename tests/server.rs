@@ -137,7 +137,7 @@ async fn peak_window_restarts_at_begin() {
 #[tokio::test]
 async fn child_reports_over_stdio_and_dies_with_its_handle() {
     let exe = Path::new(env!("CARGO_BIN_EXE_poolbench"));
-    let mut child = ServerChild::start(exe, &ServerConfig::default(), None)
+    let mut child = ServerChild::start(exe, &ServerConfig::default(), &[], None)
         .await
         .unwrap();
     let mut stream = TcpStream::connect(child.addr).await.unwrap();
@@ -229,4 +229,40 @@ async fn reset_every_cuts_every_nth_default_response() {
         outcome.unwrap_err().kind(),
         std::io::ErrorKind::ConnectionReset
     );
+}
+
+// Several authorities, each on its own port with its own behaviour: each
+// counts its own connections and requests, and the server counts them all.
+#[tokio::test]
+async fn each_authority_is_counted_on_its_own_and_in_the_total() {
+    let exe = Path::new(env!("CARGO_BIN_EXE_poolbench"));
+    let slow = ServerConfig {
+        body_size: 10,
+        ..ServerConfig::default()
+    };
+    let fast = ServerConfig {
+        body_size: 20,
+        ..ServerConfig::default()
+    };
+    let mut child = ServerChild::start(exe, &ServerConfig::default(), &[slow, fast], None)
+        .await
+        .unwrap();
+    assert_eq!(child.authorities.len(), 2);
+    let (a, b) = (child.authorities[0].0, child.authorities[1].0);
+    assert_ne!(a.port(), b.port());
+    let mut one = TcpStream::connect(a).await.unwrap();
+    let mut two = TcpStream::connect(b).await.unwrap();
+    let mut three = TcpStream::connect(b).await.unwrap();
+    // Each authority answers with its own body size.
+    assert_eq!(exchange(&mut one, "/").await.1, [b'x'; 10]);
+    assert_eq!(exchange(&mut two, "/").await.1, [b'x'; 20]);
+    exchange(&mut three, "/").await;
+    let total = child.begin().await.unwrap();
+    assert_eq!((total.accepted, total.requests, total.open), (3, 3, 3));
+    let each: Vec<(u64, u64)> = child
+        .last_authorities
+        .iter()
+        .map(|s| (s.accepted, s.requests))
+        .collect();
+    assert_eq!(each, [(1, 1), (2, 2)]);
 }

@@ -223,6 +223,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     server::run(ServeSetup {
+        authorities: Vec::new(),
         config: ServerConfig {
             think_time: args.think_time,
             body_size: args.body_size,

@@ -66,7 +66,7 @@ impl Stage {
                     None
                 };
                 let tls = pki.as_ref().map(|p| (p, scenario.tls));
-                let server = ServerChild::start(exe, config, tls).await?;
+                let server = ServerChild::start(exe, config, &[], tls).await?;
                 let trust = pki.map(|p| TlsTrust {
                     ca: Some(p.ca),
                     settings: scenario.tls,

@@ -14,10 +14,15 @@ use crate::tls::{TestPki, TlsSettings};
 /// A running server child.
 pub struct ServerChild {
     process: ChildProcess,
-    /// Where it serves plain HTTP.
+    /// Where it serves plain HTTP (its first authority's port).
     pub addr: SocketAddr,
     /// Where it serves HTTPS, if it was given a certificate.
     pub tls_addr: Option<SocketAddr>,
+    /// Each authority's HTTP and HTTPS addresses, in order (one entry when
+    /// it serves one authority).
+    pub authorities: Vec<(SocketAddr, Option<SocketAddr>)>,
+    /// Each authority's counters at the last reply (empty with one).
+    pub last_authorities: Vec<ServerSnapshot>,
 }
 
 impl ServerChild {
@@ -26,10 +31,12 @@ impl ServerChild {
     pub async fn start(
         exe: &Path,
         config: &ServerConfig,
+        authorities: &[ServerConfig],
         tls: Option<(&TestPki, TlsSettings)>,
     ) -> anyhow::Result<ServerChild> {
         let setup = ServeSetup {
             config: config.clone(),
+            authorities: authorities.to_vec(),
             host: std::net::Ipv4Addr::LOCALHOST.into(),
             port: 0,
             tls: tls.map(|(pki, settings)| ServeTls {
@@ -40,9 +47,20 @@ impl ServerChild {
             }),
         };
         let process = ChildProcess::start("the bundled server", exe, "serve", &setup).await?;
+        let per = if setup.tls.is_some() { 2 } else { 1 };
+        let authorities: Vec<(SocketAddr, Option<SocketAddr>)> = process
+            .addrs
+            .chunks(per)
+            .map(|c| (c[0], c.get(1).copied()))
+            .collect();
+        let (addr, tls_addr) = *authorities
+            .first()
+            .context("the bundled server reported no address")?;
         Ok(ServerChild {
-            addr: process.addrs[0],
-            tls_addr: process.addrs.get(1).copied(),
+            addr,
+            tls_addr,
+            authorities,
+            last_authorities: Vec::new(),
             process,
         })
     }
@@ -83,7 +101,9 @@ impl ServerChild {
 
     async fn snapshot(&mut self, command: &str) -> anyhow::Result<ServerSnapshot> {
         let line = self.process.command(command).await?;
-        serde_json::from_str(&line)
-            .with_context(|| format!("bad reply from the bundled server: {line:?}"))
+        let report: super::control::ServerReport = serde_json::from_str(&line)
+            .with_context(|| format!("bad reply from the bundled server: {line:?}"))?;
+        self.last_authorities = report.authorities;
+        Ok(report.server)
     }
 }

@@ -7,9 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::{ConnectionGauge, OpenGuard};
 
-/// Live counters, updated by the accept loop and connection tasks.
+/// Live counters, updated by the accept loop and connection tasks. An
+/// authority's counters have the server's as their parent: whatever is
+/// counted for the authority is counted for the server too.
 #[derive(Debug, Default)]
 pub struct ServerCounters {
+    /// The whole server's counters, for one authority's.
+    parent: Option<Arc<ServerCounters>>,
     /// Accepted connections: server-side handshakes, open and peak.
     pub connections: Arc<ConnectionGauge>,
     /// Requests answered since start.
@@ -51,29 +55,63 @@ pub struct ServerSnapshot {
     pub turned_away: u64,
 }
 
+/// An accepted connection, open for its authority and for the server
+/// until dropped.
+pub struct Open {
+    _here: OpenGuard,
+    _server: Option<OpenGuard>,
+}
+
 impl ServerCounters {
+    /// One authority's counters, adding up into `server`'s.
+    pub fn for_authority(server: &Arc<ServerCounters>) -> ServerCounters {
+        ServerCounters {
+            parent: Some(Arc::clone(server)),
+            ..ServerCounters::default()
+        }
+    }
+
     /// Records an accepted connection; the guard marks it closed on drop.
-    pub fn accept(&self) -> OpenGuard {
-        self.connections.open()
+    pub fn accept(&self) -> Open {
+        Open {
+            _here: self.connections.open(),
+            _server: self.parent.as_ref().map(|p| p.connections.open()),
+        }
+    }
+
+    /// Counts here and in the parent.
+    fn count(&self, field: fn(&ServerCounters) -> &AtomicU64) {
+        field(self).fetch_add(1, Relaxed);
+        if let Some(parent) = &self.parent {
+            field(parent).fetch_add(1, Relaxed);
+        }
     }
 
     pub fn request(&self) {
-        self.requests.fetch_add(1, Relaxed);
+        self.count(|c| &c.requests);
+    }
+
+    /// Counts a completed TLS handshake.
+    pub fn tls_handshake(&self, resumed: bool) {
+        self.connections.tls_handshake(resumed);
+        if let Some(parent) = &self.parent {
+            parent.connections.tls_handshake(resumed);
+        }
     }
 
     /// Counts a response sent with stray bytes after it.
     pub fn overrun(&self) {
-        self.overruns.fetch_add(1, Relaxed);
+        self.count(|c| &c.overruns);
     }
 
     /// Counts a response sent with another request's id.
     pub fn stale(&self) {
-        self.stale.fetch_add(1, Relaxed);
+        self.count(|c| &c.stale);
     }
 
     /// Counts a connection refused, or a request answered 503, over the cap.
     pub fn turned_away(&self) {
-        self.turned_away.fetch_add(1, Relaxed);
+        self.count(|c| &c.turned_away);
     }
 
     pub fn reset_peak(&self) {

@@ -167,7 +167,7 @@ async fn accept_loop(
                     };
                     let resumed =
                         stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
-                    counters.connections.tls_handshake(resumed);
+                    counters.tls_handshake(resumed);
                     let io = TokioIo::new(stream);
                     serve_connection(io, info, router, &config, counters, unavailable).await
                 }

@@ -16,6 +16,10 @@ use crate::tls::TlsSettings;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServeSetup {
     pub config: ServerConfig,
+    /// Several authorities, each on its own port (and HTTPS port) with its
+    /// own behaviour; empty: one, with `config`.
+    #[serde(default)]
+    pub authorities: Vec<ServerConfig>,
     /// Address to listen on.
     pub host: IpAddr,
     /// Port for plain HTTP; 0 picks a free one.
@@ -72,34 +76,62 @@ pub fn run_child() -> anyhow::Result<()> {
 
 type Tasks = Vec<tokio::task::JoinHandle<()>>;
 
-async fn start(
-    setup: &ServeSetup,
-) -> anyhow::Result<(Vec<SocketAddr>, Tasks, Arc<ServerCounters>)> {
+/// The whole server's counters, and each authority's (empty with one).
+pub struct Counted {
+    pub server: Arc<ServerCounters>,
+    pub authorities: Vec<Arc<ServerCounters>>,
+}
+
+async fn start(setup: &ServeSetup) -> anyhow::Result<(Vec<SocketAddr>, Tasks, Counted)> {
     let tls = setup
         .tls
         .as_ref()
         .map(|t| crate::tls::server_config(t.cert_pem.as_bytes(), t.key_pem.as_bytes(), t.settings))
         .transpose()?;
-    let counters = Arc::new(ServerCounters::default());
-    let listener = bind(SocketAddr::new(setup.host, setup.port)).await?;
-    let mut listening = vec![listener.local_addr()?];
-    let config = setup.config.clone();
-    let mut tasks = vec![tokio::spawn(serve(
-        listener,
-        config.clone(),
-        Arc::clone(&counters),
-    ))];
-    if let (Some(tls), Some(t)) = (tls, &setup.tls) {
-        let listener = bind(SocketAddr::new(setup.host, t.port)).await?;
+    let server = Arc::new(ServerCounters::default());
+    let mut counted = Counted {
+        server: Arc::clone(&server),
+        authorities: Vec::new(),
+    };
+    // One authority: the given ports, counted as the server. Several: each
+    // on ports of its own, counted for itself and for the server.
+    let single = [setup.config.clone()];
+    let (configs, ports) = match setup.authorities.as_slice() {
+        [] => (
+            &single[..],
+            (setup.port, setup.tls.as_ref().map_or(0, |t| t.port)),
+        ),
+        several => (several, (0, 0)),
+    };
+    let mut listening = Vec::new();
+    let mut tasks = Vec::new();
+    for config in configs {
+        let counters = if setup.authorities.is_empty() {
+            Arc::clone(&server)
+        } else {
+            let own = Arc::new(ServerCounters::for_authority(&server));
+            counted.authorities.push(Arc::clone(&own));
+            own
+        };
+        let listener = bind(SocketAddr::new(setup.host, ports.0)).await?;
         listening.push(listener.local_addr()?);
-        tasks.push(tokio::spawn(serve_tls(
+        tasks.push(tokio::spawn(serve(
             listener,
-            config,
+            config.clone(),
             Arc::clone(&counters),
-            tls,
         )));
+        if let Some(tls) = &tls {
+            let listener = bind(SocketAddr::new(setup.host, ports.1)).await?;
+            listening.push(listener.local_addr()?);
+            tasks.push(tokio::spawn(serve_tls(
+                listener,
+                config.clone(),
+                counters,
+                Arc::clone(tls),
+            )));
+        }
     }
-    Ok((listening, tasks, counters))
+    Ok((listening, tasks, counted))
 }
 
 fn runtime(config: &ServerConfig) -> anyhow::Result<tokio::runtime::Runtime> {
