@@ -34,6 +34,9 @@ use crate::metrics::{ConnectionGauge, OpenGuard};
 pub struct CountedStream {
     io: Io,
     open: OpenGuard,
+    /// Open in its authority's gauge too, when the connector counts by
+    /// authority.
+    _authority: Option<OpenGuard>,
     /// When its connect and TLS handshake finished.
     times: ConnectTimes,
     /// Whether its end was counted (at this side's first close action).
@@ -59,6 +62,9 @@ pub struct CountingConnector {
     /// Dial this address instead of the URI's (the link emulator), keeping
     /// the URI for `Host` and TLS names, like curl's `--connect-to`.
     via: Option<SocketAddr>,
+    /// Per authority (`host:port` of the URI): the address to dial instead
+    /// and a gauge of its own, when a run has several authorities.
+    routes: Arc<[Route]>,
     /// Dial this Unix domain socket instead, like curl's `--unix-socket`.
     unix: Option<Arc<std::path::Path>>,
     /// Wait this long after connecting: the emulated link's handshake
@@ -83,9 +89,17 @@ impl CountingConnector {
             gauge,
             tls: None,
             via: None,
+            routes: Arc::new([]),
             unix: None,
             handshake_delay: Duration::ZERO,
         }
+    }
+
+    /// Routes each of several authorities: its own address to dial (the
+    /// link's port in front of it) and its own gauge.
+    pub fn with_routes(mut self, routes: Vec<Route>) -> CountingConnector {
+        self.routes = routes.into();
+        self
     }
 
     /// Uses `config` for `https` URIs.
@@ -126,7 +140,10 @@ impl CountingConnector {
             };
             return Ok(CountedStream::new(io, open, tcp));
         }
-        let addr = match self.via {
+        let route = uri
+            .authority()
+            .and_then(|a| self.routes.iter().find(|r| r.authority == a.as_str()));
+        let addr = match route.and_then(|r| r.via).or(self.via) {
             Some(addr) => addr,
             None => resolve(uri).await?,
         };
@@ -137,6 +154,7 @@ impl CountingConnector {
         // Requests are small and latency-bound: never wait for Nagle.
         stream.set_nodelay(true)?;
         let open = self.gauge.open();
+        let authority = route.map(|r| r.gauge.open());
         if let Ok(local) = stream.local_addr() {
             self.gauge.local_port(local.port());
         }
@@ -148,8 +166,20 @@ impl CountingConnector {
         } else {
             Io::Tcp(TokioIo::new(stream))
         };
-        Ok(CountedStream::new(io, open, tcp))
+        let mut stream = CountedStream::new(io, open, tcp);
+        stream._authority = authority;
+        Ok(stream)
     }
+}
+
+/// One authority's route: where to dial for it, and its gauge.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The URI authority, `host:port`.
+    pub authority: String,
+    /// The address to dial instead of the URI's (the link's port).
+    pub via: Option<SocketAddr>,
+    pub gauge: Arc<ConnectionGauge>,
 }
 
 impl CountingConnector {
@@ -252,6 +282,7 @@ impl CountedStream {
         CountedStream {
             io,
             open,
+            _authority: None,
             times: ConnectTimes {
                 tcp,
                 tls: Instant::now(),

@@ -30,7 +30,10 @@ use crate::scenario::{Arrival, Stop};
 /// What to send and how hard.
 #[derive(Debug, Clone)]
 pub struct Workload {
-    pub uri: Uri,
+    /// Where requests go: one URI, or one per authority with its weight
+    /// (request `i` goes to [`Spread::pick`]`(i)`).
+    pub uris: Vec<Uri>,
+    pub spread: Spread,
     pub stop: Stop,
     pub arrival: Arrival,
     /// Tasks, i.e. the most requests in flight at once.
@@ -43,10 +46,64 @@ pub struct Workload {
     pub interrupt: Interrupt,
 }
 
+/// How requests are spread over authorities by weight: a fixed sequence
+/// (smooth weighted round robin), so every run sends the same requests to
+/// the same authorities, interleaved rather than in blocks.
+#[derive(Debug, Clone, Default)]
+pub struct Spread {
+    /// Which authority each slot of the sequence goes to; empty: one.
+    sequence: Vec<u16>,
+}
+
+impl Spread {
+    /// The sequence for these weights (each at least 1).
+    pub fn new(weights: &[u32]) -> Spread {
+        if weights.len() < 2 {
+            return Spread::default();
+        }
+        let total: i64 = weights.iter().map(|w| i64::from(*w)).sum();
+        let mut current = vec![0i64; weights.len()];
+        let sequence = (0..total)
+            .map(|_| {
+                for (c, w) in current.iter_mut().zip(weights) {
+                    *c += i64::from(*w);
+                }
+                let (best, _) = current
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(i, c)| (**c, std::cmp::Reverse(*i)))
+                    .unwrap_or((0, &0));
+                current[best] -= total;
+                best as u16
+            })
+            .collect();
+        Spread { sequence }
+    }
+
+    /// The authority request `i` goes to.
+    pub fn pick(&self, i: u64) -> usize {
+        match self.sequence.len() {
+            0 => 0,
+            n => self.sequence[(i % n as u64) as usize] as usize,
+        }
+    }
+
+    /// How many authorities requests are spread over (1 without several).
+    pub fn authorities(&self) -> usize {
+        self.sequence
+            .iter()
+            .map(|a| *a as usize + 1)
+            .max()
+            .unwrap_or(1)
+    }
+}
+
 /// What one run of the loop measured.
 #[derive(Debug)]
 pub struct Outcome {
     pub recorder: Recorder,
+    /// The same, per authority, when requests were spread over several.
+    pub by_authority: Vec<Recorder>,
     /// From the start to the last request complete.
     pub elapsed: Duration,
     /// CPU time of the open-loop releaser thread (the load generator's own).
@@ -175,15 +232,26 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
         .map(|_| {
             let client = Arc::clone(&client);
             let plan = Arc::clone(&plan);
-            let uri = workload.uri.clone();
+            let target = Target {
+                uris: workload.uris.clone(),
+                spread: workload.spread.clone(),
+            };
             let timeout = workload.timeout;
             let completed = Arc::clone(&workload.completed);
-            tokio::spawn(async move { send_loop(&client, &uri, &plan, timeout, &completed).await })
+            tokio::spawn(
+                async move { send_loop(&client, &target, &plan, timeout, &completed).await },
+            )
         })
         .collect();
     let mut recorder = Recorder::new();
+    let several = workload.spread.authorities() > 1;
+    let mut by_authority = vec![Recorder::new(); if several { workload.uris.len() } else { 0 }];
     for task in tasks {
-        recorder.merge(&task.await?);
+        let (total, each) = task.await?;
+        recorder.merge(&total);
+        for (into, r) in by_authority.iter_mut().zip(&each) {
+            into.merge(r);
+        }
     }
     let elapsed = start.elapsed();
     let releaser_cpu = tokio::task::spawn_blocking(move || releaser.join())
@@ -191,35 +259,51 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
         .map_err(|_| anyhow::anyhow!("the open-loop releaser thread panicked"))?;
     Ok(Outcome {
         recorder,
+        by_authority,
         elapsed,
         releaser_cpu,
     })
 }
 
+/// A task's targets: the URIs and how requests are spread over them.
+struct Target {
+    uris: Vec<Uri>,
+    spread: Spread,
+}
+
+/// Sends requests until the plan is spent; returns what it recorded, in
+/// total and (with several authorities) per authority.
 async fn send_loop(
     client: &ModeClient,
-    uri: &Uri,
+    target: &Target,
     plan: &Plan,
     timeout: Duration,
     completed: &AtomicU64,
-) -> Recorder {
+) -> (Recorder, Vec<Recorder>) {
     let mut recorder = Recorder::new();
+    let several = target.spread.authorities() > 1;
+    let mut by_authority = vec![Recorder::new(); if several { target.uris.len() } else { 0 }];
     while let Some((id, issued)) = plan.next().await {
+        let k = target.spread.pick(id);
+        let Some(uri) = target.uris.get(k) else { break };
         let started = Instant::now();
-        match tokio::time::timeout(timeout, client.execute(uri, id, started)).await {
+        let outcome = tokio::time::timeout(timeout, client.execute(uri, id, started)).await;
+        let end = Instant::now();
+        let record = |r: &mut Recorder| match &outcome {
             Ok(Ok(timeline)) => {
-                let end = Instant::now();
-                recorder.success(end - issued);
-                recorder
-                    .phases
-                    .record(&timeline.phases(issued, started, end));
+                r.success(end - issued);
+                r.phases.record(&timeline.phases(issued, started, end));
             }
-            Ok(Err(kind)) => recorder.failure(kind),
-            Err(_) => recorder.failure(ErrorKind::Timeout),
+            Ok(Err(kind)) => r.failure(*kind),
+            Err(_) => r.failure(ErrorKind::Timeout),
+        };
+        record(&mut recorder);
+        if let Some(r) = by_authority.get_mut(k) {
+            record(r);
         }
         completed.fetch_add(1, Relaxed);
     }
-    recorder
+    (recorder, by_authority)
 }
 
 #[cfg(test)]
@@ -247,6 +331,19 @@ mod tests {
         }
         assert!(releaser.join().is_ok(), "the releaser thread panicked");
         issued
+    }
+
+    #[test]
+    fn requests_are_spread_by_weight_and_interleaved() {
+        let spread = Spread::new(&[1, 3]);
+        let picks: Vec<usize> = (0..8).map(|i| spread.pick(i)).collect();
+        assert_eq!(picks, [1, 0, 1, 1, 1, 0, 1, 1]);
+        assert_eq!(spread.authorities(), 2);
+        let one = Spread::new(&[5]);
+        assert_eq!((one.pick(7), one.authorities()), (0, 1));
+        let even = Spread::new(&[2, 2, 2]);
+        let picks: Vec<usize> = (0..6).map(|i| even.pick(i)).collect();
+        assert_eq!(picks, [0, 1, 2, 0, 1, 2]);
     }
 
     #[tokio::test]

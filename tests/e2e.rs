@@ -575,3 +575,49 @@ check = "pooled.recommended_limit >= 1"
     assert_eq!(results.gate[0].left, Some(f64::from(recommended)));
     assert!(results.gate[0].passed);
 }
+
+// Several authorities: requests are spread by weight, exactly; each
+// authority's requests and connections are counted by the client and by
+// its own server port, and they agree; the mode's figures are their sums.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_authority_is_counted_on_both_sides() {
+    let results = run(r#"name = "authorities"
+[server]
+body_size = "1KiB"
+[[authority]]
+name = "slow"
+server = { think_time = "5ms" }
+[[authority]]
+name = "fast"
+weight = 3
+[load]
+requests = 400
+concurrency = 8
+[modes]
+pooled = { limit = 2 }
+[[gate]]
+check = "pooled.slow.handshakes.server <= 2"
+"#)
+    .await;
+    let m = &results.modes[0];
+    let names: Vec<&str> = m.authorities.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["slow", "fast"]);
+    let sent: Vec<u64> = m.authorities.iter().map(|a| a.requests.sent).collect();
+    assert_eq!(sent, [100, 300], "spread 1:3");
+    for a in &m.authorities {
+        assert_eq!(a.requests.ok, a.requests.sent, "{}: {:?}", a.name, a.errors);
+        assert_eq!(a.requests.server, Some(a.requests.ok), "{}", a.name);
+        assert_eq!(a.handshakes.server, Some(a.handshakes.client), "{}", a.name);
+        assert!(
+            a.handshakes.client <= 2,
+            "{}: the limit is per authority",
+            a.name
+        );
+        assert!(a.peak_connections.server.is_some_and(|p| p <= 2));
+    }
+    let total: u64 = m.authorities.iter().map(|a| a.handshakes.client).sum();
+    assert_eq!(m.handshakes.client, total);
+    // The slow authority's requests took its think time at least.
+    assert!(m.authorities[0].latency_us.min >= 5000);
+    assert!(results.gate[0].passed, "{:?}", results.gate);
+}

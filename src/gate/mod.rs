@@ -46,6 +46,8 @@ pub struct Names<'a> {
     pub modes: &'a [&'a str],
     pub transports: &'a [&'a str],
     pub sweeps: &'a [&'a str],
+    /// The run's authorities (`pooled.api.p99`), when it has several.
+    pub authorities: &'a [&'a str],
 }
 
 /// The one figure of a sweep.
@@ -59,6 +61,7 @@ pub fn validate(text: &str, names: &Names) -> Result<Check, CheckError> {
         modes,
         transports,
         sweeps,
+        authorities,
     } = names;
     let help = "write checks like \"pooled.p99 <= 3 * pooled.p50\" or \"pooled.handshakes <= 10\"; \
                 units: ns us ms s % k M";
@@ -106,7 +109,22 @@ pub fn validate(text: &str, names: &Names) -> Result<Check, CheckError> {
                 help.into(),
             ));
         }
-        figures::validate(path).map_err(|m| bad(m, help.into()))?;
+        match path.split_first() {
+            Some((authority, figure)) if authorities.contains(&authority.as_str()) => {
+                let name = figure.first().map_or("", String::as_str);
+                if !crate::results::AUTHORITY_FIGURES.contains(&name) {
+                    return Err(bad(
+                        format!("`{name}` is not a figure per authority"),
+                        format!(
+                            "per authority: {}",
+                            crate::results::AUTHORITY_FIGURES.join(", ")
+                        ),
+                    ));
+                }
+                figures::validate(figure).map_err(|m| bad(m, help.into()))?;
+            }
+            _ => figures::validate(path).map_err(|m| bad(m, help.into()))?,
+        }
     }
     Ok(Check {
         text: text.to_string(),
@@ -147,6 +165,12 @@ pub fn evaluate(checks: &[Check], modes: &[ModeResult], sweeps: &[Sweep]) -> Vec
             return s.recommended.map(f64::from);
         }
         let (m, path) = resolve(modes, f)?;
+        // `pooled.api.p99`: the figure of one authority.
+        if let Some((name, figure)) = path.split_first()
+            && let Some(a) = m.authorities.iter().find(|a| &a.name == name)
+        {
+            return figures::value(&a.view(m), figure);
+        }
         figures::value(m, path)
     };
     checks

@@ -24,20 +24,51 @@ use super::sockets::{TcpSocket, TcpState, dump};
 /// How often the watch looks while a mode runs.
 pub const LOOK_EVERY: Duration = Duration::from_secs(10);
 
-/// The ports that make a socket the mode's.
+/// The ports that make a socket the mode's: one pair per authority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ports {
-    /// The port the client dials (the link's, if there is one).
-    pub client: u16,
-    /// The port the server listens on.
-    pub server: u16,
+    /// The ports the client dials (the link's, if there is one).
+    pub client: PortList,
+    /// The ports the server listens on.
+    pub server: PortList,
+}
+
+/// A few ports (at most [`PortList::MAX`]), kept by value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PortList {
+    ports: [u16; PortList::MAX],
+    len: usize,
+}
+
+impl PortList {
+    pub const MAX: usize = 16;
+
+    /// Adds `port`; beyond [`Self::MAX`] ports it is ignored.
+    pub fn push(&mut self, port: u16) {
+        if self.len < Self::MAX {
+            self.ports[self.len] = port;
+            self.len += 1;
+        }
+    }
+
+    pub fn contains(&self, port: u16) -> bool {
+        self.ports[..self.len].contains(&port)
+    }
+}
+
+impl From<u16> for PortList {
+    fn from(port: u16) -> PortList {
+        let mut list = PortList::default();
+        list.push(port);
+        list
+    }
 }
 
 impl Ports {
     fn side(&self, s: &TcpSocket) -> Option<Side> {
-        if s.local_port == self.server {
+        if self.server.contains(s.local_port) {
             Some(Side::Server)
-        } else if s.remote_port == self.client {
+        } else if self.client.contains(s.remote_port) {
             Some(Side::Client)
         } else {
             None
@@ -47,7 +78,7 @@ impl Ports {
     fn touches(&self, s: &TcpSocket) -> bool {
         [s.local_port, s.remote_port]
             .iter()
-            .any(|p| *p == self.client || *p == self.server)
+            .any(|p| self.client.contains(*p) || self.server.contains(*p))
     }
 }
 
@@ -144,8 +175,8 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let ports = Ports {
-            client: port,
-            server: port,
+            client: port.into(),
+            server: port.into(),
         };
         let close_by_client = || -> io::Result<()> {
             let client = TcpStream::connect(("127.0.0.1", port))?;
@@ -177,8 +208,8 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let server = listener.local_addr()?;
         let ports = Ports {
-            client: server.port(),
-            server: server.port(),
+            client: server.port().into(),
+            server: server.port().into(),
         };
         let mut local = None;
         let connect_and_let_the_server_close = async |local: &mut Option<std::net::SocketAddr>| {

@@ -61,6 +61,10 @@ pub fn render(results: &Results, charts: &[Chart]) -> String {
                 }
                 h2 { "Every figure, and who observed it" }
                 (figures(results))
+                @if let Some(by_authority) = table::by_authority(results) {
+                    h2 { "By authority" }
+                    (PreEscaped(Html.table(&by_authority)))
+                }
                 @for sweep in &results.sweeps {
                     h2 { "Limit sweep: " (sweep.label) }
                     p { (table::sweep_title(results, sweep)) }

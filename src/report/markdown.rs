@@ -23,6 +23,10 @@ pub fn run_markdown(results: &Results) -> String {
         out.push('\n');
     }
     out.push_str(&Markdown.table(&table::figures(results)));
+    if let Some(by_authority) = table::by_authority(results) {
+        out.push_str("\n**By authority**\n\n");
+        out.push_str(&Markdown.table(&by_authority));
+    }
     for s in &results.sweeps {
         let _ = writeln!(out, "\n**{}**\n", md(&table::sweep_title(results, s)));
         out.push_str(&Markdown.table(&table::sweep(results, s)));

@@ -4,7 +4,7 @@
 //! each format supplies only rows, dividers and escaping).
 
 use crate::results::figures::{Cell, FIGURES, Figure};
-use crate::results::{ModeResult, Results, Sweep, label};
+use crate::results::{AUTHORITY_FIGURES, ModeResult, Results, Sweep, label};
 
 /// One column per mode.
 pub struct Column {
@@ -51,6 +51,41 @@ pub fn figures(results: &Results) -> Table {
         })
         .collect();
     Table { columns, rows }
+}
+
+/// The figures per authority, one column per mode and authority; `None`
+/// for a run with one authority.
+pub fn by_authority(results: &Results) -> Option<Table> {
+    let pairs: Vec<(&ModeResult, ModeResult, String)> = results
+        .modes
+        .iter()
+        .flat_map(|m| {
+            m.authorities
+                .iter()
+                .map(move |a| (m, a.view(m), format!("{} · {}", label(results, m), a.name)))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let columns = pairs
+        .iter()
+        .map(|(m, _, name)| Column {
+            label: name.clone(),
+            transport: None,
+            settings: m.settings(),
+        })
+        .collect();
+    let rows = AUTHORITY_FIGURES
+        .iter()
+        .filter_map(|name| Figure::named(name))
+        .map(|f| Row {
+            label: f.label,
+            observers: f.observers.label(),
+            cells: pairs.iter().map(|(_, view, _)| f.cell(view)).collect(),
+        })
+        .collect();
+    Some(Table { columns, rows })
 }
 
 /// The figures a sweep's table shows, by limit.

@@ -58,6 +58,10 @@ pub fn render(results: &Results) -> String {
 
     out.push_str(&Terminal.table(&table::figures(results)));
     footnotes(&mut out, results);
+    if let Some(by_authority) = table::by_authority(results) {
+        let _ = writeln!(out, "\nby authority:");
+        out.push_str(&Terminal.table(&by_authority));
+    }
     for s in &results.sweeps {
         let _ = writeln!(out, "\n{}", printable(&table::sweep_title(results, s)));
         out.push_str(&Terminal.table(&table::sweep(results, s)));

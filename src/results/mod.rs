@@ -9,6 +9,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod authority;
 mod check;
 pub mod figures;
 pub mod format;
@@ -18,6 +19,7 @@ mod mode;
 pub mod sweep;
 mod vocab;
 
+pub use authority::{AUTHORITY_FIGURES, AuthorityResult};
 pub use histogram::{LatencySummary, decode_histogram, encode_histogram};
 pub use kinds::*;
 pub use mode::*;
@@ -113,6 +115,21 @@ pub struct ScenarioInfo {
     /// The emulated network link; absent when there is none.
     pub link: Option<LinkInfo>,
     pub load: LoadInfo,
+    /// The authorities the bundled server served (`[[authority]]`), each
+    /// with its share of the requests and its own settings; empty: one.
+    pub authorities: Vec<AuthorityInfo>,
+}
+
+/// One authority of the run.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityInfo {
+    /// Its name in `[[authority]]`.
+    pub name: String,
+    /// Its weight: requests are spread over authorities in proportion.
+    pub weight: u32,
+    /// How the bundled server behaved for it.
+    pub server: ServerInfo,
 }
 
 /// Settings of the bundled server for the run.

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{BodyHandling, ErrorReport, LatencySummary, ModeKind, Transport};
+use super::{AuthorityResult, BodyHandling, ErrorReport, LatencySummary, ModeKind, Transport};
 
 /// Everything measured for one mode. Unless a field says otherwise it
 /// covers the measured phase only (after warmup).
@@ -80,6 +80,9 @@ pub struct ModeResult {
     /// name: the spread `poolbench compare` uses to tell a change from
     /// noise. The figures above cover all rounds together.
     pub rounds: Vec<RoundFigures>,
+    /// The mode's figures per authority, when the run served several
+    /// (`[[authority]]`); the figures above cover them all.
+    pub authorities: Vec<AuthorityResult>,
 }
 
 /// A mode's compared figures in one round, by name (see the catalogue in

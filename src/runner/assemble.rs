@@ -33,16 +33,13 @@ pub fn assemble(
     };
     let served = observed(outcome.recorder.ok(), |s| s.requests);
     // Bad responses: as the client failed them, as the server sent them.
-    let failed_as = |kind| outcome.recorder.errors.count(kind);
-    let overrun_responses = observed(failed_as(ErrorKind::Protocol), |s| s.overruns);
-    let stale_responses = observed(failed_as(ErrorKind::Mismatched), |s| s.stale);
-    let turned_away = observed(
-        [ErrorKind::Refused, ErrorKind::Reset, ErrorKind::Http5xx]
-            .into_iter()
-            .map(failed_as)
-            .sum(),
-        |s| s.turned_away,
-    );
+    let bad = |kinds: &[ErrorKind], server: fn(&ServerSnapshot) -> u64| {
+        let errors = &outcome.recorder.errors;
+        observed(kinds.iter().map(|k| errors.count(*k)).sum(), server)
+    };
+    let overrun_responses = bad(&[ErrorKind::Protocol], |s| s.overruns);
+    let stale_responses = bad(&[ErrorKind::Mismatched], |s| s.stale);
+    let turned_away = bad(TURNED_AWAY, |s| s.turned_away);
     let tls_handshakes = (transport == Transport::Https).then(|| TlsHandshakes {
         full: observed(end.client.tls_full - begin.client.tls_full, |s| s.tls_full),
         resumed: observed(end.client.tls_resumed - begin.client.tls_resumed, |s| {
@@ -50,6 +47,7 @@ pub fn assemble(
         }),
     });
     let cpu_us_per_request = cpu(&w, sent);
+    let authorities = super::authorities::authorities(scenario, spec, transport, &w);
     let warmup = warmup(scenario, &w);
     let mut result = ModeResult {
         label: spec.label.clone(),
@@ -86,6 +84,7 @@ pub fn assemble(
             .map(|(before, after)| pool_counts(&after.totals.since(Some(&before.totals)))),
         mismatches: Vec::new(),
         rounds: Vec::new(),
+        authorities,
     };
     result.mismatches = result.disagreements();
     result.rounds = vec![round_figures(&result)];
@@ -126,7 +125,10 @@ fn series(samples: &Samples, fds_before: u64, server: Vec<(f64, u64)>) -> TimeSe
 }
 
 /// The phases `spec` can observe, summarised.
-fn breakdown(
+/// What a client sees of a request turned away over the server's cap.
+const TURNED_AWAY: &[ErrorKind] = &[ErrorKind::Refused, ErrorKind::Reset, ErrorKind::Http5xx];
+
+pub(super) fn breakdown(
     phases: &PhaseRecorder,
     scenario: &Scenario,
     spec: &ModeSpec,

@@ -26,21 +26,18 @@ pub fn scenario(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) ->
                 resumption: scenario.tls.resumption,
             }),
         server: match &scenario.target {
-            Target::Bundled(c) => Some(ServerInfo {
-                think_time_us: c.think_time.as_micros() as u64,
-                body_size: c.body_size,
-                keep_alive_timeout_s: c.keep_alive_timeout.as_secs_f64(),
-                max_requests_per_connection: c.max_requests_per_connection,
-                threads: c.threads,
-                reset_every: c.reset_every,
-                slow_body_us: c.slow_body.as_micros() as u64,
-                body_overrun: c.body_overrun,
-                stale_reuse: c.stale_reuse,
-                max_connections: c.max_connections,
-                over_capacity: c.over_capacity.name().to_string(),
-            }),
+            Target::Bundled(c) => Some(server(c)),
             Target::External { .. } => None,
         },
+        authorities: scenario
+            .authorities
+            .iter()
+            .map(|a| AuthorityInfo {
+                name: a.name.clone(),
+                weight: a.weight,
+                server: server(&a.config),
+            })
+            .collect(),
         link: scenario.link.map(|l| LinkInfo {
             rtt_us: l.rtt.as_micros() as u64,
             bandwidth_bytes_per_s: l.bandwidth,
@@ -99,5 +96,21 @@ pub fn environment(nofile: NofileLimit) -> Environment {
             .map_or_else(|_| "unknown".to_string(), |k| k.trim().to_string()),
         nofile,
         poolbench_commit: env!("POOLBENCH_COMMIT").to_string(),
+    }
+}
+
+fn server(c: &crate::server::ServerConfig) -> ServerInfo {
+    ServerInfo {
+        think_time_us: c.think_time.as_micros() as u64,
+        body_size: c.body_size,
+        keep_alive_timeout_s: c.keep_alive_timeout.as_secs_f64(),
+        max_requests_per_connection: c.max_requests_per_connection,
+        threads: c.threads,
+        reset_every: c.reset_every,
+        slow_body_us: c.slow_body.as_micros() as u64,
+        body_overrun: c.body_overrun,
+        stale_reuse: c.stale_reuse,
+        max_connections: c.max_connections,
+        over_capacity: c.over_capacity.name().to_string(),
     }
 }

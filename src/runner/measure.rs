@@ -32,7 +32,11 @@ pub struct Setup<'a> {
     pub scenario: &'a Scenario,
     pub client: Arc<ModeClient>,
     pub gauge: Arc<ConnectionGauge>,
-    pub url: http::Uri,
+    /// Each authority's gauge, with several.
+    pub by_authority: Vec<Arc<ConnectionGauge>>,
+    /// Where requests go: one URI, or one per authority.
+    pub uris: Vec<http::Uri>,
+    pub spread: engine::Spread,
     pub ports: Ports,
     /// How long to wait for the mode's sockets to close.
     pub settle_limit: Duration,
@@ -44,6 +48,10 @@ pub struct Edge {
     pub server: Option<ServerSnapshot>,
     pub client: GaugeReading,
     pub cpu: Duration,
+    /// Each authority's client gauge, with several.
+    pub client_by_authority: Vec<GaugeReading>,
+    /// Each authority's server counters, with several.
+    pub server_by_authority: Vec<ServerSnapshot>,
 }
 
 /// Everything read around one mode's measured phase.
@@ -71,14 +79,17 @@ pub async fn measure(
         scenario,
         client,
         gauge,
-        url,
+        by_authority,
+        uris,
+        spread,
         ports,
         settle_limit,
         interrupt,
     } = m;
     let completed = Arc::new(AtomicU64::new(0));
     let workload = |stop| Workload {
-        uri: url.clone(),
+        uris: uris.clone(),
+        spread: spread.clone(),
         stop,
         arrival: scenario.load.arrival,
         concurrency: scenario.load.concurrency,
@@ -100,12 +111,10 @@ pub async fn measure(
     completed.store(0, Relaxed);
     let watch = TimeWaitWatch::start(ports).context(SOCKETS)?;
     gauge.reset_peak();
+    by_authority.iter().for_each(|g| g.reset_peak());
     let pool_before = client.pool_stats();
-    let begin = Edge {
-        server: begin_server(&mut server).await?,
-        client: gauge.read(),
-        cpu: process_cpu(),
-    };
+    let server_begin = begin_server(&mut server).await?;
+    let begin = edge(server_begin, &gauge, &by_authority, &server);
     let sampler = Sampler::start(Sources {
         connections: Arc::clone(&gauge),
         completed: Arc::clone(&completed),
@@ -120,11 +129,8 @@ pub async fn measure(
     let (outcome, series) = tokio::join!(load, poll_server(server.as_deref_mut(), &running));
     let (outcome, server_series) = (outcome?, series?);
     let samples = sampler.stop().context(SOCKETS)?;
-    let end = Edge {
-        cpu: process_cpu(),
-        client: gauge.read(),
-        server: server_stats(&mut server).await?,
-    };
+    let server_end = server_stats(&mut server).await?;
+    let end = edge(server_end, &gauge, &by_authority, &server);
     let pool = pool_before.zip(client.pool_stats());
     let (samples, time_wait) =
         close(client, &gauge, (ports, settle_limit), server, samples).await?;
@@ -205,6 +211,29 @@ async fn poll_server(
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
+}
+
+/// The readings at one edge of the window, the server's just taken.
+fn edge(
+    server_now: Option<ServerSnapshot>,
+    gauge: &ConnectionGauge,
+    by_authority: &[Arc<ConnectionGauge>],
+    server: &Option<&mut ServerChild>,
+) -> Edge {
+    Edge {
+        server: server_now,
+        client: gauge.read(),
+        cpu: process_cpu(),
+        client_by_authority: by_authority.iter().map(|g| g.read()).collect(),
+        server_by_authority: last_by_authority(server),
+    }
+}
+
+/// Each authority's counters at the server's last reply.
+fn last_by_authority(server: &Option<&mut ServerChild>) -> Vec<ServerSnapshot> {
+    server
+        .as_deref()
+        .map_or_else(Vec::new, |s| s.last_authorities.clone())
 }
 
 /// Starts the server's new peak window and reads its counters.

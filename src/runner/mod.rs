@@ -4,6 +4,7 @@
 //! [`Results`].
 
 mod assemble;
+mod authorities;
 mod info;
 mod measure;
 mod mode;
@@ -56,7 +57,11 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
             return Err(e);
         }
     };
-    let urls: Vec<String> = stage.endpoints.iter().map(|e| e.url.to_string()).collect();
+    let urls: Vec<String> = stage
+        .endpoints
+        .iter()
+        .map(|e| e.url().to_string())
+        .collect();
     let dialled: Vec<String> = stage.endpoints.iter().map(|e| e.dialled()).collect();
     // One slot per (transport, mode), filled round by round: A B C A B C.
     let plan: Vec<(usize, &ModeSpec)> = (0..urls.len())
@@ -94,13 +99,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         }
     }
     stage.stop().await?;
-    let partial = interrupt.signal().map(|signal| {
-        format!(
-            "interrupted by {}: {measured} of {} mode runs measured",
-            crate::interrupt::name(signal),
-            plan.len() * repeat as usize
-        )
-    });
+    let partial = partial(interrupt, measured, plan.len() * repeat as usize);
     let modes = rounds
         .into_iter()
         .filter(|r| !r.is_empty())
@@ -121,6 +120,20 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         partial,
         modes,
         sweeps,
+    })
+}
+
+/// Why the run stopped early, if a signal stopped it.
+fn partial(
+    interrupt: &crate::interrupt::Interrupt,
+    measured: usize,
+    planned: usize,
+) -> Option<String> {
+    interrupt.signal().map(|signal| {
+        format!(
+            "interrupted by {}: {measured} of {planned} mode runs measured",
+            crate::interrupt::name(signal),
+        )
     })
 }
 

@@ -10,7 +10,6 @@ use super::stage::Stage;
 use crate::interrupt::Interrupt;
 use crate::metrics::ConnectionGauge;
 use crate::metrics::os::FdCounter;
-use crate::metrics::time_wait::Ports;
 use crate::modes::{Exchange, ModeClient};
 use crate::results::ModeResult;
 use crate::scenario::{ModeSpec, Scenario, Target, Transport};
@@ -33,7 +32,12 @@ pub async fn run(
     let fds_before = FdCounter::open()?.count()?;
     let gauge = Arc::new(ConnectionGauge::default());
     let end_point = &stage.endpoints[endpoint];
-    let connector = stage.connector(end_point, Arc::clone(&gauge))?;
+    let several = end_point.routes.len() > 1;
+    let by_authority: Vec<Arc<ConnectionGauge>> = match several {
+        true => end_point.routes.iter().map(|_| Arc::default()).collect(),
+        false => Vec::new(),
+    };
+    let connector = stage.connector(end_point, Arc::clone(&gauge), &by_authority)?;
     let transport = end_point.transport;
     // A client built per request pays for a TLS config only over HTTPS.
     let trust = stage
@@ -41,17 +45,17 @@ pub async fn run(
         .clone()
         .filter(|_| transport == Transport::Https);
     let client = Arc::new(ModeClient::new(spec, connector, trust, exchange(scenario)));
-    let ports = Ports {
-        client: end_point.client_port,
-        server: end_point.server_port,
-    };
-    let url = end_point.url.clone();
+    let ports = end_point.ports();
+    let uris = end_point.routes.iter().map(|r| r.url.clone()).collect();
+    let weights: Vec<u32> = end_point.routes.iter().map(|r| r.weight).collect();
     let settle_limit = (SETTLE_LIMIT + 2 * stage.link_rtt()).min(SETTLE_MAX);
     let setup = Setup {
         scenario,
         client,
         gauge,
-        url,
+        by_authority,
+        uris,
+        spread: crate::engine::Spread::new(&weights),
         ports,
         settle_limit,
         interrupt,

@@ -51,6 +51,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         pool,
         mismatches: _, // recomputed from the merged figures
         rounds,
+        authorities,
     } = r;
     // CPU per request is weighed by the requests of each side.
     into.cpu_us_per_request = weigh(
@@ -64,14 +65,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     into.elapsed_s += elapsed_s;
     into.throughput_rps = into.requests.ok as f64 / into.elapsed_s.max(f64::MIN_POSITIVE);
     into.latency_us = merge_summary(&into.latency_us, latency_us)?;
-    for phase in Phase::ALL {
-        if let (Some(a), Some(o)) = (
-            into.breakdown_us.get_mut(*phase).as_mut(),
-            breakdown_us.phase(*phase),
-        ) {
-            *a = merge_summary(a, o)?;
-        }
-    }
+    absorb_breakdown(&mut into.breakdown_us, breakdown_us)?;
     into.handshakes = sum(into.handshakes, *handshakes);
     if let (Some(a), Some(o)) = (into.tls_handshakes.as_mut(), tls_handshakes) {
         let TlsHandshakes { full, resumed } = o;
@@ -94,8 +88,48 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     if let (Some(a), Some(o)) = (into.pool.as_mut(), pool) {
         absorb_pool(a, o)?;
     }
+    for (a, o) in into.authorities.iter_mut().zip(authorities) {
+        absorb_authority(a, o, into.elapsed_s)?;
+    }
     into.mismatches = into.disagreements();
     into.rounds.extend(rounds.iter().cloned());
+    Ok(())
+}
+
+/// One authority's round into its merged figures; `elapsed_s` is the
+/// merged rounds' measured time.
+fn absorb_authority(
+    into: &mut AuthorityResult,
+    r: &AuthorityResult,
+    elapsed_s: f64,
+) -> anyhow::Result<()> {
+    let AuthorityResult {
+        name: _,   // the same authority
+        weight: _, // with the same weight
+        requests,
+        errors,
+        throughput_rps: _, // recomputed from the merged counts
+        latency_us,
+        breakdown_us,
+        handshakes,
+        peak_connections,
+    } = r;
+    absorb_requests(&mut into.requests, requests);
+    into.errors.merge(errors);
+    into.throughput_rps = into.requests.ok as f64 / elapsed_s.max(f64::MIN_POSITIVE);
+    into.latency_us = merge_summary(&into.latency_us, latency_us)?;
+    absorb_breakdown(&mut into.breakdown_us, breakdown_us)?;
+    into.handshakes = sum(into.handshakes, *handshakes);
+    into.peak_connections = max(into.peak_connections, *peak_connections);
+    Ok(())
+}
+
+fn absorb_breakdown(into: &mut Breakdown, r: &Breakdown) -> anyhow::Result<()> {
+    for phase in Phase::ALL {
+        if let (Some(a), Some(o)) = (into.get_mut(*phase).as_mut(), r.phase(*phase)) {
+            *a = merge_summary(a, o)?;
+        }
+    }
     Ok(())
 }
 

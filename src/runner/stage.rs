@@ -19,9 +19,16 @@ use crate::scenario::{Scenario, Target, Transport};
 use crate::server::child::ServerChild;
 use crate::tls::{TestPki, TlsTrust};
 
-/// Where one transport's requests go.
+/// Where one transport's requests go: one route per authority.
 pub struct Endpoint {
     pub transport: Transport,
+    pub routes: Vec<Route>,
+}
+
+/// One authority of an endpoint.
+pub struct Route {
+    /// Its share of the requests.
+    pub weight: u32,
     /// The URL requests are sent to (its authority is the server's).
     pub url: Uri,
     /// The port the client dials: the link's, if there is one.
@@ -43,15 +50,38 @@ pub struct Stage {
 }
 
 impl Endpoint {
-    /// The address the client dials, as text.
+    /// The first authority's URL (the only one without `[[authority]]`).
+    pub fn url(&self) -> &Uri {
+        &self.routes[0].url
+    }
+
+    /// The addresses the client dials, as text.
     pub fn dialled(&self) -> String {
-        match self.via {
-            Some(addr) => addr.to_string(),
-            None => self
-                .url
-                .authority()
-                .map_or_else(String::new, |a| a.to_string()),
+        let dialled: Vec<String> = self
+            .routes
+            .iter()
+            .map(|r| match r.via {
+                Some(addr) => addr.to_string(),
+                None => r
+                    .url
+                    .authority()
+                    .map_or_else(String::new, |a| a.to_string()),
+            })
+            .collect();
+        dialled.join(" ")
+    }
+
+    /// The ports a socket of this endpoint has, client's and server's.
+    pub fn ports(&self) -> crate::metrics::time_wait::Ports {
+        let mut ports = crate::metrics::time_wait::Ports {
+            client: Default::default(),
+            server: Default::default(),
+        };
+        for r in &self.routes {
+            ports.client.push(r.client_port);
+            ports.server.push(r.server_port);
         }
+        ports
     }
 }
 
@@ -66,7 +96,12 @@ impl Stage {
                     None
                 };
                 let tls = pki.as_ref().map(|p| (p, scenario.tls));
-                let server = ServerChild::start(exe, config, &[], tls).await?;
+                let configs: Vec<_> = scenario
+                    .authorities
+                    .iter()
+                    .map(|a| a.config.clone())
+                    .collect();
+                let server = ServerChild::start(exe, config, &configs, tls).await?;
                 let trust = pki.map(|p| TlsTrust {
                     ca: Some(p.ca),
                     settings: scenario.tls,
@@ -88,8 +123,8 @@ impl Stage {
         };
         let mut endpoints = Vec::new();
         for &transport in &scenario.transports {
-            let (url, server_addr) = match (&scenario.target, &server) {
-                (Target::Bundled(_), Some(server)) => bundled_url(server, transport)?,
+            let routes = match (&scenario.target, &server) {
+                (Target::Bundled(_), Some(server)) => bundled_routes(scenario, server, transport)?,
                 (Target::External { url, .. }, _) => {
                     let addr = resolve(url).await.map_err(|e| {
                         let host = url.host().unwrap_or_default();
@@ -97,39 +132,13 @@ impl Stage {
                             .error_at("target.url", format!("cannot resolve {host}: {e}"))
                             .help("check the host name, or give an IP address")
                     })?;
-                    (url.clone(), addr)
+                    vec![route(1, url.clone(), addr)]
                 }
                 (Target::Bundled(_), None) => unreachable!("a bundled target has a server"),
             };
-            endpoints.push(Endpoint {
-                transport,
-                url,
-                client_port: server_addr.port(),
-                server_port: server_addr.port(),
-                via: Some(server_addr),
-            });
+            endpoints.push(Endpoint { transport, routes });
         }
-        let link = match scenario.link {
-            Some(config) => {
-                let upstreams: Vec<SocketAddr> = endpoints.iter().filter_map(|e| e.via).collect();
-                let setup = crate::link::LinkSetup {
-                    config,
-                    upstreams,
-                    host: std::net::Ipv4Addr::LOCALHOST.into(),
-                    port: 0,
-                };
-                let child = ChildProcess::start("the link emulator", exe, "link", &setup).await?;
-                for (endpoint, addr) in endpoints.iter_mut().zip(&child.addrs) {
-                    endpoint.via = Some(*addr);
-                    endpoint.client_port = addr.port();
-                }
-                Some((child, config))
-            }
-            None => {
-                endpoints.iter_mut().for_each(|e| e.via = None);
-                None
-            }
-        };
+        let link = start_link(scenario, exe, &mut endpoints).await?;
         Ok(Stage {
             endpoints,
             server,
@@ -138,17 +147,36 @@ impl Stage {
         })
     }
 
-    /// A connector for `endpoint` counting into `gauge`: through the link if
-    /// there is one, with a TLS config of its own (its own session cache)
-    /// for HTTPS.
+    /// A connector for `endpoint` counting into `gauge` (and, with several
+    /// authorities, each into its gauge of `by_authority`): through the
+    /// link if there is one, with a TLS config of its own (its own session
+    /// cache) for HTTPS.
     pub fn connector(
         &self,
         endpoint: &Endpoint,
         gauge: Arc<ConnectionGauge>,
+        by_authority: &[Arc<ConnectionGauge>],
     ) -> anyhow::Result<CountingConnector> {
         let mut connector = CountingConnector::new(gauge);
-        if let (Some((_, config)), Some(via)) = (&self.link, endpoint.via) {
+        let first = &endpoint.routes[0];
+        if let (Some((_, config)), Some(via)) = (&self.link, first.via) {
             connector = connector.via_link(via, config.rtt);
+        }
+        if endpoint.routes.len() > 1 {
+            let routes = endpoint
+                .routes
+                .iter()
+                .zip(by_authority)
+                .map(|(r, gauge)| crate::connect::Route {
+                    authority: r
+                        .url
+                        .authority()
+                        .map_or_else(String::new, |a| a.to_string()),
+                    via: r.via,
+                    gauge: Arc::clone(gauge),
+                })
+                .collect();
+            connector = connector.with_routes(routes);
         }
         if let (Transport::Https, Some(trust)) = (endpoint.transport, &self.trust) {
             connector = connector.with_tls(trust.client_config(false)?);
@@ -174,12 +202,66 @@ impl Stage {
     }
 }
 
-fn bundled_url(server: &ServerChild, transport: Transport) -> anyhow::Result<(Uri, SocketAddr)> {
-    let addr = match transport {
-        Transport::Http => server.addr,
-        Transport::Https => server
-            .tls_addr
-            .context("the bundled server did not open an HTTPS port")?,
+fn route(weight: u32, url: Uri, addr: SocketAddr) -> Route {
+    Route {
+        weight,
+        url,
+        client_port: addr.port(),
+        server_port: addr.port(),
+        via: Some(addr),
+    }
+}
+
+/// The bundled server's routes over `transport`: one per authority.
+fn bundled_routes(
+    scenario: &Scenario,
+    server: &ServerChild,
+    transport: Transport,
+) -> anyhow::Result<Vec<Route>> {
+    let weights: Vec<u32> = match scenario.authorities.is_empty() {
+        true => vec![1],
+        false => scenario.authorities.iter().map(|a| a.weight).collect(),
     };
-    Ok((format!("{}://{addr}/", transport.name()).parse()?, addr))
+    weights
+        .into_iter()
+        .zip(&server.authorities)
+        .map(|(weight, (http, https))| {
+            let addr = match transport {
+                Transport::Http => *http,
+                Transport::Https => {
+                    https.context("the bundled server did not open an HTTPS port")?
+                }
+            };
+            let url = format!("{}://{addr}/", transport.name()).parse()?;
+            Ok(route(weight, url, addr))
+        })
+        .collect()
+}
+
+/// Starts the link emulator in front of every route, if the scenario has a
+/// link, and points the routes at it; without one, routes dial the server.
+async fn start_link(
+    scenario: &Scenario,
+    exe: &Path,
+    endpoints: &mut [Endpoint],
+) -> anyhow::Result<Option<(ChildProcess, LinkConfig)>> {
+    let routes = || endpoints.iter().flat_map(|e| &e.routes);
+    let Some(config) = scenario.link else {
+        let routes = endpoints.iter_mut().flat_map(|e| e.routes.iter_mut());
+        routes.for_each(|r| r.via = None);
+        return Ok(None);
+    };
+    let setup = crate::link::LinkSetup {
+        config,
+        upstreams: routes().filter_map(|r| r.via).collect(),
+        host: std::net::Ipv4Addr::LOCALHOST.into(),
+        port: 0,
+    };
+    let child = ChildProcess::start("the link emulator", exe, "link", &setup).await?;
+    let routes = endpoints.iter_mut().flat_map(|e| e.routes.iter_mut());
+    for (route, addr) in routes.zip(&child.addrs) {
+        route.via = Some(*addr);
+        route.client_port = addr.port();
+    }
+    Ok(Some((child, config)))
 }

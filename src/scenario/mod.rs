@@ -5,6 +5,7 @@
 //! rest of the tool sees. Every error is a [`ScenarioError`] naming the file,
 //! line, column and key.
 
+mod authorities;
 mod error;
 mod literal;
 mod load;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use crate::results::{BodyHandling, ModeKind, Transport};
+pub use authorities::AuthoritySpec;
 pub use error::{Location, ScenarioError};
 
 use crate::server::ServerConfig;
@@ -40,6 +42,9 @@ pub struct Scenario {
     /// The file's text, kept so reports can show the scenario as run.
     pub source: String,
     pub target: Target,
+    /// Several authorities the bundled server serves (`[[authority]]`);
+    /// empty: one.
+    pub authorities: Vec<AuthoritySpec>,
     /// The emulated network between client and server, if any.
     pub link: Option<crate::link::LinkConfig>,
     /// Every mode runs over each of these, in this order.

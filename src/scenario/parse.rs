@@ -127,6 +127,7 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         (Some(server), None) => Target::Bundled(server_config(&cx, server.get_ref())?),
         (None, None) => Target::Bundled(ServerConfig::default()),
     };
+    let authorities = super::authorities::authorities(&cx, &raw.authority, &target)?;
     let link = match &raw.link {
         Some(l) => Some(link(&cx, l.get_ref())?),
         None => None,
@@ -152,7 +153,7 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
     let checks = raw
         .gate
         .iter()
-        .map(|g| check(&cx, &g.check, &modes, &transports))
+        .map(|g| check(&cx, &g.check, &modes, &transports, &authorities))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Scenario {
         name,
@@ -160,6 +161,7 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         file: path.to_path_buf(),
         source: source.to_string(),
         target,
+        authorities,
         link,
         transports,
         tls,
@@ -217,6 +219,7 @@ fn check(
     raw: &Spanned<String>,
     modes: &[ModeSpec],
     transports: &[Transport],
+    authorities: &[super::AuthoritySpec],
 ) -> Result<Check, ScenarioError> {
     let text = raw.get_ref();
     // Where each byte of the check sits in the file (escapes and multibyte
@@ -238,6 +241,10 @@ fn check(
         modes: &labels,
         transports: &transports,
         sweeps: &sweeps,
+        authorities: &authorities
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
     };
     gate::validate(text, &names)
         .map_err(|e| cx.err(at(e.span), "gate.check", e.message).help(e.help))

@@ -20,7 +20,18 @@ pub struct RawScenario {
     pub load: Spanned<RawLoad>,
     pub modes: Spanned<RawModes>,
     #[serde(default)]
+    pub authority: Vec<Spanned<RawAuthority>>,
+    #[serde(default)]
     pub gate: Vec<RawGate>,
+}
+
+/// `[[authority]]`: one of several authorities the bundled server serves.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuthority {
+    pub name: Spanned<String>,
+    pub weight: Option<Spanned<i64>>,
+    pub server: Option<Spanned<RawServer>>,
 }
 
 /// `[expect]`: what every response must be.

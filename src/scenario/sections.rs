@@ -16,17 +16,29 @@ use crate::server::{OverCapacity, ServerConfig};
 use crate::tls::{TlsSettings, TlsVersion};
 
 pub(super) fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, ScenarioError> {
-    let mut config = ServerConfig::default();
+    server_config_on(cx, raw, ServerConfig::default(), "server")
+}
+
+/// `raw`'s keys applied to `base`; errors name keys under `prefix`
+/// (`server`, or `authority.api.server`).
+pub(super) fn server_config_on(
+    cx: &Ctx,
+    raw: &RawServer,
+    base: ServerConfig,
+    prefix: &str,
+) -> Result<ServerConfig, ScenarioError> {
+    let k = |name: &str| format!("{prefix}.{name}");
+    let mut config = base;
     if let Some(v) = &raw.think_time {
-        config.think_time = cx.duration(v, "server.think_time")?;
+        config.think_time = cx.duration(v, &k("think_time"))?;
     }
     if let Some(v) = &raw.body_size {
-        config.body_size = size(cx, v, "server.body_size")?;
+        config.body_size = size(cx, v, &k("body_size"))?;
         if config.body_size > ServerConfig::MAX_BODY {
             return Err(cx
                 .err(
                     v.span(),
-                    "server.body_size",
+                    &k("body_size"),
                     format!(
                         "{} bytes is over the bundled server's limit",
                         config.body_size
@@ -36,10 +48,10 @@ pub(super) fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, S
         }
     }
     if let Some(v) = &raw.keep_alive_timeout {
-        let timeout = cx.duration(v, "server.keep_alive_timeout")?;
+        let timeout = cx.duration(v, &k("keep_alive_timeout"))?;
         if timeout.is_zero() {
             return Err(cx
-                .err(v.span(), "server.keep_alive_timeout", "must be longer than 0".into())
+                .err(v.span(), &k("keep_alive_timeout"), "must be longer than 0".into())
                 .help("to close every connection after one request, use max_requests_per_connection = 1"));
         }
         config.keep_alive_timeout = timeout;
@@ -47,15 +59,15 @@ pub(super) fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, S
     if let Some(v) = &raw.max_requests_per_connection {
         config.max_requests_per_connection = cx.non_negative(
             v,
-            "server.max_requests_per_connection",
+            &k("max_requests_per_connection"),
             "0 means unlimited; N closes a connection after its N-th response",
         )?;
     }
-    misbehaviour(cx, raw, &mut config)?;
+    misbehaviour(cx, raw, &mut config, &k)?;
     if let Some(v) = &raw.threads {
         config.threads = cx.bounded(
             v,
-            "server.threads",
+            &k("threads"),
             MAX_THREADS,
             "the bundled server's worker threads, e.g. 2",
         )? as usize;
@@ -65,21 +77,26 @@ pub(super) fn server_config(cx: &Ctx, raw: &RawServer) -> Result<ServerConfig, S
 
 /// The `[server]` keys that make the bundled server misbehave or turn
 /// clients away.
-fn misbehaviour(cx: &Ctx, raw: &RawServer, config: &mut ServerConfig) -> Result<(), ScenarioError> {
+fn misbehaviour(
+    cx: &Ctx,
+    raw: &RawServer,
+    config: &mut ServerConfig,
+    k: &dyn Fn(&str) -> String,
+) -> Result<(), ScenarioError> {
     if let Some(v) = &raw.reset_every {
         config.reset_every = cx.non_negative(
             v,
-            "server.reset_every",
+            &k("reset_every"),
             "0 never resets; N cuts every N-th response mid-body with a TCP reset",
         )?;
     }
     if let Some(v) = &raw.slow_body {
-        config.slow_body = cx.duration(v, "server.slow_body")?;
+        config.slow_body = cx.duration(v, &k("slow_body"))?;
     }
     if let Some(v) = &raw.body_overrun {
         config.body_overrun = cx.non_negative(
             v,
-            "server.body_overrun",
+            &k("body_overrun"),
             "0 never; N sends N bytes beyond the Content-Length on every response but a connection's first",
         )?;
     }
@@ -89,7 +106,7 @@ fn misbehaviour(cx: &Ctx, raw: &RawServer, config: &mut ServerConfig) -> Result<
     if let Some(v) = &raw.max_connections {
         config.max_connections = cx.non_negative(
             v,
-            "server.max_connections",
+            &k("max_connections"),
             "0 for no cap; N holds at most N connections open",
         )?;
     }
@@ -97,7 +114,7 @@ fn misbehaviour(cx: &Ctx, raw: &RawServer, config: &mut ServerConfig) -> Result<
         config.over_capacity = OverCapacity::from_name(v.get_ref()).ok_or_else(|| {
             cx.err(
                 v.span(),
-                "server.over_capacity",
+                &k("over_capacity"),
                 format!("unknown value \"{}\"", v.get_ref()),
             )
             .help("over the cap, \"refuse\" resets a new connection, \"503\" answers its requests with 503, \"queue\" stops accepting until one closes")

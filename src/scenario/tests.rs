@@ -362,3 +362,81 @@ fn a_sweep_must_be_ascending_and_its_names_free() {
         "{clash}"
     );
 }
+
+const AUTHORITIES: &str = r#"
+name = "t"
+[server]
+body_size = "1KiB"
+[[authority]]
+name = "api"
+server = { think_time = "50ms" }
+[[authority]]
+name = "cdn"
+weight = 9
+[load]
+requests = 10
+concurrency = 2
+[modes]
+pooled = { limit = 3 }
+"#;
+
+#[test]
+fn several_authorities_have_weights_and_their_own_server() -> Result<(), ScenarioError> {
+    let s = parse(AUTHORITIES)?;
+    let got: Vec<(&str, u32, Duration, u64)> = s
+        .authorities
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.weight,
+                a.config.think_time,
+                a.config.body_size,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("api", 1, Duration::from_millis(50), 1024),
+            ("cdn", 9, Duration::ZERO, 1024),
+        ]
+    );
+    parse(&format!(
+        "{AUTHORITIES}[[gate]]\ncheck = \"pooled.cdn.p99 < pooled.api.p99\"\n"
+    ))?;
+    let e = parse(&format!(
+        "{AUTHORITIES}[[gate]]\ncheck = \"pooled.api.cpu < 1\"\n"
+    ))
+    .unwrap_err();
+    assert!(e.message.contains("not a figure per authority"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn authorities_are_named_uniquely_and_need_the_bundled_server() {
+    let with = |from: &str, to: &str| {
+        assert!(AUTHORITIES.contains(from), "{from:?}");
+        parse(&AUTHORITIES.replacen(from, to, 1)).expect_err("should be rejected")
+    };
+    let twice = with("name = \"cdn\"", "name = \"api\"");
+    assert!(twice.message.contains("twice"), "{twice}");
+    let figure = with("name = \"cdn\"", "name = \"p99\"");
+    assert!(
+        figure.message.contains("is a transport or a figure"),
+        "{figure}"
+    );
+    let key = with("think_time = \"50ms\"", "think_time = \"fast\"");
+    assert_eq!(key.key.as_deref(), Some("authority.api.server.think_time"));
+    let weight = with("weight = 9", "weight = 0");
+    assert_eq!(weight.key.as_deref(), Some("authority.cdn.weight"));
+    let external = parse(&AUTHORITIES.replace(
+        "[server]\nbody_size = \"1KiB\"",
+        "[target]\nurl = \"http://127.0.0.1:9/\"",
+    ))
+    .unwrap_err();
+    assert!(
+        external.message.contains("needs the bundled server"),
+        "{external}"
+    );
+}

@@ -1,0 +1,68 @@
+//! A mode's figures for one authority, when a run serves several
+//! (`[[authority]]`): what that authority's requests saw. The catalogue's
+//! figures that make sense for one authority read them through
+//! [`AuthorityResult::view`].
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Breakdown, ErrorReport, LatencySummary, ModeResult, Observed, RequestCounts};
+
+/// The catalogue's figures that exist per authority.
+pub const AUTHORITY_FIGURES: [&str; 10] = [
+    "requests",
+    "errors",
+    "throughput",
+    "p50",
+    "p99",
+    "max",
+    "mean",
+    "pool_wait",
+    "handshakes",
+    "peak_connections",
+];
+
+/// One authority's share of a mode: what its requests saw.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityResult {
+    /// The authority's name in `[[authority]]`.
+    pub name: String,
+    /// Its weight: its share of the requests.
+    pub weight: u32,
+    pub requests: RequestCounts,
+    /// Failed requests by kind (client).
+    pub errors: ErrorReport,
+    /// Successful requests to it per second of the mode's measured phase
+    /// (client).
+    pub throughput_rps: f64,
+    /// Latency of its successful requests, µs (client).
+    pub latency_us: LatencySummary,
+    /// Where its requests' time went, µs (client).
+    pub breakdown_us: Breakdown,
+    /// New connections to it (client connector | its server port).
+    pub handshakes: Observed,
+    /// Most connections to it open at once (client | server).
+    pub peak_connections: Observed,
+}
+
+impl AuthorityResult {
+    /// The mode's result with this authority's figures in place of the
+    /// mode's, so the catalogue reads them; only [`AUTHORITY_FIGURES`] are
+    /// the authority's.
+    pub fn view(&self, mode: &ModeResult) -> ModeResult {
+        ModeResult {
+            requests: self.requests,
+            errors: self.errors.clone(),
+            throughput_rps: self.throughput_rps,
+            latency_us: self.latency_us.clone(),
+            breakdown_us: self.breakdown_us.clone(),
+            handshakes: self.handshakes,
+            peak_connections: self.peak_connections,
+            authorities: Vec::new(),
+            rounds: Vec::new(),
+            mismatches: Vec::new(),
+            ..mode.clone()
+        }
+    }
+}
