@@ -15,6 +15,7 @@ if [ ${#stories[@]} -eq 0 ]; then
     scenarios/legacy.toml
     scenarios/throttled.toml
     scenarios/limit-sweep.toml
+    scenarios/isolation.toml
   )
 fi
 

@@ -72,6 +72,7 @@ impl ModeClient {
                 let s = spec.pool;
                 let config = PoolConfig {
                     limit,
+                    scope: s.scope,
                     keep_alive: s.keep_alive,
                     idle_timeout: s.idle_timeout,
                     max_lifetime: s.max_lifetime,

@@ -1,6 +1,10 @@
 //! One authority's share of the pool: at most `limit` slots, idle
 //! connections reused last-in first-out, and waiters served first-in
-//! first-out.
+//! first-out. With a global limit one such pool is shared by every
+//! authority: each connection and each waiter carries its origin's key, a
+//! connection serves only its own origin, and a slot goes to the oldest
+//! waiter whatever its origin (an idle connection of another origin is
+//! closed to make room).
 //!
 //! A [`Slot`] is the right to one socket. A slot is held while dialling,
 //! then by the connection's I/O task for as long as the socket is open —
@@ -26,6 +30,8 @@ use super::stats::{AuthorityStats, Discard};
 /// be used, and its age. The HTTP/1 connection of the pool implements it;
 /// the tests use a fake, so the slot and waiter rules are tested alone.
 pub trait Poolable {
+    /// Which origin it connects to (0 when the pool serves one).
+    fn key(&self) -> usize;
     /// Why it can no longer carry a request (its I/O task has ended).
     fn closed(&self) -> Option<Discard>;
     /// When it was established.
@@ -69,6 +75,8 @@ struct State<C> {
 /// A queued checkout.
 pub struct Waiter<C> {
     tx: oneshot::Sender<Grant<C>>,
+    /// The origin it wants a connection to.
+    key: usize,
     /// Wants a new connection (a retry): only a slot will do.
     fresh_only: bool,
 }
@@ -168,6 +176,7 @@ impl<C: Poolable> AuthorityPool<C> {
     /// released.
     pub fn checkout(
         self: &Arc<Self>,
+        key: usize,
         fresh_only: bool,
         fresh: &Freshness,
         stale: &mut Vec<C>,
@@ -177,7 +186,8 @@ impl<C: Poolable> AuthorityPool<C> {
             return Checkout::Closed;
         }
         let now = self.clock.now();
-        while !fresh_only && let Some(conn) = state.idle.pop() {
+        while !fresh_only && let Some(i) = state.idle.iter().rposition(|c| c.key() == key) {
+            let conn = state.idle.remove(i);
             if let Some(reason) = unusable(&conn, fresh, now) {
                 state.stats.discard(reason);
                 stale.push(conn);
@@ -192,22 +202,29 @@ impl<C: Poolable> AuthorityPool<C> {
                 authority: Some(Arc::clone(self)),
             }));
         }
-        if fresh_only && !state.idle.is_empty() {
-            // Make room: the oldest idle socket closes, its slot comes to
-            // the queue.
-            stale.push(state.idle.remove(0));
+        // Make room: the oldest idle socket this checkout cannot use (its
+        // own, for a retry; another origin's) closes, and its slot comes
+        // to the queue.
+        let useless = state.idle.iter().position(|c| fresh_only || c.key() != key);
+        if let Some(i) = useless {
+            stale.push(state.idle.remove(i));
             state.stats.discard(Discard::Evicted);
         }
         let (tx, rx) = oneshot::channel();
-        state.waiters.push_back(Waiter { tx, fresh_only });
+        state.waiters.push_back(Waiter {
+            tx,
+            key,
+            fresh_only,
+        });
         state.stats.waits += 1;
         state.stats.peak_waiters = state.stats.peak_waiters.max(state.waiters.len() as u64);
         Checkout::Wait(rx)
     }
 
-    /// Returns a clean connection: to the oldest live waiter that takes a
-    /// connection, else idle. If only waiters for a fresh connection are
-    /// left it is handed back to be closed, so its slot goes to them.
+    /// Returns a clean connection: to the oldest live waiter of its origin
+    /// that takes a connection, else idle. If only waiters it cannot serve
+    /// are left (for a fresh connection, or another origin) it is handed
+    /// back to be closed, so its slot goes to them.
     pub fn checkin(&self, mut conn: C) -> Option<C> {
         let mut state = self.lock();
         if state.closed {
@@ -215,7 +232,7 @@ impl<C: Poolable> AuthorityPool<C> {
         }
         let mut i = 0;
         while i < state.waiters.len() {
-            if state.waiters[i].fresh_only {
+            if state.waiters[i].fresh_only || state.waiters[i].key != conn.key() {
                 i += 1;
                 continue;
             }

@@ -25,6 +25,8 @@ pub struct Conn<B> {
     pub dialled: Option<crate::connect::ConnectTimes>,
     /// How its I/O task is doing.
     pub watch: Arc<ConnWatch>,
+    /// Its origin's key in the pool it belongs to.
+    pub key: usize,
 }
 
 impl<B> Conn<B> {
@@ -39,6 +41,10 @@ impl<B> Conn<B> {
 }
 
 impl<B> Poolable for Conn<B> {
+    fn key(&self) -> usize {
+        self.key
+    }
+
     fn closed(&self) -> Option<Discard> {
         self.sender.is_closed().then(|| self.closed_reason())
     }

@@ -1,7 +1,9 @@
 //! poolbench's own HTTP/1 connection pool, bounded per authority.
 //!
 //! - At most `limit` connections per authority (scheme, host, port), counting
-//!   those being dialled, in use and idle (`authority.rs` explains how).
+//!   those being dialled, in use and idle (`authority.rs` explains how) —
+//!   or, with [`Scope::Global`], at most `limit` across all authorities
+//!   (what a custom connector with one semaphore gives).
 //! - Checkouts beyond the limit wait in FIFO order; a freed slot or returned
 //!   connection goes to the oldest waiter at once.
 //! - Idle connections are reused newest first (LIFO), so surplus ones age out.
@@ -47,11 +49,26 @@ pub use error::{BodyError, PoolError};
 pub use send::PoolTiming;
 pub use stats::{AuthorityStats, Discard, DiscardCounts, PoolStats};
 
+/// Whom the limit counts connections of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Each authority has `limit` connections of its own.
+    #[default]
+    Authority,
+    /// All authorities share `limit` connections: a checkout waits for any
+    /// slot, and an idle connection of another authority is closed to free
+    /// one.
+    Global,
+}
+
 /// How the pool behaves.
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
-    /// Most connections per authority: connecting + in use + idle.
+    /// Most connections per authority (or in all, with a global scope):
+    /// connecting + in use + idle.
     pub limit: NonZeroUsize,
+    /// Per authority or global.
+    pub scope: Scope,
     /// Off: every request sends `Connection: close` and no connection is reused.
     pub keep_alive: bool,
     /// Idle connections older than this are closed instead of reused.
@@ -71,6 +88,7 @@ impl PoolConfig {
     pub fn new(limit: NonZeroUsize) -> PoolConfig {
         PoolConfig {
             limit,
+            scope: Scope::Authority,
             keep_alive: true,
             idle_timeout: Some(Duration::from_secs(60)),
             max_lifetime: None,
@@ -99,6 +117,8 @@ struct Inner<B> {
     freshness: Freshness,
     connector: CountingConnector,
     origins: RwLock<Origins<B>>,
+    /// With a global scope, the one slot pool every origin shares.
+    shared: Option<Arc<AuthorityPool<Conn<B>>>>,
 }
 
 /// Each authority's pool, by scheme and authority.
@@ -130,6 +150,8 @@ impl std::hash::Hasher for Fnv {
 /// One authority's pool and what every request to it needs.
 struct Origin<B> {
     pool: Arc<AuthorityPool<Conn<B>>>,
+    /// Its connections' key in that pool (distinct in a shared pool).
+    key: usize,
     /// The `Host` header value, built once.
     host: HeaderValue,
     /// `scheme://authority/`, what the connector dials.
@@ -140,6 +162,7 @@ impl<B> Clone for Origin<B> {
     fn clone(&self) -> Self {
         Origin {
             pool: Arc::clone(&self.pool),
+            key: self.key,
             host: self.host.clone(),
             address: self.address.clone(),
         }
@@ -157,11 +180,14 @@ where
             idle_timeout: config.idle_timeout,
             max_lifetime: config.max_lifetime,
         };
+        let shared = (config.scope == Scope::Global)
+            .then(|| AuthorityPool::new(config.limit.get(), config.clock.clone()));
         let inner = Arc::new(Inner {
             config,
             freshness,
             connector,
             origins: RwLock::new(HashMap::default()),
+            shared,
         });
         spawn_reaper(Arc::downgrade(&inner));
         Pool { inner }
@@ -178,11 +204,11 @@ where
         &self.inner.config
     }
 
-    /// Counters, summed over authorities.
+    /// Counters, summed over authorities (a shared pool counted once).
     pub fn stats(&self) -> PoolStats {
         let mut stats = PoolStats::default();
-        for origin in read(&self.inner.origins).values() {
-            let (a, used, idle) = origin.pool.stats();
+        for pool in self.inner.pools() {
+            let (a, used, idle) = pool.stats();
             stats.totals.merge(&a);
             stats.slots_used += used;
             stats.idle += idle;
@@ -211,11 +237,16 @@ where
             .map_err(|_| PoolError::BadUri(uri.to_string()))?;
         let host = HeaderValue::from_str(authority.as_str())
             .map_err(|_| PoolError::BadUri(uri.to_string()))?;
+        let next = origins.len();
         let origin = origins.entry(key).or_insert_with(|| Origin {
-            pool: AuthorityPool::new(
-                self.inner.config.limit.get(),
-                self.inner.config.clock.clone(),
-            ),
+            pool: match &self.inner.shared {
+                Some(shared) => Arc::clone(shared),
+                None => AuthorityPool::new(
+                    self.inner.config.limit.get(),
+                    self.inner.config.clock.clone(),
+                ),
+            },
+            key: next,
             host,
             address,
         });
@@ -245,11 +276,22 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 }
 
 impl<B> Inner<B> {
+    /// Every slot pool once: each origin's, or the shared one.
+    fn pools(&self) -> Vec<Arc<AuthorityPool<Conn<B>>>> {
+        match &self.shared {
+            Some(shared) => vec![Arc::clone(shared)],
+            None => read(&self.origins)
+                .values()
+                .map(|o| Arc::clone(&o.pool))
+                .collect(),
+        }
+    }
+
     /// Closes expired idle connections; returns when to look again.
     fn reap(&self) -> Duration {
         let mut stale = Vec::new();
-        for origin in read(&self.origins).values() {
-            origin.pool.reap(&self.freshness, &mut stale);
+        for pool in self.pools() {
+            pool.reap(&self.freshness, &mut stale);
         }
         drop(stale); // outside every lock
         let shortest = [self.freshness.idle_timeout, self.freshness.max_lifetime]
@@ -261,10 +303,10 @@ impl<B> Inner<B> {
     }
 
     fn close_all(&self) {
-        for origin in read(&self.origins).values() {
+        for pool in self.pools() {
             // Dropped here, outside the authority's lock: idle connections
             // close, waiters see the pool is gone.
-            let (idle, waiters) = origin.pool.close();
+            let (idle, waiters) = pool.close();
             drop(idle);
             drop(waiters);
         }

@@ -99,9 +99,10 @@ where
     /// dialled in a free slot, waiting for either in FIFO order.
     async fn acquire(&self, origin: &Origin<B>, fresh_only: bool) -> Result<Conn<B>, PoolError> {
         let mut stale = Vec::new();
-        let checkout = origin
-            .pool
-            .checkout(fresh_only, &self.inner.freshness, &mut stale);
+        let checkout =
+            origin
+                .pool
+                .checkout(origin.key, fresh_only, &self.inner.freshness, &mut stale);
         drop(stale); // outside the lock: closing them frees their slots
         let grant = match checkout {
             Checkout::Ready(grant) => grant,
@@ -231,6 +232,7 @@ where
         acquired: Instant::now(),
         dialled: Some(times),
         watch,
+        key: origin.key,
     })
 }
 

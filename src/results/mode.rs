@@ -20,6 +20,9 @@ pub struct ModeResult {
     pub transport: Transport,
     /// Per-authority connection limit, for modes that have one.
     pub limit: Option<u32>,
+    /// The limit counts all authorities' connections together
+    /// (`scope = "global"`), not each authority's.
+    pub global_limit: bool,
     /// What the mode did with each response body.
     pub body: BodyHandling,
     /// The limit sweep this mode is a point of (its key under `[modes]`);
@@ -157,7 +160,8 @@ impl ModeResult {
     /// Its settings that change what it measures, for a column header:
     /// "limit 10", "limit 10, body dropped"; empty when it has none.
     pub fn settings(&self) -> String {
-        let limit = self.limit.map(|l| format!("limit {l}"));
+        let scope = if self.global_limit { " in all" } else { "" };
+        let limit = self.limit.map(|l| format!("limit {l}{scope}"));
         let body = Some(self.body.describe()).filter(|b| !b.is_empty());
         [limit, body]
             .into_iter()

@@ -53,6 +53,7 @@ pub fn assemble(
         label: spec.label.clone(),
         mode: spec.kind,
         body: spec.body,
+        global_limit: spec.limit.is_some() && spec.pool.scope == crate::pool::Scope::Global,
         sweep: spec.sweep.clone(),
         transport,
         limit: spec.limit.map(|l| l.get()),

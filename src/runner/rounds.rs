@@ -28,8 +28,9 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         mode: _,      // of the same kind
         transport: _, // and the same transport
         limit: _,     // and the same limit
-        body: _,      // and the same body handling
-        sweep: _,     // in the same sweep
+        global_limit: _,
+        body: _,  // and the same body handling
+        sweep: _, // in the same sweep
         requests,
         errors,
         elapsed_s,

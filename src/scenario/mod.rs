@@ -203,6 +203,8 @@ pub struct ModeSpec {
 /// The pool settings a scenario may give `pooled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolSettings {
+    /// Whom the limit counts: each authority's connections, or all.
+    pub scope: crate::pool::Scope,
     pub keep_alive: bool,
     pub idle_timeout: Option<Duration>,
     pub max_lifetime: Option<Duration>,
@@ -214,6 +216,7 @@ pub struct PoolSettings {
 impl Default for PoolSettings {
     fn default() -> Self {
         PoolSettings {
+            scope: crate::pool::Scope::Authority,
             keep_alive: true,
             idle_timeout: Some(Duration::from_secs(60)),
             max_lifetime: None,

@@ -248,6 +248,7 @@ fn refuse_pool_settings(
             "acquire_timeout",
             m.acquire_timeout.as_ref().map(|v| v.span()),
         ),
+        ("scope", m.scope.as_ref().map(|v| v.span())),
     ];
     match given.into_iter().find_map(|(k, span)| Some((k, span?))) {
         Some((k, span)) => Err(cx
@@ -283,6 +284,17 @@ fn pool_settings(
     }
     if let Some(d) = optional(&raw.acquire_timeout, "acquire_timeout")? {
         pool.acquire_timeout = d;
+    }
+    if let Some(v) = &raw.scope {
+        pool.scope = match v.get_ref().as_str() {
+            "authority" => crate::pool::Scope::Authority,
+            "global" => crate::pool::Scope::Global,
+            other => {
+                return Err(cx
+                    .err(v.span(), &key("scope"), format!("unknown value \"{other}\""))
+                    .help("scope = \"authority\" caps each authority's connections (the default); \"global\" caps them all together"));
+            }
+        };
     }
     if let Some(v) = &raw.max_requests_per_connection {
         pool.max_requests_per_connection = cx.non_negative(

@@ -176,6 +176,7 @@ pub struct RawMode {
     pub max_lifetime: Option<Spanned<String>>,
     pub max_requests_per_connection: Option<Spanned<i64>>,
     pub acquire_timeout: Option<Spanned<String>>,
+    pub scope: Option<Spanned<String>>,
     pub body: Option<Spanned<String>>,
     pub hold: Option<Spanned<String>>,
 }

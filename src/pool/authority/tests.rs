@@ -8,12 +8,17 @@ use crate::pool::ManualClock;
 #[derive(Debug)]
 struct Fake {
     id: u32,
+    /// Its origin, in a shared pool.
+    key: usize,
     open: bool,
     created: Instant,
     idle_since: Instant,
 }
 
 impl Poolable for Fake {
+    fn key(&self) -> usize {
+        self.key
+    }
     fn closed(&self) -> Option<Discard> {
         (!self.open).then_some(Discard::ClosedByServer)
     }
@@ -33,6 +38,7 @@ type Pool = Arc<AuthorityPool<Fake>>;
 fn fake(id: u32, clock: &Clock) -> Fake {
     Fake {
         id,
+        key: 0,
         open: true,
         created: clock.now(),
         idle_since: clock.now(),
@@ -47,7 +53,7 @@ fn fresh(idle_timeout: Option<Duration>) -> Freshness {
 }
 
 fn checkout(pool: &Pool) -> Checkout<Fake> {
-    pool.checkout(false, &fresh(None), &mut Vec::new())
+    pool.checkout(0, false, &fresh(None), &mut Vec::new())
 }
 
 fn slot(pool: &Pool) -> Slot<Fake> {
@@ -136,7 +142,7 @@ fn stale_idle_connections_are_replaced_by_a_slot() {
     // Both idle ones are unusable; both slots are still held by them
     // until the caller drops them, so the checkout waits.
     assert!(matches!(
-        pool.checkout(false, &fresh, &mut stale),
+        pool.checkout(0, false, &fresh, &mut stale),
         Checkout::Wait(_)
     ));
     let ids: Vec<u32> = stale.iter().map(|c| c.id).collect();
@@ -158,7 +164,7 @@ fn a_fresh_checkout_evicts_the_oldest_idle_connection() {
     assert!(pool.checkin(fake(1, &clock)).is_none());
     assert!(pool.checkin(fake(2, &clock)).is_none());
     let mut stale = Vec::new();
-    let checkout = pool.checkout(true, &fresh(None), &mut stale);
+    let checkout = pool.checkout(0, true, &fresh(None), &mut stale);
     assert!(matches!(checkout, Checkout::Wait(_)));
     assert_eq!(stale.iter().map(|c| c.id).collect::<Vec<_>>(), [1]);
     assert_eq!(pool.stats().0.discards.count(Discard::Evicted), 1);
@@ -183,4 +189,45 @@ fn shutdown_hands_back_everything_and_grants_nothing() {
         rx.blocking_recv(),
         Err(oneshot::error::RecvError { .. })
     ));
+}
+
+/// A pool shared by two origins (a global limit): a connection serves only
+/// its own origin; a checkout for the other closes an idle one to make room
+/// and gets its slot; a returned connection nobody of its origin waits for
+/// is closed so the slot reaches a waiter of the other.
+#[test]
+fn a_shared_pool_serves_each_origin_its_own_and_frees_room_for_the_other() {
+    let clock = Clock::System;
+    let pool: Pool = AuthorityPool::new(1, clock.clone());
+    let other = |pool: &Pool, stale: &mut Vec<Fake>| pool.checkout(1, false, &fresh(None), stale);
+    // Origin 0 dials its one connection and returns it idle.
+    let slot0 = slot(&pool);
+    assert!(pool.checkin(fake(1, &clock)).is_none());
+    // Origin 1 cannot use it: the idle one is closed for room, and it waits.
+    let mut stale = Vec::new();
+    let Checkout::Wait(mut rx) = other(&pool, &mut stale) else {
+        panic!("expected to wait: the only slot is held")
+    };
+    assert_eq!(stale.iter().map(|c| c.id).collect::<Vec<_>>(), [1]);
+    drop(stale);
+    // Its socket closes: the slot goes to origin 1's waiter.
+    drop(slot0);
+    let Ok(Grant::Slot(slot1)) = rx.try_recv() else {
+        panic!("origin 1 gets the freed slot")
+    };
+    // Origin 0 now waits; origin 1's connection, returned, is not for it:
+    // handed back to be closed, so the slot reaches origin 0.
+    let mut rx0 = waiter(&pool);
+    let conn1 = Fake {
+        key: 1,
+        ..fake(2, &clock)
+    };
+    let back = pool.checkin(conn1).expect("nobody of origin 1 waits");
+    assert_eq!(back.id, 2);
+    drop(slot1);
+    let granted = rx0.try_recv();
+    assert!(matches!(granted, Ok(Grant::Slot(_))));
+    assert_eq!(pool.stats().1, 1, "never more than the limit");
+    drop(granted);
+    assert_eq!(pool.stats().1, 0);
 }

@@ -61,7 +61,10 @@ pub fn causes(results: &Results) -> Vec<String> {
             ]
         })
         .flatten();
-    sweeps.chain(modes).collect()
+    sweeps
+        .chain(modes)
+        .chain(super::isolation::isolation(results))
+        .collect()
 }
 
 /// "pooled: 12 of 1000 requests failed, 10 of them reset: …"; out of file

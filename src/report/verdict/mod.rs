@@ -7,6 +7,7 @@
 //! per request, a server that closes every connection, failures by kind).
 
 mod causes;
+mod isolation;
 
 use crate::results::{ModeKind, ModeResult, Results, label};
 
