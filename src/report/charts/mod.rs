@@ -50,7 +50,34 @@ pub fn render_all(results: &Results) -> anyhow::Result<Vec<Chart>> {
     if let Some(chart) = sweep::render(results)? {
         charts.push(chart);
     }
+    for chart in &mut charts {
+        chart.svg = titled(&chart.svg, chart.title, chart.caption);
+    }
     Ok(charts)
+}
+
+/// The SVG with a `<title>` and an accessible label (a screen reader's and
+/// a hovering mouse's), which plotters does not write.
+fn titled(svg: &str, title: &str, caption: &str) -> String {
+    let escape = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let Some(start) = svg.find("<svg") else {
+        return svg.to_string();
+    };
+    let Some(end) = svg[start..].find('>').map(|i| start + i) else {
+        return svg.to_string();
+    };
+    format!(
+        "{} role=\"img\" aria-label=\"{}\"><title>{}</title>{}",
+        &svg[..end],
+        escape(caption),
+        escape(title),
+        &svg[end + 1..]
+    )
 }
 
 /// The largest value an axis reaches: beyond it (a damaged results file)
@@ -77,4 +104,22 @@ fn plot_error<E: std::error::Error + Send + Sync>(
     e: plotters::drawing::DrawingAreaErrorKind<E>,
 ) -> anyhow::Error {
     anyhow::anyhow!("drawing a chart failed: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_chart_gets_a_title_and_a_label() {
+        let svg = super::titled(
+            "<?xml?><svg width=\"1\"><rect/></svg>",
+            "Latency <p99>",
+            "a \"caption\"",
+        );
+        assert_eq!(
+            svg,
+            "<?xml?><svg width=\"1\" role=\"img\" aria-label=\"a &quot;caption&quot;\">\
+             <title>Latency &lt;p99&gt;</title><rect/></svg>"
+        );
+        assert_eq!(super::titled("no svg", "t", "c"), "no svg");
+    }
 }

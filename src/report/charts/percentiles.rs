@@ -46,18 +46,27 @@ pub fn spectrum_chart(title: &str, y_desc: &str, lines: Lines) -> anyhow::Result
         .flat_map(|(_, _, pts)| pts.last().map(|p| p.0))
         .fold(2.0, f64::max)
         .ceil();
-    let y_max = lines
-        .iter()
-        .flat_map(|(_, _, pts)| pts.iter().map(|p| p.1))
-        .fold(1.0f64, f64::max)
-        * 1.1;
+    // A log axis: a tail 1000× the median stays readable beside it.
+    let values = || lines.iter().flat_map(|(_, _, pts)| pts.iter().map(|p| p.1));
+    let y_max = values().fold(2.0f64, f64::max) * 1.5;
+    // max/min, not clamp: a damaged file's NaN must not panic.
+    let y_min = (values().filter(|v| *v >= 1.0).fold(y_max, f64::min) / 1.5)
+        .max(1.0)
+        .min(y_max / 2.0);
+    let lines: Lines = lines
+        .into_iter()
+        .map(|(label, colour, pts)| {
+            let pts = pts.into_iter().map(|(x, y)| (x, y.max(y_min))).collect();
+            (label, colour, pts)
+        })
+        .collect();
     draw((WIDTH, HEIGHT), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20).into_font().color(&TEXT))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+            .build_cartesian_2d(0f64..x_max, (y_min..y_max).log_scale())
             .map_err(plot_error)?;
         chart
             .configure_mesh()
@@ -95,7 +104,8 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         file: "latency.svg",
         title: "Latency by percentile",
         caption: "Each line is one mode's latency distribution (request issued to last body byte), \
-                  read from its HdrHistogram; the x axis stretches the tail: 90%, 99%, 99.9%… Observer: the client.",
+                  read from its HdrHistogram, on a log scale up to its maximum; the x axis stretches the \
+                  tail: 90%, 99%, 99.9%… Observer: the client.",
         svg,
     })
 }
