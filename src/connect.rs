@@ -36,7 +36,7 @@ pub struct CountedStream {
     open: OpenGuard,
     /// Open in its authority's gauge too, when the connector counts by
     /// authority.
-    _authority: Option<OpenGuard>,
+    authority: Option<OpenGuard>,
     /// When its connect and TLS handshake finished.
     times: ConnectTimes,
     /// Whether its end was counted (at this side's first close action).
@@ -133,7 +133,7 @@ impl CountingConnector {
             let tcp = Instant::now();
             let io = if https {
                 Io::UnixTls(Box::new(TokioIo::new(
-                    self.tls_handshake(uri, stream).await?,
+                    self.tls_handshake(uri, stream, None).await?,
                 )))
             } else {
                 Io::Unix(TokioIo::new(stream))
@@ -160,14 +160,15 @@ impl CountingConnector {
         }
         let tcp = Instant::now();
         let io = if https {
+            let gauge = route.map(|r| &*r.gauge);
             Io::Tls(Box::new(TokioIo::new(
-                self.tls_handshake(uri, stream).await?,
+                self.tls_handshake(uri, stream, gauge).await?,
             )))
         } else {
             Io::Tcp(TokioIo::new(stream))
         };
         let mut stream = CountedStream::new(io, open, tcp);
-        stream._authority = authority;
+        stream.authority = authority;
         Ok(stream)
     }
 }
@@ -183,8 +184,14 @@ pub struct Route {
 }
 
 impl CountingConnector {
-    /// Runs the TLS handshake over `stream` and counts it, full or resumed.
-    async fn tls_handshake<S>(&self, uri: &Uri, stream: S) -> io::Result<TlsStream<S>>
+    /// Runs the TLS handshake over `stream` and counts it, full or resumed,
+    /// in the connector's gauge and in its authority's, if it has one.
+    async fn tls_handshake<S>(
+        &self,
+        uri: &Uri,
+        stream: S,
+        authority: Option<&ConnectionGauge>,
+    ) -> io::Result<TlsStream<S>>
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
     {
@@ -197,6 +204,9 @@ impl CountingConnector {
         let stream = tls.connect(server_name(uri)?, stream).await?;
         let resumed = stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
         self.gauge.tls_handshake(resumed);
+        if let Some(gauge) = authority {
+            gauge.tls_handshake(resumed);
+        }
         Ok(stream)
     }
 }
@@ -282,7 +292,7 @@ impl CountedStream {
         CountedStream {
             io,
             open,
-            _authority: None,
+            authority: None,
             times: ConnectTimes {
                 tcp,
                 tls: Instant::now(),
@@ -320,6 +330,9 @@ impl CountedStream {
             .and_then(|fd| CloseKind::of_socket(fd, dropping))
         {
             self.open.closing(how);
+            if let Some(authority) = &self.authority {
+                authority.closing(how);
+            }
         }
     }
 }

@@ -76,9 +76,11 @@ pub fn by_authority(results: &Results) -> Option<Table> {
             settings: m.settings(),
         })
         .collect();
+    let views: Vec<ModeResult> = pairs.iter().map(|(_, view, _)| view.clone()).collect();
     let rows = AUTHORITY_FIGURES
         .iter()
         .filter_map(|name| Figure::named(name))
+        .filter(|f| f.shown_for(&views))
         .map(|f| Row {
             label: f.label,
             observers: f.observers.label(),

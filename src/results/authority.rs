@@ -6,10 +6,13 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Breakdown, ErrorReport, LatencySummary, ModeResult, Observed, RequestCounts};
+use super::{
+    Breakdown, ConnectionEnd, Counts, ErrorReport, LatencySummary, ModeResult, Observed,
+    RequestCounts, TlsHandshakes,
+};
 
 /// The catalogue's figures that exist per authority.
-pub const AUTHORITY_FIGURES: [&str; 10] = [
+pub const AUTHORITY_FIGURES: [&str; 13] = [
     "requests",
     "errors",
     "throughput",
@@ -19,7 +22,10 @@ pub const AUTHORITY_FIGURES: [&str; 10] = [
     "mean",
     "pool_wait",
     "handshakes",
+    "tls_full",
+    "tls_resumed",
     "peak_connections",
+    "closed_first",
 ];
 
 /// One authority's share of a mode: what its requests saw.
@@ -42,8 +48,14 @@ pub struct AuthorityResult {
     pub breakdown_us: Breakdown,
     /// New connections to it (client connector | its server port).
     pub handshakes: Observed,
+    /// TLS handshakes with it, full and resumed (client connector | its
+    /// server port); HTTPS only.
+    pub tls_handshakes: Option<TlsHandshakes>,
     /// Most connections to it open at once (client | server).
     pub peak_connections: Observed,
+    /// How its connections ended, seen by the client at its first close
+    /// action.
+    pub connection_ends: Counts<ConnectionEnd>,
 }
 
 impl AuthorityResult {
@@ -58,7 +70,9 @@ impl AuthorityResult {
             latency_us: self.latency_us.clone(),
             breakdown_us: self.breakdown_us.clone(),
             handshakes: self.handshakes,
+            tls_handshakes: self.tls_handshakes,
             peak_connections: self.peak_connections,
+            connection_ends: self.connection_ends.clone(),
             authorities: Vec::new(),
             rounds: Vec::new(),
             mismatches: Vec::new(),

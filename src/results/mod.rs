@@ -30,7 +30,7 @@ pub use vocab::*;
 pub type ErrorReport = Counts<ErrorKind>;
 
 /// Format version of results.json; bumped on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The client's open-files limit: found at start, and in force for the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -128,8 +128,11 @@ pub struct AuthorityInfo {
     pub name: String,
     /// Its weight: requests are spread over authorities in proportion.
     pub weight: u32,
-    /// How the bundled server behaved for it.
-    pub server: ServerInfo,
+    /// The URL of the user's server it stands for; `None` when the bundled
+    /// server served it.
+    pub url: Option<String>,
+    /// How the bundled server behaved for it; `None` for the user's server.
+    pub server: Option<ServerInfo>,
 }
 
 /// Settings of the bundled server for the run.

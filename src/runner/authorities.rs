@@ -4,7 +4,7 @@
 //! server) over the mode's measured window.
 
 use super::measure::Window;
-use crate::results::{AuthorityResult, LatencySummary, Observed, RequestCounts};
+use crate::results::{AuthorityResult, LatencySummary, Observed, RequestCounts, TlsHandshakes};
 use crate::scenario::{ModeSpec, Scenario, Transport};
 
 /// One result per authority of the scenario, in its order; empty with one.
@@ -54,10 +54,21 @@ pub fn authorities(
                     client: end.opened.saturating_sub(begin.opened),
                     server: server(|s| s.accepted),
                 },
+                tls_handshakes: (transport == Transport::Https).then(|| TlsHandshakes {
+                    full: Observed {
+                        client: end.tls_full.saturating_sub(begin.tls_full),
+                        server: server(|s| s.tls_full),
+                    },
+                    resumed: Observed {
+                        client: end.tls_resumed.saturating_sub(begin.tls_resumed),
+                        server: server(|s| s.tls_resumed),
+                    },
+                }),
                 peak_connections: Observed {
                     client: end.peak,
                     server: w.end.server_by_authority.get(i).map(|s| s.peak_open),
                 },
+                connection_ends: w.ends_by_authority.get(i)?.clone(),
             })
         })
         .collect()

@@ -10,13 +10,9 @@ pub fn scenario(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) ->
         name: scenario.name.clone(),
         description: scenario.description.clone(),
         file: scenario.file.display().to_string(),
-        source: match &scenario.target {
-            Target::External {
-                credentials: Some(c),
-                ..
-            } => c.redact(&scenario.source),
-            _ => scenario.source.clone(),
-        },
+        source: scenario
+            .credentials()
+            .fold(scenario.source.clone(), |text, c| c.redact(&text)),
         urls,
         tls: scenario
             .transports
@@ -35,7 +31,11 @@ pub fn scenario(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) ->
             .map(|a| AuthorityInfo {
                 name: a.name.clone(),
                 weight: a.weight,
-                server: server(&a.config),
+                url: match &a.target {
+                    Target::External { url, .. } => Some(url.to_string()),
+                    Target::Bundled(_) => None,
+                },
+                server: a.server().map(server),
             })
             .collect(),
         link: scenario.link.map(|l| LinkInfo {

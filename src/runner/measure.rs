@@ -66,7 +66,10 @@ pub struct Window {
     /// The pool's counters before and after, for modes with poolbench's pool.
     pub pool: Option<(PoolStats, PoolStats)>,
     pub time_wait: TimeWaitCounts,
+    /// How the mode's connections ended, read once every one has closed.
     pub ends: Counts<ConnectionEnd>,
+    /// The same, per authority (with several).
+    pub ends_by_authority: Vec<Counts<ConnectionEnd>>,
 }
 
 /// Warms up, measures, then drops the client and waits for both sides to
@@ -135,6 +138,11 @@ pub async fn measure(
     let (samples, time_wait) =
         close(client, &gauge, (ports, settle_limit), server, samples).await?;
     let ends = gauge.read().ends.since(&begin.client.ends);
+    let ends_by_authority = by_authority
+        .iter()
+        .zip(&begin.client_by_authority)
+        .map(|(g, b)| g.read().ends.since(&b.ends))
+        .collect();
     Ok(Some(Window {
         warm_server,
         begin,
@@ -145,6 +153,7 @@ pub async fn measure(
         pool,
         time_wait,
         ends,
+        ends_by_authority,
     }))
 }
 

@@ -60,7 +60,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
     let urls: Vec<String> = stage
         .endpoints
         .iter()
-        .map(|e| e.url().to_string())
+        .map(|e| e.urls())
         .collect();
     let dialled: Vec<String> = stage.endpoints.iter().map(|e| e.dialled()).collect();
     // One slot per (transport, mode), filled round by round: A B C A B C.

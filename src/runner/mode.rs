@@ -69,12 +69,26 @@ pub async fn run(
 /// its own request id back and the configured body size.
 fn exchange(scenario: &Scenario) -> Exchange {
     let e = scenario.expect;
-    let (bundled, credentials) = match &scenario.target {
-        Target::Bundled(config) => (Some(config), None),
-        Target::External { credentials, .. } => (None, credentials.as_ref()),
+    let bundled = match &scenario.target {
+        Target::Bundled(config) => Some(config),
+        Target::External { .. } => None,
     };
+    let targets =
+        std::iter::once(&scenario.target).chain(scenario.authorities.iter().map(|a| &a.target));
+    let authorization = targets
+        .filter_map(|t| match t {
+            Target::External {
+                url,
+                credentials: Some(c),
+            } => Some((
+                url.authority()?.clone(),
+                http::HeaderValue::try_from(c.header()).ok()?,
+            )),
+            _ => None,
+        })
+        .collect();
     Exchange {
-        authorization: credentials.and_then(|c| http::HeaderValue::try_from(c.header()).ok()),
+        authorization,
         echo_id: bundled.is_some(),
         status: e.status.and_then(|s| http::StatusCode::from_u16(s).ok()),
         body_bytes: e.body_bytes.or(bundled.map(|c| c.body_size)),

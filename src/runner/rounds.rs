@@ -68,11 +68,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     into.latency_us = merge_summary(&into.latency_us, latency_us)?;
     absorb_breakdown(&mut into.breakdown_us, breakdown_us)?;
     into.handshakes = sum(into.handshakes, *handshakes);
-    if let (Some(a), Some(o)) = (into.tls_handshakes.as_mut(), tls_handshakes) {
-        let TlsHandshakes { full, resumed } = o;
-        a.full = sum(a.full, *full);
-        a.resumed = sum(a.resumed, *resumed);
-    }
+    absorb_tls(&mut into.tls_handshakes, tls_handshakes);
     into.peak_connections = max(into.peak_connections, *peak_connections);
     into.overrun_responses = sum(into.overrun_responses, *overrun_responses);
     into.stale_responses = sum(into.stale_responses, *stale_responses);
@@ -113,7 +109,9 @@ fn absorb_authority(
         latency_us,
         breakdown_us,
         handshakes,
+        tls_handshakes,
         peak_connections,
+        connection_ends,
     } = r;
     absorb_requests(&mut into.requests, requests);
     into.errors.merge(errors);
@@ -121,8 +119,18 @@ fn absorb_authority(
     into.latency_us = merge_summary(&into.latency_us, latency_us)?;
     absorb_breakdown(&mut into.breakdown_us, breakdown_us)?;
     into.handshakes = sum(into.handshakes, *handshakes);
+    absorb_tls(&mut into.tls_handshakes, tls_handshakes);
     into.peak_connections = max(into.peak_connections, *peak_connections);
+    into.connection_ends.merge(connection_ends);
     Ok(())
+}
+
+fn absorb_tls(into: &mut Option<TlsHandshakes>, r: &Option<TlsHandshakes>) {
+    if let (Some(a), Some(o)) = (into.as_mut(), r) {
+        let TlsHandshakes { full, resumed } = o;
+        a.full = sum(a.full, *full);
+        a.resumed = sum(a.resumed, *resumed);
+    }
 }
 
 fn absorb_breakdown(into: &mut Breakdown, r: &Breakdown) -> anyhow::Result<()> {

@@ -50,9 +50,10 @@ pub struct Stage {
 }
 
 impl Endpoint {
-    /// The first authority's URL (the only one without `[[authority]]`).
-    pub fn url(&self) -> &Uri {
-        &self.routes[0].url
+    /// The URLs requests go to, as text: one, or each authority's.
+    pub fn urls(&self) -> String {
+        let urls: Vec<String> = self.routes.iter().map(|r| r.url.to_string()).collect();
+        urls.join(", ")
     }
 
     /// The addresses the client dials, as text.
@@ -99,7 +100,7 @@ impl Stage {
                 let configs: Vec<_> = scenario
                     .authorities
                     .iter()
-                    .map(|a| a.config.clone())
+                    .filter_map(|a| a.server().cloned())
                     .collect();
                 let server = ServerChild::start(exe, config, &configs, tls).await?;
                 let trust = pki.map(|p| TlsTrust {
@@ -125,15 +126,7 @@ impl Stage {
         for &transport in &scenario.transports {
             let routes = match (&scenario.target, &server) {
                 (Target::Bundled(_), Some(server)) => bundled_routes(scenario, server, transport)?,
-                (Target::External { url, .. }, _) => {
-                    let addr = resolve(url).await.map_err(|e| {
-                        let host = url.host().unwrap_or_default();
-                        scenario
-                            .error_at("target.url", format!("cannot resolve {host}: {e}"))
-                            .help("check the host name, or give an IP address")
-                    })?;
-                    vec![route(1, url.clone(), addr)]
-                }
+                (Target::External { .. }, _) => external_routes(scenario).await?,
                 (Target::Bundled(_), None) => unreachable!("a bundled target has a server"),
             };
             endpoints.push(Endpoint { transport, routes });
@@ -210,6 +203,33 @@ fn route(weight: u32, url: Uri, addr: SocketAddr) -> Route {
         server_port: addr.port(),
         via: Some(addr),
     }
+}
+
+/// The user's servers' routes: the target's, or one per authority, each
+/// resolved once (DNS is not what the run measures).
+async fn external_routes(scenario: &Scenario) -> anyhow::Result<Vec<Route>> {
+    let targets: Vec<(u32, &Target, String)> = match scenario.authorities.is_empty() {
+        true => vec![(1, &scenario.target, "target.url".into())],
+        false => scenario
+            .authorities
+            .iter()
+            .map(|a| (a.weight, &a.target, format!("authority.{}.url", a.name)))
+            .collect(),
+    };
+    let mut routes = Vec::new();
+    for (weight, target, key) in targets {
+        let Target::External { url, .. } = target else {
+            anyhow::bail!("{key}: not a URL of your own server");
+        };
+        let addr = resolve(url).await.map_err(|e| {
+            let host = url.host().unwrap_or_default();
+            scenario
+                .error_at(&key, format!("cannot resolve {host}: {e}"))
+                .help("check the host name, or give an IP address")
+        })?;
+        routes.push(route(weight, url.clone(), addr));
+    }
+    Ok(routes)
 }
 
 /// The bundled server's routes over `transport`: one per authority.

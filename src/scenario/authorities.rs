@@ -1,6 +1,7 @@
 //! `[[authority]]`: several authorities (scheme, host, port) in one run,
 //! each served by the bundled server on ports of its own, with its own
-//! behaviour, and sent a share of the requests by weight:
+//! behaviour — or each a URL of the user's own servers — and sent a share
+//! of the requests by weight:
 //!
 //! ```toml
 //! [[authority]]
@@ -12,12 +13,21 @@
 //! name = "cdn"
 //! weight = 9
 //! ```
+//!
+//! Against your own servers, each names its URL (and the scenario has no
+//! `[server]` or `[target]`):
+//!
+//! ```toml
+//! [[authority]]
+//! name = "api"
+//! url = "http://127.0.0.1:8081/"
+//! ```
 
 use toml::Spanned;
 
 use super::parse::Ctx;
 use super::raw::RawAuthority;
-use super::sections::server_config_on;
+use super::sections::{server_config_on, url_target};
 use super::{ScenarioError, Target};
 use crate::results::figures::Figure;
 use crate::server::ServerConfig;
@@ -28,14 +38,31 @@ const MAX_AUTHORITIES: usize = 16;
 const MAX_WEIGHT: u64 = 1000;
 
 /// One authority of a run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct AuthoritySpec {
     /// Its name: what reports and checks call it (`pooled.api.p99`).
     pub name: String,
     /// Its share of the requests, relative to the others' weights.
     pub weight: u32,
-    /// How the bundled server behaves for it.
-    pub config: ServerConfig,
+    /// Who serves it: the bundled server with these settings, or the
+    /// user's server at a URL.
+    pub target: Target,
+}
+
+impl AuthoritySpec {
+    /// How the bundled server behaves for it; `None` for the user's server.
+    pub fn server(&self) -> Option<&ServerConfig> {
+        match &self.target {
+            Target::Bundled(config) => Some(config),
+            Target::External { .. } => None,
+        }
+    }
+}
+
+/// The first `url` of the scenario's authorities, if any names one: then
+/// every authority is the user's server and the run has no bundled one.
+pub(super) fn first_url(raw: &[Spanned<RawAuthority>]) -> Option<&Spanned<String>> {
+    raw.iter().find_map(|a| a.get_ref().url.as_ref())
 }
 
 pub(super) fn authorities(
@@ -46,13 +73,14 @@ pub(super) fn authorities(
     let Some(first) = raw.first() else {
         return Ok(Vec::new());
     };
-    let Target::Bundled(base) = target else {
+    if first_url(raw).is_none() && matches!(target, Target::External { .. }) {
         return Err(cx
-            .err(first.span(), "authority", "needs the bundled server".into())
+            .err(first.span(), "authority", "has no url for [target]".into())
             .help(
-                "several authorities are served by the bundled server: use [server], not [target]",
+                "give each authority the url of your server it stands for (url = \"http://api.internal:8080/\") \
+                 and leave out [target]; or serve them with the bundled server: [server], not [target]",
             ));
-    };
+    }
     if raw.len() > MAX_AUTHORITIES {
         return Err(cx
             .err(
@@ -64,45 +92,93 @@ pub(super) fn authorities(
     }
     let mut out: Vec<AuthoritySpec> = Vec::new();
     for a in raw {
-        let a = a.get_ref();
-        let name = a.name.get_ref();
-        let key = format!("authority.{name}");
-        if let Some(problem) = unusable(name) {
-            return Err(cx
-                .err(a.name.span(), "authority.name", problem)
-                .help("name it with letters, digits and _, e.g. name = \"api\": checks name it as pooled.api.p99"));
-        }
-        if out.iter().any(|o| &o.name == name) {
+        let spec = authority(cx, a.get_ref(), target)?;
+        if out.iter().any(|o| o.name == spec.name) {
             return Err(cx
                 .err(
-                    a.name.span(),
+                    a.get_ref().name.span(),
                     "authority.name",
-                    format!("names `{name}` twice"),
+                    format!("names `{}` twice", spec.name),
                 )
                 .help("give each authority a name of its own"));
         }
-        let weight = match &a.weight {
-            Some(w) => cx.bounded(
-                w,
-                &format!("{key}.weight"),
-                MAX_WEIGHT,
-                "its share of the requests relative to the others', e.g. weight = 9",
-            )? as u32,
-            None => 1,
-        };
-        let config = match &a.server {
-            Some(server) => {
-                server_config_on(cx, server.get_ref(), base.clone(), &format!("{key}.server"))?
-            }
-            None => base.clone(),
-        };
-        out.push(AuthoritySpec {
-            name: name.clone(),
-            weight,
-            config,
-        });
+        out.push(spec);
     }
     Ok(out)
+}
+
+/// One `[[authority]]`, served the way `target` (the run's) says.
+fn authority(cx: &Ctx, a: &RawAuthority, target: &Target) -> Result<AuthoritySpec, ScenarioError> {
+    let name = a.name.get_ref();
+    let key = format!("authority.{name}");
+    if let Some(problem) = unusable(name) {
+        return Err(cx
+            .err(a.name.span(), "authority.name", problem)
+            .help("name it with letters, digits and _, e.g. name = \"api\": checks name it as pooled.api.p99"));
+    }
+    let weight = match &a.weight {
+        Some(w) => cx.bounded(
+            w,
+            &format!("{key}.weight"),
+            MAX_WEIGHT,
+            "its share of the requests relative to the others', e.g. weight = 9",
+        )? as u32,
+        None => 1,
+    };
+    let target = match (target, &a.url, &a.server) {
+        (Target::Bundled(base), None, Some(server)) => Target::Bundled(server_config_on(
+            cx,
+            server.get_ref(),
+            base.clone(),
+            &format!("{key}.server"),
+        )?),
+        (Target::Bundled(base), None, None) => Target::Bundled(base.clone()),
+        (Target::External { url: first, .. }, Some(url), None) => {
+            let mine = url_target(cx, url, &format!("{key}.url"))?;
+            if let Target::External { url: u, .. } = &mine
+                && u.scheme() != first.scheme()
+            {
+                return Err(cx
+                    .err(url.span(), &format!("{key}.url"), format!("is {}, the first authority's url is {}", u.scheme_str().unwrap_or_default(), first.scheme_str().unwrap_or_default()))
+                    .help("every authority of a run speaks one scheme: put the http and the https servers in two scenarios"));
+            }
+            mine
+        }
+        (_, Some(_), Some(server)) => {
+            return Err(cx
+                .err(
+                    server.span(),
+                    &format!("{key}.server"),
+                    "sets the bundled server for an authority that is your own server".into(),
+                )
+                .help(
+                    "leave out server = { … }: poolbench cannot change how your server behaves",
+                ));
+        }
+        (Target::External { .. }, None, _) => {
+            return Err(cx
+                .err(a.name.span(), &format!("{key}.url"), "is missing".into())
+                .help(
+                    "another authority names the url of your server: give this one its url too",
+                ));
+        }
+        (Target::Bundled(_), Some(url), None) => {
+            return Err(cx
+                .err(
+                    url.span(),
+                    &format!("{key}.url"),
+                    "names your server in a run of the bundled one".into(),
+                )
+                .help(
+                    "leave out [server] to run against your servers, or url to use the bundled one",
+                ));
+        }
+    };
+    Ok(AuthoritySpec {
+        name: name.clone(),
+        weight,
+        target,
+    })
 }
 
 /// Why a name cannot name an authority in a check, if it cannot.

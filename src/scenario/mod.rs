@@ -42,8 +42,8 @@ pub struct Scenario {
     /// The file's text, kept so reports can show the scenario as run.
     pub source: String,
     pub target: Target,
-    /// Several authorities the bundled server serves (`[[authority]]`);
-    /// empty: one.
+    /// Several authorities (`[[authority]]`), served by the bundled server
+    /// or the user's; empty: one, the target.
     pub authorities: Vec<AuthoritySpec>,
     /// The emulated network between client and server, if any.
     pub link: Option<crate::link::LinkConfig>,
@@ -245,6 +245,20 @@ impl Scenario {
             Some(span) => error.at(&self.source, span),
             None => error,
         }
+    }
+
+    /// Every user name and password given in a URL: the target's, and each
+    /// authority's.
+    pub fn credentials(&self) -> impl Iterator<Item = &Credentials> {
+        std::iter::once(&self.target)
+            .chain(self.authorities.iter().map(|a| &a.target))
+            .filter_map(|t| match t {
+                Target::External {
+                    credentials: Some(c),
+                    ..
+                } => Some(c),
+                _ => None,
+            })
     }
 
     /// Validates scenario text; `path` is only used in messages.

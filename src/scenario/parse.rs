@@ -9,7 +9,7 @@ use toml::Spanned;
 use super::load::load;
 use super::modes::modes;
 use super::raw::{RawExpect, RawScenario, RawSize};
-use super::sections::{link, server_config, server_tls, target_url, tls_settings};
+use super::sections::{link, server_config, server_tls, target_url, tls_settings, url_target};
 use super::toml_error::from_toml;
 use super::units::{parse_duration, parse_size};
 use super::{ExpectSpec, ModeSpec, Scenario, ScenarioError, Target, Transport};
@@ -113,7 +113,20 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         .and_then(|s| s.get_ref().tls.as_ref())
         .map(|t| server_tls(&cx, t))
         .transpose()?;
+    let by_url = super::authorities::first_url(&raw.authority);
+    if let (Some(_), Some(section)) = (
+        by_url,
+        raw.server
+            .as_ref()
+            .map(|s| (s.span(), "server"))
+            .or(raw.target.as_ref().map(|t| (t.span(), "target"))),
+    ) {
+        return Err(cx
+            .err(section.0, section.1, "is given with authorities at URLs of your own".into())
+            .help("an authority with url = … is your own server: leave out [server] and [target], or the urls to use the bundled server"));
+    }
     let target = match (raw.server, raw.target) {
+        (None, None) if let Some(url) = by_url => url_target(&cx, url, "authority.url")?,
         (Some(_), Some(target)) => {
             return Err(cx
                 .err(

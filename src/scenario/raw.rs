@@ -25,13 +25,15 @@ pub struct RawScenario {
     pub gate: Vec<RawGate>,
 }
 
-/// `[[authority]]`: one of several authorities the bundled server serves.
+/// `[[authority]]`: one of several authorities, served by the bundled
+/// server or, with `url`, by the user's own.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuthority {
     pub name: Spanned<String>,
     pub weight: Option<Spanned<i64>>,
     pub server: Option<Spanned<RawServer>>,
+    pub url: Option<Spanned<String>>,
 }
 
 /// `[expect]`: what every response must be.

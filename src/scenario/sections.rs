@@ -188,9 +188,18 @@ pub(super) fn link(cx: &Ctx, raw: &RawLink) -> Result<LinkConfig, ScenarioError>
 }
 
 pub(super) fn target_url(cx: &Ctx, raw: &RawTarget) -> Result<Target, ScenarioError> {
-    let text = raw.url.get_ref();
+    url_target(cx, &raw.url, "target.url")
+}
+
+/// An external target from the URL `raw` (the value of `key`).
+pub(super) fn url_target(
+    cx: &Ctx,
+    raw: &Spanned<String>,
+    key: &str,
+) -> Result<Target, ScenarioError> {
+    let text = raw.get_ref();
     let bad = |why: String| {
-        cx.err(raw.url.span(), "target.url", why)
+        cx.err(raw.span(), key, why)
             .help("write a full URL, e.g. url = \"http://127.0.0.1:8080/\"")
     };
     let url: http::Uri = text
