@@ -23,7 +23,8 @@ h1 { margin-bottom: 0; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; pa
 figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; }
 figcaption { color: #555; font-size: 13px; max-width: 900px; }
 table { border-collapse: collapse; font-size: 13px; display: block; max-width: 100%; overflow-x: auto; }
-@media (max-width: 600px) { body { padding: 12px; font-size: 14px; } h1 { font-size: 22px; } }
+@media (max-width: 600px) { body { padding: 12px; font-size: 14px; } h1 { font-size: 22px; }
+  figure.chart { overflow-x: auto; } figure.chart svg { max-width: none; width: 660px; } }
 th, td { padding: 4px 8px; border-bottom: 1px solid #eee; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 td.observer { color: #777; text-align: left; }

@@ -57,11 +57,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
             return Err(e);
         }
     };
-    let urls: Vec<String> = stage
-        .endpoints
-        .iter()
-        .map(|e| e.urls())
-        .collect();
+    let urls: Vec<String> = stage.endpoints.iter().map(|e| e.urls()).collect();
     let dialled: Vec<String> = stage.endpoints.iter().map(|e| e.dialled()).collect();
     // One slot per (transport, mode), filled round by round: A B C A B C.
     let plan: Vec<(usize, &ModeSpec)> = (0..urls.len())

@@ -68,10 +68,22 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         .map(|m| m.latency_us.mean.max(before(m, None)))
         .fold(1.0, f64::max)
         .min(super::AXIS_MAX);
-    let x_max = widest * 1.4; // room on the right for the legend
-    let height = 120 + 46 * n as u32;
+    let x_max = widest * 1.05;
+    let entries: Vec<(String, style::Mark)> = Phase::ALL
+        .iter()
+        .zip(COLOURS)
+        .filter(|(p, _)| {
+            results
+                .modes
+                .iter()
+                .any(|m| m.breakdown_us.phase(**p).is_some())
+        })
+        .map(|(p, c)| (p.label().to_string(), style::Mark::Swatch(c)))
+        .collect();
+    let height = (120 + 46 * n as u32).max(70 + 22 * entries.len() as u32);
     let svg = draw((WIDTH, height), |root| {
-        let mut chart = ChartBuilder::on(root)
+        let plot = style::with_legend(root, &entries)?;
+        let mut chart = ChartBuilder::on(&plot)
             .caption(
                 "Mean latency by phase (client)",
                 (FONT, 20).into_font().color(&TEXT),
@@ -101,11 +113,9 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         for (&kind, colour) in Phase::ALL.iter().zip(COLOURS) {
             chart
                 .draw_series(bars(results, kind, colour, widest))
-                .map_err(plot_error)?
-                .label(kind.label())
-                .legend(move |(x, y)| style::legend_swatch(x, y, colour));
+                .map_err(plot_error)?;
         }
-        style::draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
+        Ok(())
     })?;
     Ok(Chart {
         file: "breakdown.svg",

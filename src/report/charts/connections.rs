@@ -1,9 +1,11 @@
 //! Connections per mode, side by side: handshakes and peak connections as
 //! the client counted them (solid) beside the server's count (pale), and
-//! peak fds as the OS reported them. Each bar is labelled with its value;
-//! the legend under the panels names the modes.
+//! peak fds as the OS reported them. Each bar is labelled with its value
+//! and its group with the mode's number; the legend under the panels names
+//! the modes by number (a mode's colour is the same over HTTP and HTTPS).
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, FONT, GRID, TEXT, WIDTH};
 use super::{Chart, draw, plot_error};
@@ -53,6 +55,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             let (col, row) = ((i % 3) as i32, (i / 3) as i32);
             let (x, y) = (20 + col * 290, 8 + row * LEGEND_ROW as i32);
             let colour = style::colour(results, m);
+            let text = format!("{} {}", i + 1, style::label(results, m));
             legend
                 .draw(&Rectangle::new(
                     [(x, y + 2), (x + 14, y + 14)],
@@ -61,7 +64,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                 .map_err(plot_error)?;
             let font = (FONT, 13).into_font().color(&TEXT);
             legend
-                .draw(&Text::new(style::label(results, m), (x + 20, y + 1), font))
+                .draw(&Text::new(text, (x + 20, y + 1), font))
                 .map_err(plot_error)?;
         }
         Ok(())
@@ -93,7 +96,7 @@ fn draw_panel(
     let mut chart = ChartBuilder::on(area)
         .caption(panel.title, (FONT, 15).into_font().color(&TEXT))
         .margin(8)
-        .x_label_area_size(8)
+        .x_label_area_size(20)
         .y_label_area_size(48)
         .build_cartesian_2d(0f64..n as f64, 0f64..top)
         .map_err(plot_error)?;
@@ -107,9 +110,20 @@ fn draw_panel(
         .draw()
         .map_err(plot_error)?;
     let label_font = (FONT, 11).into_font().color(&TEXT);
+    let number_font = (FONT, 12)
+        .into_font()
+        .color(&TEXT)
+        .pos(Pos::new(HPos::Center, VPos::Top));
     for (i, (m, value)) in results.modes.iter().zip(&values).enumerate() {
         let colour = style::colour(results, m);
         let x = i as f64;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                (i + 1).to_string(),
+                (x + 0.5, 0.0),
+                number_font.clone(),
+            )))
+            .map_err(plot_error)?;
         let bars = match value.server {
             Some(server) => vec![
                 (x + 0.12, x + 0.5, value.client, colour.filled()),

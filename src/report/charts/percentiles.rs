@@ -35,8 +35,8 @@ pub fn percent_label(x: f64) -> String {
     }
 }
 
-/// One line per series: (label, colour, spectrum points).
-pub type Lines = Vec<(String, RGBColor, Vec<(f64, f64)>)>;
+/// One line per series: (label, look, spectrum points).
+pub type Lines = Vec<(String, style::Look, Vec<(f64, f64)>)>;
 
 /// A percentile-spectrum chart of `lines`, µs on the y axis.
 pub fn spectrum_chart(title: &str, y_desc: &str, lines: Lines) -> anyhow::Result<String> {
@@ -55,13 +55,18 @@ pub fn spectrum_chart(title: &str, y_desc: &str, lines: Lines) -> anyhow::Result
         .min(y_max / 2.0);
     let lines: Lines = lines
         .into_iter()
-        .map(|(label, colour, pts)| {
+        .map(|(label, look, pts)| {
             let pts = pts.into_iter().map(|(x, y)| (x, y.max(y_min))).collect();
-            (label, colour, pts)
+            (label, look, pts)
         })
         .collect();
+    let entries: Vec<(String, style::Mark)> = lines
+        .iter()
+        .map(|(label, look, _)| (label.clone(), style::Mark::Line(*look)))
+        .collect();
     draw((WIDTH, HEIGHT), |root| {
-        let mut chart = ChartBuilder::on(root)
+        let plot = style::with_legend(root, &entries)?;
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, (FONT, 20).into_font().color(&TEXT))
             .margin(12)
             .x_label_area_size(40)
@@ -78,14 +83,10 @@ pub fn spectrum_chart(title: &str, y_desc: &str, lines: Lines) -> anyhow::Result
             .y_desc(y_desc)
             .draw()
             .map_err(plot_error)?;
-        for (label, colour, points) in lines {
-            chart
-                .draw_series(LineSeries::new(points, colour.stroke_width(2)))
-                .map_err(plot_error)?
-                .label(label)
-                .legend(move |(x, y)| style::legend_swatch(x, y, colour));
+        for (_, look, points) in lines {
+            style::draw_line(&mut chart, points, look)?;
         }
-        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        Ok(())
     })
 }
 
@@ -95,7 +96,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         let h = m.latency_us.histogram()?;
         lines.push((
             style::label(results, m),
-            style::colour(results, m),
+            style::look(results, m),
             spectrum(&h),
         ));
     }

@@ -13,7 +13,7 @@ pub fn render(results: &Results) -> anyhow::Result<Option<Chart>> {
         if let Some(pool) = m.pool.as_ref().filter(|p| p.waits > 0) {
             let h = pool.wait_us.histogram()?;
             let label = format!("{} ({} waits)", style::label(results, m), pool.waits);
-            lines.push((label, style::colour(results, m), spectrum(&h)));
+            lines.push((label, style::look(results, m), spectrum(&h)));
         }
     }
     if lines.is_empty() {

@@ -1,11 +1,12 @@
 //! What every chart shares: size, fonts, and one colour per mode, the same
 //! in every chart and every report.
 
-use plotters::coord::CoordTranslate;
+use plotters::coord::{CoordTranslate, Shift};
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use crate::results::{ModeResult, Results};
-use crate::scenario::{ModeKind, Transport};
+use crate::scenario::ModeKind;
 
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 420;
@@ -28,7 +29,8 @@ const NAMED: [RGBColor; 8] = [
 
 /// The colour of a mode: fixed per kind for a mode named after its kind
 /// (the same in every report), one of [`NAMED`] for a mode the scenario
-/// named; darker over HTTPS.
+/// named. The same over HTTP and HTTPS: a line's dash and its label tell
+/// the transports apart.
 pub fn colour(results: &Results, m: &ModeResult) -> RGBColor {
     let kind_colour = |kind: ModeKind| match kind {
         ModeKind::Pooled => RGBColor(27, 158, 119),
@@ -36,49 +38,137 @@ pub fn colour(results: &Results, m: &ModeResult) -> RGBColor {
         ModeKind::KeepAliveDisabled => RGBColor(117, 112, 179),
         ModeKind::HyperUtil => RGBColor(231, 41, 138),
     };
-    let RGBColor(r, g, b) = if m.label == m.mode.name() {
-        kind_colour(m.mode)
-    } else {
-        let mut named: Vec<&str> = Vec::new();
-        for o in results.modes.iter().filter(|o| o.label != o.mode.name()) {
-            if !named.contains(&o.label.as_str()) {
-                named.push(&o.label);
-            }
+    if m.label == m.mode.name() {
+        return kind_colour(m.mode);
+    }
+    let mut named: Vec<&str> = Vec::new();
+    for o in results.modes.iter().filter(|o| o.label != o.mode.name()) {
+        if !named.contains(&o.label.as_str()) {
+            named.push(&o.label);
         }
-        let i = named.iter().position(|l| *l == m.label).unwrap_or(0);
-        NAMED[i % NAMED.len()]
-    };
-    let darker = |c: u8| (u16::from(c) * 3 / 5) as u8;
-    match m.transport {
-        Transport::Http => RGBColor(r, g, b),
-        Transport::Https => RGBColor(darker(r), darker(g), darker(b)),
+    }
+    let i = named.iter().position(|l| *l == m.label).unwrap_or(0);
+    NAMED[i % NAMED.len()]
+}
+
+/// How a line is drawn besides its colour, so lines that lie on top of
+/// each other stay apart: solid, long dashes, short dashes, dots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dash {
+    Solid,
+    Long,
+    Short,
+    Dot,
+}
+
+/// A mode's line: its colour and its dash.
+#[derive(Debug, Clone, Copy)]
+pub struct Look {
+    pub colour: RGBColor,
+    pub dash: Dash,
+}
+
+/// A mode's line in every chart: its colour, and a dash by its place in
+/// the run (so a mode over HTTPS is dashed unlike itself over HTTP).
+pub fn look(results: &Results, m: &ModeResult) -> Look {
+    const DASHES: [Dash; 4] = [Dash::Solid, Dash::Long, Dash::Short, Dash::Dot];
+    let place = results
+        .modes
+        .iter()
+        .position(|o| o.label == m.label && o.transport == m.transport)
+        .unwrap_or(0);
+    Look {
+        colour: colour(results, m),
+        dash: DASHES[place % DASHES.len()],
     }
 }
 
-/// The legend mark of a series: a filled square (not a line, so a chart's
-/// lines in a mode's colour are its series and nothing else).
-pub fn legend_swatch(x: i32, y: i32, colour: RGBColor) -> Rectangle<(i32, i32)> {
-    Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour.filled())
-}
-
-/// Draws the series legend every chart uses.
-pub fn draw_legend<'a, DB, CT>(
+/// Draws `points` as a line in `look`.
+pub fn draw_line<'a, DB, CT>(
     chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
+    points: Vec<CT::From>,
+    look: Look,
 ) -> anyhow::Result<()>
 where
     DB: DrawingBackend + 'a,
     DB::ErrorType: 'static,
     CT: CoordTranslate,
+    CT::From: Clone + 'static,
 {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .label_font((FONT, 13))
-        .draw()
-        .map_err(|e| anyhow::anyhow!("drawing a legend failed: {e}"))
+    let style = look.colour.stroke_width(2);
+    let drawn = match dash_of(look.dash) {
+        None => chart
+            .draw_series(LineSeries::new(points, style))
+            .map(|_| ()),
+        Some((size, gap)) => chart
+            .draw_series(DashedLineSeries::new(points, size, gap, style))
+            .map(|_| ()),
+    };
+    drawn.map_err(|e| anyhow::anyhow!("drawing a line failed: {e}"))
+}
+
+/// A dash's length and gap in pixels; `None`: solid.
+fn dash_of(dash: Dash) -> Option<(i32, i32)> {
+    match dash {
+        Dash::Solid => None,
+        Dash::Long => Some((10, 5)),
+        Dash::Short => Some((4, 4)),
+        Dash::Dot => Some((2, 3)),
+    }
+}
+
+/// What a legend entry shows beside its text.
+#[derive(Debug, Clone, Copy)]
+pub enum Mark {
+    /// A line sample: a mode's line.
+    Line(Look),
+    /// A filled square: a bar's colour.
+    Swatch(RGBColor),
+}
+
+/// The width of a legend column for `entries`, in pixels.
+pub fn legend_width(entries: &[(String, Mark)]) -> u32 {
+    let longest = entries
+        .iter()
+        .map(|(t, _)| t.chars().count())
+        .max()
+        .unwrap_or(0);
+    (48 + 7 * longest as u32).clamp(110, 300)
+}
+
+/// Splits `root` into the plot (left) and a legend column (right) holding
+/// `entries`, so no legend ever covers data; returns the plot's area.
+pub fn with_legend<'a>(
+    root: &DrawingArea<SVGBackend<'a>, Shift>,
+    entries: &[(String, Mark)],
+) -> anyhow::Result<DrawingArea<SVGBackend<'a>, Shift>> {
+    let (width, _) = root.dim_in_pixel();
+    let (plot, legend) = root.split_horizontally(width.saturating_sub(legend_width(entries)));
+    let failed = |e| anyhow::anyhow!("drawing a legend failed: {e}");
+    let font = (FONT, 13).into_font().color(&TEXT);
+    for (i, (text, mark)) in entries.iter().enumerate() {
+        let y = 52 + 22 * i as i32;
+        match *mark {
+            Mark::Line(look) => {
+                let line = [(4, y), (32, y)];
+                let style = look.colour.stroke_width(2);
+                match dash_of(look.dash) {
+                    None => legend.draw(&PathElement::new(line, style)),
+                    Some((size, gap)) => {
+                        legend.draw(&DashedPathElement::new(line, size, gap, style))
+                    }
+                }
+                .map_err(failed)?;
+            }
+            Mark::Swatch(colour) => legend
+                .draw(&Rectangle::new([(10, y - 6), (24, y + 6)], colour.filled()))
+                .map_err(failed)?,
+        }
+        legend
+            .draw(&Text::new(text.clone(), (40, y - 7), font.clone()))
+            .map_err(failed)?;
+    }
+    Ok(plot)
 }
 
 /// The colour as SVG writes it, e.g. `#1B9E77`, for tests and the HTML.
@@ -110,5 +200,34 @@ pub fn axis_time(us: f64) -> String {
             + "ms"
     } else {
         format!("{:.2}s", us / 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Transport;
+
+    #[test]
+    fn a_mode_keeps_its_colour_over_https_and_changes_its_dash() {
+        let mut results = crate::results::example();
+        let mut other = results.modes[0].clone();
+        other.transport = match other.transport {
+            Transport::Http => Transport::Https,
+            Transport::Https => Transport::Http,
+        };
+        results.modes.push(other);
+        let (http, https) = (&results.modes[0], &results.modes[results.modes.len() - 1]);
+        let (a, b) = (look(&results, http), look(&results, https));
+        assert_eq!(a.colour, b.colour, "one colour per mode");
+        // Four dashes for the example's modes and one more: the fifth
+        // line's dash is the first's only if there are more than four.
+        let n = results.modes.len();
+        assert_eq!(a.dash == b.dash, (n - 1).is_multiple_of(4), "{n} lines");
+        let distinct: std::collections::HashSet<_> = results.modes[..4.min(n)]
+            .iter()
+            .map(|m| format!("{:?}", look(&results, m).dash))
+            .collect();
+        assert_eq!(distinct.len(), 4.min(n), "neighbours are dashed apart");
     }
 }

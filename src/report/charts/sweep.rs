@@ -10,7 +10,7 @@ use crate::results::{ModeResult, Results, Sweep};
 /// (log2 of the limit, value) per point, and the recommended point.
 struct Line {
     label: String,
-    colour: RGBColor,
+    look: style::Look,
     points: Vec<(f64, f64)>,
     recommended: Option<(f64, f64)>,
 }
@@ -38,7 +38,7 @@ fn lines(results: &Results, read: fn(&ModeResult) -> f64) -> Vec<Line> {
                 .and_then(|r| points.iter().copied().find(|p| p.0 == f64::from(r).log2()));
             Some(Line {
                 label: crate::results::sweep_label(results, s),
-                colour: style::colour(results, first),
+                look: style::look(results, first),
                 points,
                 recommended,
             })
@@ -74,15 +74,8 @@ fn panel(
         .draw()
         .map_err(plot_error)?;
     for line in lines {
-        let colour = line.colour;
-        chart
-            .draw_series(LineSeries::new(
-                line.points.iter().copied(),
-                colour.stroke_width(2),
-            ))
-            .map_err(plot_error)?
-            .label(line.label.as_str())
-            .legend(move |(x, y)| style::legend_swatch(x, y, colour));
+        let colour = line.look.colour;
+        style::draw_line(&mut chart, line.points.clone(), line.look)?;
         chart
             .draw_series(
                 line.points
@@ -96,11 +89,6 @@ fn panel(
                 .map_err(plot_error)?;
         }
     }
-    // One sweep needs no legend (the panel's title says what it is); several
-    // get theirs in the corner the lines leave free.
-    if lines.len() > 1 {
-        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
-    }
     Ok(())
 }
 
@@ -111,8 +99,22 @@ pub fn render(results: &Results) -> anyhow::Result<Option<Chart>> {
     }
     let throughput = lines(results, |m| m.throughput_rps);
     let p99 = lines(results, |m| m.latency_us.p99 as f64);
+    // One sweep needs no legend (the panels' titles say what it is);
+    // several get one beside the panels.
+    let entries: Vec<(String, style::Mark)> = match throughput.len() {
+        0 | 1 => Vec::new(),
+        _ => throughput
+            .iter()
+            .map(|l| (l.label.clone(), style::Mark::Line(l.look)))
+            .collect(),
+    };
     let svg = draw((WIDTH, 380), |root| {
-        let (left, right) = root.split_horizontally(WIDTH / 2);
+        let root = match entries.is_empty() {
+            true => root.clone(),
+            false => style::with_legend(root, &entries)?,
+        };
+        let half = root.dim_in_pixel().0 / 2;
+        let (left, right) = root.split_horizontally(half);
         panel(&left, "Throughput (client, req/s)", &throughput, |y| {
             format!("{y:.0}")
         })?;

@@ -80,19 +80,12 @@ const PANELS: [Panel; 3] = [
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 
-/// One panel: a line per mode (and the server's, pale); the first panel
-/// carries the legend.
-fn draw_panel(area: &Area, panel: &Panel, results: &Results, legend: bool) -> anyhow::Result<()> {
-    let lines: Vec<(String, RGBColor, Points)> = results
+/// One panel: a line per mode (and the server's, pale).
+fn draw_panel(area: &Area, panel: &Panel, results: &Results) -> anyhow::Result<()> {
+    let lines: Vec<(style::Look, Points)> = results
         .modes
         .iter()
-        .map(|m| {
-            (
-                style::label(results, m),
-                style::colour(results, m),
-                (panel.points)(m),
-            )
-        })
+        .map(|m| (style::look(results, m), (panel.points)(m)))
         .collect();
     let server_lines: Vec<(RGBColor, Points)> = panel.server.map_or_else(Vec::new, |f| {
         results
@@ -104,7 +97,7 @@ fn draw_panel(area: &Area, panel: &Panel, results: &Results, legend: bool) -> an
     let all = || {
         lines
             .iter()
-            .flat_map(|l| l.2.iter())
+            .flat_map(|l| l.1.iter())
             .chain(server_lines.iter().flat_map(|l| l.1.iter()))
     };
     let x_max = all()
@@ -139,18 +132,8 @@ fn draw_panel(area: &Area, panel: &Panel, results: &Results, legend: bool) -> an
             .draw_series(LineSeries::new(inside(points), pale))
             .map_err(plot_error)?;
     }
-    for (label, colour, points) in lines {
-        let series = chart
-            .draw_series(LineSeries::new(inside(points), colour.stroke_width(2)))
-            .map_err(plot_error)?;
-        if legend {
-            series
-                .label(label)
-                .legend(move |(x, y)| style::legend_swatch(x, y, colour));
-        }
-    }
-    if legend {
-        style::draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    for (look, points) in lines {
+        style::draw_line(&mut chart, inside(points).collect(), look)?;
     }
     Ok(())
 }
@@ -163,13 +146,27 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                 (FONT, 20).into_font().color(&TEXT),
             )
             .map_err(plot_error)?;
-        for (i, (area, panel)) in root
-            .split_evenly((PANELS.len(), 1))
+        let mut entries: Vec<(String, style::Mark)> = results
+            .modes
             .iter()
-            .zip(PANELS)
-            .enumerate()
+            .map(|m| {
+                (
+                    style::label(results, m),
+                    style::Mark::Line(style::look(results, m)),
+                )
+            })
+            .collect();
+        if results
+            .modes
+            .iter()
+            .any(|m| !m.series.server_t_s.is_empty())
         {
-            draw_panel(area, &panel, results, i == 0)?;
+            let pale = RGBColor(200, 200, 200);
+            entries.push(("pale: the server's".to_string(), style::Mark::Swatch(pale)));
+        }
+        let plot = style::with_legend(&root, &entries)?;
+        for (area, panel) in plot.split_evenly((PANELS.len(), 1)).iter().zip(PANELS) {
+            draw_panel(area, &panel, results)?;
         }
         Ok(())
     })?;
