@@ -226,6 +226,8 @@ impl<C: Poolable> AuthorityPool<C> {
     /// are left (for a fresh connection, or another origin) it is handed
     /// back to be closed, so its slot goes to them.
     pub fn checkin(&self, mut conn: C) -> Option<C> {
+        // Clean from here on, wherever it goes: to a waiter, idle, or closed.
+        conn.set_idle_since(self.clock.now());
         let mut state = self.lock();
         if state.closed {
             return Some(conn);
@@ -253,7 +255,6 @@ impl<C: Poolable> AuthorityPool<C> {
             state.stats.discard(Discard::Evicted);
             return Some(conn);
         }
-        conn.set_idle_since(self.clock.now());
         state.idle.push(conn);
         None
     }

@@ -4,7 +4,7 @@
 //! connection when a reused one failed before answering.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http::header::{CONNECTION, HOST, HeaderValue};
 use http::uri::PathAndQuery;
@@ -166,6 +166,7 @@ where
             });
         }
         let closes = wants_close(req.headers());
+        conn.watch.set_idle(false);
         match conn.sender.try_send_request(req).await {
             Ok(response) => {
                 let discard = self.verdict(&conn, closes || wants_close(response.headers()));
@@ -196,6 +197,10 @@ where
     }
 }
 
+/// The longest a connection's close may take (an idle one waits for the
+/// server to close its side) before its slot is freed anyway.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
 /// Connects, shakes hands, and spawns the connection's I/O task, which
 /// holds `slot` until the socket is closed.
 async fn dial<B>(
@@ -218,8 +223,15 @@ where
     let driving = Arc::clone(&watch);
     tokio::spawn(async move {
         // Ends when the server closes or the sender is dropped; only then,
-        // with the socket closed, is the slot free.
-        driving.drive(connection).await;
+        // with the socket closed, is the slot free. A connection dropped
+        // idle (evicted, expired, shut down) first waits for the server to
+        // close its side, so the limit holds as the server counts too.
+        if let Some(parts) = Arc::clone(&driving)
+            .drive(connection.without_shutdown())
+            .await
+        {
+            parts.io.close(driving.was_idle(), CLOSE_WAIT).await;
+        }
         drop(slot);
     });
     origin.pool.record(|s| s.handshakes += 1);

@@ -14,7 +14,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 /// How a connection's I/O task ended.
@@ -33,7 +33,7 @@ pub enum ConnEnd {
 }
 
 impl ConnEnd {
-    fn of(result: &Result<(), hyper::Error>) -> ConnEnd {
+    fn of<T>(result: &Result<T, hyper::Error>) -> ConnEnd {
         let Err(e) = result else {
             return ConnEnd::Closed;
         };
@@ -65,6 +65,10 @@ pub struct ConnWatch {
     /// Odd while the I/O task is inside a poll.
     polls: AtomicU64,
     end: AtomicU8,
+    /// Whether the connection is idle in the pool (no request on it, no
+    /// response unread): then, when the pool drops it, nothing is lost by
+    /// waiting for the server to close its side too.
+    idle: AtomicBool,
 }
 
 impl ConnWatch {
@@ -82,19 +86,30 @@ impl ConnWatch {
         ConnEnd::from_u8(self.end.load(Ordering::Acquire))
     }
 
+    /// Marks the connection idle in the pool, or in use.
+    pub fn set_idle(&self, idle: bool) {
+        self.idle.store(idle, Ordering::Release);
+    }
+
+    /// Whether the connection was idle in the pool when it was dropped.
+    pub fn was_idle(&self) -> bool {
+        self.idle.load(Ordering::Acquire)
+    }
+
     /// Drives `connection` to its end, recording each poll and the end
-    /// before the connection (and with it the request channel) is dropped.
-    pub async fn drive<F>(self: Arc<Self>, connection: F)
+    /// before the connection (and with it the request channel) is dropped;
+    /// what it ended with, if it ended well.
+    pub async fn drive<F, T>(self: Arc<Self>, connection: F) -> Option<T>
     where
-        F: Future<Output = Result<(), hyper::Error>>,
+        F: Future<Output = Result<T, hyper::Error>>,
     {
         let mut connection = std::pin::pin!(connection);
         std::future::poll_fn(|cx| self.poll_once(connection.as_mut(), cx)).await
     }
 
-    fn poll_once<F>(&self, connection: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<()>
+    fn poll_once<F, T>(&self, connection: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<Option<T>>
     where
-        F: Future<Output = Result<(), hyper::Error>>,
+        F: Future<Output = Result<T, hyper::Error>>,
     {
         self.polls.fetch_add(1, Ordering::AcqRel);
         let polled = connection.poll(cx);
@@ -102,7 +117,7 @@ impl ConnWatch {
             self.end.store(ConnEnd::of(result) as u8, Ordering::Release);
         }
         self.polls.fetch_add(1, Ordering::AcqRel);
-        polled.map(|_| ())
+        polled.map(Result::ok)
     }
 }
 

@@ -138,11 +138,7 @@ pub async fn measure(
     let (samples, time_wait) =
         close(client, &gauge, (ports, settle_limit), server, samples).await?;
     let ends = gauge.read().ends.since(&begin.client.ends);
-    let ends_by_authority = by_authority
-        .iter()
-        .zip(&begin.client_by_authority)
-        .map(|(g, b)| g.read().ends.since(&b.ends))
-        .collect();
+    let ends_by_authority = ends_since(&by_authority, &begin.client_by_authority);
     Ok(Some(Window {
         warm_server,
         begin,
@@ -155,6 +151,18 @@ pub async fn measure(
         ends,
         ends_by_authority,
     }))
+}
+
+/// How each authority's connections ended since `begin`.
+fn ends_since(
+    gauges: &[Arc<ConnectionGauge>],
+    begin: &[GaugeReading],
+) -> Vec<Counts<ConnectionEnd>> {
+    gauges
+        .iter()
+        .zip(begin)
+        .map(|(g, b)| g.read().ends.since(&b.ends))
+        .collect()
 }
 
 /// Drops the client, waits for every socket of the mode to close, and

@@ -6,6 +6,8 @@
 //! line, column and key.
 
 mod authorities;
+#[cfg(test)]
+mod authority_tests;
 mod error;
 mod literal;
 mod load;

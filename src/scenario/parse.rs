@@ -113,33 +113,7 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         .and_then(|s| s.get_ref().tls.as_ref())
         .map(|t| server_tls(&cx, t))
         .transpose()?;
-    let by_url = super::authorities::first_url(&raw.authority);
-    if let (Some(_), Some(section)) = (
-        by_url,
-        raw.server
-            .as_ref()
-            .map(|s| (s.span(), "server"))
-            .or(raw.target.as_ref().map(|t| (t.span(), "target"))),
-    ) {
-        return Err(cx
-            .err(section.0, section.1, "is given with authorities at URLs of your own".into())
-            .help("an authority with url = … is your own server: leave out [server] and [target], or the urls to use the bundled server"));
-    }
-    let target = match (raw.server, raw.target) {
-        (None, None) if let Some(url) = by_url => url_target(&cx, url, "authority.url")?,
-        (Some(_), Some(target)) => {
-            return Err(cx
-                .err(
-                    target.span(),
-                    "target",
-                    "a scenario has either [server] or [target], not both".into(),
-                )
-                .help("keep [server] to use the bundled server, or [target] for your own"));
-        }
-        (None, Some(target)) => target_url(&cx, target.get_ref())?,
-        (Some(server), None) => Target::Bundled(server_config(&cx, server.get_ref())?),
-        (None, None) => Target::Bundled(ServerConfig::default()),
-    };
+    let target = target(&cx, &raw)?;
     let authorities = super::authorities::authorities(&cx, &raw.authority, &target)?;
     let link = match &raw.link {
         Some(l) => Some(link(&cx, l.get_ref())?),
@@ -261,4 +235,37 @@ fn check(
     };
     gate::validate(text, &names)
         .map_err(|e| cx.err(at(e.span), "gate.check", e.message).help(e.help))
+}
+
+/// Where requests go: the bundled server (`[server]`, or nothing), the
+/// user's (`[target]`), or the user's at each authority's URL.
+fn target(cx: &Ctx, raw: &RawScenario) -> Result<Target, ScenarioError> {
+    let by_url = super::authorities::first_url(&raw.authority);
+    if let (Some(_), Some(section)) = (
+        by_url,
+        raw.server
+            .as_ref()
+            .map(|s| (s.span(), "server"))
+            .or(raw.target.as_ref().map(|t| (t.span(), "target"))),
+    ) {
+        return Err(cx
+            .err(section.0, section.1, "is given with authorities at URLs of your own".into())
+            .help("an authority with url = … is your own server: leave out [server] and [target], or the urls to use the bundled server"));
+    }
+    let target = match (&raw.server, &raw.target) {
+        (None, None) if let Some(url) = by_url => url_target(cx, url, "authority.url")?,
+        (Some(_), Some(target)) => {
+            return Err(cx
+                .err(
+                    target.span(),
+                    "target",
+                    "a scenario has either [server] or [target], not both".into(),
+                )
+                .help("keep [server] to use the bundled server, or [target] for your own"));
+        }
+        (None, Some(target)) => target_url(cx, target.get_ref())?,
+        (Some(server), None) => Target::Bundled(server_config(cx, server.get_ref())?),
+        (None, None) => Target::Bundled(ServerConfig::default()),
+    };
+    Ok(target)
 }

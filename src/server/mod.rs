@@ -10,6 +10,7 @@
 mod app;
 mod capacity;
 pub mod child;
+mod closing;
 pub mod control;
 mod counters;
 mod overrun;
@@ -30,6 +31,7 @@ use tower_service::Service;
 pub use app::{ConnInfo, router};
 pub use capacity::OverCapacity;
 use capacity::{Admission, Capacity};
+use closing::CountedIo;
 
 /// The header a client puts its request's id in; the bundled server sends
 /// it back on the response.
@@ -148,15 +150,16 @@ async fn accept_loop(
         let config = config.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
-            // Both held until the connection closes.
-            let (_open, _room) = (guard, permit);
+            // Held until the connection closes; the open count until it
+            // starts to (see `closing`).
+            let _room = permit;
             let _ = stream.set_nodelay(true);
             let info = ConnInfo {
                 fd: stream.as_raw_fd(),
             };
             match tls {
                 None => {
-                    let io = TokioIo::new(stream);
+                    let io = CountedIo::new(TokioIo::new(stream), guard);
                     serve_connection(io, info, router, &config, counters, unavailable).await
                 }
                 Some(acceptor) => {
@@ -168,7 +171,7 @@ async fn accept_loop(
                     let resumed =
                         stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
                     counters.tls_handshake(resumed);
-                    let io = TokioIo::new(stream);
+                    let io = CountedIo::new(TokioIo::new(stream), guard);
                     serve_connection(io, info, router, &config, counters, unavailable).await
                 }
             }

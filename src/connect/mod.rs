@@ -17,39 +17,17 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use http::Uri;
-use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::metrics::sockets::CloseKind;
-use crate::metrics::{ConnectionGauge, OpenGuard};
+use crate::metrics::ConnectionGauge;
 
-/// A connection that is counted open until dropped. An enum, not a trait
-/// object: it sits on the request path.
-#[derive(Debug)]
-pub struct CountedStream {
-    io: Io,
-    open: OpenGuard,
-    /// Open in its authority's gauge too, when the connector counts by
-    /// authority.
-    authority: Option<OpenGuard>,
-    /// When its connect and TLS handshake finished.
-    times: ConnectTimes,
-    /// Whether its end was counted (at this side's first close action).
-    ended: bool,
-}
-
-#[derive(Debug)]
-enum Io {
-    Tcp(TokioIo<TcpStream>),
-    Tls(Box<TokioIo<TlsStream<TcpStream>>>),
-    Unix(TokioIo<UnixStream>),
-    UnixTls(Box<TokioIo<TlsStream<UnixStream>>>),
-}
+mod stream;
+pub use stream::CountedStream;
+use stream::Io;
 
 pub use crate::metrics::timeline::ConnectTimes;
 
@@ -275,134 +253,6 @@ impl tower_service::Service<Uri> for CountingConnector {
     fn call(&mut self, uri: Uri) -> Self::Future {
         let connector = self.clone();
         Box::pin(async move { connector.connect(&uri).await })
-    }
-}
-
-/// hyper-util's `Client` copies a connection's extra into every response
-/// it carries: the connect times reach the request that way.
-impl Connection for CountedStream {
-    fn connected(&self) -> Connected {
-        Connected::new().extra(self.times)
-    }
-}
-
-impl CountedStream {
-    /// A stream connected at `tcp`, its TLS (if any) done now.
-    fn new(io: Io, open: OpenGuard, tcp: Instant) -> CountedStream {
-        CountedStream {
-            io,
-            open,
-            authority: None,
-            times: ConnectTimes {
-                tcp,
-                tls: Instant::now(),
-            },
-            ended: false,
-        }
-    }
-
-    /// When the connection's steps finished.
-    pub fn times(&self) -> ConnectTimes {
-        self.times
-    }
-
-    /// The TCP socket under the connection, if it is one.
-    fn tcp_fd(&self) -> Option<std::os::fd::RawFd> {
-        use std::os::fd::AsRawFd;
-        match &self.io {
-            Io::Tcp(io) => Some(io.inner().as_raw_fd()),
-            Io::Tls(io) => Some(io.inner().get_ref().0.as_raw_fd()),
-            Io::Unix(_) | Io::UnixTls(_) => None,
-        }
-    }
-}
-
-impl CountedStream {
-    /// Counts how the connection ends — our FIN first, the server's, or a
-    /// reset — at our first close action: a shutdown, or the close itself.
-    fn closing(&mut self, dropping: bool) {
-        if self.ended {
-            return;
-        }
-        self.ended = true;
-        if let Some(how) = self
-            .tcp_fd()
-            .and_then(|fd| CloseKind::of_socket(fd, dropping))
-        {
-            self.open.closing(how);
-            if let Some(authority) = &self.authority {
-                authority.closing(how);
-            }
-        }
-    }
-}
-
-impl Drop for CountedStream {
-    fn drop(&mut self) {
-        self.closing(true);
-    }
-}
-
-macro_rules! delegate {
-    ($self:ident, $io:ident => $call:expr) => {
-        match &mut $self.io {
-            Io::Tcp($io) => $call,
-            Io::Tls($io) => {
-                let $io = &mut **$io;
-                $call
-            }
-            Io::Unix($io) => $call,
-            Io::UnixTls($io) => {
-                let $io = &mut **$io;
-                $call
-            }
-        }
-    };
-}
-
-impl Read for CountedStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        delegate!(self, io => Pin::new(io).poll_read(cx, buf))
-    }
-}
-
-impl Write for CountedStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        delegate!(self, io => Pin::new(io).poll_write(cx, buf))
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        delegate!(self, io => Pin::new(io).poll_flush(cx))
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.as_mut().get_mut().closing(false);
-        delegate!(self, io => Pin::new(io).poll_shutdown(cx))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match &self.io {
-            Io::Tcp(io) => io.is_write_vectored(),
-            Io::Tls(io) => io.is_write_vectored(),
-            Io::Unix(io) => io.is_write_vectored(),
-            Io::UnixTls(io) => io.is_write_vectored(),
-        }
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        delegate!(self, io => Pin::new(io).poll_write_vectored(cx, bufs))
     }
 }
 

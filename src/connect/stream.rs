@@ -1,0 +1,199 @@
+//! A connection the counting connector made: counted open until dropped,
+//! carrying when its connect and TLS handshake finished, counting how it
+//! ended at this side's first close action. An enum over the transports,
+//! not a trait object: it sits on the request path.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpStream, UnixStream};
+use tokio_rustls::client::TlsStream;
+
+use super::ConnectTimes;
+use crate::metrics::OpenGuard;
+use crate::metrics::sockets::CloseKind;
+
+/// A connection that is counted open until dropped. An enum, not a trait
+/// object: it sits on the request path.
+#[derive(Debug)]
+pub struct CountedStream {
+    io: Io,
+    open: OpenGuard,
+    /// Open in its authority's gauge too, when the connector counts by
+    /// authority.
+    pub(super) authority: Option<OpenGuard>,
+    /// When its connect and TLS handshake finished.
+    times: ConnectTimes,
+    /// Whether its end was counted (at this side's first close action).
+    ended: bool,
+}
+
+#[derive(Debug)]
+pub(super) enum Io {
+    Tcp(TokioIo<TcpStream>),
+    Tls(Box<TokioIo<TlsStream<TcpStream>>>),
+    Unix(TokioIo<UnixStream>),
+    UnixTls(Box<TokioIo<TlsStream<UnixStream>>>),
+}
+
+/// hyper-util's `Client` copies a connection's extra into every response
+/// it carries: the connect times reach the request that way.
+impl Connection for CountedStream {
+    fn connected(&self) -> Connected {
+        Connected::new().extra(self.times)
+    }
+}
+
+impl CountedStream {
+    /// A stream connected at `tcp`, its TLS (if any) done now.
+    pub(super) fn new(io: Io, open: OpenGuard, tcp: Instant) -> CountedStream {
+        CountedStream {
+            io,
+            open,
+            authority: None,
+            times: ConnectTimes {
+                tcp,
+                tls: Instant::now(),
+            },
+            ended: false,
+        }
+    }
+
+    /// When the connection's steps finished.
+    pub fn times(&self) -> ConnectTimes {
+        self.times
+    }
+
+    /// The TCP socket under the connection, if it is one.
+    fn tcp_fd(&self) -> Option<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        match &self.io {
+            Io::Tcp(io) => Some(io.inner().as_raw_fd()),
+            Io::Tls(io) => Some(io.inner().get_ref().0.as_raw_fd()),
+            Io::Unix(_) | Io::UnixTls(_) => None,
+        }
+    }
+}
+
+impl CountedStream {
+    /// Counts how the connection ends — our FIN first, the server's, or a
+    /// reset — at our first close action: a shutdown, or the close itself.
+    fn closing(&mut self, dropping: bool) {
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        if let Some(how) = self
+            .tcp_fd()
+            .and_then(|fd| CloseKind::of_socket(fd, dropping))
+        {
+            self.open.closing(how);
+            if let Some(authority) = &self.authority {
+                authority.closing(how);
+            }
+        }
+    }
+}
+
+impl CountedStream {
+    /// Closes this side (a FIN; over TLS a close_notify first) within
+    /// `max`; with `wait_for_peer`, then waits (within `max` in all) for
+    /// the peer to close its own, reading and discarding whatever comes
+    /// before its FIN or reset. Once that returns in time, the server has
+    /// closed the connection too: a pool that frees a slot only then never
+    /// has more connections open than its limit as the server counts them
+    /// either.
+    pub async fn close(mut self, wait_for_peer: bool, max: Duration) {
+        use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+        async fn close<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, wait: bool) -> io::Result<()> {
+            s.shutdown().await?;
+            let mut buf = [0u8; 1024];
+            while wait && s.read(&mut buf).await? > 0 {}
+            Ok(())
+        }
+        self.closing(false);
+        let closed = async {
+            match &mut self.io {
+                Io::Tcp(io) => close(io.inner_mut(), wait_for_peer).await,
+                Io::Tls(io) => close(io.inner_mut(), wait_for_peer).await,
+                Io::Unix(io) => close(io.inner_mut(), wait_for_peer).await,
+                Io::UnixTls(io) => close(io.inner_mut(), wait_for_peer).await,
+            }
+        };
+        let _ = tokio::time::timeout(max, closed).await;
+    }
+}
+
+impl Drop for CountedStream {
+    fn drop(&mut self) {
+        self.closing(true);
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $io:ident => $call:expr) => {
+        match &mut $self.io {
+            Io::Tcp($io) => $call,
+            Io::Tls($io) => {
+                let $io = &mut **$io;
+                $call
+            }
+            Io::Unix($io) => $call,
+            Io::UnixTls($io) => {
+                let $io = &mut **$io;
+                $call
+            }
+        }
+    };
+}
+
+impl Read for CountedStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        delegate!(self, io => Pin::new(io).poll_read(cx, buf))
+    }
+}
+
+impl Write for CountedStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        delegate!(self, io => Pin::new(io).poll_write(cx, buf))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        delegate!(self, io => Pin::new(io).poll_flush(cx))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.as_mut().get_mut().closing(false);
+        delegate!(self, io => Pin::new(io).poll_shutdown(cx))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match &self.io {
+            Io::Tcp(io) => io.is_write_vectored(),
+            Io::Tls(io) => io.is_write_vectored(),
+            Io::Unix(io) => io.is_write_vectored(),
+            Io::UnixTls(io) => io.is_write_vectored(),
+        }
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        delegate!(self, io => Pin::new(io).poll_write_vectored(cx, bufs))
+    }
+}
