@@ -5,8 +5,14 @@
 use criterion::criterion_main;
 
 mod common;
+mod engine;
 mod pool;
 mod recording;
 mod round_trip;
 
-criterion_main!(recording::benches, round_trip::benches, pool::benches);
+criterion_main!(
+    recording::benches,
+    round_trip::benches,
+    pool::benches,
+    engine::benches
+);

@@ -283,11 +283,27 @@ async fn send_loop(
     let mut recorder = Recorder::new();
     let several = target.spread.authorities() > 1;
     let mut by_authority = vec![Recorder::new(); if several { target.uris.len() } else { 0 }];
+    // One timer per task, moved forward for each request: a later deadline
+    // is an atomic store in tokio's timer, where a timer per request would
+    // be inserted into and removed from its wheel every time.
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
     while let Some((id, issued)) = plan.next().await {
         let k = target.spread.pick(id);
         let Some(uri) = target.uris.get(k) else { break };
-        let started = Instant::now();
-        let outcome = tokio::time::timeout(timeout, client.execute(uri, id, started)).await;
+        // In a closed loop a request is issued when it starts.
+        let started = match plan.released {
+            None => issued,
+            Some(_) => Instant::now(),
+        };
+        deadline
+            .as_mut()
+            .reset(tokio::time::Instant::from_std(started + timeout));
+        let outcome = tokio::select! {
+            biased;
+            outcome = client.execute(uri, id, started) => Ok(outcome),
+            () = &mut deadline => Err(()),
+        };
         let end = Instant::now();
         let record = |r: &mut Recorder| match &outcome {
             Ok(Ok(timeline)) => {

@@ -181,3 +181,44 @@ per_request_client = {}
         .stderr(predicate::str::contains("load.open_files"))
         .stderr(predicate::str::contains("hard limit"));
 }
+
+// One client thread runs everything on a current-thread runtime: every
+// mode, over HTTPS and the link, completes every request and counts it.
+#[test]
+fn one_thread_runs_every_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"name = "one-thread"
+[server]
+tls = true
+[link]
+rtt = "2ms"
+[load]
+requests = 60
+concurrency = 6
+threads = 1
+[modes]
+pooled = { limit = 3 }
+per_request_client = {}
+keep_alive_disabled = { limit = 3 }
+hyper_util = {}
+"#;
+    let scenario = write(dir.path(), "one.toml", text);
+    let out = dir.path().join("out");
+    poolbench()
+        .args(["run", scenario.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    let results = common::results(&out);
+    assert_eq!(results.scenario.load.threads, 1);
+    for m in &results.modes {
+        assert_eq!(m.requests.ok, 60, "{}: {:?}", m.label, m.errors);
+        assert_eq!(
+            m.handshakes.server,
+            Some(m.handshakes.client),
+            "{}",
+            m.label
+        );
+    }
+}

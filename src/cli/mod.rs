@@ -77,10 +77,7 @@ fn run(
         progress: !quiet,
         interrupt: interrupt.clone(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(scenario.load.threads)
-        .enable_all()
-        .build()?;
+    let runtime = client_runtime(scenario.load.threads)?;
     let results = runtime.block_on(async {
         interrupt
             .on_signals()
@@ -283,4 +280,19 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
 /// retitle the window or clear the screen) shown as escapes, not obeyed.
 fn printable(text: &str) -> String {
     crate::report::printable(text).into_owned()
+}
+
+/// The client's runtime: one thread runs everything on a current-thread
+/// runtime (no work-stealing machinery, no cross-thread wake-ups between
+/// a request's task and its connection's); more get a multi-thread one.
+fn client_runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    match threads {
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        n => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build(),
+    }
 }

@@ -112,7 +112,9 @@ impl CountedStream {
         use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
         async fn close<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, wait: bool) -> io::Result<()> {
             s.shutdown().await?;
-            let mut buf = [0u8; 1024];
+            // Small: it lives in the future, and an idle connection's peer
+            // sends nothing but its FIN.
+            let mut buf = [0u8; 64];
             while wait && s.read(&mut buf).await? > 0 {}
             Ok(())
         }

@@ -90,7 +90,8 @@ pub fn hint(kind: ErrorKind) -> &'static str {
              (a pool), widen net.ipv4.ip_local_port_range, or set net.ipv4.tcp_tw_reuse = 1"
         }
         ErrorKind::Tls => {
-            "does the client trust the server's certificate? give the CA with [tls] ca"
+            "does the client trust the server's certificate (give the CA with [tls] ca), and does \
+             the server speak the TLS version asked for ([tls] version, \"1.3\" unless set)?"
         }
         ErrorKind::Http4xx => "the server rejected the requests: check the URL and headers",
         ErrorKind::Http5xx => "the server failed: see its logs",

@@ -111,9 +111,8 @@ impl ModeClient {
         id: u64,
         started: Instant,
     ) -> Result<Timeline, ErrorKind> {
-        let mut request = Request::get(uri.clone())
-            .body(Empty::<Bytes>::new())
-            .map_err(|_| ErrorKind::Other)?;
+        let mut request = Request::new(Empty::<Bytes>::new());
+        *request.uri_mut() = uri.clone();
         self.exchange.tag(&mut request, id);
         let mut timeline = Timeline::default();
         match &self.client {

@@ -226,10 +226,8 @@ where
         // with the socket closed, is the slot free. A connection dropped
         // idle (evicted, expired, shut down) first waits for the server to
         // close its side, so the limit holds as the server counts too.
-        if let Some(parts) = Arc::clone(&driving)
-            .drive(connection.without_shutdown())
-            .await
-        {
+        let connection = Box::pin(connection.without_shutdown());
+        if let Some(parts) = Arc::clone(&driving).drive(connection).await {
             parts.io.close(driving.was_idle(), CLOSE_WAIT).await;
         }
         drop(slot);

@@ -99,11 +99,11 @@ impl ConnWatch {
     /// Drives `connection` to its end, recording each poll and the end
     /// before the connection (and with it the request channel) is dropped;
     /// what it ended with, if it ended well.
-    pub async fn drive<F, T>(self: Arc<Self>, connection: F) -> Option<T>
+    /// (Boxed: a connection's future is large, and moved only once so.)
+    pub async fn drive<F, T>(self: Arc<Self>, mut connection: Pin<Box<F>>) -> Option<T>
     where
         F: Future<Output = Result<T, hyper::Error>>,
     {
-        let mut connection = std::pin::pin!(connection);
         std::future::poll_fn(|cx| self.poll_once(connection.as_mut(), cx)).await
     }
 
@@ -130,10 +130,10 @@ mod tests {
         let watch = Arc::new(ConnWatch::default());
         assert_eq!(watch.settled_end(), Some(ConnEnd::Open));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(Arc::clone(&watch).drive(async move {
+        let task = tokio::spawn(Arc::clone(&watch).drive(Box::pin(async move {
             let _ = rx.await;
             Ok(())
-        }));
+        })));
         tokio::task::yield_now().await;
         assert_eq!(watch.settled_end(), Some(ConnEnd::Open));
         let _ = tx.send(());

@@ -1,0 +1,73 @@
+//! The load generator's own cost per request: the engine's loop, the
+//! recorder and the pool, driving 2000 requests over 10 pooled connections
+//! to the bundled server in this process (plain HTTP, 64-byte bodies).
+//! The figure is wall time per request with the server's share in it; what
+//! it is for is a regression on the request path, which shows here first.
+//! (Against wrk and oha on nginx: `scripts/compare-peers.sh`.)
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group};
+use poolbench::connect::CountingConnector;
+use poolbench::engine::{self, Spread, Workload};
+use poolbench::interrupt::Interrupt;
+use poolbench::metrics::ConnectionGauge;
+use poolbench::modes::{Exchange, ModeClient};
+use poolbench::scenario::{Arrival, ModeKind, ModeSpec, PoolSettings, Stop};
+use poolbench::server::{self, ServerCounters};
+
+const REQUESTS: u64 = 2000;
+const CONNECTIONS: u32 = 10;
+
+fn engine(c: &mut Criterion) {
+    let runtime = crate::common::runtime();
+    let uri: http::Uri = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let counters = Arc::new(ServerCounters::default());
+        tokio::spawn(server::serve(listener, Default::default(), counters));
+        format!("http://{addr}/").parse().unwrap()
+    });
+    let spec = ModeSpec {
+        label: "pooled".into(),
+        body: Default::default(),
+        sweep: None,
+        kind: ModeKind::Pooled,
+        limit: NonZeroU32::new(CONNECTIONS),
+        pool: PoolSettings::default(),
+    };
+    let connector = CountingConnector::new(Arc::new(ConnectionGauge::default()));
+    let exchange = Exchange {
+        echo_id: true,
+        ..Exchange::default()
+    };
+    let client = Arc::new(ModeClient::new(&spec, connector, None, exchange));
+    let workload = Workload {
+        uris: vec![uri],
+        spread: Spread::new(&[1]),
+        stop: Stop::Requests(REQUESTS),
+        arrival: Arrival::Closed,
+        concurrency: CONNECTIONS as usize,
+        timeout: Duration::from_secs(30),
+        completed: Arc::new(AtomicU64::new(0)),
+        interrupt: Interrupt::default(),
+    };
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(REQUESTS));
+    group.bench_function("pooled_closed_loop_10", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let outcome = engine::run(Arc::clone(&client), &workload).await.unwrap();
+            assert_eq!(outcome.recorder.ok(), REQUESTS);
+        });
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1)).sample_size(20);
+    targets = engine
+}
