@@ -163,9 +163,15 @@ fn a_bad_check_points_at_its_line_and_column() {
 fn variant(base: &Results, throughput_factor: f64, rounds: &[f64]) -> Results {
     let mut r = base.clone();
     for m in &mut r.modes {
+        let template = m.rounds[0].clone();
         m.throughput_rps *= throughput_factor;
+        // The figure as each round recorded it, changed the same way.
+        for round in &mut m.rounds {
+            if let Some(t) = round.get_mut("throughput") {
+                *t *= throughput_factor;
+            }
+        }
         if !rounds.is_empty() {
-            let template = m.rounds[0].clone();
             m.rounds = rounds
                 .iter()
                 .map(|f| {
@@ -249,4 +255,52 @@ fn compare_flags_regressions_beyond_tolerance_and_noise() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not a tolerance"));
+}
+
+// Two different scenarios are not compared (exit 2, naming the first
+// difference) unless --force, which lists every difference; the same
+// scenario with a different number of rounds compares without spurious
+// changes in counts (which are sums over rounds).
+#[test]
+fn compare_refuses_different_runs_and_compares_rounds_per_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = CI
+        .replace("requests = 2000", "requests = 200")
+        .replace("repeat = 3", "repeat = 1");
+    let (_, one) = run(dir.path(), "one.toml", &small);
+    let (_, three) = run(
+        dir.path(),
+        "three.toml",
+        &small.replace("repeat = 1", "repeat = 3"),
+    );
+    let (_, other) = run(
+        dir.path(),
+        "other.toml",
+        &small.replace("concurrency = 32", "concurrency = 16"),
+    );
+    let compare = |a: &Path, b: &Path, extra: &[&str]| {
+        poolbench()
+            .arg("compare")
+            .arg(a.join("results.json"))
+            .arg(b.join("results.json"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = compare(&one, &other, &[]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("scenario.load.concurrency"), "{stderr}");
+    let o = compare(&one, &other, &["--force"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("not the same run (--force): scenario.load.concurrency"),
+        "{stdout}"
+    );
+    // One round against three: handshakes are compared per round, so the
+    // pooled mode's are the same (its limit), not three times as many.
+    let o = compare(&one, &three, &[]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("rounds: 1 in base, 3 in new"), "{stdout}");
+    assert!(!stdout.contains("pooled.handshakes"), "{stdout}");
 }

@@ -47,8 +47,12 @@ pub(super) enum Command {
     },
     /// Compare two results files figure by figure; exit 1 on a regression.
     #[command(after_help = "\
-A figure is a regression when it got worse by more than the tolerance and,
-if both runs have rounds (load.repeat), the two runs' ranges do not overlap.
+The two files must be runs of the same scenario run the same way (load,
+target, link, TLS, authorities, modes and their settings); otherwise compare
+names the first difference and exits 2, unless --force. Figures are compared
+as means per round, so runs with different load.repeat compare fairly. A
+figure is a regression when it got worse by more than the tolerance and, if
+both runs have rounds, the two runs' ranges do not overlap.
 
 Example:
   poolbench compare base/results.json new/results.json --tolerance 10% --format markdown")]
@@ -62,6 +66,9 @@ Example:
         tolerance: f64,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Compare runs that differ in what was run, listing every difference.
+        #[arg(long)]
+        force: bool,
     },
     /// Re-render the report (charts, HTML) from a saved results.json.
     #[command(

@@ -31,7 +31,8 @@ pub fn main() -> ExitCode {
             new,
             tolerance,
             format,
-        } => compare(base, new, tolerance, format),
+            force,
+        } => compare((base, new), tolerance, format, force),
         Command::Run {
             scenario,
             out,
@@ -139,14 +140,36 @@ fn verdict(results: &crate::results::Results) -> ExitCode {
 }
 
 fn compare(
-    base: PathBuf,
-    new: PathBuf,
+    (base_path, new_path): (PathBuf, PathBuf),
     tolerance: f64,
     format: Format,
+    force: bool,
 ) -> anyhow::Result<ExitCode> {
-    let (base, new) = (report::read_results(&base)?, report::read_results(&new)?);
+    let (base, new) = (
+        report::read_results(&base_path)?,
+        report::read_results(&new_path)?,
+    );
+    let differences = crate::compare::differences(&base, &new);
+    if let Some(first) = differences.first().filter(|_| !force) {
+        let more = match differences.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        eprintln!(
+            "error: {} and {} are not runs of the same scenario run the same way: {first}{more}\n  \
+             = help: compare runs of one scenario file; --force compares anyway and lists every difference",
+            base_path.display(),
+            new_path.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     let changes = crate::compare::compare(&base, &new, tolerance);
-    let unmatched = crate::compare::unmatched(&base, &new);
+    let mut unmatched: Vec<String> = differences
+        .iter()
+        .map(|d| format!("not the same run (--force): {d}"))
+        .collect();
+    unmatched.extend(crate::compare::circumstances(&base, &new));
+    unmatched.extend(crate::compare::unmatched(&base, &new));
     print_stdout(&match format {
         Format::Text => report::terminal::compare_text(&changes, &unmatched),
         Format::Markdown => report::markdown::compare_markdown(&changes, &unmatched),

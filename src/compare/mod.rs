@@ -7,6 +7,15 @@
 //! is beyond the tolerance *and* the two runs' ranges do not overlap (the
 //! new run's best round is worse than the old run's worst), so one unlucky
 //! round on a shared machine does not fail a build.
+//!
+//! Two runs are compared only if they ran the same scenario the same way
+//! ([`comparable`]); their figures are compared as means per round, so runs
+//! with a different number of rounds compare without spurious changes in
+//! counts (which are sums over rounds).
+
+mod comparable;
+
+pub use comparable::{circumstances, differences};
 
 use crate::results::figures::{Better, FIGURES, Figure};
 use crate::results::format::format_value;
@@ -62,7 +71,7 @@ pub fn compare(base: &Results, new: &Results, tolerance: f64) -> Vec<Change> {
             continue;
         };
         for c in FIGURES.iter().filter(|f| f.compared) {
-            let (Some(bv), Some(nv)) = (c.value(b, None), c.value(n, None)) else {
+            let (Some(bv), Some(nv)) = (per_round(b, c), per_round(n, c)) else {
                 continue;
             };
             let relative = (nv - bv) / if bv == 0.0 { 1.0 } else { bv.abs() };
@@ -100,6 +109,19 @@ pub fn compare(base: &Results, new: &Results, tolerance: f64) -> Vec<Change> {
         }
     }
     changes
+}
+
+/// A figure's mean over the mode's rounds (its value, for one round).
+fn per_round(m: &ModeResult, c: &Figure) -> Option<f64> {
+    let values: Vec<f64> = m
+        .rounds
+        .iter()
+        .filter_map(|r| r.get(c.name).copied())
+        .collect();
+    if values.is_empty() || values.len() != m.rounds.len() {
+        return c.value(m, None);
+    }
+    Some(values.iter().sum::<f64>() / values.len() as f64)
 }
 
 /// With rounds on both sides: do the ranges of the figure overlap?
