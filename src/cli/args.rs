@@ -188,6 +188,10 @@ pub(super) enum Format {
     Text,
     Markdown,
     Junit,
+    /// Every figure as rows of one long table (see the README).
+    Csv,
+    /// results.json itself (for `compare`: the changes).
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

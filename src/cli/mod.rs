@@ -174,6 +174,8 @@ fn compare(
         Format::Text => report::terminal::compare_text(&changes, &unmatched),
         Format::Markdown => report::markdown::compare_markdown(&changes, &unmatched),
         Format::Junit => report::junit::compare_junit(&changes),
+        Format::Csv => report::csv::compare_csv(&changes),
+        Format::Json => compare_json(&changes, &unmatched),
     })?;
     let regressed = changes
         .iter()
@@ -209,7 +211,29 @@ fn render(results: &crate::results::Results, format: Format) -> String {
         Format::Text => report::terminal::render(results),
         Format::Markdown => report::markdown::run_markdown(results),
         Format::Junit => report::junit::gate_junit(results),
+        Format::Csv => report::csv::run_csv(results),
+        Format::Json => serde_json::to_string_pretty(results).unwrap_or_default() + "\n",
     }
+}
+
+/// `compare --format json`: the changes, and the notes.
+fn compare_json(changes: &[crate::compare::Change], notes: &[String]) -> String {
+    let changes: Vec<serde_json::Value> = changes
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "mode": c.mode,
+                "figure": c.figure,
+                "base": c.base,
+                "new": c.new,
+                "change": c.relative,
+                "verdict": format!("{:?}", c.verdict).to_lowercase(),
+                "note": c.note,
+            })
+        })
+        .collect();
+    let json = serde_json::json!({ "changes": changes, "notes": notes });
+    serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {

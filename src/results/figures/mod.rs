@@ -32,6 +32,17 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// Its name in CSV and JSON exports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::PerSecond => "per_s",
+            Unit::Micros => "us",
+            Unit::MicrosPerRequest => "us_per_request",
+            Unit::Fraction => "fraction",
+        }
+    }
+
     /// How gate messages and `compare` write a value in this unit.
     pub fn suffix(self) -> &'static str {
         match self {
