@@ -72,14 +72,14 @@ fn the_gate_fails_when_pooling_is_broken() {
         .collect();
     // Counts: a pool that keeps nothing dials once per request, every round.
     for check in [
-        "pooled.handshakes <= 8 * 3",
-        "pooled.handshakes.server <= 8 * 3",
+        "pooled.handshakes.per_round <= 8",
+        "pooled.handshakes.server.per_round <= 8",
     ] {
         assert!(failed.contains(&check), "{check} passed: {failed:?}");
     }
     // The HTML report shows the outcome too.
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(html.contains("FAIL") && html.contains("pooled.handshakes &lt;= 8 * 3"));
+    assert!(html.contains("FAIL") && html.contains("pooled.handshakes.per_round &lt;= 8"));
 }
 
 #[test]

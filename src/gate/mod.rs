@@ -166,12 +166,13 @@ pub fn evaluate(checks: &[Check], modes: &[ModeResult], sweeps: &[Sweep]) -> Vec
         }
         let (m, path) = resolve(modes, f)?;
         // `pooled.api.p99`: the figure of one authority.
+        let rounds = m.rounds.len();
         if let Some((name, figure)) = path.split_first()
             && let Some(a) = m.authorities.iter().find(|a| &a.name == name)
         {
-            return figures::value(&a.view(m), figure);
+            return figures::value(&a.view(m), figure, rounds);
         }
-        figures::value(m, path)
+        figures::value(m, path, rounds)
     };
     checks
         .iter()
