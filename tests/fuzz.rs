@@ -475,7 +475,11 @@ fn render(results: &Results) {
     let _ = poolbench::report::terminal::render(results);
     let _ = poolbench::report::markdown::run_markdown(results);
     let _ = poolbench::report::junit::gate_junit(results);
-    let changes = poolbench::compare::compare(results, results, 0.1);
+    let changes = poolbench::compare::compare(
+        results,
+        results,
+        &poolbench::compare::Tolerances::uniform(0.1),
+    );
     let _ = poolbench::report::terminal::compare_text(&changes, &[]);
 }
 

@@ -304,3 +304,76 @@ fn compare_refuses_different_runs_and_compares_rounds_per_round() {
     assert!(stdout.contains("rounds: 1 in base, 3 in new"), "{stdout}");
     assert!(!stdout.contains("pooled.handshakes"), "{stdout}");
 }
+
+// An injected regression is reported with its unit and its significance;
+// a per-figure tolerance lets one figure through; counts are exact, and
+// with one round each the tolerance alone decides, as the note says.
+#[test]
+fn compare_reports_units_significance_and_per_figure_tolerances() {
+    let dir = tempfile::tempdir().unwrap();
+    let example: Results = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/thousand/results.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let with_rounds = |p99: [f64; 3]| {
+        let mut r = example.clone();
+        r.scenario.load.repeat = 3;
+        for m in &mut r.modes {
+            let template = m.rounds[0].clone();
+            m.rounds = p99
+                .iter()
+                .map(|v| {
+                    let mut round = template.clone();
+                    round.insert("p99".into(), *v);
+                    round
+                })
+                .collect();
+        }
+        r
+    };
+    let save = |name: &str, r: &Results| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_vec(r).unwrap()).unwrap();
+        path
+    };
+    let base = save("base.json", &with_rounds([1000.0, 1100.0, 1050.0]));
+    let slower = save("slower.json", &with_rounds([1500.0, 1600.0, 1550.0]));
+    let compare = |a: &Path, b: &Path, extra: &[&str]| {
+        let o = poolbench()
+            .arg("compare")
+            .arg(a)
+            .arg(b)
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+        )
+    };
+    let (code, out) = compare(&base, &slower, &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("pooled.p99: 1050 µs → 1550 µs"), "{out}");
+    assert!(
+        out.contains("p = 0.05 (Mann-Whitney, 3 v 3 rounds)"),
+        "{out}"
+    );
+    let (code, out) = compare(&base, &slower, &["--tolerance", "p99=60%"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("within the 60% tolerance"), "{out}");
+    // One more handshake in one round each: a count is exact.
+    let mut more = example.clone();
+    more.modes[0].handshakes.client += 1;
+    let handshakes = more.modes[0].handshakes.client as f64;
+    more.modes[0].rounds[0].insert("handshakes".into(), handshakes);
+    let more = save("more.json", &more);
+    let (code, out) = compare(&save("one.json", &example), &more, &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("too few for a significance test"), "{out}");
+    let (code, _) = compare(&base, &slower, &["--tolerance", "nonsense=5%"]);
+    assert_eq!(code, Some(2));
+}

@@ -51,19 +51,23 @@ The two files must be runs of the same scenario run the same way (load,
 target, link, TLS, authorities, modes and their settings); otherwise compare
 names the first difference and exits 2, unless --force. Figures are compared
 as means per round, so runs with different load.repeat compare fairly. A
-figure is a regression when it got worse by more than the tolerance and, if
-both runs have rounds, the two runs' ranges do not overlap.
+figure is a regression when it got worse by more than its tolerance (10%,
+counts exactly) and, if both runs have 3 rounds or more, the exact one-sided
+Mann-Whitney U test on the rounds gives p <= 0.05.
 
 Example:
-  poolbench compare base/results.json new/results.json --tolerance 10% --format markdown")]
+  poolbench compare base/results.json new/results.json --tolerance 10% --format markdown
+  poolbench compare base/results.json new/results.json --tolerance p99=20% --tolerance handshakes=0")]
     Compare {
         /// The baseline results.json.
         base: PathBuf,
         /// The results.json to judge.
         new: PathBuf,
-        /// How much worse a figure may get before it counts, e.g. 10%.
-        #[arg(long, default_value = "10%", value_parser = parse_percent)]
-        tolerance: f64,
+        /// How much worse a figure may get before it counts: 10% for every
+        /// figure but the counts (exact), or FIGURE=PERCENT for one
+        /// (p99=15%, handshakes=5%); repeat it.
+        #[arg(long, value_parser = parse_tolerance)]
+        tolerance: Vec<(Option<String>, f64)>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Compare runs that differ in what was run, listing every difference.
@@ -201,6 +205,28 @@ pub(super) enum Control {
 }
 
 /// "10%" or "0.1" → 0.1.
+/// "10%" (the default for every figure) or "p99=15%" (one figure's).
+fn parse_tolerance(text: &str) -> Result<(Option<String>, f64), String> {
+    let Some((name, value)) = text.split_once('=') else {
+        return Ok((None, parse_percent(text)?));
+    };
+    let name = name.trim();
+    match crate::results::figures::Figure::named(name) {
+        Some(f) if f.compared => Ok((Some(name.to_string()), parse_percent(value)?)),
+        _ => {
+            let compared: Vec<&str> = crate::results::figures::FIGURES
+                .iter()
+                .filter(|f| f.compared)
+                .map(|f| f.name)
+                .collect();
+            Err(format!(
+                "`{name}` is not a figure compare judges; these are: {}",
+                compared.join(", ")
+            ))
+        }
+    }
+}
+
 fn parse_percent(text: &str) -> Result<f64, String> {
     let value = match text.trim().strip_suffix('%') {
         Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),

@@ -141,7 +141,7 @@ fn verdict(results: &crate::results::Results) -> ExitCode {
 
 fn compare(
     (base_path, new_path): (PathBuf, PathBuf),
-    tolerance: f64,
+    tolerance: Vec<(Option<String>, f64)>,
     format: Format,
     force: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -163,7 +163,18 @@ fn compare(
         );
         return Ok(ExitCode::from(2));
     }
-    let changes = crate::compare::compare(&base, &new, tolerance);
+    let tolerances = crate::compare::Tolerances {
+        default: tolerance
+            .iter()
+            .rev()
+            .find_map(|(name, t)| name.is_none().then_some(*t))
+            .unwrap_or(0.10),
+        figures: tolerance
+            .iter()
+            .filter_map(|(name, t)| Some((name.clone()?, *t)))
+            .collect(),
+    };
+    let changes = crate::compare::compare(&base, &new, &tolerances);
     let mut unmatched: Vec<String> = differences
         .iter()
         .map(|d| format!("not the same run (--force): {d}"))

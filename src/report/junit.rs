@@ -23,7 +23,10 @@ pub fn compare_junit(changes: &[Change]) -> String {
         .map(|c| {
             (
                 format!("{}.{}", c.mode, c.figure),
-                (c.verdict == Verdict::Regression).then(|| c.describe()),
+                (c.verdict == Verdict::Regression).then(|| match &c.note {
+                    Some(note) => format!("{} [{note}]", c.describe()),
+                    None => c.describe(),
+                }),
             )
         })
         .collect();

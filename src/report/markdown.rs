@@ -77,9 +77,10 @@ pub fn compare_markdown(changes: &[Change], unmatched: &[String]) -> String {
             Verdict::Worse => "⚠️",
             _ => "✅",
         };
+        let unit = c.unit.suffix();
         let _ = writeln!(
             out,
-            "| {mark} | `{}.{}` | {} | {} | {:+.1}% | {} |",
+            "| {mark} | `{}.{}` | {}{unit} | {}{unit} | {:+.1}% | {} |",
             c.mode,
             c.figure,
             format_value(c.base),
