@@ -184,7 +184,7 @@ fn compare(
     print_stdout(&match format {
         Format::Text => report::terminal::compare_text(&changes, &unmatched),
         Format::Markdown => report::markdown::compare_markdown(&changes, &unmatched),
-        Format::Junit => report::junit::compare_junit(&changes),
+        Format::Junit => report::junit::compare_junit(&changes, &new),
         Format::Csv => report::csv::compare_csv(&changes),
         Format::Json => compare_json(&changes, &unmatched),
     })?;

@@ -152,6 +152,39 @@ fn resolve<'r>(
     Some((m, rest))
 }
 
+/// The unit of a check's values: its figures' unit, when they all share
+/// one that is written (not a count).
+fn unit(c: &expr::Comparison, modes: &[ModeResult]) -> Option<String> {
+    let mut units = c
+        .left
+        .figures()
+        .into_iter()
+        .chain(c.right.figures())
+        .map(|f| {
+            let (_, path) = resolve(modes, f)?;
+            // Past an authority's name, if the path names one.
+            let path = match path.split_first() {
+                Some((first, rest))
+                    if resolve(modes, f)?
+                        .0
+                        .authorities
+                        .iter()
+                        .any(|a| &a.name == first) =>
+                {
+                    rest
+                }
+                _ => path,
+            };
+            crate::results::figures::Figure::named(path.first()?).map(|f| f.unit.suffix())
+        });
+    let first = units.next()??;
+    units
+        .all(|u| u == Some(first))
+        .then_some(first)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+}
+
 /// Evaluates every check on the measured modes and sweeps, as they will
 /// be written.
 pub fn evaluate(checks: &[Check], modes: &[ModeResult], sweeps: &[Sweep]) -> Vec<GateOutcome> {
@@ -188,6 +221,7 @@ pub fn evaluate(checks: &[Check], modes: &[ModeResult], sweeps: &[Sweep]) -> Vec
                 cmp: c.cmp.to_string(),
                 right,
                 passed: matches!((left, right), (Some(l), Some(r)) if c.cmp.holds(l, r)),
+                unit: unit(c, modes),
             }
         })
         .collect()

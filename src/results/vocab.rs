@@ -132,12 +132,22 @@ pub struct GateOutcome {
     pub right: Option<f64>,
     /// Whether the check held (a side that was not measured fails it).
     pub passed: bool,
+    /// The unit both sides are in, as values are written (" µs", "/s"),
+    /// when every figure of the check has the same one; absent for counts
+    /// and mixed checks.
+    #[serde(default)]
+    pub unit: Option<String>,
 }
 
 impl GateOutcome {
-    /// "10 <= 10", or which side was not measured.
+    /// "1445 µs <= 50 µs", or which side was not measured.
     pub fn detail(&self) -> String {
-        let side = |v: Option<f64>| v.map_or("not a measured number".to_string(), format_value);
+        let unit = self.unit.as_deref().unwrap_or("");
+        let side = |v: Option<f64>| {
+            v.map_or("not a measured number".to_string(), |v| {
+                format!("{}{unit}", format_value(v))
+            })
+        };
         format!("{} {} {}", side(self.left), self.cmp, side(self.right))
     }
 }

@@ -256,6 +256,7 @@ mod tests {
             cmp: "<=".into(),
             right: Some(5.0),
             passed: false,
+            unit: None,
         });
         let v = verdict(&results);
         assert_eq!(
