@@ -22,7 +22,7 @@
 //! The modules are layers, bottom up; each uses only those before it (a
 //! test, `tests/layers.rs`, keeps it so):
 //!
-//! results < files < interrupt < metrics < tls < child < connect < pool < server < link < gate < scenario < modes < engine < runner < compare < report < cli
+//! results < files < interrupt < metrics < tls < child < connect < pool < server < link < gate < scenario < modes < engine < runner < compare < merge < report < cli
 //!
 //! - [`results`]: the contract every report reads — the results types,
 //!   their vocabulary (kinds of error, phases, discard reasons…), the
@@ -45,7 +45,8 @@
 //!   loop shared by all modes (closed or open loop).
 //! - [`runner`]: sets up the stage, runs every mode (in rounds) and
 //!   assembles [`results`].
-//! - [`compare`]: two runs, figure by figure; [`report`]: renders results
+//! - [`compare`]: two runs, figure by figure; [`merge`]: several agents'
+//!   runs as one; [`report`]: renders results
 //!   (terminal, JSON, SVG charts, HTML, Markdown, JUnit).
 //! - [`cli`]: the command line; the only module that knows clap.
 
@@ -58,6 +59,7 @@ pub mod files;
 pub mod gate;
 pub mod interrupt;
 pub mod link;
+pub mod merge;
 pub mod metrics;
 pub mod modes;
 pub mod pool;

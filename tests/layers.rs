@@ -20,6 +20,7 @@ const LAYERS: &[&str] = &[
     "engine",
     "runner",
     "compare",
+    "merge",
     "report",
     "cli",
 ];

@@ -88,6 +88,23 @@ Example:
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Merge the results of several agents that ran one scenario at once.
+    #[command(after_help = "\
+The files must be runs of the same scenario run the same way (as for
+compare). Histograms merge exactly, counts and throughputs add up, peaks add
+up (an upper bound) and are kept per agent; the scenario's checks are judged
+again on the merged figures. Render it with `poolbench report`.
+
+Example:
+  poolbench merge agent-0/results.json agent-1/results.json agent-2/results.json -o merged.json")]
+    Merge {
+        /// The agents' results.json files.
+        #[arg(required = true)]
+        results: Vec<PathBuf>,
+        /// Where to write the merged results.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
     /// Run the bundled test server until interrupted.
     #[command(
         after_help = "Example:\n  poolbench serve --port 8080 --think-time 1ms --body-size 4KiB"

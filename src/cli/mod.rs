@@ -44,6 +44,7 @@ pub fn main() -> ExitCode {
             out,
             format,
         } => report(results, out, format),
+        Command::Merge { results, out } => merge(&results, &out),
         Command::Serve(args) => serve(args),
         Command::Link(args) => link(args),
     };
@@ -245,6 +246,29 @@ fn compare_json(changes: &[crate::compare::Change], notes: &[String]) -> String 
         .collect();
     let json = serde_json::json!({ "changes": changes, "notes": notes });
     serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"
+}
+
+fn merge(files: &[PathBuf], out: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let runs = files
+        .iter()
+        .map(|f| Ok((f.display().to_string(), report::read_results(f)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let merged = crate::merge::merge(&runs)?;
+    let json = serde_json::to_vec_pretty(&merged)?;
+    let tmp = out.with_extension("json.tmp");
+    std::fs::write(&tmp, json).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!(
+        "poolbench: merged {} runs into {} (render it: poolbench report {})",
+        runs.len(),
+        out.display(),
+        out.display()
+    );
+    Ok(if merged.gate_passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {

@@ -52,9 +52,18 @@ pub fn render(results: &Results) -> String {
         .map_or(String::new(), |o| format!(" ({o})"));
     let _ = writeln!(
         out,
-        "{} cores, kernel {}, open-files limit: soft {}{raised}, hard {}\n",
+        "{} cores, kernel {}, open-files limit: soft {}{raised}, hard {}",
         env.cores, env.kernel, env.nofile.soft, env.nofile.hard
     );
+    if !results.agents.is_empty() {
+        let _ = writeln!(
+            out,
+            "merged from {} agents' runs (poolbench merge): counts and throughput add up; \
+             peak conns and peak fds are the sum of each agent's peak",
+            results.agents.len()
+        );
+    }
+    out.push('\n');
 
     out.push_str(&Terminal.table(&table::figures(results)));
     footnotes(&mut out, results);

@@ -84,6 +84,22 @@ pub struct Results {
     /// Why the run stopped before measuring every mode (a signal); absent
     /// for a complete run. A partial run's figures cover what was measured.
     pub partial: Option<String>,
+    /// The runs this file merges (`poolbench merge`), one per agent; empty
+    /// for one run.
+    #[serde(default)]
+    pub agents: Vec<AgentRun>,
+}
+
+/// One agent's run in a merged results file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentRun {
+    /// Its results file, as given to `poolbench merge`.
+    pub file: String,
+    /// When it started, RFC 3339, UTC.
+    pub started_at: String,
+    /// Its machine: CPU model, cores, kernel.
+    pub machine: String,
 }
 
 impl Results {

@@ -86,6 +86,25 @@ pub struct ModeResult {
     /// The mode's figures per authority, when the run served several
     /// (`[[authority]]`); the figures above cover them all.
     pub authorities: Vec<AuthorityResult>,
+    /// Each agent's own figures, when this result merges the runs of
+    /// several load generators (`poolbench merge`); its peaks above are
+    /// their sum, an upper bound of the peak all agents reached together.
+    #[serde(default)]
+    pub agents: Vec<AgentFigures>,
+}
+
+/// One agent's share of a merged mode (`poolbench merge`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentFigures {
+    /// Successful requests.
+    pub ok: u64,
+    /// Successful requests per second of its own measured phase.
+    pub throughput_rps: f64,
+    /// Most connections it had open at once (client | server).
+    pub peak_connections: Observed,
+    /// Most fds it had open at once.
+    pub peak_fds: u64,
 }
 
 /// A mode's compared figures in one round, by name (see the catalogue in

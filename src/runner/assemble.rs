@@ -86,6 +86,7 @@ pub fn assemble(
         mismatches: Vec::new(),
         rounds: Vec::new(),
         authorities,
+        agents: Vec::new(),
     };
     result.mismatches = result.disagreements();
     result.rounds = vec![round_figures(&result)];

@@ -8,7 +8,7 @@ mod authorities;
 mod info;
 mod measure;
 mod mode;
-mod rounds;
+pub mod rounds;
 mod stage;
 
 use std::path::PathBuf;
@@ -116,6 +116,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         partial,
         modes,
         sweeps,
+        agents: Vec::new(),
     })
 }
 

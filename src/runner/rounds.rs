@@ -22,7 +22,7 @@ pub fn merge(rounds: Vec<ModeResult>) -> anyhow::Result<ModeResult> {
 /// Adds one round into the merged result. Every field is named (no `..`),
 /// so a field added to [`ModeResult`] does not compile until its merge rule
 /// is written here.
-fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
+pub fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     let ModeResult {
         label: _,     // the same mode in every round
         mode: _,      // of the same kind
@@ -53,6 +53,7 @@ fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         mismatches: _, // recomputed from the merged figures
         rounds,
         authorities,
+        agents: _, // a run's rounds are one agent's
     } = r;
     // CPU per request is weighed by the requests of each side.
     into.cpu_us_per_request = weigh(
@@ -206,7 +207,7 @@ fn add_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     a.zip(b).map(|(a, b)| a + b)
 }
 
-fn sum(a: Observed, b: Observed) -> Observed {
+pub fn sum(a: Observed, b: Observed) -> Observed {
     Observed {
         client: a.client + b.client,
         server: add_opt(a.server, b.server),

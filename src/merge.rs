@@ -1,0 +1,159 @@
+//! `poolbench merge a.json b.json … -o merged.json`: the results of several
+//! load generators ("agents") that ran the same scenario against the same
+//! target at the same time, as one run. poolbench has no coordinator of its
+//! own: teams start the agents on the orchestrator they already have (a
+//! Kubernetes Indexed Job, see `deploy/`), and merge what they wrote.
+//!
+//! Rules, mode by mode: histograms merged exactly (HDR: latency, phases,
+//! pool wait); counts summed (requests, errors, handshakes, TLS, TIME_WAIT,
+//! pool counters); throughput summed (the agents ran at once) and the
+//! measured time the longest agent's; CPU per request weighted by
+//! requests; peaks (connections, fds) summed — an upper bound of what the
+//! agents reached together, since their peaks need not coincide — and kept
+//! per agent. The scenario's checks are judged again on the merged figures.
+//! Only runs of the same scenario run the same way merge (as `compare`
+//! requires); the first file's scenario and environment describe the
+//! merged run.
+
+use anyhow::{Context, bail};
+
+use crate::results::sweep::sweeps;
+use crate::results::{AgentFigures, AgentRun, ModeResult, Results, round_figures};
+use crate::runner::rounds::{absorb, sum};
+
+/// Merges the agents' results, in the order given; `files` names them.
+pub fn merge(runs: &[(String, Results)]) -> anyhow::Result<Results> {
+    let Some(((_, first), rest)) = runs.split_first() else {
+        bail!("merge needs at least one results file");
+    };
+    for (file, r) in rest {
+        if let Some(d) = crate::compare::differences(first, r).first() {
+            bail!(
+                "{file} is not a run of the same scenario run the same way as {}: {d}",
+                runs[0].0
+            );
+        }
+    }
+    let mut merged = first.clone();
+    for m in &mut merged.modes {
+        let agents: Vec<&ModeResult> = runs
+            .iter()
+            .map(|(file, r)| {
+                r.modes
+                    .iter()
+                    .find(|o| o.label == m.label && o.transport == m.transport)
+                    .with_context(|| format!("{file} has no mode {}", m.label))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        *m = merge_mode(&agents)?;
+    }
+    merged.sweeps = sweeps(&merged.modes);
+    merged.gate = match crate::scenario::Scenario::parse(
+        std::path::Path::new(&first.scenario.file),
+        &first.scenario.source,
+    ) {
+        Ok(scenario) => crate::gate::evaluate(&scenario.checks, &merged.modes, &merged.sweeps),
+        // A scenario that no longer parses (an older poolbench wrote it):
+        // its checks cannot be judged again.
+        Err(_) => Vec::new(),
+    };
+    merged.run_time_s = runs.iter().map(|(_, r)| r.run_time_s).fold(0.0, f64::max);
+    if let Some(n) = first.scenario.load.requests {
+        merged.scenario.load.requests = Some(n * runs.len() as u64);
+    }
+    merged.agents = runs
+        .iter()
+        .map(|(file, r)| AgentRun {
+            file: file.clone(),
+            started_at: r.started_at.clone(),
+            machine: format!(
+                "{}, {} cores, kernel {}",
+                r.environment.cpu_model, r.environment.cores, r.environment.kernel
+            ),
+        })
+        .collect();
+    merged.partial = runs.iter().find_map(|(_, r)| r.partial.clone());
+    Ok(merged)
+}
+
+/// One mode of every agent as one.
+fn merge_mode(agents: &[&ModeResult]) -> anyhow::Result<ModeResult> {
+    let (first, rest) = agents.split_first().context("no agent")?;
+    let mut m = (*first).clone();
+    for a in rest {
+        absorb(&mut m, a)?;
+    }
+    // At once, not one after another: the longest measured time, the
+    // throughputs and peaks added up.
+    m.elapsed_s = agents.iter().map(|a| a.elapsed_s).fold(0.0, f64::max);
+    m.throughput_rps = agents.iter().map(|a| a.throughput_rps).sum();
+    m.peak_connections = agents
+        .iter()
+        .map(|a| a.peak_connections)
+        .reduce(sum)
+        .unwrap_or(m.peak_connections);
+    m.peak_fds = agents.iter().map(|a| a.peak_fds).sum();
+    for (i, authority) in m.authorities.iter_mut().enumerate() {
+        let each = || agents.iter().filter_map(|a| a.authorities.get(i));
+        authority.throughput_rps = each().map(|a| a.throughput_rps).sum();
+        if let Some(peak) = each().map(|a| a.peak_connections).reduce(sum) {
+            authority.peak_connections = peak;
+        }
+    }
+    m.agents = agents
+        .iter()
+        .map(|a| AgentFigures {
+            ok: a.requests.ok,
+            throughput_rps: a.throughput_rps,
+            peak_connections: a.peak_connections,
+            peak_fds: a.peak_fds,
+        })
+        .collect();
+    m.mismatches = m.disagreements();
+    // One round: the agents' rounds are not the same rounds.
+    m.rounds = vec![round_figures(&m)];
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_add_up_histograms_merge_and_peaks_are_kept_per_agent() -> anyhow::Result<()> {
+        let one = crate::results::example();
+        let runs = vec![
+            ("a.json".to_string(), one.clone()),
+            ("b.json".to_string(), one.clone()),
+            ("c.json".to_string(), one.clone()),
+        ];
+        let merged = merge(&runs)?;
+        for (m, o) in merged.modes.iter().zip(&one.modes) {
+            assert_eq!(m.requests.ok, 3 * o.requests.ok);
+            assert_eq!(m.handshakes.client, 3 * o.handshakes.client);
+            assert_eq!(
+                m.latency_us.histogram()?.len(),
+                3 * o.latency_us.histogram()?.len()
+            );
+            assert_eq!(m.latency_us.p99, o.latency_us.p99, "the same distribution");
+            assert_eq!(m.peak_fds, 3 * o.peak_fds);
+            assert!((m.throughput_rps - 3.0 * o.throughput_rps).abs() < 1e-6);
+            assert_eq!(m.agents.len(), 3);
+            assert_eq!(m.agents[1].peak_fds, o.peak_fds);
+        }
+        assert_eq!(merged.agents.len(), 3);
+        assert_eq!(
+            merged.scenario.load.requests,
+            one.scenario.load.requests.map(|n| 3 * n)
+        );
+        assert_eq!(merged.gate.len(), one.gate.len(), "the checks judged again");
+        let mut other = one.clone();
+        other.scenario.load.concurrency = 1;
+        let refused = merge(&[("a".into(), one), ("b".into(), other)]).unwrap_err();
+        assert!(
+            refused.to_string().contains("scenario.load.concurrency"),
+            "{refused}"
+        );
+        Ok(())
+    }
+}

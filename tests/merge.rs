@@ -1,0 +1,72 @@
+//! Several agents, one target: three poolbench processes run one scenario
+//! at once against one server, and `poolbench merge` makes one run of
+//! them — its handshakes are the server's own count, its histogram holds
+//! every request.
+
+use std::process::Command;
+
+mod common;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_agents_merge_into_what_the_server_counted() {
+    let server = common::server(poolbench::server::ServerConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = common::write(
+        dir.path(),
+        "agent.toml",
+        &format!(
+            r#"name = "agents"
+[target]
+url = "http://{}/"
+[load]
+requests = 300
+concurrency = 6
+[modes]
+pooled = {{ limit = 3 }}
+[[gate]]
+check = "pooled.handshakes <= 9"
+"#,
+            server.addr
+        ),
+    );
+    let agents: Vec<_> = (0..3)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_poolbench"))
+                .args(["run", "--quiet", "--out"])
+                .arg(dir.path().join(format!("agent-{i}")))
+                .arg(&scenario)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut agent in agents {
+        assert!(agent.wait().unwrap().success());
+    }
+    let merged = dir.path().join("merged.json");
+    common::poolbench()
+        .arg("merge")
+        .args((0..3).map(|i| dir.path().join(format!("agent-{i}/results.json"))))
+        .arg("-o")
+        .arg(&merged)
+        .assert()
+        .success();
+    let results = poolbench::report::read_results(&merged).unwrap();
+    let m = &results.modes[0];
+    let seen = server.counters.snapshot();
+    assert_eq!(m.handshakes.client, seen.accepted, "the server's own count");
+    assert_eq!(m.requests.ok, 900);
+    assert_eq!(m.latency_us.histogram().unwrap().len(), 900);
+    assert_eq!(seen.requests, 900);
+    assert_eq!(m.agents.len(), 3);
+    assert_eq!(m.peak_fds, m.agents.iter().map(|a| a.peak_fds).sum::<u64>());
+    assert_eq!(results.agents.len(), 3);
+    assert!(results.gate[0].passed, "{:?}", results.gate);
+    // The merged file renders like any run.
+    common::poolbench()
+        .args(["report", "--format", "text", "--out"])
+        .arg(dir.path().join("merged-report"))
+        .arg(&merged)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("merged from 3 agents"));
+}
