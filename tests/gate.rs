@@ -377,3 +377,38 @@ fn compare_reports_units_significance_and_per_figure_tolerances() {
     let (code, _) = compare(&base, &slower, &["--tolerance", "nonsense=5%"]);
     assert_eq!(code, Some(2));
 }
+
+// A real regression, injected: the candidate's pool keeps no connection.
+// compare finds it, in the handshakes with their significance, over 3
+// rounds a side.
+#[test]
+fn compare_finds_keep_alive_off_with_its_significance() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = CI.replace("requests = 2000", "requests = 300");
+    let (_, healthy) = run(dir.path(), "healthy.toml", &small);
+    let broken = small.replace(
+        "pooled = { limit = 8 }",
+        "pooled = { limit = 8, keep_alive = false }",
+    );
+    let (_, candidate) = run(dir.path(), "candidate.toml", &broken);
+    let o = poolbench()
+        .arg("compare")
+        .arg(healthy.join("results.json"))
+        .arg(candidate.join("results.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("pooled.handshakes:"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.contains("p = 0.05 (Mann-Whitney, 3 v 3 rounds)"),
+        "{line}"
+    );
+    assert!(
+        stdout.contains("REGRESSIONS") && stdout.contains("/s"),
+        "{stdout}"
+    );
+}
