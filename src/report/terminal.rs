@@ -11,60 +11,7 @@ use crate::results::Results;
 
 /// Renders the results as a text table.
 pub fn render(results: &Results) -> String {
-    let s = &results.scenario;
-    let mut out = String::new();
-    let _ = writeln!(out, "{}: {}", printable(&s.name), printable(&s.description));
-    if let Some(partial) = &results.partial {
-        let _ = writeln!(out, "PARTIAL: {partial}");
-    }
-    let load = match (s.load.requests, s.load.duration_s) {
-        (Some(n), _) => format!("{n} requests per mode"),
-        (None, Some(d)) => format!("{d} s per mode"),
-        (None, None) => String::new(),
-    };
-    let target = match &s.server {
-        Some(server) => format!(
-            "{} (bundled server: body {}, think time {} µs)",
-            s.urls.join(" and "),
-            crate::scenario::units::format_size(server.body_size),
-            server.think_time_us
-        ),
-        None => s.urls.join(" and ").clone(),
-    };
-    let target = printable(&target);
-    let arrival = match (&s.load.arrival.rate_per_s, &s.load.arrival.burst) {
-        (Some(rate), _) => format!("open loop at {rate} req/s"),
-        (None, Some(burst)) => format!(
-            "open loop, bursts of {burst} every {} ms",
-            s.load.arrival.burst_every_s.unwrap_or_default() * 1000.0
-        ),
-        (None, None) => "closed loop".to_string(),
-    };
-    let _ = writeln!(
-        out,
-        "{load}, {arrival}, {} tasks, warmup {}, {target}",
-        s.load.concurrency, s.load.warmup
-    );
-    let env = &results.environment;
-    let raised = env
-        .nofile
-        .origin()
-        .map_or(String::new(), |o| format!(" ({o})"));
-    let _ = writeln!(
-        out,
-        "{} cores, kernel {}, open-files limit: soft {}{raised}, hard {}",
-        env.cores, env.kernel, env.nofile.soft, env.nofile.hard
-    );
-    if !results.agents.is_empty() {
-        let _ = writeln!(
-            out,
-            "merged from {} agents' runs (poolbench merge): counts and throughput add up; \
-             peak conns and peak fds are the sum of each agent's peak",
-            results.agents.len()
-        );
-    }
-    out.push('\n');
-
+    let mut out = header(results);
     out.push_str(&Terminal.table(&table::figures(results)));
     footnotes(&mut out, results);
     if let Some(by_authority) = table::by_authority(results) {
@@ -188,5 +135,64 @@ pub fn compare_text(changes: &[Change], unmatched: &[String]) -> String {
     for u in unmatched {
         let _ = writeln!(out, "note: {u}");
     }
+    out
+}
+
+/// The lines above the table: the scenario, the load and target, the
+/// machine (and, for a merge, the agents).
+fn header(results: &Results) -> String {
+    let s = &results.scenario;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}", printable(&s.name), printable(&s.description));
+    if let Some(partial) = &results.partial {
+        let _ = writeln!(out, "PARTIAL: {partial}");
+    }
+    let load = match (s.load.requests, s.load.duration_s) {
+        (Some(n), _) => format!("{n} requests per mode"),
+        (None, Some(d)) => format!("{d} s per mode"),
+        (None, None) => String::new(),
+    };
+    let target = match &s.server {
+        Some(server) => format!(
+            "{} (bundled server: body {}, think time {} µs)",
+            s.urls.join(" and "),
+            crate::scenario::units::format_size(server.body_size),
+            server.think_time_us
+        ),
+        None => s.urls.join(" and ").clone(),
+    };
+    let target = printable(&target);
+    let arrival = match (&s.load.arrival.rate_per_s, &s.load.arrival.burst) {
+        (Some(rate), _) => format!("open loop at {rate} req/s"),
+        (None, Some(burst)) => format!(
+            "open loop, bursts of {burst} every {} ms",
+            s.load.arrival.burst_every_s.unwrap_or_default() * 1000.0
+        ),
+        (None, None) => "closed loop".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "{load}, {arrival}, {} tasks, warmup {}, {target}",
+        s.load.concurrency, s.load.warmup
+    );
+    let env = &results.environment;
+    let raised = env
+        .nofile
+        .origin()
+        .map_or(String::new(), |o| format!(" ({o})"));
+    let _ = writeln!(
+        out,
+        "{} cores, kernel {}, open-files limit: soft {}{raised}, hard {}",
+        env.cores, env.kernel, env.nofile.soft, env.nofile.hard
+    );
+    if !results.agents.is_empty() {
+        let _ = writeln!(
+            out,
+            "merged from {} agents' runs (poolbench merge): counts and throughput add up; \
+             peak conns and peak fds are the sum of each agent's peak",
+            results.agents.len()
+        );
+    }
+    out.push('\n');
     out
 }
