@@ -222,3 +222,75 @@ hyper_util = {}
         );
     }
 }
+
+// A one-line run against your own service (here, a server in this
+// process, which poolbench sees as external): no file, the flags decide,
+// and the server's own counts agree with the client's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_alone_runs_the_chosen_modes_against_it() {
+    let server = common::server(poolbench::server::ServerConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    poolbench()
+        .args(["run", "--url", &format!("http://{}/", server.addr)])
+        .args([
+            "-n",
+            "40",
+            "-c",
+            "4",
+            "--mode",
+            "pooled,per_request_client",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "no scenario file: pooled, per_request_client against",
+        ));
+    let results = common::results(&out);
+    let labels: Vec<&str> = results.modes.iter().map(|m| m.label.as_str()).collect();
+    assert_eq!(labels, ["pooled", "per_request_client"]);
+    let seen = server.counters.snapshot();
+    assert_eq!(seen.requests, 80);
+    let handshakes: u64 = results.modes.iter().map(|m| m.handshakes.client).sum();
+    assert_eq!(handshakes, seen.accepted);
+    assert!(
+        results
+            .scenario
+            .source
+            .starts_with("# command line with: --url")
+    );
+}
+
+// --url replaces a scenario file's target (the bundled server), and -n
+// its request count: the requests reach the URL's server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn url_overrides_a_scenarios_target() {
+    let server = common::server(poolbench::server::ServerConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "tiny.toml", TINY);
+    let out = dir.path().join("out");
+    poolbench()
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--quiet",
+            "-n",
+            "30",
+            "--url",
+        ])
+        .arg(format!("http://{}/", server.addr))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let results = common::results(&out);
+    assert!(results.scenario.server.is_none(), "no bundled server");
+    assert_eq!(
+        server.counters.snapshot().requests,
+        60,
+        "30 per mode, 2 modes"
+    );
+    assert_eq!(results.scenario.load.requests, Some(30));
+}

@@ -14,6 +14,7 @@ const EXAMPLES: &str = "\
 Examples:
   poolbench run scenarios/thousand.toml            compare the modes, write reports/thousand/
   poolbench run scenarios/thousand.toml --out /tmp/r --quiet
+  poolbench run --url http://127.0.0.1:8080/        every mode against your own service
   poolbench report reports/thousand/results.json    re-render charts and HTML
   poolbench serve --port 8080 --body-size 4KiB     the bundled test server, standalone";
 
@@ -28,12 +29,43 @@ pub(super) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
     /// Run a scenario: every mode against the same server, counted side by side.
-    #[command(
-        after_help = "Example:\n  poolbench run scenarios/thousand.toml --out reports/thousand"
-    )]
+    #[command(after_help = "\
+Examples:
+  poolbench run scenarios/thousand.toml --out reports/thousand
+  poolbench run --url http://127.0.0.1:8080/          every mode against your service:
+                                                      1000 requests per mode, 50 at once
+  poolbench run --url https://api.internal/ -c 20 -n 5000 --mode pooled,hyper_util
+  poolbench run scenarios/thousand.toml -n 200 -c 10  the file, with smaller numbers
+
+Flags given with a scenario file replace its values (the report records the
+scenario as it ran, headed by the flags); --mode drops the checks that name
+a mode left out.")]
     Run {
-        /// The scenario file (TOML), e.g. scenarios/thousand.toml.
-        scenario: PathBuf,
+        /// The scenario file (TOML), e.g. scenarios/thousand.toml; none with --url.
+        #[arg(required_unless_present = "url")]
+        scenario: Option<PathBuf>,
+        /// Send the requests to this URL (your service) instead of the bundled server.
+        #[arg(long)]
+        url: Option<String>,
+        /// Measured requests per mode [default without a file: 1000].
+        #[arg(short = 'n', long, conflicts_with = "duration")]
+        requests: Option<u64>,
+        /// Measured time per mode instead of a request count, e.g. 10s.
+        #[arg(short = 'z', long)]
+        duration: Option<String>,
+        /// Tasks sending at once [default without a file: 50].
+        #[arg(short = 'c', long)]
+        concurrency: Option<u64>,
+        /// Only these modes, by name, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        mode: Option<Vec<String>>,
+        /// The connection limit of every pooled and keep-alive-off mode
+        /// [default without a file: the concurrency].
+        #[arg(long)]
+        limit: Option<u64>,
+        /// Open loop at this many requests per second.
+        #[arg(long)]
+        rate: Option<f64>,
         /// Directory for results.json [default: reports/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,

@@ -14,7 +14,6 @@ use crate::interrupt::Interrupt;
 use crate::link::{LinkConfig, LinkSetup};
 use crate::report;
 use crate::runner::{self, RunOptions};
-use crate::scenario::Scenario;
 use crate::server::{self, ServeSetup, ServeTls, ServerConfig};
 use crate::tls::TlsSettings;
 
@@ -38,7 +37,25 @@ pub fn main() -> ExitCode {
             out,
             quiet,
             format,
-        } => run(scenario, out, quiet, format),
+            url,
+            requests,
+            duration,
+            concurrency,
+            mode,
+            limit,
+            rate,
+        } => {
+            let overrides = crate::scenario::overrides::Overrides {
+                url,
+                requests,
+                duration,
+                concurrency,
+                modes: mode,
+                limit,
+                rate,
+            };
+            run(scenario, &overrides, out, quiet, format)
+        }
         Command::Report {
             results,
             out,
@@ -58,12 +75,30 @@ pub fn main() -> ExitCode {
 }
 
 fn run(
-    path: PathBuf,
+    path: Option<PathBuf>,
+    overrides: &crate::scenario::overrides::Overrides,
     out: Option<PathBuf>,
     quiet: bool,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let scenario = match Scenario::load(&path) {
+    if path.is_none() && !quiet {
+        use crate::scenario::overrides::{DEFAULT_CONCURRENCY, DEFAULT_REQUESTS};
+        let how_much = match (&overrides.duration, overrides.requests) {
+            (Some(d), _) => format!("for {d} per mode"),
+            (None, n) => format!("{} requests per mode", n.unwrap_or(DEFAULT_REQUESTS)),
+        };
+        eprintln!(
+            "poolbench: no scenario file: {} against {}, {how_much}, {} at once \
+             (-n, -z, -c, --mode, --limit and --rate change that)",
+            overrides
+                .modes
+                .as_ref()
+                .map_or("every mode".to_string(), |m| m.join(", ")),
+            overrides.url.as_deref().unwrap_or("?"),
+            overrides.concurrency.unwrap_or(DEFAULT_CONCURRENCY)
+        );
+    }
+    let scenario = match crate::scenario::overrides::scenario(path.as_deref(), overrides) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {}", printable(&e.to_string()));

@@ -12,6 +12,7 @@ mod error;
 mod literal;
 mod load;
 mod modes;
+pub mod overrides;
 mod parse;
 mod raw;
 mod sections;

@@ -1,0 +1,296 @@
+//! The command line's values in place of a scenario file's —
+//! `poolbench run scenarios/x.toml -n 500 -c 10 --url …` — or, with no
+//! file, a scenario of the command line alone: `poolbench run --url URL`.
+//!
+//! The file is validated as written first (so its own mistakes point at
+//! its own lines); then the flags are set in its TOML, and the result is
+//! validated again as the scenario that runs. The report keeps that text,
+//! headed by the flags that made it, so it shows what actually ran.
+
+use std::path::Path;
+
+use toml::{Table, Value};
+
+use super::{Scenario, ScenarioError};
+
+/// Values from the command line, each replacing the scenario's own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    /// Send requests here: the target instead of the bundled server.
+    pub url: Option<String>,
+    /// Measured requests per mode.
+    pub requests: Option<u64>,
+    /// Measured time per mode, e.g. "10s".
+    pub duration: Option<String>,
+    /// Tasks sending at once.
+    pub concurrency: Option<u64>,
+    /// Only these modes, by name.
+    pub modes: Option<Vec<String>>,
+    /// The connection limit of every pooled and keep-alive-off mode.
+    pub limit: Option<u64>,
+    /// Open loop at this many requests per second.
+    pub rate: Option<f64>,
+}
+
+/// Without a scenario file: requests per mode and tasks.
+pub const DEFAULT_REQUESTS: u64 = 1000;
+pub const DEFAULT_CONCURRENCY: u64 = 50;
+
+impl Overrides {
+    pub fn is_empty(&self) -> bool {
+        *self == Overrides::default()
+    }
+
+    /// The flags as a user would type them, for the report's record.
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(u) = &self.url {
+            parts.push(format!("--url {u}"));
+        }
+        if let Some(n) = self.requests {
+            parts.push(format!("-n {n}"));
+        }
+        if let Some(d) = &self.duration {
+            parts.push(format!("-z {d}"));
+        }
+        if let Some(c) = self.concurrency {
+            parts.push(format!("-c {c}"));
+        }
+        if let Some(m) = &self.modes {
+            parts.push(format!("--mode {}", m.join(",")));
+        }
+        if let Some(l) = self.limit {
+            parts.push(format!("--limit {l}"));
+        }
+        if let Some(r) = self.rate {
+            parts.push(format!("--rate {r}"));
+        }
+        parts.join(" ")
+    }
+}
+
+/// The scenario to run: `file` (if any) with `o` applied.
+pub fn scenario(file: Option<&Path>, o: &Overrides) -> Result<Scenario, ScenarioError> {
+    let (path, mut table) = match file {
+        Some(path) => {
+            let scenario = Scenario::load(path)?;
+            if o.is_empty() {
+                return Ok(scenario);
+            }
+            let table: Table = toml::from_str(&scenario.source)
+                .map_err(|e| ScenarioError::new(path, e.to_string()))?;
+            (path.to_path_buf(), table)
+        }
+        None => (Path::new("command line").to_path_buf(), from_url(o)?),
+    };
+    apply(&path, &mut table, o)?;
+    let text = format!(
+        "# {} with: {}\n{}",
+        path.display(),
+        o.describe(),
+        toml::to_string(&table).map_err(|e| ScenarioError::new(&path, e.to_string()))?
+    );
+    Scenario::parse(&path, &text)
+}
+
+/// A scenario of the command line alone: every mode against the URL.
+fn from_url(o: &Overrides) -> Result<Table, ScenarioError> {
+    let path = Path::new("command line");
+    let Some(url) = &o.url else {
+        return Err(ScenarioError::new(path, "no scenario file and no --url".to_string())
+            .help("give a scenario file (poolbench run scenarios/thousand.toml) or a URL (poolbench run --url http://127.0.0.1:8080/)"));
+    };
+    let c = o.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+    let text = format!(
+        r#"name = "url"
+description = "Every mode against {url}, from the command line"
+[target]
+url = {url:?}
+[load]
+requests = {DEFAULT_REQUESTS}
+concurrency = {c}
+[modes]
+pooled = {{ limit = {c} }}
+per_request_client = {{}}
+keep_alive_disabled = {{ limit = {c} }}
+hyper_util = {{}}
+"#
+    );
+    toml::from_str(&text).map_err(|e| ScenarioError::new(path, e.to_string()))
+}
+
+/// Sets the flags' values in the scenario's TOML.
+fn apply(path: &Path, t: &mut Table, o: &Overrides) -> Result<(), ScenarioError> {
+    let flag_error = |flag: &str, message: String, help: &str| {
+        ScenarioError::new(path, message)
+            .key(flag)
+            .help(help.to_string())
+    };
+    if let Some(url) = &o.url {
+        if t.contains_key("authority") {
+            return Err(flag_error(
+                "--url",
+                "the scenario has several authorities; --url names one".into(),
+                "leave out --url, or run a scenario without [[authority]]",
+            ));
+        }
+        t.remove("server");
+        let mut target = Table::new();
+        target.insert("url".into(), Value::String(url.clone()));
+        t.insert("target".into(), Value::Table(target));
+    }
+    let load = t
+        .entry("load")
+        .or_insert_with(|| Value::Table(Table::new()))
+        .as_table_mut()
+        .ok_or_else(|| flag_error("load", "[load] is not a table".into(), "fix the file"))?;
+    if let Some(n) = o.requests {
+        load.remove("duration");
+        load.insert("requests".into(), Value::Integer(clamp(n)));
+    }
+    if let Some(d) = &o.duration {
+        load.remove("requests");
+        load.insert("duration".into(), Value::String(d.clone()));
+    }
+    if let Some(c) = o.concurrency {
+        load.insert("concurrency".into(), Value::Integer(clamp(c)));
+    }
+    if let Some(r) = o.rate {
+        let mut arrival = Table::new();
+        arrival.insert("rate".into(), Value::Float(r));
+        load.insert("arrival".into(), Value::Table(arrival));
+    }
+    let mut dropped: Vec<String> = Vec::new();
+    let modes = t
+        .get_mut("modes")
+        .and_then(Value::as_table_mut)
+        .ok_or_else(|| {
+            flag_error(
+                "modes",
+                "the scenario has no [modes]".into(),
+                "fix the file",
+            )
+        })?;
+    if let Some(keep) = &o.modes {
+        let names: Vec<String> = modes.keys().cloned().collect();
+        if let Some(unknown) = keep.iter().find(|k| !names.contains(k)) {
+            return Err(flag_error(
+                "--mode",
+                format!("`{unknown}` is not a mode of this scenario"),
+                &format!("its modes are: {}", names.join(", ")),
+            ));
+        }
+        modes.retain(|name, _| keep.iter().any(|k| k == name));
+        dropped = names.into_iter().filter(|n| !keep.contains(n)).collect();
+    }
+    if let Some(limit) = o.limit {
+        for (name, mode) in modes.iter_mut() {
+            let Some(settings) = mode.as_table_mut() else {
+                continue;
+            };
+            let kind = settings.get("kind").and_then(Value::as_str).unwrap_or(name);
+            let limited = matches!(kind, "pooled" | "keep_alive_disabled");
+            // A sweep's limits are the sweep: left as they are.
+            let sweep = settings.get("limit").is_some_and(Value::is_array);
+            if limited && !sweep {
+                settings.insert("limit".into(), Value::Integer(clamp(limit)));
+            }
+        }
+    }
+    drop_checks_on(t, &dropped);
+    Ok(())
+}
+
+/// Leaves out the checks that name a mode no longer run.
+fn drop_checks_on(t: &mut Table, dropped: &[String]) {
+    let names = |check: &str| -> bool {
+        dropped.iter().any(|m| {
+            check.match_indices(&format!("{m}.")).any(|(i, _)| {
+                let before = check[..i].chars().next_back();
+                before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+            })
+        })
+    };
+    if let Some(Value::Array(gate)) = t.get_mut("gate") {
+        gate.retain(|g| {
+            let check = g.get("check").and_then(Value::as_str).unwrap_or("");
+            !names(check)
+        });
+    }
+}
+
+/// A count as TOML holds it (validation bounds it).
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{ModeKind, Stop, Target};
+
+    #[test]
+    fn a_url_alone_is_every_mode_against_it() -> Result<(), ScenarioError> {
+        let o = Overrides {
+            url: Some("http://127.0.0.1:9/".into()),
+            ..Overrides::default()
+        };
+        let s = scenario(None, &o)?;
+        assert!(matches!(s.target, Target::External { .. }));
+        assert_eq!(s.modes.len(), 4);
+        assert_eq!(s.load.stop, Stop::Requests(DEFAULT_REQUESTS));
+        assert!(
+            s.source
+                .starts_with("# command line with: --url http://127.0.0.1:9/")
+        );
+        let none = scenario(None, &Overrides::default()).unwrap_err();
+        assert!(none.to_string().contains("no scenario file and no --url"));
+        Ok(())
+    }
+
+    #[test]
+    fn flags_replace_a_files_values() -> Result<(), ScenarioError> {
+        let file = std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/thousand.toml"
+        ));
+        let o = Overrides {
+            url: Some("https://127.0.0.1:9/".into()),
+            requests: Some(20),
+            concurrency: Some(4),
+            modes: Some(vec!["pooled".into(), "starved".into()]),
+            limit: Some(3),
+            ..Overrides::default()
+        };
+        let s = scenario(Some(&file), &o)?;
+        assert!(matches!(s.target, Target::External { .. }));
+        assert_eq!(s.load.stop, Stop::Requests(20));
+        assert_eq!(s.load.concurrency, 4);
+        let modes: Vec<(&str, Option<u32>)> = s
+            .modes
+            .iter()
+            .map(|m| (m.label.as_str(), m.limit.map(|l| l.get())))
+            .collect();
+        assert_eq!(modes, [("pooled", Some(3)), ("starved", Some(3))]);
+        assert!(s.modes.iter().all(|m| m.kind == ModeKind::Pooled));
+        let bad = scenario(
+            Some(&file),
+            &Overrides {
+                modes: Some(vec!["nope".into()]),
+                ..Overrides::default()
+            },
+        )
+        .unwrap_err();
+        assert!(bad.to_string().contains("`nope` is not a mode"), "{bad}");
+        let zero = scenario(
+            Some(&file),
+            &Overrides {
+                concurrency: Some(0),
+                ..Overrides::default()
+            },
+        )
+        .unwrap_err();
+        assert!(zero.to_string().contains("load.concurrency"), "{zero}");
+        Ok(())
+    }
+}
