@@ -50,6 +50,14 @@
 //!   (terminal, JSON, SVG charts, HTML, Markdown, JUnit).
 //! - [`cli`]: the command line; the only module that knows clap.
 
+// poolbench reads /proc, the kernel's socket table (sock_diag netlink) and
+// waits on timerfd: Linux only, said at build time rather than found out
+// at run time.
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "poolbench runs on Linux only: it reads /proc, the kernel's socket table (sock_diag) and uses timerfd"
+);
+
 pub mod child;
 pub mod cli;
 pub mod compare;
