@@ -192,11 +192,7 @@ fn rounds(m: &ModeResult, c: &Figure) -> Vec<f64> {
 
 /// A figure's mean over the mode's rounds (its value, for one round).
 fn per_round(m: &ModeResult, c: &Figure) -> Option<f64> {
-    let values: Vec<f64> = m
-        .rounds
-        .iter()
-        .filter_map(|r| r.get(c.name).copied())
-        .collect();
+    let values = rounds(m, c);
     if values.is_empty() || values.len() != m.rounds.len() {
         return c.value(m, None);
     }

@@ -152,6 +152,21 @@ fn resolve<'r>(
     Some((m, rest))
 }
 
+/// An authority's name at the head of a figure path, if the mode has one
+/// of that name (`pooled.api.p99`), and the figure path after it.
+fn authority<'r>(
+    m: &'r ModeResult,
+    path: &'r [String],
+) -> (Option<&'r crate::results::AuthorityResult>, &'r [String]) {
+    match path.split_first() {
+        Some((name, rest)) => match m.authorities.iter().find(|a| &a.name == name) {
+            Some(a) => (Some(a), rest),
+            None => (None, path),
+        },
+        None => (None, path),
+    }
+}
+
 /// The unit of a check's values: its figures' unit, when they all share
 /// one that is written (not a count).
 fn unit(c: &expr::Comparison, modes: &[ModeResult]) -> Option<String> {
@@ -161,20 +176,8 @@ fn unit(c: &expr::Comparison, modes: &[ModeResult]) -> Option<String> {
         .into_iter()
         .chain(c.right.figures())
         .map(|f| {
-            let (_, path) = resolve(modes, f)?;
-            // Past an authority's name, if the path names one.
-            let path = match path.split_first() {
-                Some((first, rest))
-                    if resolve(modes, f)?
-                        .0
-                        .authorities
-                        .iter()
-                        .any(|a| &a.name == first) =>
-                {
-                    rest
-                }
-                _ => path,
-            };
+            let (m, path) = resolve(modes, f)?;
+            let (_, path) = authority(m, path);
             crate::results::figures::Figure::named(path.first()?).map(|f| f.unit.suffix())
         });
     let first = units.next()??;
@@ -198,14 +201,12 @@ pub fn evaluate(checks: &[Check], modes: &[ModeResult], sweeps: &[Sweep]) -> Vec
             return s.recommended.map(f64::from);
         }
         let (m, path) = resolve(modes, f)?;
-        // `pooled.api.p99`: the figure of one authority.
         let rounds = m.rounds.len();
-        if let Some((name, figure)) = path.split_first()
-            && let Some(a) = m.authorities.iter().find(|a| &a.name == name)
-        {
-            return figures::value(&a.view(m), figure, rounds);
+        match authority(m, path) {
+            // `pooled.api.p99`: the figure of one authority.
+            (Some(a), figure) => figures::value(&a.view(m), figure, rounds),
+            (None, path) => figures::value(m, path, rounds),
         }
-        figures::value(m, path, rounds)
     };
     checks
         .iter()
