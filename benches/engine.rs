@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group};
 use poolbench::connect::CountingConnector;
-use poolbench::engine::{self, Spread, Workload};
+use poolbench::engine::{self, Workload};
 use poolbench::interrupt::Interrupt;
 use poolbench::metrics::ConnectionGauge;
-use poolbench::modes::{Exchange, ModeClient};
+use poolbench::modes::{Exchange, ModeClient, RequestPlan, Shape};
 use poolbench::scenario::{Arrival, ModeKind, ModeSpec, PoolSettings, Stop};
 use poolbench::server::{self, ServerCounters};
 
@@ -46,8 +46,7 @@ fn engine(c: &mut Criterion) {
     };
     let client = Arc::new(ModeClient::new(&spec, connector, None, exchange));
     let workload = Workload {
-        uris: vec![uri],
-        spread: Spread::new(&[1]),
+        plan: Arc::new(RequestPlan::single(&uri.to_string(), Shape::default()).unwrap()),
         stop: Stop::Requests(REQUESTS),
         arrival: Arrival::Closed,
         concurrency: CONNECTIONS as usize,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group};
 use poolbench::connect::CountingConnector;
 use poolbench::metrics::ConnectionGauge;
-use poolbench::modes::{Exchange, ModeClient};
+use poolbench::modes::{Exchange, ModeClient, Target};
 use poolbench::scenario::{ModeKind, ModeSpec, PoolSettings};
 use poolbench::server::{self, ServerCounters};
 use poolbench::tls::{TestPki, TlsSettings, TlsTrust};
@@ -54,7 +54,7 @@ fn round_trips(c: &mut Criterion) {
     let servers = runtime.block_on(start());
     let mut group = c.benchmark_group("round_trip");
     for (transport, addr) in [("http", servers.plain), ("https", servers.tls)] {
-        let uri: http::Uri = format!("{transport}://{addr}/").parse().unwrap();
+        let target = Target::new(&format!("{transport}://{addr}/"), Arc::default()).unwrap();
         for kind in ModeKind::ALL {
             let spec = ModeSpec {
                 label: kind.name().to_string(),
@@ -80,7 +80,7 @@ fn round_trips(c: &mut Criterion) {
             group.bench_function(format!("{transport}/{}", kind.name()), |b| {
                 b.to_async(&runtime).iter(|| async {
                     client
-                        .execute(&uri, 1, std::time::Instant::now())
+                        .execute(&target, 1, std::time::Instant::now())
                         .await
                         .unwrap();
                 });

@@ -17,23 +17,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use http::Uri;
-
 use tokio::sync::Semaphore;
 
 use crate::interrupt::Interrupt;
 use crate::metrics::os::thread_cpu;
 use crate::metrics::{ErrorKind, Recorder};
-use crate::modes::ModeClient;
+use crate::modes::{ModeClient, RequestPlan};
 use crate::scenario::{Arrival, Stop};
 
 /// What to send and how hard.
 #[derive(Debug, Clone)]
 pub struct Workload {
-    /// Where requests go: one URI, or one per authority with its weight
-    /// (request `i` goes to [`Spread::pick`]`(i)`).
-    pub uris: Vec<Uri>,
-    pub spread: Spread,
+    /// What each request is and where it goes.
+    pub plan: Arc<RequestPlan>,
     pub stop: Stop,
     pub arrival: Arrival,
     /// Tasks, i.e. the most requests in flight at once.
@@ -44,58 +40,6 @@ pub struct Workload {
     pub completed: Arc<AtomicU64>,
     /// Once raised, no new request is issued.
     pub interrupt: Interrupt,
-}
-
-/// How requests are spread over authorities by weight: a fixed sequence
-/// (smooth weighted round robin), so every run sends the same requests to
-/// the same authorities, interleaved rather than in blocks.
-#[derive(Debug, Clone, Default)]
-pub struct Spread {
-    /// Which authority each slot of the sequence goes to; empty: one.
-    sequence: Vec<u16>,
-}
-
-impl Spread {
-    /// The sequence for these weights (each at least 1).
-    pub fn new(weights: &[u32]) -> Spread {
-        if weights.len() < 2 {
-            return Spread::default();
-        }
-        let total: i64 = weights.iter().map(|w| i64::from(*w)).sum();
-        let mut current = vec![0i64; weights.len()];
-        let sequence = (0..total)
-            .map(|_| {
-                for (c, w) in current.iter_mut().zip(weights) {
-                    *c += i64::from(*w);
-                }
-                let (best, _) = current
-                    .iter()
-                    .enumerate()
-                    .max_by_key(|(i, c)| (**c, std::cmp::Reverse(*i)))
-                    .unwrap_or((0, &0));
-                current[best] -= total;
-                best as u16
-            })
-            .collect();
-        Spread { sequence }
-    }
-
-    /// The authority request `i` goes to.
-    pub fn pick(&self, i: u64) -> usize {
-        match self.sequence.len() {
-            0 => 0,
-            n => self.sequence[(i % n as u64) as usize] as usize,
-        }
-    }
-
-    /// How many authorities requests are spread over (1 without several).
-    pub fn authorities(&self) -> usize {
-        self.sequence
-            .iter()
-            .map(|a| *a as usize + 1)
-            .max()
-            .unwrap_or(1)
-    }
 }
 
 /// What one run of the loop measured.
@@ -232,10 +176,7 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
         .map(|_| {
             let client = Arc::clone(&client);
             let plan = Arc::clone(&plan);
-            let target = Target {
-                uris: workload.uris.clone(),
-                spread: workload.spread.clone(),
-            };
+            let target = Arc::clone(&workload.plan);
             let timeout = workload.timeout;
             let completed = Arc::clone(&workload.completed);
             tokio::spawn(
@@ -244,8 +185,8 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
         })
         .collect();
     let mut recorder = Recorder::new();
-    let several = workload.spread.authorities() > 1;
-    let mut by_authority = vec![Recorder::new(); if several { workload.uris.len() } else { 0 }];
+    let authorities = workload.plan.authorities();
+    let mut by_authority = vec![Recorder::new(); if authorities > 1 { authorities } else { 0 }];
     for task in tasks {
         let (total, each) = task.await?;
         recorder.merge(&total);
@@ -265,32 +206,27 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
     })
 }
 
-/// A task's targets: the URIs and how requests are spread over them.
-struct Target {
-    uris: Vec<Uri>,
-    spread: Spread,
-}
-
 /// Sends requests until the plan is spent; returns what it recorded, in
 /// total and (with several authorities) per authority.
 async fn send_loop(
     client: &ModeClient,
-    target: &Target,
+    target: &RequestPlan,
     plan: &Plan,
     timeout: Duration,
     completed: &AtomicU64,
 ) -> (Recorder, Vec<Recorder>) {
     let mut recorder = Recorder::new();
-    let several = target.spread.authorities() > 1;
-    let mut by_authority = vec![Recorder::new(); if several { target.uris.len() } else { 0 }];
+    let authorities = target.authorities();
+    let mut by_authority = vec![Recorder::new(); if authorities > 1 { authorities } else { 0 }];
     // One timer per task, moved forward for each request: a later deadline
     // is an atomic store in tokio's timer, where a timer per request would
     // be inserted into and removed from its wheel every time.
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
     while let Some((id, issued)) = plan.next().await {
-        let k = target.spread.pick(id);
-        let Some(uri) = target.uris.get(k) else { break };
+        let Some((k, to)) = target.pick(id) else {
+            break;
+        };
         // In a closed loop a request is issued when it starts.
         let started = match plan.released {
             None => issued,
@@ -301,7 +237,7 @@ async fn send_loop(
             .reset(tokio::time::Instant::from_std(started + timeout));
         let outcome = tokio::select! {
             biased;
-            outcome = client.execute(uri, id, started) => Ok(outcome),
+            outcome = client.execute(to, id, started) => Ok(outcome),
             () = &mut deadline => Err(()),
         };
         let end = Instant::now();
@@ -347,19 +283,6 @@ mod tests {
         }
         assert!(releaser.join().is_ok(), "the releaser thread panicked");
         issued
-    }
-
-    #[test]
-    fn requests_are_spread_by_weight_and_interleaved() {
-        let spread = Spread::new(&[1, 3]);
-        let picks: Vec<usize> = (0..8).map(|i| spread.pick(i)).collect();
-        assert_eq!(picks, [1, 0, 1, 1, 1, 0, 1, 1]);
-        assert_eq!(spread.authorities(), 2);
-        let one = Spread::new(&[5]);
-        assert_eq!((one.pick(7), one.authorities()), (0, 1));
-        let even = Spread::new(&[2, 2, 2]);
-        let picks: Vec<usize> = (0..6).map(|i| even.pick(i)).collect();
-        assert_eq!(picks, [0, 1, 2, 0, 1, 2]);
     }
 
     #[tokio::test]

@@ -8,6 +8,20 @@ use std::path::Path;
 /// The whole text of the regular file at `path`, if it is at most `limit`
 /// bytes. Errors say what is wrong in words a user can act on.
 pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(read_bytes(path, limit)?).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "it is not UTF-8 text (byte {} is not)",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+/// The whole content of the regular file at `path`, if it is at most
+/// `limit` bytes.
+pub fn read_bytes(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     // stat, not open: opening a FIFO blocks until someone writes to it.
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
@@ -19,14 +33,14 @@ pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
     if meta.len() > limit {
         return Err(too_big(meta.len(), limit));
     }
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     std::fs::File::open(path)?
         .take(limit + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > limit {
-        return Err(too_big(text.len() as u64, limit));
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big(bytes.len() as u64, limit));
     }
-    Ok(text)
+    Ok(bytes)
 }
 
 fn too_big(size: u64, limit: u64) -> io::Error {

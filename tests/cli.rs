@@ -263,6 +263,37 @@ async fn a_url_alone_runs_the_chosen_modes_against_it() {
     );
 }
 
+// -m, -H and -d shape the request, as curl's do: the server counts each
+// request's method, both headers and the whole body from the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn method_headers_and_body_come_from_the_command_line() {
+    let server = common::server(poolbench::server::ServerConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let body = write(dir.path(), "body.json", &"y".repeat(1024));
+    let out = dir.path().join("out");
+    poolbench()
+        .args([
+            "run",
+            "--quiet",
+            "--url",
+            &format!("http://{}/items/{{n}}", server.addr),
+        ])
+        .args(["-n", "20", "-c", "2", "--mode", "pooled", "-m", "POST"])
+        .args(["-H", "content-type: application/json", "-H", "x-api-key: k"])
+        .arg("-d")
+        .arg(format!("@{}", body.display()))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let seen = server.counters.snapshot();
+    assert_eq!((seen.requests, seen.non_get), (20, 20));
+    assert_eq!(seen.extra_headers, 40);
+    assert_eq!((seen.bodies, seen.body_bytes), (20, 20 * 1024));
+    let source = common::results(&out).scenario.source;
+    assert!(source.contains("-H 'x-api-key: k'"), "{source}");
+}
+
 // --url replaces a scenario file's target (the bundled server), and -n
 // its request count: the requests reach the URL's server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,6 +18,82 @@ Examples:
   poolbench report reports/thousand/results.json    re-render charts and HTML
   poolbench serve --port 8080 --body-size 4KiB     the bundled test server, standalone";
 
+/// `poolbench run`'s values that replace a scenario file's (or, without
+/// one, make the scenario).
+#[derive(Debug, clap::Args)]
+pub(super) struct RunFlags {
+    /// Send the requests to this URL (your service) instead of the bundled
+    /// server; `{n}` in its path is the request's number.
+    #[arg(long)]
+    pub(super) url: Option<String>,
+    /// A file of URLs, one a line: each host its own authority (against the
+    /// bundled server: one path a line).
+    #[arg(long, conflicts_with = "url")]
+    pub(super) urls: Option<PathBuf>,
+    /// Measured requests per mode [default without a file: 1000].
+    #[arg(short = 'n', long, conflicts_with = "duration")]
+    pub(super) requests: Option<u64>,
+    /// Measured time per mode instead of a request count, e.g. 10s.
+    #[arg(short = 'z', long)]
+    pub(super) duration: Option<String>,
+    /// Tasks sending at once [default without a file: 50].
+    #[arg(short = 'c', long)]
+    pub(super) concurrency: Option<u64>,
+    /// Only these modes, by name, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub(super) mode: Option<Vec<String>>,
+    /// The connection limit of every pooled and keep-alive-off mode
+    /// [default without a file: the concurrency].
+    #[arg(long)]
+    pub(super) limit: Option<u64>,
+    /// Open loop at this many requests per second.
+    #[arg(long)]
+    pub(super) rate: Option<f64>,
+    /// The request method [default: GET].
+    #[arg(short = 'm', long)]
+    pub(super) method: Option<String>,
+    /// A request header, 'name: value'; repeat for more.
+    #[arg(short = 'H', long = "header")]
+    pub(super) headers: Vec<String>,
+    /// The request body: text, or @file for a file's content.
+    #[arg(short = 'd', long = "data")]
+    pub(super) body: Option<String>,
+}
+
+impl RunFlags {
+    /// The flags as the scenario's overrides: `-H` split into name and
+    /// value, `-d @file` read from the current directory.
+    pub(super) fn overrides(self) -> anyhow::Result<crate::scenario::overrides::Overrides> {
+        use crate::scenario::overrides::{Body, Overrides};
+        let here = || std::env::current_dir().unwrap_or_default();
+        let headers = self
+            .headers
+            .iter()
+            .map(|h| match h.split_once(':') {
+                Some((name, value)) => Ok((name.trim().to_string(), value.trim().to_string())),
+                None => anyhow::bail!("-H {h:?}: write a header as 'name: value'"),
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let body = self.body.map(|d| match d.strip_prefix('@') {
+            Some(file) => Body::File(here().join(file)),
+            None => Body::Text(d),
+        });
+        Ok(Overrides {
+            url: self.url,
+            urls: self.urls.map(|f| here().join(f)),
+            requests: self.requests,
+            duration: self.duration,
+            concurrency: self.concurrency,
+            modes: self.mode,
+            limit: self.limit,
+            rate: self.rate,
+            method: self.method,
+            headers,
+            body,
+        })
+    }
+}
+
 /// Measures what an HTTP client's connection handling costs.
 #[derive(Debug, Parser)]
 #[command(name = "poolbench", version, about, after_help = EXAMPLES)]
@@ -36,36 +112,21 @@ Examples:
                                                       1000 requests per mode, 50 at once
   poolbench run --url https://api.internal/ -c 20 -n 5000 --mode pooled,hyper_util
   poolbench run scenarios/thousand.toml -n 200 -c 10  the file, with smaller numbers
+  poolbench run --url http://127.0.0.1:8080/api -m POST -H 'content-type: application/json' \
+      -H 'authorization: Bearer t0ken' -d @payload.json
+  poolbench run --urls urls.txt -c 50                 a scraper: one URL a line, each host
+                                                      its own authority
+  poolbench run --url 'http://127.0.0.1:8080/item/{n}'  {n}: the request's number
 
 Flags given with a scenario file replace its values (the report records the
 scenario as it ran, headed by the flags); --mode drops the checks that name
 a mode left out.")]
     Run {
         /// The scenario file (TOML), e.g. scenarios/thousand.toml; none with --url.
-        #[arg(required_unless_present = "url")]
+        #[arg(required_unless_present_any = ["url", "urls"])]
         scenario: Option<PathBuf>,
-        /// Send the requests to this URL (your service) instead of the bundled server.
-        #[arg(long)]
-        url: Option<String>,
-        /// Measured requests per mode [default without a file: 1000].
-        #[arg(short = 'n', long, conflicts_with = "duration")]
-        requests: Option<u64>,
-        /// Measured time per mode instead of a request count, e.g. 10s.
-        #[arg(short = 'z', long)]
-        duration: Option<String>,
-        /// Tasks sending at once [default without a file: 50].
-        #[arg(short = 'c', long)]
-        concurrency: Option<u64>,
-        /// Only these modes, by name, comma-separated.
-        #[arg(long, value_delimiter = ',')]
-        mode: Option<Vec<String>>,
-        /// The connection limit of every pooled and keep-alive-off mode
-        /// [default without a file: the concurrency].
-        #[arg(long)]
-        limit: Option<u64>,
-        /// Open loop at this many requests per second.
-        #[arg(long)]
-        rate: Option<f64>,
+        #[command(flatten)]
+        flags: RunFlags,
         /// Directory for results.json [default: reports/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,

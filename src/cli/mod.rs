@@ -34,28 +34,13 @@ pub fn main() -> ExitCode {
         } => compare((base, new), tolerance, format, force),
         Command::Run {
             scenario,
+            flags,
             out,
             quiet,
             format,
-            url,
-            requests,
-            duration,
-            concurrency,
-            mode,
-            limit,
-            rate,
-        } => {
-            let overrides = crate::scenario::overrides::Overrides {
-                url,
-                requests,
-                duration,
-                concurrency,
-                modes: mode,
-                limit,
-                rate,
-            };
-            run(scenario, &overrides, out, quiet, format)
-        }
+        } => flags
+            .overrides()
+            .and_then(|o| run(scenario, &o, out, quiet, format)),
         Command::Report {
             results,
             out,
@@ -89,12 +74,16 @@ fn run(
         };
         eprintln!(
             "poolbench: no scenario file: {} against {}, {how_much}, {} at once \
-             (-n, -z, -c, --mode, --limit and --rate change that)",
+             (-n, -z, -c, --mode, --limit, --rate, -m, -H and -d change that)",
             overrides
                 .modes
                 .as_ref()
                 .map_or("every mode".to_string(), |m| m.join(", ")),
-            overrides.url.as_deref().unwrap_or("?"),
+            match (&overrides.url, &overrides.urls) {
+                (Some(url), _) => url.clone(),
+                (None, Some(list)) => format!("the URLs of {}", list.display()),
+                (None, None) => "?".into(),
+            },
             overrides.concurrency.unwrap_or(DEFAULT_CONCURRENCY)
         );
     }

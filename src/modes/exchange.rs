@@ -1,5 +1,5 @@
-//! What every request carries beyond its method and URL (its id, for the
-//! bundled server to echo; credentials from the target URL), and what a
+//! What every request carries beyond its shape (its id, for the bundled
+//! server to echo), and what a
 //! response must be to count as a success: a 1xx–3xx status, a body read
 //! to the end (unless the mode drops it) — and, where the scenario knows more, its own request id
 //! echoed back, an exact status, an exact body length. A response that is
@@ -19,9 +19,6 @@ use crate::server::REQUEST_ID;
 /// The request's extras and the response's checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Exchange {
-    /// Sent on every request to an authority whose URL gave a
-    /// user:password: that authority, and its `Authorization`.
-    pub authorization: Vec<(http::uri::Authority, HeaderValue)>,
     /// Send each request's id and require it back on the response.
     pub echo_id: bool,
     /// The status every response must have.
@@ -31,18 +28,8 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// Adds what every request carries: its id, if ids are echoed, and the
-    /// credentials.
+    /// Adds what every request carries: its id, if ids are echoed.
     pub fn tag<B>(&self, request: &mut Request<B>, id: u64) {
-        if !self.authorization.is_empty()
-            && let Some(to) = request.uri().authority()
-            && let Some((_, auth)) = self.authorization.iter().find(|(a, _)| a == to)
-        {
-            let auth = auth.clone();
-            request
-                .headers_mut()
-                .insert(http::header::AUTHORIZATION, auth);
-        }
         if self.echo_id {
             request
                 .headers_mut()
@@ -178,27 +165,6 @@ mod tests {
             nothing.judge(response(204, None, b""), 1, READ).await,
             Ok(())
         );
-    }
-
-    #[test]
-    fn credentials_go_to_their_own_authority_only() {
-        let exchange = Exchange {
-            authorization: vec![(
-                http::uri::Authority::from_static("127.0.0.1:8081"),
-                HeaderValue::from_static("Basic x"),
-            )],
-            ..Exchange::default()
-        };
-        let sent = |uri: &'static str| {
-            let mut request = Request::get(uri).body(()).unwrap_or_default();
-            exchange.tag(&mut request, 1);
-            request.headers().get(http::header::AUTHORIZATION).cloned()
-        };
-        assert_eq!(
-            sent("http://127.0.0.1:8081/a"),
-            Some(HeaderValue::from_static("Basic x"))
-        );
-        assert_eq!(sent("http://127.0.0.1:8082/a"), None);
     }
 
     #[tokio::test]

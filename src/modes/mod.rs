@@ -17,8 +17,8 @@
 use std::num::NonZeroUsize;
 
 use bytes::Bytes;
-use http::{Request, Uri};
-use http_body_util::Empty;
+use http::Request;
+use http_body_util::Full;
 use hyper_util::client::legacy::Client as HyperUtilClient;
 use hyper_util::rt::TokioExecutor;
 
@@ -26,7 +26,9 @@ use crate::connect::{ConnectTimes, CountingConnector};
 use std::time::Instant;
 
 mod exchange;
+mod plan;
 pub use exchange::Exchange;
+pub use plan::{RequestPlan, Shape, Spread, Target};
 
 use crate::metrics::{ErrorKind, Timeline};
 use crate::pool::{Pool, PoolConfig, PoolError, PoolStats, PoolTiming};
@@ -43,7 +45,7 @@ pub struct ModeClient {
 /// The client a mode sends through.
 enum Client {
     /// `pooled` and `keep_alive_disabled`: one shared pool.
-    Pool(Pool<Empty<Bytes>>),
+    Pool(Pool<Full<Bytes>>),
     /// `per_request_client`: builds a client per request — and, for HTTPS,
     /// a new rustls config and root store, as `reqwest::Client::new()` does.
     PerRequest {
@@ -51,7 +53,7 @@ enum Client {
         tls: Option<TlsTrust>,
     },
     /// `hyper_util`: the ecosystem's pool, shared.
-    HyperUtil(HyperUtilClient<CountingConnector, Empty<Bytes>>),
+    HyperUtil(HyperUtilClient<CountingConnector, Full<Bytes>>),
 }
 
 impl ModeClient {
@@ -102,17 +104,24 @@ impl ModeClient {
         }
     }
 
-    /// Sends `GET uri` as request number `id`, started at `started`, reads
+    /// Sends request number `id` to `target`, started at `started`, reads
     /// the body to the end and judges the response; returns the instants
     /// the request passed, as far as this mode can see them.
     pub async fn execute(
         &self,
-        uri: &Uri,
+        target: &Target,
         id: u64,
         started: Instant,
     ) -> Result<Timeline, ErrorKind> {
-        let mut request = Request::new(Empty::<Bytes>::new());
-        *request.uri_mut() = uri.clone();
+        let shape = &target.shape;
+        let mut request = Request::new(Full::new(shape.body.clone()));
+        *request.uri_mut() = target.uri(id);
+        if shape.method != http::Method::GET {
+            *request.method_mut() = shape.method.clone();
+        }
+        if !shape.headers.is_empty() {
+            request.headers_mut().clone_from(&shape.headers);
+        }
         self.exchange.tag(&mut request, id);
         let mut timeline = Timeline::default();
         match &self.client {
@@ -151,8 +160,8 @@ impl ModeClient {
     /// while it waited (so hyper-util's own queueing falls into connect).
     async fn hyper_util(
         &self,
-        client: &HyperUtilClient<CountingConnector, Empty<Bytes>>,
-        request: Request<Empty<Bytes>>,
+        client: &HyperUtilClient<CountingConnector, Full<Bytes>>,
+        request: Request<Full<Bytes>>,
         id: u64,
         started: Instant,
         timeline: &mut Timeline,

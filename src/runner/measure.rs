@@ -17,7 +17,7 @@ use crate::interrupt::Interrupt;
 use crate::metrics::os::process_cpu;
 use crate::metrics::time_wait::{self, Ports, TimeWaitWatch};
 use crate::metrics::{ConnectionGauge, GaugeReading, Sampler, Samples, Sources};
-use crate::modes::ModeClient;
+use crate::modes::{ModeClient, RequestPlan};
 use crate::pool::PoolStats;
 use crate::results::{ConnectionEnd, Counts, TimeWaitCounts};
 use crate::scenario::{Scenario, Stop};
@@ -34,9 +34,8 @@ pub struct Setup<'a> {
     pub gauge: Arc<ConnectionGauge>,
     /// Each authority's gauge, with several.
     pub by_authority: Vec<Arc<ConnectionGauge>>,
-    /// Where requests go: one URI, or one per authority.
-    pub uris: Vec<http::Uri>,
-    pub spread: engine::Spread,
+    /// What each request is and where it goes.
+    pub plan: Arc<RequestPlan>,
     pub ports: Ports,
     /// How long to wait for the mode's sockets to close.
     pub settle_limit: Duration,
@@ -83,16 +82,14 @@ pub async fn measure(
         client,
         gauge,
         by_authority,
-        uris,
-        spread,
+        plan,
         ports,
         settle_limit,
         interrupt,
     } = m;
     let completed = Arc::new(AtomicU64::new(0));
     let workload = |stop| Workload {
-        uris: uris.clone(),
-        spread: spread.clone(),
+        plan: Arc::clone(&plan),
         stop,
         arrival: scenario.load.arrival,
         concurrency: scenario.load.concurrency,

@@ -8,6 +8,7 @@ mod authorities;
 mod info;
 mod measure;
 mod mode;
+mod requests;
 pub mod rounds;
 mod stage;
 

@@ -46,16 +46,14 @@ pub async fn run(
         .filter(|_| transport == Transport::Https);
     let client = Arc::new(ModeClient::new(spec, connector, trust, exchange(scenario)));
     let ports = end_point.ports();
-    let uris = end_point.routes.iter().map(|r| r.url.clone()).collect();
-    let weights: Vec<u32> = end_point.routes.iter().map(|r| r.weight).collect();
+    let plan = Arc::new(super::requests::plan(scenario, &end_point.routes)?);
     let settle_limit = (SETTLE_LIMIT + 2 * stage.link_rtt()).min(SETTLE_MAX);
     let setup = Setup {
         scenario,
         client,
         gauge,
         by_authority,
-        uris,
-        spread: crate::engine::Spread::new(&weights),
+        plan,
         ports,
         settle_limit,
         interrupt,
@@ -64,33 +62,24 @@ pub async fn run(
     Ok(window.map(|w| assemble(scenario, spec, transport, fds_before, w)))
 }
 
-/// What every request carries (credentials from the target URL) and every
-/// response must be: the scenario's `[expect]`, and from the bundled server
-/// its own request id back and the configured body size.
+/// What every response must be: the scenario's `[expect]`, and from the
+/// bundled server its own request id back and — where every path is served
+/// the scenario's default response — the configured body size.
 fn exchange(scenario: &Scenario) -> Exchange {
     let e = scenario.expect;
     let bundled = match &scenario.target {
         Target::Bundled(config) => Some(config),
         Target::External { .. } => None,
     };
-    let targets =
-        std::iter::once(&scenario.target).chain(scenario.authorities.iter().map(|a| &a.target));
-    let authorization = targets
-        .filter_map(|t| match t {
-            Target::External {
-                url,
-                credentials: Some(c),
-            } => Some((
-                url.authority()?.clone(),
-                http::HeaderValue::try_from(c.header()).ok()?,
-            )),
-            _ => None,
-        })
-        .collect();
+    let requests =
+        std::iter::once(&scenario.request).chain(scenario.authorities.iter().map(|a| &a.request));
+    let defaults = requests
+        .flat_map(|r| &r.paths)
+        .all(|(path, _)| crate::server::serves_default(path));
+    let configured = bundled.filter(|_| defaults).map(|c| c.body_size);
     Exchange {
-        authorization,
         echo_id: bundled.is_some(),
         status: e.status.and_then(|s| http::StatusCode::from_u16(s).ok()),
-        body_bytes: e.body_bytes.or(bundled.map(|c| c.body_size)),
+        body_bytes: e.body_bytes.or(configured),
     }
 }

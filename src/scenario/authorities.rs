@@ -27,13 +27,14 @@ use toml::Spanned;
 
 use super::parse::Ctx;
 use super::raw::RawAuthority;
+use super::request::{RequestSpec, request};
 use super::sections::{server_config_on, url_target};
 use super::{ScenarioError, Target};
 use crate::results::figures::Figure;
 use crate::server::ServerConfig;
 
 /// The most authorities one scenario may serve.
-const MAX_AUTHORITIES: usize = 16;
+pub(super) const MAX_AUTHORITIES: usize = 16;
 /// The largest weight an authority may have.
 const MAX_WEIGHT: u64 = 1000;
 
@@ -47,6 +48,9 @@ pub struct AuthoritySpec {
     /// Who serves it: the bundled server with these settings, or the
     /// user's server at a URL.
     pub target: Target,
+    /// What its requests are: the scenario's `[request]`, with what the
+    /// authority's own `request = { … }` changes.
+    pub request: RequestSpec,
 }
 
 impl AuthoritySpec {
@@ -69,6 +73,7 @@ pub(super) fn authorities(
     cx: &Ctx,
     raw: &[Spanned<RawAuthority>],
     target: &Target,
+    base: &RequestSpec,
 ) -> Result<Vec<AuthoritySpec>, ScenarioError> {
     let Some(first) = raw.first() else {
         return Ok(Vec::new());
@@ -92,7 +97,7 @@ pub(super) fn authorities(
     }
     let mut out: Vec<AuthoritySpec> = Vec::new();
     for a in raw {
-        let spec = authority(cx, a.get_ref(), target)?;
+        let spec = authority(cx, a.get_ref(), target, base)?;
         if out.iter().any(|o| o.name == spec.name) {
             return Err(cx
                 .err(
@@ -108,7 +113,12 @@ pub(super) fn authorities(
 }
 
 /// One `[[authority]]`, served the way `target` (the run's) says.
-fn authority(cx: &Ctx, a: &RawAuthority, target: &Target) -> Result<AuthoritySpec, ScenarioError> {
+fn authority(
+    cx: &Ctx,
+    a: &RawAuthority,
+    target: &Target,
+    base: &RequestSpec,
+) -> Result<AuthoritySpec, ScenarioError> {
     let name = a.name.get_ref();
     let key = format!("authority.{name}");
     if let Some(problem) = unusable(name) {
@@ -174,10 +184,22 @@ fn authority(cx: &Ctx, a: &RawAuthority, target: &Target) -> Result<AuthoritySpe
                 ));
         }
     };
+    let request = match &a.request {
+        Some(r) => {
+            if let Some(f) = &r.get_ref().urls_file {
+                return Err(cx
+                    .err(f.span(), &format!("{key}.request.urls_file"), "is given for one authority".into())
+                    .help("a URL list names the authorities itself: give it in [request], without [[authority]]"));
+            }
+            request(cx, r.get_ref(), base, &format!("{key}.request"))?
+        }
+        None => base.clone(),
+    };
     Ok(AuthoritySpec {
         name: name.clone(),
         weight,
         target,
+        request,
     })
 }
 

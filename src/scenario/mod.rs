@@ -15,11 +15,15 @@ mod modes;
 pub mod overrides;
 mod parse;
 mod raw;
+mod request;
+#[cfg(test)]
+mod request_tests;
 mod sections;
 #[cfg(test)]
 mod tests;
 mod toml_error;
 pub mod units;
+mod url_list;
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -28,6 +32,7 @@ use std::time::Duration;
 pub use crate::results::{BodyHandling, ModeKind, Transport};
 pub use authorities::AuthoritySpec;
 pub use error::{Location, ScenarioError};
+pub use request::{COUNTER, RequestSpec};
 
 use crate::server::ServerConfig;
 
@@ -64,6 +69,9 @@ pub struct Scenario {
     pub checks: Vec<crate::gate::Check>,
     /// What every response must be, beyond a 1xx–3xx status (`[expect]`).
     pub expect: ExpectSpec,
+    /// What each request is (`[request]`); each authority has its own copy,
+    /// with its changes.
+    pub request: RequestSpec,
 }
 
 /// `[expect]`: a response that is not this is counted as `mismatched`.

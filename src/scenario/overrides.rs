@@ -7,7 +7,7 @@
 //! validated again as the scenario that runs. The report keeps that text,
 //! headed by the flags that made it, so it shows what actually ran.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
@@ -30,6 +30,19 @@ pub struct Overrides {
     pub limit: Option<u64>,
     /// Open loop at this many requests per second.
     pub rate: Option<f64>,
+    /// A URL list (`[request] urls_file`), absolute.
+    pub urls: Option<PathBuf>,
+    /// The request's method, headers (added to the scenario's) and body.
+    pub method: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Body>,
+}
+
+/// `-d`: a body given inline, or a file's content (`-d @file`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Text(String),
+    File(PathBuf),
 }
 
 /// Without a scenario file: requests per mode and tasks.
@@ -65,6 +78,20 @@ impl Overrides {
         if let Some(r) = self.rate {
             parts.push(format!("--rate {r}"));
         }
+        if let Some(f) = &self.urls {
+            parts.push(format!("--urls {}", f.display()));
+        }
+        if let Some(m) = &self.method {
+            parts.push(format!("-m {m}"));
+        }
+        for (name, value) in &self.headers {
+            parts.push(format!("-H '{name}: {value}'"));
+        }
+        match &self.body {
+            Some(Body::Text(t)) => parts.push(format!("-d '{t}'")),
+            Some(Body::File(f)) => parts.push(format!("-d @{}", f.display())),
+            None => {}
+        }
         parts.join(" ")
     }
 }
@@ -96,16 +123,20 @@ pub fn scenario(file: Option<&Path>, o: &Overrides) -> Result<Scenario, Scenario
 /// A scenario of the command line alone: every mode against the URL.
 fn from_url(o: &Overrides) -> Result<Table, ScenarioError> {
     let path = Path::new("command line");
-    let Some(url) = &o.url else {
-        return Err(ScenarioError::new(path, "no scenario file and no --url".to_string())
-            .help("give a scenario file (poolbench run scenarios/thousand.toml) or a URL (poolbench run --url http://127.0.0.1:8080/)"));
-    };
     let c = o.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+    // The URL list is set by `apply`, as for a file.
+    let (target, against) = match (&o.url, &o.urls) {
+        (Some(url), _) => (format!("[target]\nurl = {url:?}"), url.clone()),
+        (None, Some(list)) => (String::new(), format!("the URLs of {}", list.display())),
+        (None, None) => {
+            return Err(ScenarioError::new(path, "no scenario file, no --url and no --urls".to_string())
+                .help("give a scenario file (poolbench run scenarios/thousand.toml), a URL (poolbench run --url http://127.0.0.1:8080/) or a URL list (--urls urls.txt)"));
+        }
+    };
     let text = format!(
         r#"name = "url"
-description = "Every mode against {url}, from the command line"
-[target]
-url = {url:?}
+description = "Every mode against {against}, from the command line"
+{target}
 [load]
 requests = {DEFAULT_REQUESTS}
 concurrency = {c}
@@ -139,6 +170,7 @@ fn apply(path: &Path, t: &mut Table, o: &Overrides) -> Result<(), ScenarioError>
         target.insert("url".into(), Value::String(url.clone()));
         t.insert("target".into(), Value::Table(target));
     }
+    request(t, o, &flag_error)?;
     let load = t
         .entry("load")
         .or_insert_with(|| Value::Table(Table::new()))
@@ -201,6 +233,62 @@ fn apply(path: &Path, t: &mut Table, o: &Overrides) -> Result<(), ScenarioError>
     Ok(())
 }
 
+/// Sets `[request]`'s method, headers, body and URL list from the flags.
+fn request(
+    t: &mut Table,
+    o: &Overrides,
+    flag_error: &dyn Fn(&str, String, &str) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    if o.method.is_none() && o.headers.is_empty() && o.body.is_none() && o.urls.is_none() {
+        return Ok(());
+    }
+    let request = t
+        .entry("request")
+        .or_insert_with(|| Value::Table(Table::new()))
+        .as_table_mut()
+        .ok_or_else(|| flag_error("request", "[request] is not a table".into(), "fix the file"))?;
+    if let Some(m) = &o.method {
+        request.insert("method".into(), Value::String(m.clone()));
+    }
+    if !o.headers.is_empty() {
+        let headers = request
+            .entry("headers")
+            .or_insert_with(|| Value::Table(Table::new()))
+            .as_table_mut()
+            .ok_or_else(|| {
+                flag_error(
+                    "-H",
+                    "[request] headers is not a table".into(),
+                    "fix the file",
+                )
+            })?;
+        for (name, value) in &o.headers {
+            headers.insert(name.clone(), Value::String(value.clone()));
+        }
+    }
+    match &o.body {
+        Some(Body::Text(text)) => {
+            request.remove("body_file");
+            request.insert("body".into(), Value::String(text.clone()));
+        }
+        Some(Body::File(file)) => {
+            request.remove("body");
+            let file = file.to_string_lossy().into_owned();
+            request.insert("body_file".into(), Value::String(file));
+        }
+        None => {}
+    }
+    if let Some(list) = &o.urls {
+        request.remove("paths");
+        let list = list.to_string_lossy().into_owned();
+        request.insert("urls_file".into(), Value::String(list));
+        if !t.contains_key("server") {
+            t.remove("target");
+        }
+    }
+    Ok(())
+}
+
 /// Leaves out the checks that name a mode no longer run.
 fn drop_checks_on(t: &mut Table, dropped: &[String]) {
     let names = |check: &str| -> bool {
@@ -244,7 +332,7 @@ mod tests {
                 .starts_with("# command line with: --url http://127.0.0.1:9/")
         );
         let none = scenario(None, &Overrides::default()).unwrap_err();
-        assert!(none.to_string().contains("no scenario file and no --url"));
+        assert!(none.to_string().contains("no scenario file, no --url"));
         Ok(())
     }
 

@@ -12,7 +12,7 @@ use super::raw::{RawExpect, RawScenario, RawSize};
 use super::sections::{link, server_config, server_tls, target_url, tls_settings, url_target};
 use super::toml_error::from_toml;
 use super::units::{parse_duration, parse_size};
-use super::{ExpectSpec, ModeSpec, Scenario, ScenarioError, Target, Transport};
+use super::{ExpectSpec, ModeSpec, RequestSpec, Scenario, ScenarioError, Target, Transport};
 use crate::gate::{self, Check};
 use crate::server::ServerConfig;
 use crate::tls::TlsSettings;
@@ -113,8 +113,19 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         .and_then(|s| s.get_ref().tls.as_ref())
         .map(|t| server_tls(&cx, t))
         .transpose()?;
-    let target = target(&cx, &raw)?;
-    let authorities = super::authorities::authorities(&cx, &raw.authority, &target)?;
+    let mut target = target(&cx, &raw)?;
+    let mut request = match &raw.request {
+        Some(r) => super::request::request(&cx, r.get_ref(), &RequestSpec::default(), "request")?,
+        None => RequestSpec::default(),
+    };
+    let mut authorities = super::authorities::authorities(&cx, &raw.authority, &target, &request)?;
+    if let Some(f) = raw
+        .request
+        .as_ref()
+        .and_then(|r| r.get_ref().urls_file.as_ref())
+    {
+        (target, authorities) = url_list(&cx, &raw, f, &mut request, target, authorities)?;
+    }
     let link = match &raw.link {
         Some(l) => Some(link(&cx, l.get_ref())?),
         None => None,
@@ -157,7 +168,48 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         modes,
         checks,
         expect,
+        request,
     })
+}
+
+/// With a URL list: its paths for the bundled server, or its URLs as the
+/// user's servers (the target and, with several hosts, the authorities).
+fn url_list(
+    cx: &Ctx,
+    raw: &RawScenario,
+    f: &Spanned<String>,
+    request: &mut RequestSpec,
+    target: Target,
+    authorities: Vec<super::AuthoritySpec>,
+) -> Result<(Target, Vec<super::AuthoritySpec>), ScenarioError> {
+    let key = "request.urls_file";
+    let list = super::url_list::UrlList::read(cx, f, key)?;
+    if raw
+        .request
+        .as_ref()
+        .is_some_and(|r| r.get_ref().paths.is_some())
+    {
+        return Err(cx
+            .err(f.span(), key, "is given with paths".into())
+            .help("list the paths either in paths = [...] or in the file, not both"));
+    }
+    let named = raw.target.is_some() || !raw.authority.is_empty();
+    if list.is_paths() || raw.server.is_some() || named {
+        if !authorities.is_empty() {
+            return Err(cx
+                .err(f.span(), key, "is given with [[authority]]".into())
+                .help("a URL list names its own authorities: leave out [[authority]] (or list paths per authority in its request = { paths = [...] })"));
+        }
+        request.paths = list.paths()?;
+        return Ok((target, authorities));
+    }
+    let mut from_list = list.authorities(request, super::authorities::MAX_AUTHORITIES)?;
+    let target = from_list[0].target.clone();
+    if from_list.len() == 1 {
+        request.paths = from_list.remove(0).request.paths;
+        return Ok((target, Vec::new()));
+    }
+    Ok((target, from_list))
 }
 
 fn expect(cx: &Ctx, raw: &RawExpect) -> Result<ExpectSpec, ScenarioError> {

@@ -17,6 +17,7 @@ pub struct RawScenario {
     pub link: Option<Spanned<RawLink>>,
     pub tls: Option<Spanned<RawTls>>,
     pub expect: Option<Spanned<RawExpect>>,
+    pub request: Option<Spanned<RawRequest>>,
     pub load: Spanned<RawLoad>,
     pub modes: Spanned<RawModes>,
     #[serde(default)]
@@ -34,6 +35,64 @@ pub struct RawAuthority {
     pub weight: Option<Spanned<i64>>,
     pub server: Option<Spanned<RawServer>>,
     pub url: Option<Spanned<String>>,
+    /// This authority's requests, where they differ from `[request]`'s.
+    pub request: Option<Spanned<RawRequest>>,
+}
+
+/// `[request]`: what each request is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    pub method: Option<Spanned<String>>,
+    pub headers: Option<Spanned<std::collections::BTreeMap<String, Spanned<String>>>>,
+    pub body: Option<Spanned<String>>,
+    pub body_file: Option<Spanned<String>>,
+    pub paths: Option<Spanned<Vec<Spanned<RawPath>>>>,
+    pub urls_file: Option<Spanned<String>>,
+}
+
+/// `"/item/{n}"`, or `{ path = "/search", weight = 3 }`.
+#[derive(Debug)]
+pub struct RawPath {
+    pub path: String,
+    pub weight: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for RawPath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawPath;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a path like \"/item/{n}\", or { path = \"/search\", weight = 3 }")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawPath, E> {
+                Ok(RawPath {
+                    path: v.to_string(),
+                    weight: None,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawPath, A::Error> {
+                use serde::de::Error;
+                let (mut path, mut weight) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "path" => path = Some(map.next_value::<String>()?),
+                        "weight" => weight = Some(map.next_value::<i64>()?),
+                        other => {
+                            return Err(A::Error::unknown_field(other, &["path", "weight"]));
+                        }
+                    }
+                }
+                let path = path.ok_or_else(|| A::Error::missing_field("path"))?;
+                Ok(RawPath { path, weight })
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// `[expect]`: what every response must be.

@@ -1,8 +1,9 @@
 //! The bundled server's endpoints (axum).
 //!
-//! - `GET /`             the scenario's default response: wait `think_time`,
-//!   then a body of `body_size` bytes (cut by a reset every `reset_every`
-//!   responses, sent in two halves `slow_body` apart if set)
+//! - any other path, any method: the scenario's default response — read
+//!   the request's body (counted), wait `think_time`, then a body of
+//!   `body_size` bytes (cut by a reset every `reset_every` responses, sent
+//!   in two halves `slow_body` apart if set)
 //! - `GET /bytes/{n}`    a body of `n` bytes
 //! - `GET /delay/{ms}`   wait `ms` milliseconds, then a small body
 //! - `GET /close`        a small body with `Connection: close`
@@ -56,20 +57,85 @@ pub fn router(config: &ServerConfig) -> Router {
         responses: AtomicU64::new(0),
     });
     Router::new()
-        .route("/", get(default_response))
         .route("/bytes/{n}", get(bytes_response))
         .route("/delay/{ms}", get(delayed_response))
         .route("/close", get(close_response))
         .route("/reset", get(reset_response))
         .route("/slow/{ms}", get(slow_response))
         .route("/health", get(|| async { "ok" }))
+        .fallback(default_response)
         .with_state(state)
+}
+
+/// The paths answered by an endpoint of their own (above) rather than the
+/// scenario's default response.
+const OWN_PATHS: [&str; 6] = [
+    "/bytes/", "/delay/", "/slow/", "/close", "/reset", "/health",
+];
+
+/// Whether a request for `path` (with its query) gets the scenario's
+/// default response.
+pub fn serves_default(path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path);
+    !OWN_PATHS.iter().any(|own| match own.ends_with('/') {
+        true => path.starts_with(own),
+        false => path == *own,
+    })
+}
+
+/// Headers every client sets by itself; any other is the scenario's own.
+const CLIENT_HEADERS: [http::HeaderName; 5] = [
+    header::HOST,
+    header::CONTENT_LENGTH,
+    header::TRANSFER_ENCODING,
+    header::CONNECTION,
+    super::REQUEST_ID,
+];
+
+/// A request's body is counted as the default response reads it.
+#[derive(Clone)]
+struct CountBody(Arc<super::ServerCounters>);
+
+/// Counts what `req` carries beyond a plain GET, and marks a request with
+/// a body so its bytes are counted as they are read.
+pub(super) fn note_shape<B>(req: &mut http::Request<B>, counters: &Arc<super::ServerCounters>) {
+    let extra = req
+        .headers()
+        .keys()
+        .filter(|k| !CLIENT_HEADERS.contains(k))
+        .count() as u64;
+    counters.request_shape(req.method() != http::Method::GET, extra);
+    let headers = req.headers();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    if has_body {
+        req.extensions_mut().insert(CountBody(Arc::clone(counters)));
+    }
 }
 
 async fn default_response(
     State(state): State<Arc<AppState>>,
     Extension(conn): Extension<ConnInfo>,
+    counter: Option<Extension<CountBody>>,
+    body: Body,
 ) -> Response {
+    if let Some(Extension(CountBody(counters))) = counter {
+        use http_body_util::BodyExt;
+        let mut body = body;
+        let mut bytes = Some(0u64);
+        while let Some(frame) = body.frame().await {
+            match frame {
+                Ok(f) => bytes = bytes.map(|b| b + f.data_ref().map_or(0, |d| d.len() as u64)),
+                Err(_) => bytes = None,
+            }
+        }
+        // Only a body received to its end is counted.
+        if let Some(bytes) = bytes {
+            counters.body(bytes);
+        }
+    }
     let config = &state.config;
     if !config.think_time.is_zero() {
         tokio::time::sleep(config.think_time).await;

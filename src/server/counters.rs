@@ -24,6 +24,11 @@ pub struct ServerCounters {
     stale: AtomicU64,
     /// Connections refused and requests answered 503 over the cap.
     turned_away: AtomicU64,
+    /// What requests carried beyond a plain GET.
+    non_get: AtomicU64,
+    extra_headers: AtomicU64,
+    bodies: AtomicU64,
+    body_bytes: AtomicU64,
 }
 
 /// The counters at one moment plus the process's CPU time, sent to the
@@ -53,6 +58,18 @@ pub struct ServerSnapshot {
     /// (`max_connections`).
     #[serde(default)]
     pub turned_away: u64,
+    /// Requests whose method was not GET.
+    #[serde(default)]
+    pub non_get: u64,
+    /// Headers received beyond those a client sets by itself (`Host`,
+    /// `Content-Length`, the request id…): the scenario's own, summed.
+    #[serde(default)]
+    pub extra_headers: u64,
+    /// Request bodies received to their end, and their bytes.
+    #[serde(default)]
+    pub bodies: u64,
+    #[serde(default)]
+    pub body_bytes: u64,
 }
 
 /// An accepted connection, open for its authority and for the server
@@ -79,12 +96,9 @@ impl ServerCounters {
         }
     }
 
-    /// Counts here and in the parent.
+    /// Counts one here and in the parent.
     fn count(&self, field: fn(&ServerCounters) -> &AtomicU64) {
-        field(self).fetch_add(1, Relaxed);
-        if let Some(parent) = &self.parent {
-            field(parent).fetch_add(1, Relaxed);
-        }
+        self.add(field, 1);
     }
 
     pub fn request(&self) {
@@ -114,6 +128,30 @@ impl ServerCounters {
         self.count(|c| &c.turned_away);
     }
 
+    /// Counts what a request carried beyond a plain GET: its method and
+    /// the headers the scenario gave it.
+    pub fn request_shape(&self, non_get: bool, extra_headers: u64) {
+        if non_get {
+            self.count(|c| &c.non_get);
+        }
+        if extra_headers > 0 {
+            self.add(|c| &c.extra_headers, extra_headers);
+        }
+    }
+
+    /// Counts a request body received to its end.
+    pub fn body(&self, bytes: u64) {
+        self.count(|c| &c.bodies);
+        self.add(|c| &c.body_bytes, bytes);
+    }
+
+    fn add(&self, field: fn(&ServerCounters) -> &AtomicU64, n: u64) {
+        field(self).fetch_add(n, Relaxed);
+        if let Some(parent) = &self.parent {
+            field(parent).fetch_add(n, Relaxed);
+        }
+    }
+
     pub fn reset_peak(&self) {
         self.connections.reset_peak();
     }
@@ -131,6 +169,10 @@ impl ServerCounters {
             overruns: self.overruns.load(Relaxed),
             stale: self.stale.load(Relaxed),
             turned_away: self.turned_away.load(Relaxed),
+            non_get: self.non_get.load(Relaxed),
+            extra_headers: self.extra_headers.load(Relaxed),
+            bodies: self.bodies.load(Relaxed),
+            body_bytes: self.body_bytes.load(Relaxed),
         }
     }
 }

@@ -28,7 +28,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
-pub use app::{ConnInfo, router};
+pub use app::{ConnInfo, router, serves_default};
 pub use capacity::OverCapacity;
 use capacity::{Admission, Capacity};
 use closing::CountedIo;
@@ -203,6 +203,7 @@ async fn serve_connection<I>(
             counters.turned_away();
         }
         req.extensions_mut().insert(info);
+        app::note_shape(&mut req, &counters);
         // Echoed, so a client can tell a response is its own — unless the
         // server is told to answer a reused connection with a stale id.
         let mut id = req.headers().get(REQUEST_ID).cloned();

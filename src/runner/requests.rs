@@ -1,0 +1,110 @@
+//! The run's requests, ready to send: each authority's route joined with
+//! its paths, and its `[request]` as the shape every request carries (with
+//! the credentials its URL gave, as HTTP Basic authorization).
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use http::HeaderValue;
+
+use super::stage::Route;
+use crate::modes::{RequestPlan, Shape, Target as Path};
+use crate::scenario::{RequestSpec, Scenario, Target};
+
+/// The plan for one endpoint's routes (one per authority, in order).
+pub fn plan(scenario: &Scenario, routes: &[Route]) -> anyhow::Result<RequestPlan> {
+    let authorities: Vec<(&RequestSpec, &Target)> = match scenario.authorities.is_empty() {
+        true => vec![(&scenario.request, &scenario.target)],
+        false => scenario
+            .authorities
+            .iter()
+            .map(|a| (&a.request, &a.target))
+            .collect(),
+    };
+    let each = routes
+        .iter()
+        .zip(authorities)
+        .map(|(route, (spec, target))| {
+            let shape = Arc::new(shape(spec, target)?);
+            let root = format!(
+                "{}://{}",
+                route.url.scheme_str().unwrap_or("http"),
+                route.url.authority().map_or("", |a| a.as_str())
+            );
+            let own = route.url.path_and_query().map_or("/", |p| p.as_str());
+            let paths = match spec.paths.is_empty() {
+                true => vec![(own.to_string(), 1)],
+                false => spec.paths.clone(),
+            };
+            let paths = paths
+                .into_iter()
+                .map(|(path, weight)| {
+                    let url = format!("{root}{path}");
+                    Path::new(&url, Arc::clone(&shape))
+                        .map(|t| (weight, t))
+                        .with_context(|| format!("cannot send to {url}"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok((route.weight, paths))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(RequestPlan::new(each))
+}
+
+/// What every request to `target` carries.
+fn shape(spec: &RequestSpec, target: &Target) -> anyhow::Result<Shape> {
+    let mut headers = spec.headers.clone();
+    if let Target::External {
+        credentials: Some(c),
+        ..
+    } = target
+        && !headers.contains_key(http::header::AUTHORIZATION)
+    {
+        let value = HeaderValue::try_from(c.header()).context("the URL's user:password")?;
+        headers.insert(http::header::AUTHORIZATION, value);
+    }
+    Ok(Shape {
+        method: spec.method.clone(),
+        headers,
+        body: spec.body.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Credentials;
+
+    #[test]
+    fn credentials_go_to_their_own_authority_only() -> anyhow::Result<()> {
+        let spec = RequestSpec::default();
+        let with = Target::External {
+            url: "http://127.0.0.1:8081/".parse()?,
+            credentials: Some(Credentials {
+                user: "u".into(),
+                password: "p".into(),
+            }),
+        };
+        let without = Target::External {
+            url: "http://127.0.0.1:8082/".parse()?,
+            credentials: None,
+        };
+        let auth = |t: &Target| -> anyhow::Result<_> {
+            Ok(shape(&spec, t)?
+                .headers
+                .get(http::header::AUTHORIZATION)
+                .cloned())
+        };
+        assert_eq!(auth(&with)?, Some(HeaderValue::from_static("Basic dTpw")));
+        assert_eq!(auth(&without)?, None);
+        // A header the scenario gives wins over the URL's user:password.
+        let mut own = RequestSpec::default();
+        own.headers.insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer t"),
+        );
+        let sent = shape(&own, &with)?.headers;
+        assert_eq!(sent.get_all(http::header::AUTHORIZATION).iter().count(), 1);
+        Ok(())
+    }
+}

@@ -1,0 +1,144 @@
+//! `[request]` parsing: method, headers, body, weighted paths, per-authority
+//! changes and URL lists; every mistake named by file, line and key.
+
+use std::path::Path;
+
+use super::parse::validate;
+use super::*;
+
+fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+    validate(Path::new("s.toml"), text)
+}
+
+fn with_request(request: &str) -> String {
+    format!(
+        "name = \"t\"\n[request]\n{request}\n[load]\nrequests = 10\nconcurrency = 2\n[modes]\npooled = {{ limit = 1 }}\n"
+    )
+}
+
+#[test]
+fn a_request_has_a_method_headers_a_body_and_weighted_paths() -> Result<(), ScenarioError> {
+    let s = parse(&with_request(
+        r#"method = "POST"
+headers = { content-type = "application/json", x-api-key = "k" }
+body = '{"a": 1}'
+paths = ["/item/{n}", { path = "/search?q=x", weight = 3 }]"#,
+    ))?;
+    let r = &s.request;
+    assert_eq!(r.method, http::Method::POST);
+    assert_eq!(r.headers.len(), 2);
+    assert_eq!(r.headers["x-api-key"], "k");
+    assert_eq!(&r.body[..], br#"{"a": 1}"#);
+    assert_eq!(
+        r.paths,
+        [("/item/{n}".to_string(), 1), ("/search?q=x".to_string(), 3)]
+    );
+    assert!(parse(&with_request(""))?.request.is_plain());
+    Ok(())
+}
+
+#[test]
+fn an_authority_changes_only_what_it_names() -> Result<(), ScenarioError> {
+    let s = parse(
+        r#"name = "t"
+[request]
+method = "POST"
+body = "b"
+[[authority]]
+name = "api"
+request = { paths = ["/v2/{n}"] }
+[[authority]]
+name = "cdn"
+request = { method = "GET", body = "" }
+[load]
+requests = 10
+concurrency = 2
+[modes]
+pooled = { limit = 1 }
+"#,
+    )?;
+    let (api, cdn) = (&s.authorities[0].request, &s.authorities[1].request);
+    assert_eq!(
+        (&api.method, &api.body[..]),
+        (&http::Method::POST, &b"b"[..])
+    );
+    assert_eq!(api.paths, [("/v2/{n}".to_string(), 1)]);
+    assert_eq!(
+        (&cdn.method, cdn.body.is_empty()),
+        (&http::Method::GET, true)
+    );
+    assert!(cdn.paths.is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_bad_request_is_named_by_line_and_key() {
+    let cases = [
+        ("method = \"post\"", "request.method", 3),
+        (
+            "headers = { content-length = \"3\" }",
+            "request.headers.content-length",
+            3,
+        ),
+        ("headers = { x = \"a\\nb\" }", "request.headers.x", 3),
+        ("body = \"a\"\nbody_file = \"b\"", "request.body_file", 4),
+        ("paths = [\"item\"]", "request.paths", 3),
+        (
+            "paths = [{ path = \"/a\", weight = 0 }]",
+            "request.paths.weight",
+            3,
+        ),
+        ("paths = []", "request.paths", 3),
+        ("body_file = \"no-such-file\"", "request.body_file", 3),
+        ("urls_file = \"no-such-list\"", "request.urls_file", 3),
+        ("color = 1", "request.color", 3),
+    ];
+    for (request, key, line) in cases {
+        let e = parse(&with_request(request)).expect_err(request);
+        assert_eq!(e.key.as_deref(), Some(key), "{request}: {e}");
+        assert_eq!(e.location.map(|l| l.line), Some(line), "{request}");
+        assert!(e.help.is_some(), "{request}: no help");
+    }
+}
+
+#[test]
+fn a_url_list_makes_an_authority_of_each_host() -> Result<(), ScenarioError> {
+    let dir =
+        tempfile::tempdir().map_err(|e| ScenarioError::new(Path::new("tmp"), e.to_string()))?;
+    let list = dir.path().join("urls.txt");
+    let urls = "http://a.test:81/x\n# skipped\n\nhttp://b.test/y?z=1\nhttp://a.test:81/w\n";
+    std::fs::write(&list, urls).map_err(|e| ScenarioError::new(&list, e.to_string()))?;
+    let file = dir.path().join("s.toml");
+    let s = validate(&file, &with_request("urls_file = \"urls.txt\""))?;
+    let got: Vec<(&str, u32, Vec<&str>)> = s
+        .authorities
+        .iter()
+        .map(|a| {
+            let paths = a.request.paths.iter().map(|(p, _)| p.as_str()).collect();
+            (a.name.as_str(), a.weight, paths)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a_test_81", 2, vec!["/x", "/w"]),
+            ("b_test", 1, vec!["/y?z=1"])
+        ]
+    );
+    assert!(matches!(s.target, Target::External { .. }));
+    // A line that is not a URL is named by the list's own file and line.
+    std::fs::write(&list, "http://a.test/\nhttp://\n")
+        .map_err(|e| ScenarioError::new(&list, e.to_string()))?;
+    let e = validate(&file, &with_request("urls_file = \"urls.txt\"")).expect_err("bad line");
+    assert_eq!(
+        (e.file.as_path(), e.location.map(|l| l.line)),
+        (list.as_path(), Some(2))
+    );
+    // Against the bundled server, a list of paths.
+    std::fs::write(&list, "/a\n/b/{n}\n").map_err(|e| ScenarioError::new(&list, e.to_string()))?;
+    let text = with_request("urls_file = \"urls.txt\"").replace("[request]", "[server]\n[request]");
+    let s = validate(&file, &text)?;
+    assert!(matches!(s.target, Target::Bundled(_)));
+    assert_eq!(s.request.paths.len(), 2);
+    Ok(())
+}
