@@ -7,7 +7,6 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group};
@@ -51,7 +50,7 @@ fn engine(c: &mut Criterion) {
         arrival: Arrival::Closed,
         concurrency: CONNECTIONS as usize,
         timeout: Duration::from_secs(30),
-        completed: Arc::new(AtomicU64::new(0)),
+        live: Arc::default(),
         interrupt: Interrupt::default(),
     };
     let mut group = c.benchmark_group("engine");

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use crate::interrupt::Interrupt;
+pub use crate::metrics::Live;
 use crate::metrics::os::thread_cpu;
 use crate::metrics::{ErrorKind, Recorder};
 use crate::modes::{ModeClient, RequestPlan};
@@ -36,8 +37,9 @@ pub struct Workload {
     pub concurrency: usize,
     /// A request not complete after this counts as a timeout.
     pub timeout: Duration,
-    /// Incremented as each request completes (for the report's time series).
-    pub completed: Arc<AtomicU64>,
+    /// Counted as requests complete: for the report's time series and the
+    /// live progress.
+    pub live: Arc<Live>,
     /// Once raised, no new request is issued.
     pub interrupt: Interrupt,
 }
@@ -178,10 +180,8 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
             let plan = Arc::clone(&plan);
             let target = Arc::clone(&workload.plan);
             let timeout = workload.timeout;
-            let completed = Arc::clone(&workload.completed);
-            tokio::spawn(
-                async move { send_loop(&client, &target, &plan, timeout, &completed).await },
-            )
+            let live = Arc::clone(&workload.live);
+            tokio::spawn(async move { send_loop(&client, &target, &plan, timeout, &live).await })
         })
         .collect();
     let mut recorder = Recorder::new();
@@ -213,7 +213,7 @@ async fn send_loop(
     target: &RequestPlan,
     plan: &Plan,
     timeout: Duration,
-    completed: &AtomicU64,
+    live: &Live,
 ) -> (Recorder, Vec<Recorder>) {
     let mut recorder = Recorder::new();
     let authorities = target.authorities();
@@ -253,7 +253,10 @@ async fn send_loop(
         if let Some(r) = by_authority.get_mut(k) {
             record(r);
         }
-        completed.fetch_add(1, Relaxed);
+        if !matches!(outcome, Ok(Ok(_))) {
+            live.failed.fetch_add(1, Relaxed);
+        }
+        live.completed.fetch_add(1, Relaxed);
     }
     (recorder, by_authority)
 }

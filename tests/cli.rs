@@ -325,3 +325,46 @@ async fn url_overrides_a_scenarios_target() {
     );
     assert_eq!(results.scenario.load.requests, Some(30));
 }
+
+// On a terminal each mode gets a live bar (requests done of the total, the
+// rate, errors so far); in a pipe, only one plain line per mode. The
+// terminal is a pseudo-terminal made by util-linux's `script`.
+#[test]
+fn a_progress_bar_on_a_terminal_and_none_in_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "tiny.toml", TINY);
+    let bin = env!("CARGO_BIN_EXE_poolbench");
+    let run = |out: &str| {
+        format!(
+            "{bin} run {} --out {} --format json",
+            scenario.display(),
+            dir.path().join(out).display()
+        )
+    };
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &run("tty"), "/dev/null"])
+        .output()
+        .expect("util-linux's script makes the pseudo-terminal");
+    assert!(tty.status.success(), "{tty:?}");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(shown.contains("pooled 40/40, "), "{shown}");
+    assert!(shown.contains("req/s over"), "{shown}");
+    assert!(shown.contains("no errors"), "{shown}");
+    let piped = poolbench()
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(dir.path().join("pipe"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&piped.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("poolbench: running pooled against"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("req/s"), "no bar in a pipe: {stderr}");
+}

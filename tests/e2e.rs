@@ -184,12 +184,13 @@ per_request_client = {{}}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_error_statuses_are_counted() {
-    // The bundled server in this process, its default 64-byte bodies.
+    // The bundled server in this process: /bytes/x is not a byte count,
+    // so every answer is 400.
     let addr = common::server(Default::default()).await.addr;
     let results = run(&format!(
-        r#"name = "404"
+        r#"name = "400"
 [target]
-url = "http://{addr}/no/such/page"
+url = "http://{addr}/bytes/x"
 [load]
 requests = 20
 concurrency = 2

@@ -2,9 +2,10 @@
 //! into typed options, calls the core, prints, and picks the exit code
 //! (0 success, 1 a check failed, 2 bad input or a setup that cannot run).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -18,6 +19,7 @@ use crate::server::{self, ServeSetup, ServeTls, ServerConfig};
 use crate::tls::TlsSettings;
 
 mod args;
+mod progress;
 
 use args::{Cli, Command, Control, Format, LinkArgs, ServeArgs};
 
@@ -98,9 +100,13 @@ fn run(
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(scenario.slug()));
     report::check_out_dir(&out)?;
     let interrupt = Interrupt::default();
+    // A live bar where someone watches (stderr is a terminal), a plain
+    // line per mode where a log is kept.
+    let live = !quiet && std::io::stderr().is_terminal();
     let options = RunOptions {
         server_exe: std::env::current_exe().context("cannot find the poolbench executable")?,
-        progress: !quiet,
+        progress: !quiet && !live,
+        watch: live.then(|| Arc::new(progress::Bars::default()) as Arc<dyn runner::Watch>),
         interrupt: interrupt.clone(),
     };
     let runtime = client_runtime(scenario.load.threads)?;
@@ -244,11 +250,30 @@ fn report(path: PathBuf, out: Option<PathBuf>, format: Option<Format>) -> anyhow
 /// The run as `--format` asks.
 fn render(results: &crate::results::Results, format: Format) -> String {
     match format {
-        Format::Text => report::terminal::render(results),
+        Format::Text => report::terminal::render_on(results, stdout_terminal()),
         Format::Markdown => report::markdown::run_markdown(results),
         Format::Junit => report::junit::gate_junit(results),
         Format::Csv => report::csv::run_csv(results),
         Format::Json => serde_json::to_string_pretty(results).unwrap_or_default() + "\n",
+    }
+}
+
+/// How stdout shows text: a terminal's own width and colour (unless
+/// `NO_COLOR` is set); a file or a pipe gets 100 columns, no colour.
+fn stdout_terminal() -> report::columns::Terminal {
+    let plain = report::columns::Terminal::default();
+    if !std::io::stdout().is_terminal() {
+        return plain;
+    }
+    // SAFETY: TIOCGWINSZ fills the winsize it is given, nothing else.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let got = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    report::columns::Terminal {
+        width: match got && size.ws_col >= 40 {
+            true => usize::from(size.ws_col),
+            false => plain.width,
+        },
+        colour: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     }
 }
 

@@ -14,6 +14,6 @@ pub mod timeline;
 
 pub use errors::{ErrorCounts, ErrorKind};
 pub use gauge::{ConnectionGauge, GaugeReading, OpenGuard};
-pub use recorder::Recorder;
+pub use recorder::{Live, Recorder};
 pub use sampler::{Sampler, Samples, Sources};
 pub use timeline::{Phase, PhaseRecorder, Timeline};

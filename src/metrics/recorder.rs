@@ -2,6 +2,7 @@
 //! [`Recorder`]; they are merged when the mode ends, so recording takes no
 //! lock and memory does not grow with the number of requests.
 
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
@@ -86,5 +87,21 @@ mod tests {
         r.success(Duration::from_secs(10_000));
         assert!(r.latency.max() >= super::super::histogram::MAX_LATENCY_US * 999 / 1000);
         assert_eq!(r.ok(), 2);
+    }
+}
+
+/// Requests completed so far, and how many of them failed: read live,
+/// while the loop runs.
+#[derive(Debug, Default)]
+pub struct Live {
+    pub completed: AtomicU64,
+    pub failed: AtomicU64,
+}
+
+impl Live {
+    /// Starts counting again from zero.
+    pub fn reset(&self) {
+        self.completed.store(0, Relaxed);
+        self.failed.store(0, Relaxed);
     }
 }

@@ -11,7 +11,7 @@
 
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -57,7 +57,8 @@ pub struct Samples {
 /// What the sampler reads besides the fd table.
 pub struct Sources {
     pub connections: Arc<ConnectionGauge>,
-    pub completed: Arc<AtomicU64>,
+    /// Requests completed so far.
+    pub live: Arc<super::Live>,
     /// Looked at every few seconds, so a long mode loses no TIME_WAIT socket
     /// to the kernel's 60 s timer.
     pub time_wait: Option<TimeWaitWatch>,
@@ -122,7 +123,7 @@ fn run(
         if now >= next_point || stopping {
             samples.series.push(Point {
                 at: now - start,
-                completed: sources.completed.load(Ordering::Relaxed),
+                completed: sources.live.completed.load(Ordering::Relaxed),
                 open_connections: conns_max,
                 open_fds: fds_max,
             });
@@ -173,15 +174,15 @@ mod tests {
         let before = counter.count()?;
         let sources = Sources {
             connections: Arc::new(ConnectionGauge::default()),
-            completed: Arc::new(AtomicU64::new(0)),
+            live: Arc::default(),
             time_wait: None,
         };
-        let completed = Arc::clone(&sources.completed);
+        let live = Arc::clone(&sources.live);
         let sampler = Sampler::start(sources)?;
         let files = (0..20)
             .map(|_| tempfile::tempfile())
             .collect::<Result<Vec<_>, _>>()?;
-        completed.store(7, Ordering::Relaxed);
+        live.completed.store(7, Ordering::Relaxed);
         std::thread::sleep(Duration::from_millis(40));
         drop(files);
         let samples = sampler.stop()?;

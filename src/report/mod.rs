@@ -4,6 +4,7 @@
 //! directory mixing two runs.
 
 pub mod charts;
+pub mod columns;
 pub mod csv;
 pub mod html;
 pub mod junit;

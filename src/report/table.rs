@@ -19,6 +19,8 @@ pub struct Column {
 
 /// One row per figure shown.
 pub struct Row {
+    /// The figure's name in the catalogue.
+    pub name: &'static str,
     pub label: &'static str,
     /// Who observed it: "client", "client | server", "OS".
     pub observers: &'static str,
@@ -45,6 +47,7 @@ pub fn figures(results: &Results) -> Table {
         .iter()
         .filter(|f| f.shown_for(&results.modes))
         .map(|f| Row {
+            name: f.name,
             label: f.label,
             observers: f.observers.label(),
             cells: results.modes.iter().map(|m| f.cell(m)).collect(),
@@ -82,6 +85,7 @@ pub fn by_authority(results: &Results) -> Option<Table> {
         .filter_map(|name| Figure::named(name))
         .filter(|f| f.shown_for(&views))
         .map(|f| Row {
+            name: f.name,
             label: f.label,
             observers: f.observers.label(),
             cells: pairs.iter().map(|(_, view, _)| f.cell(view)).collect(),
@@ -130,6 +134,7 @@ pub fn sweep(results: &Results, s: &Sweep) -> Table {
         .iter()
         .filter_map(|name| Figure::named(name))
         .map(|f| Row {
+            name: f.name,
             label: f.label,
             observers: f.observers.label(),
             cells: modes
@@ -159,54 +164,6 @@ pub fn sweep_title(results: &Results, s: &Sweep) -> String {
 /// A way to write a table.
 pub trait Format {
     fn table(&self, table: &Table) -> String;
-}
-
-/// A terminal line: label, observers, cells.
-type Line = (String, String, Vec<String>);
-
-/// Aligned columns for a terminal; `≠` marks a disagreement.
-pub struct Terminal;
-
-impl Format for Terminal {
-    fn table(&self, table: &Table) -> String {
-        let header = |f: &dyn Fn(&Column) -> String| -> Vec<String> {
-            table.columns.iter().map(f).collect()
-        };
-        let mut lines: Vec<Line> = vec![
-            (String::new(), String::new(), header(&|c| c.label.clone())),
-            (
-                String::new(),
-                String::new(),
-                header(&|c| c.transport.unwrap_or_default().to_string()),
-            ),
-            (
-                String::new(),
-                String::new(),
-                header(&|c| c.settings.clone()),
-            ),
-        ];
-        for row in &table.rows {
-            let cells = row.cells.iter().map(|c| marked(c, " ≠")).collect();
-            lines.push((row.label.to_string(), row.observers.to_string(), cells));
-        }
-        let width = |f: &dyn Fn(&Line) -> usize| lines.iter().map(f).max().unwrap_or(0);
-        let label_width = width(&|l| l.0.chars().count());
-        let observer_width = width(&|l| l.1.chars().count());
-        let widths: Vec<usize> = (0..table.columns.len())
-            .map(|i| width(&|l| l.2[i].chars().count()))
-            .collect();
-        let mut out = String::new();
-        for (label, observers, cells) in &lines {
-            out.push_str(&format!(
-                "{label:<label_width$}  {observers:<observer_width$}"
-            ));
-            for (cell, w) in cells.iter().zip(&widths) {
-                out.push_str(&format!("   {cell:>w$}"));
-            }
-            out.push('\n');
-        }
-        out
-    }
 }
 
 /// A Markdown table, for a pull-request comment or a job summary.
@@ -276,7 +233,7 @@ impl Format for Html {
     }
 }
 
-fn marked(cell: &Cell, mark: &str) -> String {
+pub(super) fn marked(cell: &Cell, mark: &str) -> String {
     if cell.mismatch {
         format!("{}{mark}", cell.text)
     } else {
@@ -312,6 +269,7 @@ mod tests {
                 settings: "limit 3".to_string(),
             }],
             rows: vec![Row {
+                name: "handshakes",
                 label: "handshakes",
                 observers: "client | server",
                 cells: vec![Cell {
@@ -320,7 +278,8 @@ mod tests {
                 }],
             }],
         };
-        assert!(Terminal.table(&table).contains("4 | 5 ≠"));
+        let terminal = super::super::columns::Terminal::default();
+        assert!(terminal.table(&table).contains("4 | 5 ≠"));
         let md = Markdown.table(&table);
         assert!(
             md.contains("a\\|&lt;b>") && md.contains("4 \\| 5 ≠"),

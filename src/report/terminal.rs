@@ -4,29 +4,48 @@
 
 use std::fmt::Write;
 
+use super::columns::{Colour, Terminal};
 use super::printable;
-use super::table::{self, Format, Terminal};
+use super::table::{self, Format};
 use crate::compare::{Change, Verdict};
 use crate::results::Results;
 
-/// Renders the results as a text table.
+/// Renders the results as text, 100 columns wide, without colour (as a
+/// file or a pipe gets it).
 pub fn render(results: &Results) -> String {
-    let mut out = header(results);
-    out.push_str(&Terminal.table(&table::figures(results)));
-    footnotes(&mut out, results);
+    render_on(results, Terminal::default())
+}
+
+/// Renders the results for terminal `t`: its width, and its colour if it
+/// has it.
+pub fn render_on(results: &Results, t: Terminal) -> String {
+    let mut out = String::new();
+    for line in header(results).lines() {
+        wrap(&mut out, line, t.width, "");
+    }
+    out.push_str(&t.table(&table::figures(results)));
+    let mut notes = String::new();
+    footnotes(&mut notes, results);
+    for line in notes.lines() {
+        wrap(&mut out, line, t.width, "  ");
+    }
     if let Some(by_authority) = table::by_authority(results) {
         let _ = writeln!(out, "\nby authority:");
-        out.push_str(&Terminal.table(&by_authority));
+        out.push_str(&t.table(&by_authority));
     }
     for s in &results.sweeps {
-        let _ = writeln!(out, "\n{}", printable(&table::sweep_title(results, s)));
-        out.push_str(&Terminal.table(&table::sweep(results, s)));
+        out.push('\n');
+        wrap(
+            &mut out,
+            &printable(&table::sweep_title(results, s)),
+            t.width,
+            "  ",
+        );
+        out.push_str(&t.table(&table::sweep(results, s)));
     }
-
     for m in &results.modes {
         for mm in &m.mismatches {
-            let _ = writeln!(
-                out,
+            let line = format!(
                 "≠ {} ({}): {} client {} vs server {}",
                 m.label,
                 m.transport.name(),
@@ -34,33 +53,65 @@ pub fn render(results: &Results) -> String {
                 mm.client,
                 mm.server
             );
+            let _ = writeln!(out, "{}", t.paint(&line, Colour::Yellow));
         }
     }
-    verdict(&mut out, results);
+    verdict(&mut out, results, t.width);
     if !results.gate.is_empty() {
         let _ = writeln!(out, "\ngate:");
         for g in &results.gate {
-            let mark = if g.passed { "pass" } else { "FAIL" };
-            let _ = writeln!(out, "  {mark}  {}    ({})", g.check, g.detail());
+            let (mark, colour) = match g.passed {
+                true => ("pass", Colour::Green),
+                false => ("FAIL", Colour::Red),
+            };
+            let mut lines = String::new();
+            let line = format!("  {mark}  {}    ({})", g.check, g.detail());
+            wrap(&mut lines, &line, t.width, "        ");
+            out.push_str(&lines.replacen(mark, &t.paint(mark, colour), 1));
         }
     }
     let _ = writeln!(out, "\nrun took {:.1} s", results.run_time_s);
     out
 }
 
+/// Appends `line` broken at spaces into lines of at most `width`
+/// characters (a word longer than that stays whole); continuation lines
+/// start with `indent`.
+fn wrap(out: &mut String, line: &str, width: usize, indent: &str) {
+    let lead = line.len() - line.trim_start().len();
+    let mut current = line[..lead].to_string();
+    let mut empty = true;
+    for word in line[lead..].split(' ') {
+        let fits = current.chars().count() + 1 + word.chars().count() <= width;
+        if !empty && !fits {
+            out.push_str(current.trim_end());
+            out.push('\n');
+            current = indent.to_string();
+            empty = true;
+        }
+        if !empty {
+            current.push(' ');
+        }
+        current.push_str(word);
+        empty = false;
+    }
+    out.push_str(current.trim_end());
+    out.push('\n');
+}
+
 /// What the run says and why, under the table (the failed gate is listed
 /// with the checks below it).
-fn verdict(out: &mut String, results: &Results) {
+fn verdict(out: &mut String, results: &Results, width: usize) {
     let v = super::verdict::verdict(results);
     if v.comparisons.is_empty() && v.causes.is_empty() {
         return;
     }
     let _ = writeln!(out, "\nverdict:");
     for s in &v.comparisons {
-        let _ = writeln!(out, "  {}", printable(s));
+        wrap(out, &format!("  {}", printable(s)), width, "    ");
     }
     for s in &v.causes {
-        let _ = writeln!(out, "  why: {}", printable(s));
+        wrap(out, &format!("  why: {}", printable(s)), width, "    ");
     }
 }
 
@@ -195,4 +246,58 @@ fn header(results: &Results) -> String {
     }
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn thousand() -> Results {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/thousand/results.json");
+        crate::report::read_results(std::path::Path::new(path)).unwrap()
+    }
+
+    #[test]
+    fn the_thousand_report_fits_100_columns_in_blocks_of_modes() {
+        let results = thousand();
+        let text = render(&results);
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 100,
+                "{} wide: {line}",
+                line.chars().count()
+            );
+        }
+        // Every mode is there, in blocks that repeat the figures' labels.
+        for m in &results.modes {
+            assert!(text.contains(&m.label), "{}", m.label);
+        }
+        let rows = |t: &str| t.lines().filter(|l| l.starts_with("handshakes ")).count();
+        assert!(rows(&text) >= 2, "{text}");
+        // On a wide terminal the modes stand side by side, in one block.
+        let wide = render_on(
+            &results,
+            Terminal {
+                width: 250,
+                colour: false,
+            },
+        );
+        assert_eq!(rows(&wide), 1);
+        assert!(!text.contains('\x1b') && !wide.contains('\x1b'));
+    }
+
+    #[test]
+    fn colour_marks_passes_failures_and_disagreements() {
+        let mut results = thousand();
+        results.gate[0].passed = false;
+        let t = Terminal {
+            width: 100,
+            colour: true,
+        };
+        let text = render_on(&results, t);
+        assert!(text.contains("\x1b[32mpass\x1b[0m"), "{text}");
+        assert!(text.contains("\x1b[31mFAIL\x1b[0m"), "{text}");
+        // per_request_client's peak connections: client and server disagree.
+        assert!(text.contains("\x1b[33m") && text.contains("80 ≠"), "{text}");
+    }
 }

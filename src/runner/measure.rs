@@ -7,7 +7,7 @@
 //! inherits another's sockets and TIME_WAIT is counted whole.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -40,6 +40,8 @@ pub struct Setup<'a> {
     /// How long to wait for the mode's sockets to close.
     pub settle_limit: Duration,
     pub interrupt: &'a Interrupt,
+    /// Told when the measured phase begins and ends.
+    pub watching: Option<(&'a dyn super::Watch, super::Measuring)>,
 }
 
 /// Readings taken at one edge of the measured window.
@@ -86,15 +88,16 @@ pub async fn measure(
         ports,
         settle_limit,
         interrupt,
+        watching,
     } = m;
-    let completed = Arc::new(AtomicU64::new(0));
+    let live = Arc::new(engine::Live::default());
     let workload = |stop| Workload {
         plan: Arc::clone(&plan),
         stop,
         arrival: scenario.load.arrival,
         concurrency: scenario.load.concurrency,
         timeout: scenario.load.timeout,
-        completed: Arc::clone(&completed),
+        live: Arc::clone(&live),
         interrupt: interrupt.clone(),
     };
     let warm_server = server_stats(&mut server).await?;
@@ -108,7 +111,7 @@ pub async fn measure(
         settle(&gauge, server, deadline).await?;
         return Ok(None);
     }
-    completed.store(0, Relaxed);
+    live.reset();
     let watch = TimeWaitWatch::start(ports).context(SOCKETS)?;
     gauge.reset_peak();
     by_authority.iter().for_each(|g| g.reset_peak());
@@ -117,12 +120,14 @@ pub async fn measure(
     let begin = edge(server_begin, &gauge, &by_authority, &server);
     let sampler = Sampler::start(Sources {
         connections: Arc::clone(&gauge),
-        completed: Arc::clone(&completed),
+        live: Arc::clone(&live),
         time_wait: Some(watch),
     })?;
     let running = AtomicBool::new(true);
     let load = async {
-        let outcome = engine::run(Arc::clone(&client), &workload(scenario.load.stop)).await;
+        let measured = workload(scenario.load.stop);
+        let load = engine::run(Arc::clone(&client), &measured);
+        let outcome = watched(watching.as_ref(), &live, load).await;
         running.store(false, Relaxed);
         outcome
     };
@@ -148,6 +153,23 @@ pub async fn measure(
         ends,
         ends_by_authority,
     }))
+}
+
+/// Runs the measured `load`, telling the watcher (if any) as it begins and
+/// ends.
+async fn watched<T>(
+    watching: Option<&(&dyn super::Watch, super::Measuring)>,
+    live: &Arc<engine::Live>,
+    load: impl std::future::Future<Output = T>,
+) -> T {
+    if let Some((w, what)) = watching {
+        w.begin(what, Arc::clone(live));
+    }
+    let outcome = load.await;
+    if let Some((w, _)) = watching {
+        w.end();
+    }
+    outcome
 }
 
 /// How each authority's connections ended since `begin`.

@@ -13,6 +13,7 @@ pub mod rounds;
 mod stage;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
@@ -22,6 +23,36 @@ use crate::results::{ModeResult, Results, SCHEMA_VERSION};
 use crate::scenario::{ModeSpec, Scenario};
 use stage::Stage;
 
+/// Told as each mode's measured phase begins and ends, to show its
+/// progress live.
+pub trait Watch: Send + Sync + std::fmt::Debug {
+    /// The measured phase of `what` begins; `live` counts its requests.
+    fn begin(&self, what: &Measuring, live: Arc<crate::engine::Live>);
+    /// Its last request is complete (its sockets may still be closing).
+    fn end(&self);
+}
+
+/// A mode about to be measured.
+#[derive(Debug, Clone)]
+pub struct Measuring {
+    pub label: String,
+    pub url: String,
+    /// Which round of how many, with several.
+    pub round: Option<(u32, u32)>,
+    /// When the measured phase ends.
+    pub stop: crate::scenario::Stop,
+}
+
+impl Measuring {
+    /// "running pooled against http://…/ (round 2 of 3)".
+    pub fn describe(&self) -> String {
+        let of = self
+            .round
+            .map_or(String::new(), |(r, n)| format!(" (round {r} of {n})"));
+        format!("running {} against {}{of}", self.label, self.url)
+    }
+}
+
 /// How the runner is set up, beyond the scenario.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -29,6 +60,8 @@ pub struct RunOptions {
     pub server_exe: PathBuf,
     /// Print a line per mode on stderr.
     pub progress: bool,
+    /// Shown each mode's progress live, if set.
+    pub watch: Option<Arc<dyn Watch>>,
     /// Raised to stop the run early: the report is then partial.
     pub interrupt: crate::interrupt::Interrupt,
 }
@@ -39,6 +72,7 @@ impl RunOptions {
         RunOptions {
             server_exe,
             progress: false,
+            watch: None,
             interrupt: Default::default(),
         }
     }
@@ -74,15 +108,14 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
                 break 'rounds;
             }
             let url = &urls[endpoint];
-            if options.progress {
-                let of = if repeat > 1 {
-                    format!(" (round {round} of {repeat})")
-                } else {
-                    String::new()
-                };
-                eprintln!("poolbench: running {} against {url}{of}", spec.label);
-            }
-            match mode::run(scenario, spec, &mut stage, endpoint, interrupt).await {
+            let what = Measuring {
+                label: spec.label.clone(),
+                url: url.clone(),
+                round: (repeat > 1).then_some((round, repeat)),
+                stop: scenario.load.stop,
+            };
+            let watching = announce(options, what);
+            match mode::run(scenario, spec, &mut stage, endpoint, interrupt, watching).await {
                 Ok(Some(result)) => {
                     rounds[slot].push(result);
                     measured += 1;
@@ -119,6 +152,14 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
         sweeps,
         agents: Vec::new(),
     })
+}
+
+/// Says a mode is about to run: a plain line on stderr, or to the watcher.
+fn announce(options: &RunOptions, what: Measuring) -> Option<(&dyn Watch, Measuring)> {
+    if options.progress {
+        eprintln!("poolbench: {}", what.describe());
+    }
+    options.watch.as_deref().map(|w| (w, what))
 }
 
 /// Why the run stopped early, if a signal stopped it.

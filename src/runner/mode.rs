@@ -28,6 +28,7 @@ pub async fn run(
     stage: &mut Stage,
     endpoint: usize,
     interrupt: &Interrupt,
+    watching: Option<(&dyn super::Watch, super::Measuring)>,
 ) -> anyhow::Result<Option<ModeResult>> {
     let fds_before = FdCounter::open()?.count()?;
     let gauge = Arc::new(ConnectionGauge::default());
@@ -57,6 +58,7 @@ pub async fn run(
         ports,
         settle_limit,
         interrupt,
+        watching,
     };
     let window = measure(setup, stage.server.as_mut()).await?;
     Ok(window.map(|w| assemble(scenario, spec, transport, fds_before, w)))

@@ -184,23 +184,30 @@ fn authority(
                 ));
         }
     };
-    let request = match &a.request {
-        Some(r) => {
-            if let Some(f) = &r.get_ref().urls_file {
-                return Err(cx
-                    .err(f.span(), &format!("{key}.request.urls_file"), "is given for one authority".into())
-                    .help("a URL list names the authorities itself: give it in [request], without [[authority]]"));
-            }
-            request(cx, r.get_ref(), base, &format!("{key}.request"))?
-        }
-        None => base.clone(),
-    };
     Ok(AuthoritySpec {
         name: name.clone(),
         weight,
         target,
-        request,
+        request: own_request(cx, a, base, &key)?,
     })
+}
+
+/// The authority's requests: `base`, with what its `request = { … }` changes.
+fn own_request(
+    cx: &Ctx,
+    a: &RawAuthority,
+    base: &RequestSpec,
+    key: &str,
+) -> Result<RequestSpec, ScenarioError> {
+    let Some(r) = &a.request else {
+        return Ok(base.clone());
+    };
+    if let Some(f) = &r.get_ref().urls_file {
+        return Err(cx
+            .err(f.span(), &format!("{key}.request.urls_file"), "is given for one authority".into())
+            .help("a URL list names the authorities itself: give it in [request], without [[authority]]"));
+    }
+    request(cx, r.get_ref(), base, &format!("{key}.request"))
 }
 
 /// Why a name cannot name an authority in a check, if it cannot.
