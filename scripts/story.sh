@@ -16,6 +16,7 @@ if [ ${#stories[@]} -eq 0 ]; then
     scenarios/throttled.toml
     scenarios/limit-sweep.toml
     scenarios/isolation.toml
+    scenarios/unix-vs-tcp.toml
   )
 fi
 

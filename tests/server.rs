@@ -137,7 +137,7 @@ async fn peak_window_restarts_at_begin() {
 #[tokio::test]
 async fn child_reports_over_stdio_and_dies_with_its_handle() {
     let exe = Path::new(env!("CARGO_BIN_EXE_poolbench"));
-    let mut child = ServerChild::start(exe, &ServerConfig::default(), &[], None)
+    let mut child = ServerChild::start(exe, &ServerConfig::default(), &[], None, false)
         .await
         .unwrap();
     let mut stream = TcpStream::connect(child.addr).await.unwrap();
@@ -244,7 +244,7 @@ async fn each_authority_is_counted_on_its_own_and_in_the_total() {
         body_size: 20,
         ..ServerConfig::default()
     };
-    let mut child = ServerChild::start(exe, &ServerConfig::default(), &[slow, fast], None)
+    let mut child = ServerChild::start(exe, &ServerConfig::default(), &[slow, fast], None, false)
         .await
         .unwrap();
     assert_eq!(child.authorities.len(), 2);

@@ -242,6 +242,9 @@ pub(super) struct ServeArgs {
     /// Port to listen on; 0 picks a free one.
     #[arg(long, default_value_t = 0)]
     pub(super) port: u16,
+    /// Also serve plain HTTP on a Unix domain socket at this path.
+    #[arg(long)]
+    pub(super) unix: Option<PathBuf>,
     /// Wait before answering `/`, e.g. 1ms.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub(super) think_time: Duration,

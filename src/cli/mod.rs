@@ -368,6 +368,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         host: args.host,
         port: args.port,
         tls,
+        unix: args.unix.into_iter().collect(),
     })?;
     Ok(ExitCode::SUCCESS)
 }

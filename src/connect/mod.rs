@@ -105,22 +105,26 @@ impl CountingConnector {
     /// of the connection finished ([`CountedStream::times`]).
     pub async fn connect(&self, uri: &Uri) -> io::Result<CountedStream> {
         let https = uri.scheme_str() == Some("https");
-        if let Some(path) = &self.unix {
+        let route = uri
+            .authority()
+            .and_then(|a| self.routes.iter().find(|r| r.authority == a.as_str()));
+        let gauge = route.map(|r| &*r.gauge);
+        if let Some(path) = route.and_then(|r| r.unix.as_ref()).or(self.unix.as_ref()) {
             let stream = UnixStream::connect(path).await?;
             let open = self.gauge.open();
+            let authority = route.map(|r| r.gauge.open());
             let tcp = Instant::now();
             let io = if https {
                 Io::UnixTls(Box::new(TokioIo::new(
-                    self.tls_handshake(uri, stream, None).await?,
+                    self.tls_handshake(uri, stream, gauge).await?,
                 )))
             } else {
                 Io::Unix(TokioIo::new(stream))
             };
-            return Ok(CountedStream::new(io, open, tcp));
+            let mut stream = CountedStream::new(io, open, tcp);
+            stream.authority = authority;
+            return Ok(stream);
         }
-        let route = uri
-            .authority()
-            .and_then(|a| self.routes.iter().find(|r| r.authority == a.as_str()));
         let addr = match route.and_then(|r| r.via).or(self.via) {
             Some(addr) => addr,
             None => resolve(uri).await?,
@@ -138,7 +142,6 @@ impl CountingConnector {
         }
         let tcp = Instant::now();
         let io = if https {
-            let gauge = route.map(|r| &*r.gauge);
             Io::Tls(Box::new(TokioIo::new(
                 self.tls_handshake(uri, stream, gauge).await?,
             )))
@@ -158,6 +161,8 @@ pub struct Route {
     pub authority: String,
     /// The address to dial instead of the URI's (the link's port).
     pub via: Option<SocketAddr>,
+    /// The Unix domain socket to dial instead of any address.
+    pub unix: Option<Arc<std::path::Path>>,
     pub gauge: Arc<ConnectionGauge>,
 }
 

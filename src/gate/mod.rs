@@ -35,7 +35,7 @@ pub use crate::results::format::format_value;
 fn split(figure: &FigureRef) -> Option<(&str, Option<&str>, &[String])> {
     let (mode, rest) = figure.parts.split_first()?;
     Some(match rest.first().map(String::as_str) {
-        Some(t @ ("http" | "https")) => (mode, Some(t), &rest[1..]),
+        Some(t) if crate::results::Transport::named(t).is_some() => (mode, Some(t), &rest[1..]),
         _ => (mode, None, rest),
     })
 }

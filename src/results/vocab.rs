@@ -6,19 +6,30 @@ use serde::{Deserialize, Serialize};
 
 use super::format::format_value;
 
-/// HTTP over plain TCP or over TLS.
+/// HTTP over plain TCP, over TLS, or over a Unix domain socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Transport {
     Http,
     Https,
+    /// HTTP/1.1 over a Unix domain socket: no TCP handshake, no ports, no
+    /// TIME_WAIT.
+    Unix,
 }
 
 impl Transport {
+    pub const ALL: [Transport; 3] = [Transport::Http, Transport::Https, Transport::Unix];
+
+    /// The transport called `name` ("http", "https", "unix"), if one is.
+    pub fn named(name: &str) -> Option<Transport> {
+        Transport::ALL.into_iter().find(|t| t.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Transport::Http => "http",
             Transport::Https => "https",
+            Transport::Unix => "unix",
         }
     }
 }

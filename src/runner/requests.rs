@@ -84,10 +84,12 @@ mod tests {
                 user: "u".into(),
                 password: "p".into(),
             }),
+            unix: None,
         };
         let without = Target::External {
             url: "http://127.0.0.1:8082/".parse()?,
             credentials: None,
+            unix: None,
         };
         let auth = |t: &Target| -> anyhow::Result<_> {
             Ok(shape(&spec, t)?

@@ -37,6 +37,8 @@ pub struct Route {
     pub server_port: u16,
     /// The link address the client dials instead of the server.
     via: Option<SocketAddr>,
+    /// The Unix domain socket the client dials instead of any address.
+    unix: Option<Arc<Path>>,
 }
 
 pub struct Stage {
@@ -61,9 +63,10 @@ impl Endpoint {
         let dialled: Vec<String> = self
             .routes
             .iter()
-            .map(|r| match r.via {
-                Some(addr) => addr.to_string(),
-                None => r
+            .map(|r| match (&r.unix, r.via) {
+                (Some(path), _) => format!("unix:{}", path.display()),
+                (None, Some(addr)) => addr.to_string(),
+                (None, None) => r
                     .url
                     .authority()
                     .map_or_else(String::new, |a| a.to_string()),
@@ -78,7 +81,8 @@ impl Endpoint {
             client: Default::default(),
             server: Default::default(),
         };
-        for r in &self.routes {
+        // A Unix socket has no port (and no TIME_WAIT).
+        for r in self.routes.iter().filter(|r| r.unix.is_none()) {
             ports.client.push(r.client_port);
             ports.server.push(r.server_port);
         }
@@ -102,7 +106,8 @@ impl Stage {
                     .iter()
                     .filter_map(|a| a.server().cloned())
                     .collect();
-                let server = ServerChild::start(exe, config, &configs, tls).await?;
+                let unix = scenario.transports.contains(&Transport::Unix);
+                let server = ServerChild::start(exe, config, &configs, tls, unix).await?;
                 let trust = pki.map(|p| TlsTrust {
                     ca: Some(p.ca),
                     settings: scenario.tls,
@@ -155,6 +160,9 @@ impl Stage {
         if let (Some((_, config)), Some(via)) = (&self.link, first.via) {
             connector = connector.via_link(via, config.rtt);
         }
+        if let (Some(path), 1) = (&first.unix, endpoint.routes.len()) {
+            connector = connector.via_unix(path);
+        }
         if endpoint.routes.len() > 1 {
             let routes = endpoint
                 .routes
@@ -166,6 +174,7 @@ impl Stage {
                         .authority()
                         .map_or_else(String::new, |a| a.to_string()),
                     via: r.via,
+                    unix: r.unix.clone(),
                     gauge: Arc::clone(gauge),
                 })
                 .collect();
@@ -202,6 +211,19 @@ fn route(weight: u32, url: Uri, addr: SocketAddr) -> Route {
         client_port: addr.port(),
         server_port: addr.port(),
         via: Some(addr),
+        unix: None,
+    }
+}
+
+/// A route over the Unix domain socket at `path`: no address, no port.
+fn unix_route(weight: u32, url: Uri, path: &Path) -> Route {
+    Route {
+        weight,
+        url,
+        client_port: 0,
+        server_port: 0,
+        via: None,
+        unix: Some(Arc::from(path)),
     }
 }
 
@@ -218,9 +240,13 @@ async fn external_routes(scenario: &Scenario) -> anyhow::Result<Vec<Route>> {
     };
     let mut routes = Vec::new();
     for (weight, target, key) in targets {
-        let Target::External { url, .. } = target else {
+        let Target::External { url, unix, .. } = target else {
             anyhow::bail!("{key}: not a URL of your own server");
         };
+        if let Some(path) = unix.as_deref() {
+            routes.push(unix_route(weight, url.clone(), path));
+            continue;
+        }
         let addr = resolve(url).await.map_err(|e| {
             let host = url.host().unwrap_or_default();
             scenario
@@ -242,14 +268,29 @@ fn bundled_routes(
         true => vec![1],
         false => scenario.authorities.iter().map(|a| a.weight).collect(),
     };
+    let names: Vec<&str> = scenario
+        .authorities
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
     weights
         .into_iter()
         .zip(&server.authorities)
-        .map(|(weight, (http, https))| {
+        .enumerate()
+        .map(|(i, (weight, (http, https)))| {
             let addr = match transport {
                 Transport::Http => *http,
                 Transport::Https => {
                     https.context("the bundled server did not open an HTTPS port")?
+                }
+                Transport::Unix => {
+                    let path = server
+                        .unix
+                        .get(i)
+                        .context("the bundled server opened no Unix socket")?;
+                    // The Host each authority's requests name: its own.
+                    let host = names.get(i).copied().unwrap_or("localhost");
+                    return Ok(unix_route(weight, format!("http://{host}/").parse()?, path));
                 }
             };
             let url = format!("{}://{addr}/", transport.name()).parse()?;

@@ -135,6 +135,34 @@ fn authority(
         )? as u32,
         None => 1,
     };
+    let target = served_by(cx, a, target, &key)?;
+    Ok(AuthoritySpec {
+        name: name.clone(),
+        weight,
+        target,
+        request: own_request(cx, a, base, &key)?,
+    })
+}
+
+/// Who serves one `[[authority]]`: the bundled server (with its own
+/// settings, if it has any) or the user's at its URL.
+fn served_by(
+    cx: &Ctx,
+    a: &RawAuthority,
+    target: &Target,
+    key: &str,
+) -> Result<Target, ScenarioError> {
+    if let Some(u) = a.server.as_ref().and_then(|s| s.get_ref().unix.as_ref()) {
+        return Err(cx
+            .err(
+                u.span(),
+                &format!("{key}.server.unix"),
+                "is set for one authority".into(),
+            )
+            .help(
+                "set unix = true in [server]: every authority then gets a Unix socket of its own",
+            ));
+    }
     let target = match (target, &a.url, &a.server) {
         (Target::Bundled(base), None, Some(server)) => Target::Bundled(server_config_on(
             cx,
@@ -184,12 +212,7 @@ fn authority(
                 ));
         }
     };
-    Ok(AuthoritySpec {
-        name: name.clone(),
-        weight,
-        target,
-        request: own_request(cx, a, base, &key)?,
-    })
+    Ok(target)
 }
 
 /// The authority's requests: `base`, with what its `request = { … }` changes.
@@ -220,7 +243,7 @@ fn unusable(name: &str) -> Option<String> {
     if !word {
         return Some(format!("`{name}` is not a usable authority name"));
     }
-    if matches!(name, "http" | "https") || Figure::named(name).is_some() {
+    if crate::results::Transport::named(name).is_some() || Figure::named(name).is_some() {
         return Some(format!(
             "`{name}` is a transport or a figure: a check could not tell them apart"
         ));

@@ -110,7 +110,9 @@ fn authorities_can_be_your_own_servers_by_url() -> Result<(), ScenarioError> {
         .authorities
         .iter()
         .map(|a| match &a.target {
-            Target::External { url, credentials } => (url.to_string(), credentials.is_some()),
+            Target::External {
+                url, credentials, ..
+            } => (url.to_string(), credentials.is_some()),
             Target::Bundled(_) => (String::new(), false),
         })
         .collect();

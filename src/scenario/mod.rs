@@ -95,6 +95,9 @@ pub enum Target {
         /// `user:password@` from the URL, sent as HTTP Basic authorization
         /// and never shown.
         credentials: Option<Credentials>,
+        /// `unix:///path/to.sock`: the Unix domain socket to dial (then
+        /// `url` is `http://localhost/`, for the `Host` header).
+        unix: Option<PathBuf>,
     },
 }
 

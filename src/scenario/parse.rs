@@ -130,14 +130,7 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         Some(l) => Some(link(&cx, l.get_ref())?),
         None => None,
     };
-    let transports = match (&target, server_tls) {
-        (Target::External { url, .. }, _) if url.scheme_str() == Some("https") => {
-            vec![Transport::Https]
-        }
-        (Target::External { .. }, _) => vec![Transport::Http],
-        (Target::Bundled(_), None) => vec![Transport::Http],
-        (Target::Bundled(_), Some(transports)) => transports,
-    };
+    let transports = transports(&cx, &raw, &target, server_tls)?;
     let (tls, ca_file) = match &raw.tls {
         Some(t) => tls_settings(&cx, t.get_ref())?,
         None => (TlsSettings::default(), None),
@@ -170,6 +163,39 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         expect,
         request,
     })
+}
+
+/// The transports every mode runs over: the target URL's, or the bundled
+/// server's (`tls`, and `unix = true` for a Unix socket besides).
+fn transports(
+    cx: &Ctx,
+    raw: &RawScenario,
+    target: &Target,
+    server_tls: Option<Vec<Transport>>,
+) -> Result<Vec<Transport>, ScenarioError> {
+    let mut transports = match (target, server_tls) {
+        (Target::External { unix: Some(_), .. }, _) => vec![Transport::Unix],
+        (Target::External { url, .. }, _) if url.scheme_str() == Some("https") => {
+            vec![Transport::Https]
+        }
+        (Target::External { .. }, _) => vec![Transport::Http],
+        (Target::Bundled(_), None) => vec![Transport::Http],
+        (Target::Bundled(_), Some(transports)) => transports,
+    };
+    let unix = raw.server.as_ref().and_then(|s| s.get_ref().unix.as_ref());
+    if unix.is_some_and(|u| *u.get_ref()) {
+        transports.push(Transport::Unix);
+    }
+    if let (true, Some(l)) = (transports.contains(&Transport::Unix), &raw.link) {
+        return Err(cx
+            .err(
+                l.span(),
+                "link",
+                "emulates a TCP network, and the scenario runs over a Unix socket".into(),
+            )
+            .help("leave out [link] (a Unix socket has no network to emulate), or unix = true"));
+    }
+    Ok(transports)
 }
 
 /// With a URL list: its paths for the bundled server, or its URLs as the

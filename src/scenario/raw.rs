@@ -132,6 +132,8 @@ pub struct RawServer {
     pub max_connections: Option<Spanned<i64>>,
     pub over_capacity: Option<Spanned<String>>,
     pub tls: Option<Spanned<RawServerTls>>,
+    /// Every mode also runs over a Unix domain socket of the server's.
+    pub unix: Option<Spanned<bool>>,
 }
 
 /// `tls = true` (HTTPS only) or `tls = "both"` (every mode over HTTP and HTTPS).

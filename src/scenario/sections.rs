@@ -199,9 +199,22 @@ pub(super) fn url_target(
 ) -> Result<Target, ScenarioError> {
     let text = raw.get_ref();
     let bad = |why: String| {
-        cx.err(raw.span(), key, why)
-            .help("write a full URL, e.g. url = \"http://127.0.0.1:8080/\"")
+        cx.err(raw.span(), key, why).help(
+            "write a full URL, e.g. url = \"http://127.0.0.1:8080/\" (or unix:///run/app.sock)",
+        )
     };
+    if let Some(path) = text.strip_prefix("unix://") {
+        if !path.starts_with('/') {
+            return Err(bad(format!(
+                "\"{text}\" does not name an absolute socket path"
+            )));
+        }
+        return Ok(Target::External {
+            url: http::Uri::from_static("http://localhost/"),
+            credentials: None,
+            unix: Some(path.into()),
+        });
+    }
     let url: http::Uri = text
         .parse()
         .map_err(|e| bad(format!("not a valid URL: \"{text}\" ({e})")))?;
@@ -243,5 +256,9 @@ pub(super) fn url_target(
             "\"{text}\" has port 0, which cannot be dialled"
         )));
     }
-    Ok(Target::External { url, credentials })
+    Ok(Target::External {
+        url,
+        credentials,
+        unix: None,
+    })
 }

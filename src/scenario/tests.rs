@@ -362,3 +362,27 @@ fn a_sweep_must_be_ascending_and_its_names_free() {
         "{clash}"
     );
 }
+
+#[test]
+fn a_unix_socket_is_a_transport_of_its_own() -> Result<(), ScenarioError> {
+    let modes = "[load]\nrequests = 10\nconcurrency = 2\n[modes]\npooled = { limit = 1 }\n";
+    let own = parse(&format!(
+        "name = \"u\"\n[target]\nurl = \"unix:///run/app.sock\"\n{modes}"
+    ))?;
+    assert_eq!(own.transports, [Transport::Unix]);
+    assert!(
+        matches!(&own.target, Target::External { unix: Some(p), .. } if p.ends_with("app.sock"))
+    );
+    let both = parse(&format!("name = \"u\"\n[server]\nunix = true\n{modes}"))?;
+    assert_eq!(both.transports, [Transport::Http, Transport::Unix]);
+    let cases = [
+        ("[target]\nurl = \"unix://run.sock\"", "target.url"),
+        ("[server]\nunix = true\n[link]\nrtt = \"1ms\"", "link"),
+    ];
+    for (section, key) in cases {
+        let e = parse(&format!("name = \"u\"\n{section}\n{modes}")).expect_err(section);
+        assert_eq!(e.key.as_deref(), Some(key), "{e}");
+        assert!(e.help.is_some());
+    }
+    Ok(())
+}

@@ -101,9 +101,15 @@ impl UrlList {
         let mut out: Vec<AuthoritySpec> = Vec::new();
         for (span, line) in &self.lines {
             let spanned = Spanned::new(span.clone(), line.clone());
-            let Target::External { url, credentials } = url_target(&cx, &spanned, "urls_file")?
+            let Target::External {
+                url,
+                credentials,
+                unix: None,
+            } = url_target(&cx, &spanned, "urls_file")?
             else {
-                continue;
+                return Err(cx
+                    .err(span.clone(), "urls_file", "names a Unix socket".into())
+                    .help("a URL list names hosts; for a Unix socket give [target] url = \"unix:///path\" and paths"));
             };
             let path = url.path_and_query().map_or("/", |p| p.as_str()).to_string();
             if let Some(first) = out.first().and_then(|a| match &a.target {
@@ -149,7 +155,11 @@ impl UrlList {
                     out.push(AuthoritySpec {
                         name,
                         weight: 1,
-                        target: Target::External { url, credentials },
+                        target: Target::External {
+                            url,
+                            credentials,
+                            unix: None,
+                        },
                         request,
                     });
                 }
@@ -168,7 +178,8 @@ fn name_of(url: &http::Uri) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
     let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-    if !plain || matches!(name.as_str(), "http" | "https") || Figure::named(&name).is_some() {
+    if !plain || crate::results::Transport::named(&name).is_some() || Figure::named(&name).is_some()
+    {
         name.insert(0, 'h');
     }
     name

@@ -2,7 +2,7 @@
 //! process (see [`crate::child`]) and its counters.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -23,18 +23,58 @@ pub struct ServerChild {
     pub authorities: Vec<(SocketAddr, Option<SocketAddr>)>,
     /// Each authority's counters at the last reply (empty with one).
     pub last_authorities: Vec<ServerSnapshot>,
+    /// Each authority's Unix domain socket, when asked for; removed with
+    /// their directory when the server is dropped.
+    pub unix: Vec<PathBuf>,
+    _sockets: Option<SocketDir>,
+}
+
+/// A directory of the run's own for the server's Unix sockets (mode 0700),
+/// removed when dropped.
+struct SocketDir(PathBuf);
+
+impl SocketDir {
+    fn create() -> anyhow::Result<SocketDir> {
+        use std::os::unix::fs::DirBuilderExt;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("poolbench-{}-{nanos}", std::process::id());
+        let dir = std::env::temp_dir().join(name);
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("cannot make {} for the server's sockets", dir.display()))?;
+        Ok(SocketDir(dir))
+    }
+}
+
+impl Drop for SocketDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl ServerChild {
     /// Starts `exe serve` on 127.0.0.1, port 0 (and a second port for HTTPS
-    /// when `tls` is given), and waits for its addresses.
+    /// when `tls` is given, and a Unix socket per authority when `unix`),
+    /// and waits for its addresses.
     pub async fn start(
         exe: &Path,
         config: &ServerConfig,
         authorities: &[ServerConfig],
         tls: Option<(&TestPki, TlsSettings)>,
+        unix: bool,
     ) -> anyhow::Result<ServerChild> {
+        let sockets = unix.then(SocketDir::create).transpose()?;
+        let unix: Vec<PathBuf> = match &sockets {
+            Some(dir) => (0..authorities.len().max(1))
+                .map(|i| dir.0.join(format!("{i}.sock")))
+                .collect(),
+            None => Vec::new(),
+        };
         let setup = ServeSetup {
+            unix: unix.clone(),
             config: config.clone(),
             authorities: authorities.to_vec(),
             host: std::net::Ipv4Addr::LOCALHOST.into(),
@@ -62,6 +102,8 @@ impl ServerChild {
             authorities,
             last_authorities: Vec::new(),
             process,
+            unix,
+            _sockets: sockets,
         })
     }
 

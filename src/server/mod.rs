@@ -38,7 +38,7 @@ use closing::CountedIo;
 pub const REQUEST_ID: http::header::HeaderName =
     http::header::HeaderName::from_static("x-poolbench-id");
 pub use counters::{ServerCounters, ServerSnapshot};
-pub use run::{ServeSetup, ServeTls, bind, run, run_child};
+pub use run::{ServeSetup, ServeTls, bind, bind_unix, run, run_child};
 
 /// How the bundled server behaves.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -98,8 +98,37 @@ impl Default for ServerConfig {
     }
 }
 
+/// A listening socket the accept loop takes connections from: TCP, or a
+/// Unix domain socket.
+pub trait Listener: Send + 'static {
+    type Stream: tokio::io::AsyncRead
+        + tokio::io::AsyncWrite
+        + std::os::fd::AsRawFd
+        + Unpin
+        + Send
+        + 'static;
+    fn next(&self) -> impl std::future::Future<Output = std::io::Result<Self::Stream>> + Send;
+}
+
+impl Listener for TcpListener {
+    type Stream = tokio::net::TcpStream;
+    async fn next(&self) -> std::io::Result<Self::Stream> {
+        let (stream, _) = self.accept().await?;
+        // Responses are small and latency-bound: never wait for Nagle.
+        let _ = stream.set_nodelay(true);
+        Ok(stream)
+    }
+}
+
+impl Listener for tokio::net::UnixListener {
+    type Stream = tokio::net::UnixStream;
+    async fn next(&self) -> std::io::Result<Self::Stream> {
+        Ok(self.accept().await?.0)
+    }
+}
+
 /// Accepts and serves plain HTTP connections until the task is dropped.
-pub async fn serve(listener: TcpListener, config: ServerConfig, counters: Arc<ServerCounters>) {
+pub async fn serve<L: Listener>(listener: L, config: ServerConfig, counters: Arc<ServerCounters>) {
     accept_loop(listener, config, counters, None).await
 }
 
@@ -114,8 +143,8 @@ pub async fn serve_tls(
     accept_loop(listener, config, counters, Some(TlsAcceptor::from(tls))).await
 }
 
-async fn accept_loop(
-    listener: TcpListener,
+async fn accept_loop<L: Listener>(
+    listener: L,
     config: ServerConfig,
     counters: Arc<ServerCounters>,
     tls: Option<TlsAcceptor>,
@@ -124,8 +153,8 @@ async fn accept_loop(
     let capacity = Capacity::new(config.max_connections, config.over_capacity);
     loop {
         let room = capacity.room().await;
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let stream = match listener.next().await {
+            Ok(stream) => stream,
             Err(e) => {
                 // EMFILE and friends: back off instead of spinning.
                 eprintln!("poolbench serve: accept failed: {e}");
@@ -153,7 +182,6 @@ async fn accept_loop(
             // Held until the connection closes; the open count until it
             // starts to (see `closing`).
             let _room = permit;
-            let _ = stream.set_nodelay(true);
             let info = ConnInfo {
                 fd: stream.as_raw_fd(),
             };

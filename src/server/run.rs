@@ -26,6 +26,10 @@ pub struct ServeSetup {
     pub port: u16,
     /// HTTPS on a second port, if given.
     pub tls: Option<ServeTls>,
+    /// Also serve plain HTTP on these Unix domain sockets, one per
+    /// authority (one for the server with one).
+    #[serde(default)]
+    pub unix: Vec<std::path::PathBuf>,
 }
 
 /// The certificate and how to do TLS.
@@ -50,6 +54,9 @@ pub fn run(setup: ServeSetup) -> anyhow::Result<()> {
         );
         if let Some(tls) = listening.get(1) {
             eprintln!("poolbench serve: listening on https://{tls}/");
+        }
+        if let Some(path) = setup.unix.first() {
+            eprintln!("poolbench serve: listening on unix://{}", path.display());
         }
         tokio::signal::ctrl_c().await?;
         tasks.iter().for_each(|t| t.abort());
@@ -105,7 +112,14 @@ async fn start(setup: &ServeSetup) -> anyhow::Result<(Vec<SocketAddr>, Tasks, Co
     };
     let mut listening = Vec::new();
     let mut tasks = Vec::new();
-    for config in configs {
+    if !setup.unix.is_empty() && setup.unix.len() != configs.len() {
+        anyhow::bail!(
+            "{} Unix sockets for {} authorities",
+            setup.unix.len(),
+            configs.len()
+        );
+    }
+    for (i, config) in configs.iter().enumerate() {
         let counters = if setup.authorities.is_empty() {
             Arc::clone(&server)
         } else {
@@ -126,9 +140,13 @@ async fn start(setup: &ServeSetup) -> anyhow::Result<(Vec<SocketAddr>, Tasks, Co
             tasks.push(tokio::spawn(serve_tls(
                 listener,
                 config.clone(),
-                counters,
+                Arc::clone(&counters),
                 Arc::clone(tls),
             )));
+        }
+        if let Some(path) = setup.unix.get(i) {
+            let listener = bind_unix(path)?;
+            tasks.push(tokio::spawn(serve(listener, config.clone(), counters)));
         }
     }
     Ok((listening, tasks, counted))
@@ -139,6 +157,22 @@ fn runtime(config: &ServerConfig) -> anyhow::Result<tokio::runtime::Runtime> {
         .worker_threads(config.threads)
         .enable_all()
         .build()?)
+}
+
+/// Listens on the Unix domain socket `path`, replacing a socket left there
+/// by an earlier server (never any other kind of file).
+pub fn bind_unix(path: &std::path::Path) -> anyhow::Result<tokio::net::UnixListener> {
+    use std::os::unix::fs::FileTypeExt;
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        anyhow::ensure!(
+            meta.file_type().is_socket(),
+            "cannot listen on {}: a file that is not a socket is there",
+            path.display()
+        );
+        std::fs::remove_file(path).with_context(|| format!("cannot replace {}", path.display()))?;
+    }
+    tokio::net::UnixListener::bind(path)
+        .with_context(|| format!("cannot listen on {}", path.display()))
 }
 
 /// Listens on `addr`.

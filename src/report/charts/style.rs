@@ -214,7 +214,7 @@ mod tests {
         let mut other = results.modes[0].clone();
         other.transport = match other.transport {
             Transport::Http => Transport::Https,
-            Transport::Https => Transport::Http,
+            Transport::Https | Transport::Unix => Transport::Http,
         };
         results.modes.push(other);
         let (http, https) = (&results.modes[0], &results.modes[results.modes.len() - 1]);

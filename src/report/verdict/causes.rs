@@ -293,7 +293,11 @@ fn tax(m: &ModeResult) -> String {
             .map(|s| format!(" ({} each)", micros(s.mean * s.count as f64 / n as f64)))
             .unwrap_or_default()
     };
-    let mut text = format!("{conns} TCP connects{}", each(Phase::Connect, conns));
+    let over = match m.transport {
+        crate::results::Transport::Unix => "Unix-socket",
+        _ => "TCP",
+    };
+    let mut text = format!("{conns} {over} connects{}", each(Phase::Connect, conns));
     if let Some(tls) = &m.tls_handshakes {
         let (full, resumed) = (tls.full.client, tls.resumed.client);
         let kinds = match (full, resumed) {

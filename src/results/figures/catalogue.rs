@@ -289,13 +289,16 @@ pub static FIGURES: &[Figure] = &[
     Figure {
         name: "closed_first",
         label: "closed first client | server | RST",
-        doc: "how connections ended, seen by the client at its first close action",
+        doc: "how connections ended, seen by the client at its first close action (TCP only: a Unix socket's end is not observable)",
         unit: Unit::Count,
         better: Better::Neither,
         observers: Observers::Client,
         qualifiers: Qualifiers::Fixed(&["client", "server", "reset"]),
         compared: false,
         read: |m, q| {
+            if m.transport == crate::results::Transport::Unix {
+                return None;
+            }
             let e = &m.connection_ends;
             Some(match q {
                 Some("server") => e.count(ConnectionEnd::ServerClosedFirst),
