@@ -27,7 +27,7 @@ use poolbench::server::{self, ServerConfig, ServerCounters};
 #[derive(Clone)]
 enum Subject {
     Ours(Pool<Empty<Bytes>>),
-    HyperUtil(Client<CountingConnector, Empty<Bytes>>),
+    HyperUtil(Box<Client<CountingConnector, Empty<Bytes>>>),
 }
 
 impl Subject {
@@ -55,7 +55,9 @@ fn subjects(limit: usize) -> [(&'static str, Subject); 2] {
         ("poolbench", Subject::Ours(Pool::new(config, connector()))),
         (
             "hyper_util",
-            Subject::HyperUtil(Client::builder(TokioExecutor::new()).build(connector())),
+            Subject::HyperUtil(Box::new(
+                Client::builder(TokioExecutor::new()).build(connector()),
+            )),
         ),
     ]
 }

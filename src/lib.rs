@@ -22,7 +22,7 @@
 //! The modules are layers, bottom up; each uses only those before it (a
 //! test, `tests/layers.rs`, keeps it so):
 //!
-//! results < files < interrupt < metrics < tls < child < connect < pool < server < link < gate < scenario < modes < engine < runner < compare < merge < report < cli
+//! results < files < interrupt < metrics < tls < child < connect < pool < server < link < proxy < gate < scenario < modes < engine < runner < compare < merge < report < cli
 //!
 //! - [`results`]: the contract every report reads — the results types,
 //!   their vocabulary (kinds of error, phases, discard reasons…), the
@@ -37,7 +37,8 @@
 //!   TLS, Unix sockets).
 //! - [`pool`]: poolbench's own bounded per-authority HTTP/1 pool.
 //! - [`server`]: the bundled axum server and its counters; [`link`]: the
-//!   emulated network link (latency, bandwidth, handshake RTT).
+//!   emulated network link (latency, bandwidth, handshake RTT); [`proxy`]:
+//!   a small forward proxy (absolute form and CONNECT), counted.
 //! - [`gate`]: the check language and its evaluation over results.
 //! - [`scenario`]: TOML → raw serde structs → validated, typed
 //!   [`scenario::Scenario`].
@@ -71,6 +72,7 @@ pub mod merge;
 pub mod metrics;
 pub mod modes;
 pub mod pool;
+pub mod proxy;
 pub mod report;
 pub mod results;
 pub mod runner;

@@ -14,6 +14,7 @@ const LAYERS: &[&str] = &[
     "pool",
     "server",
     "link",
+    "proxy",
     "gate",
     "scenario",
     "modes",

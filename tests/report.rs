@@ -339,6 +339,7 @@ fn every_catalogue_figure_is_gated_and_rendered_everywhere() {
     m.stale_responses.client = 2;
     m.turned_away.client = 2;
     m.connection_ends.add(ConnectionEnd::ClientReset, 1);
+    m.proxy = Some(Default::default());
     let first_byte = m.breakdown_us.phase(Phase::FirstByte).cloned();
     *m.breakdown_us.get_mut(Phase::Late) = first_byte;
     let terminal = poolbench::report::terminal::render(&results);

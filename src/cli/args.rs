@@ -209,6 +209,23 @@ Example:
         after_help = "Example:\n  poolbench link --upstream 127.0.0.1:8080 --port 9090 --rtt 20ms"
     )]
     Link(LinkArgs),
+    /// A small forward HTTP proxy (absolute-form requests and CONNECT
+    /// tunnels), for clients that must reach servers through one.
+    #[command(after_help = "Example:\n  poolbench proxy --port 3128")]
+    Proxy(ProxyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct ProxyArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(super) host: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub(super) port: u16,
+    /// Control channel: `stdio` when started by `poolbench run`.
+    #[arg(long, value_enum, default_value_t = Control::None, hide = true)]
+    pub(super) control: Control,
 }
 
 #[derive(Debug, clap::Args)]

@@ -12,16 +12,14 @@ use anyhow::Context;
 use clap::Parser;
 
 use crate::interrupt::Interrupt;
-use crate::link::{LinkConfig, LinkSetup};
 use crate::report;
 use crate::runner::{self, RunOptions};
-use crate::server::{self, ServeSetup, ServeTls, ServerConfig};
-use crate::tls::TlsSettings;
 
 mod args;
+mod children;
 mod progress;
 
-use args::{Cli, Command, Control, Format, LinkArgs, ServeArgs};
+use args::{Cli, Command, Format};
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
@@ -49,8 +47,9 @@ pub fn main() -> ExitCode {
             format,
         } => report(results, out, format),
         Command::Merge { results, out } => merge(&results, &out),
-        Command::Serve(args) => serve(args),
-        Command::Link(args) => link(args),
+        Command::Serve(args) => children::serve(args),
+        Command::Link(args) => children::link(args),
+        Command::Proxy(args) => children::proxy(args),
     };
     match outcome {
         Ok(code) => code,
@@ -318,79 +317,6 @@ fn merge(files: &[PathBuf], out: &std::path::Path) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    if args.control == Control::Stdio {
-        server::run_child()?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if args.body_size > ServerConfig::MAX_BODY {
-        anyhow::bail!(
-            "--body-size {} is more than the bundled server can send ({} bytes, 16 MiB)",
-            args.body_size,
-            ServerConfig::MAX_BODY
-        );
-    }
-    if args.threads.is_some_and(|t| t == 0 || t > 1024) {
-        anyhow::bail!("--threads must be from 1 to 1024");
-    }
-    let read = |p: &PathBuf| {
-        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
-    };
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(ServeTls {
-            cert_pem: read(cert)?,
-            key_pem: read(key)?,
-            port: args.tls_port,
-            settings: TlsSettings {
-                version: args.tls_version,
-                resumption: !args.no_tls_resumption,
-            },
-        }),
-        _ => None,
-    };
-    server::run(ServeSetup {
-        authorities: Vec::new(),
-        config: ServerConfig {
-            think_time: args.think_time,
-            body_size: args.body_size,
-            keep_alive_timeout: args.keep_alive_timeout,
-            max_requests_per_connection: args.max_requests_per_connection,
-            threads: args.threads.unwrap_or(ServerConfig::default().threads),
-            reset_every: args.reset_every,
-            slow_body: args.slow_body,
-            body_overrun: args.body_overrun,
-            stale_reuse: args.stale_reuse,
-            max_connections: args.max_connections,
-            over_capacity: args.over_capacity,
-        },
-        host: args.host,
-        port: args.port,
-        tls,
-        unix: args.unix.into_iter().collect(),
-    })?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn link(args: LinkArgs) -> anyhow::Result<ExitCode> {
-    if args.control == Control::Stdio {
-        crate::link::run_child()?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let (Some(rtt), false) = (args.rtt, args.upstream.is_empty()) else {
-        anyhow::bail!("give --upstream ADDR and --rtt, e.g. --upstream 127.0.0.1:8080 --rtt 10ms");
-    };
-    crate::link::run(LinkSetup {
-        config: LinkConfig {
-            rtt,
-            bandwidth: args.bandwidth,
-        },
-        upstreams: args.upstream,
-        host: args.host,
-        port: args.port,
-    })?;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error, any other

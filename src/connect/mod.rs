@@ -48,6 +48,9 @@ pub struct CountingConnector {
     /// Wait this long after connecting: the emulated link's handshake
     /// round trip, so it shows as connect time.
     handshake_delay: Duration,
+    /// The address dialled is a forward proxy: `https` goes through a
+    /// `CONNECT` tunnel, `http` is sent in absolute form.
+    proxy: bool,
 }
 
 impl std::fmt::Debug for CountingConnector {
@@ -57,6 +60,7 @@ impl std::fmt::Debug for CountingConnector {
             .field("via", &self.via)
             .field("unix", &self.unix)
             .field("handshake_delay", &self.handshake_delay)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -70,7 +74,21 @@ impl CountingConnector {
             routes: Arc::new([]),
             unix: None,
             handshake_delay: Duration::ZERO,
+            proxy: false,
         }
+    }
+
+    /// Treats the address it dials as a forward proxy: a `CONNECT` tunnel
+    /// for `https`, absolute-form requests for `http`.
+    pub fn through_proxy(mut self) -> CountingConnector {
+        self.proxy = true;
+        self
+    }
+
+    /// Whether requests to `uri` go on the wire in absolute form (plain
+    /// HTTP through a proxy).
+    pub fn absolute_form(&self, uri: &Uri) -> bool {
+        self.proxy && uri.scheme_str() == Some("http")
     }
 
     /// Routes each of several authorities: its own address to dial (the
@@ -142,6 +160,10 @@ impl CountingConnector {
         }
         let tcp = Instant::now();
         let io = if https {
+            let mut stream = stream;
+            if self.proxy {
+                tunnel(&mut stream, uri).await?;
+            }
             Io::Tls(Box::new(TokioIo::new(
                 self.tls_handshake(uri, stream, gauge).await?,
             )))
@@ -150,8 +172,45 @@ impl CountingConnector {
         };
         let mut stream = CountedStream::new(io, open, tcp);
         stream.authority = authority;
+        stream.proxied = self.absolute_form(uri);
         Ok(stream)
     }
+}
+
+/// Asks the proxy at the other end of `stream` for a tunnel to `uri`'s
+/// authority (`CONNECT host:port`), and reads its answer.
+async fn tunnel(stream: &mut TcpStream, uri: &Uri) -> io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = uri.host().unwrap_or_default();
+    let port = uri.port_u16().unwrap_or(443);
+    let ask = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n");
+    stream.write_all(ask.as_bytes()).await?;
+    // The answer's head, byte by byte: nothing after it may be consumed
+    // (the tunnel's first bytes are the server's).
+    let mut head = Vec::with_capacity(64);
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() >= 8192 {
+            return Err(io::Error::other("the proxy's answer to CONNECT has no end"));
+        }
+        let mut byte = [0u8];
+        if stream.read(&mut byte).await? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the proxy closed the tunnel",
+            ));
+        }
+        head.push(byte[0]);
+    }
+    let status = head.split(|b| *b == b' ').nth(1).unwrap_or_default();
+    if status != b"200" {
+        let line = String::from_utf8_lossy(head.split(|b| *b == b'\r').next().unwrap_or_default())
+            .into_owned();
+        return Err(io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            format!("the proxy refused the tunnel: {line}"),
+        ));
+    }
+    Ok(())
 }
 
 /// One authority's route: where to dial for it, and its gauge.

@@ -31,6 +31,8 @@ pub struct CountedStream {
     times: ConnectTimes,
     /// Whether its end was counted (at this side's first close action).
     ended: bool,
+    /// Plain HTTP through a forward proxy: requests go in absolute form.
+    pub(super) proxied: bool,
 }
 
 #[derive(Debug)]
@@ -45,7 +47,7 @@ pub(super) enum Io {
 /// it carries: the connect times reach the request that way.
 impl Connection for CountedStream {
     fn connected(&self) -> Connected {
-        Connected::new().extra(self.times)
+        Connected::new().extra(self.times).proxy(self.proxied)
     }
 }
 
@@ -61,6 +63,7 @@ impl CountedStream {
                 tls: Instant::now(),
             },
             ended: false,
+            proxied: false,
         }
     }
 

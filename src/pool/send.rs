@@ -78,14 +78,18 @@ where
         }
     }
 
-    /// Origin-form URI on the wire, `Host` and `Connection` headers.
+    /// Origin-form URI on the wire (absolute form through a proxy), `Host`
+    /// and `Connection` headers.
     fn prepare(&self, req: &mut Request<B>, origin: &Origin<B>) {
+        let absolute = self.inner.connector.absolute_form(req.uri());
         let path = req
             .uri()
             .path_and_query()
             .cloned()
             .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        *req.uri_mut() = Uri::from(path);
+        if !absolute {
+            *req.uri_mut() = Uri::from(path);
+        }
         req.headers_mut()
             .entry(HOST)
             .or_insert_with(|| origin.host.clone());

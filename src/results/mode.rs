@@ -77,6 +77,9 @@ pub struct ModeResult {
     pub warmup: WarmupCounts,
     /// The pool's own counters, for modes that use poolbench's pool.
     pub pool: Option<PoolCounts>,
+    /// What the bundled forward proxy counted, when the run went through it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyCounts>,
     /// Figures where client and server disagree.
     pub mismatches: Vec<Mismatch>,
     /// The compared figures of each round (`load.repeat`), in order, by
@@ -156,6 +159,38 @@ pub struct RequestCounts {
     pub failed: u64,
     /// Requests the server answered (server); absent for an external target.
     pub server: Option<u64>,
+}
+
+/// What the bundled forward proxy counted during the measured phase
+/// (proxy).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyCounts {
+    /// Connections it accepted from the client: the client's handshakes,
+    /// as the proxy saw them.
+    pub accepted: u64,
+    /// Connections it opened to the origin: the origin's handshakes, as
+    /// the proxy made them.
+    pub upstream: u64,
+    /// `CONNECT` tunnels it opened (https).
+    pub tunnels: u64,
+    /// Requests it forwarded in absolute form (http).
+    pub forwarded: u64,
+    /// Requests it answered 502, or tunnels it could not open.
+    pub failed: u64,
+}
+
+impl ProxyCounts {
+    /// The counts of `self` and `other` together.
+    pub fn plus(self, o: ProxyCounts) -> ProxyCounts {
+        ProxyCounts {
+            accepted: self.accepted + o.accepted,
+            upstream: self.upstream + o.upstream,
+            tunnels: self.tunnels + o.tunnels,
+            forwarded: self.forwarded + o.forwarded,
+            failed: self.failed + o.failed,
+        }
+    }
 }
 
 /// TLS handshakes completed, by kind.

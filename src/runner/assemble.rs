@@ -46,10 +46,11 @@ pub fn assemble(
             s.tls_resumed
         }),
     });
-    let cpu_us_per_request = cpu(&w, sent);
-    let authorities = super::authorities::authorities(scenario, spec, transport, &w);
-    let warmup = warmup(scenario, &w);
     let mut result = ModeResult {
+        proxy: proxy_counts(&w),
+        cpu_us_per_request: cpu(&w, sent),
+        authorities: super::authorities::authorities(scenario, spec, transport, &w),
+        warmup: warmup(scenario, &w),
         label: spec.label.clone(),
         mode: spec.kind,
         body: spec.body,
@@ -78,14 +79,11 @@ pub fn assemble(
         series: series(&w.samples, fds_before, w.server_series),
         time_wait: w.time_wait,
         connection_ends: w.ends,
-        cpu_us_per_request,
-        warmup,
         pool: w
             .pool
-            .map(|(before, after)| pool_counts(&after.totals.since(Some(&before.totals)))),
+            .map(|(b, a)| pool_counts(&a.totals.since(Some(&b.totals)))),
         mismatches: Vec::new(),
         rounds: Vec::new(),
-        authorities,
         agents: Vec::new(),
     };
     result.mismatches = result.disagreements();
@@ -178,4 +176,16 @@ fn cpu(w: &Window, sent: u64) -> ObservedF64 {
         client: per_request(client),
         server,
     }
+}
+
+/// What the forward proxy counted in the measured window, if it is ours.
+fn proxy_counts(w: &Window) -> Option<ProxyCounts> {
+    let (b, e) = w.begin.proxy.zip(w.end.proxy)?;
+    Some(ProxyCounts {
+        accepted: e.accepted - b.accepted,
+        upstream: e.upstream - b.upstream,
+        tunnels: e.tunnels - b.tunnels,
+        forwarded: e.forwarded - b.forwarded,
+        failed: e.failed - b.failed,
+    })
 }

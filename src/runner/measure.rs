@@ -19,6 +19,7 @@ use crate::metrics::time_wait::{self, Ports, TimeWaitWatch};
 use crate::metrics::{ConnectionGauge, GaugeReading, Sampler, Samples, Sources};
 use crate::modes::{ModeClient, RequestPlan};
 use crate::pool::PoolStats;
+use crate::proxy::{ProxyChild, ProxySnapshot};
 use crate::results::{ConnectionEnd, Counts, TimeWaitCounts};
 use crate::scenario::{Scenario, Stop};
 use crate::server::ServerSnapshot;
@@ -42,6 +43,8 @@ pub struct Setup<'a> {
     pub interrupt: &'a Interrupt,
     /// Told when the measured phase begins and ends.
     pub watching: Option<(&'a dyn super::Watch, super::Measuring)>,
+    /// The bundled forward proxy, if the run goes through it.
+    pub proxy: Option<&'a mut ProxyChild>,
 }
 
 /// Readings taken at one edge of the measured window.
@@ -53,6 +56,8 @@ pub struct Edge {
     pub client_by_authority: Vec<GaugeReading>,
     /// Each authority's server counters, with several.
     pub server_by_authority: Vec<ServerSnapshot>,
+    /// The forward proxy's counters, when the run goes through poolbench's.
+    pub proxy: Option<ProxySnapshot>,
 }
 
 /// Everything read around one mode's measured phase.
@@ -89,17 +94,10 @@ pub async fn measure(
         settle_limit,
         interrupt,
         watching,
+        mut proxy,
     } = m;
     let live = Arc::new(engine::Live::default());
-    let workload = |stop| Workload {
-        plan: Arc::clone(&plan),
-        stop,
-        arrival: scenario.load.arrival,
-        concurrency: scenario.load.concurrency,
-        timeout: scenario.load.timeout,
-        live: Arc::clone(&live),
-        interrupt: interrupt.clone(),
-    };
+    let workload = |stop| workload(scenario, &plan, stop, &live, interrupt);
     let warm_server = server_stats(&mut server).await?;
     if scenario.load.warmup > 0 {
         let warmup = workload(Stop::Requests(scenario.load.warmup));
@@ -117,7 +115,8 @@ pub async fn measure(
     by_authority.iter().for_each(|g| g.reset_peak());
     let pool_before = client.pool_stats();
     let server_begin = begin_server(&mut server).await?;
-    let begin = edge(server_begin, &gauge, &by_authority, &server);
+    let mut begin = edge(server_begin, &gauge, &by_authority, &server);
+    begin.proxy = proxy_stats(&mut proxy).await?;
     let sampler = Sampler::start(Sources {
         connections: Arc::clone(&gauge),
         live: Arc::clone(&live),
@@ -135,7 +134,8 @@ pub async fn measure(
     let (outcome, server_series) = (outcome?, series?);
     let samples = sampler.stop().context(SOCKETS)?;
     let server_end = server_stats(&mut server).await?;
-    let end = edge(server_end, &gauge, &by_authority, &server);
+    let mut end = edge(server_end, &gauge, &by_authority, &server);
+    end.proxy = proxy_stats(&mut proxy).await?;
     let pool = pool_before.zip(client.pool_stats());
     let (samples, time_wait) =
         close(client, &gauge, (ports, settle_limit), server, samples).await?;
@@ -153,6 +153,32 @@ pub async fn measure(
         ends,
         ends_by_authority,
     }))
+}
+
+/// The load of one phase (the warmup, or the measured one) until `stop`.
+fn workload(
+    scenario: &Scenario,
+    plan: &Arc<RequestPlan>,
+    stop: Stop,
+    live: &Arc<engine::Live>,
+    interrupt: &Interrupt,
+) -> Workload {
+    Workload {
+        plan: Arc::clone(plan),
+        stop,
+        arrival: scenario.load.arrival,
+        concurrency: scenario.load.concurrency,
+        timeout: scenario.load.timeout,
+        live: Arc::clone(live),
+        interrupt: interrupt.clone(),
+    }
+}
+
+async fn proxy_stats(proxy: &mut Option<&mut ProxyChild>) -> anyhow::Result<Option<ProxySnapshot>> {
+    match proxy.as_deref_mut() {
+        Some(p) => Ok(Some(p.stats().await?)),
+        None => Ok(None),
+    }
 }
 
 /// Runs the measured `load`, telling the watcher (if any) as it begins and
@@ -262,6 +288,7 @@ fn edge(
         cpu: process_cpu(),
         client_by_authority: by_authority.iter().map(|g| g.read()).collect(),
         server_by_authority: last_by_authority(server),
+        proxy: None,
     }
 }
 

@@ -59,6 +59,7 @@ pub async fn run(
         settle_limit,
         interrupt,
         watching,
+        proxy: stage.proxy.as_mut(),
     };
     let window = measure(setup, stage.server.as_mut()).await?;
     Ok(window.map(|w| assemble(scenario, spec, transport, fds_before, w)))

@@ -50,6 +50,7 @@ pub fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         cpu_us_per_request,
         warmup,
         pool,
+        proxy,
         mismatches: _, // recomputed from the merged figures
         rounds,
         authorities,
@@ -85,6 +86,9 @@ pub fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     into.warmup.handshakes = sum(into.warmup.handshakes, *warm_handshakes);
     if let (Some(a), Some(o)) = (into.pool.as_mut(), pool) {
         absorb_pool(a, o)?;
+    }
+    if let (Some(a), Some(o)) = (into.proxy.as_mut(), proxy) {
+        *a = a.plus(*o);
     }
     for (a, o) in into.authorities.iter_mut().zip(authorities) {
         absorb_authority(a, o, into.elapsed_s)?;

@@ -15,7 +15,8 @@ use crate::child::ChildProcess;
 use crate::connect::{CountingConnector, resolve};
 use crate::link::LinkConfig;
 use crate::metrics::ConnectionGauge;
-use crate::scenario::{Scenario, Target, Transport};
+use crate::proxy::ProxyChild;
+use crate::scenario::{ProxySpec, Scenario, Target, Transport};
 use crate::server::child::ServerChild;
 use crate::tls::{TestPki, TlsTrust};
 
@@ -49,6 +50,10 @@ pub struct Stage {
     link: Option<(ChildProcess, LinkConfig)>,
     /// What HTTPS clients trust; `None` without HTTPS.
     pub trust: Option<TlsTrust>,
+    /// poolbench's forward proxy, when the run goes through it.
+    pub proxy: Option<ProxyChild>,
+    /// Whether every route dials a forward proxy (poolbench's or yours).
+    proxied: bool,
 }
 
 impl Endpoint {
@@ -136,12 +141,24 @@ impl Stage {
             };
             endpoints.push(Endpoint { transport, routes });
         }
+        let (proxy, proxy_addr) = start_proxy(scenario, exe).await?;
+        if let Some(addr) = proxy_addr {
+            // The proxy is dialled for every authority; the link, if any,
+            // sits before it.
+            let routes = endpoints.iter_mut().flat_map(|e| e.routes.iter_mut());
+            for r in routes {
+                r.via = Some(addr);
+                r.client_port = addr.port();
+            }
+        }
         let link = start_link(scenario, exe, &mut endpoints).await?;
         Ok(Stage {
             endpoints,
             server,
             link,
             trust,
+            proxy,
+            proxied: proxy_addr.is_some(),
         })
     }
 
@@ -159,6 +176,12 @@ impl Stage {
         let first = &endpoint.routes[0];
         if let (Some((_, config)), Some(via)) = (&self.link, first.via) {
             connector = connector.via_link(via, config.rtt);
+        }
+        if self.proxied {
+            connector = connector.through_proxy();
+            if let (None, Some(via)) = (&self.link, first.via) {
+                connector = connector.via_link(via, std::time::Duration::ZERO);
+            }
         }
         if let (Some(path), 1) = (&first.unix, endpoint.routes.len()) {
             connector = connector.via_unix(path);
@@ -199,6 +222,9 @@ impl Stage {
         }
         if let Some(server) = self.server {
             server.stop().await?;
+        }
+        if let Some(proxy) = self.proxy {
+            proxy.stop().await?;
         }
         Ok(())
     }
@@ -299,6 +325,30 @@ fn bundled_routes(
         .collect()
 }
 
+/// Starts poolbench's forward proxy if the scenario asks for it; the
+/// address of the proxy to dial (its, or yours), if any.
+async fn start_proxy(
+    scenario: &Scenario,
+    exe: &Path,
+) -> anyhow::Result<(Option<ProxyChild>, Option<SocketAddr>)> {
+    match &scenario.proxy {
+        None => Ok((None, None)),
+        Some(ProxySpec::Bundled) => {
+            let proxy = ProxyChild::start(exe).await?;
+            let addr = proxy.addr;
+            Ok((Some(proxy), Some(addr)))
+        }
+        Some(ProxySpec::At(url)) => {
+            let addr = resolve(url).await.map_err(|e| {
+                scenario
+                    .error_at("proxy.url", format!("cannot resolve the proxy: {e}"))
+                    .help("check the host name, or give an IP address")
+            })?;
+            Ok((None, Some(addr)))
+        }
+    }
+}
+
 /// Starts the link emulator in front of every route, if the scenario has a
 /// link, and points the routes at it; without one, routes dial the server.
 async fn start_link(
@@ -308,8 +358,11 @@ async fn start_link(
 ) -> anyhow::Result<Option<(ChildProcess, LinkConfig)>> {
     let routes = || endpoints.iter().flat_map(|e| &e.routes);
     let Some(config) = scenario.link else {
-        let routes = endpoints.iter_mut().flat_map(|e| e.routes.iter_mut());
-        routes.for_each(|r| r.via = None);
+        // Without a link, a route dials its server (or the proxy) itself.
+        if scenario.proxy.is_none() {
+            let routes = endpoints.iter_mut().flat_map(|e| e.routes.iter_mut());
+            routes.for_each(|r| r.via = None);
+        }
         return Ok(None);
     };
     let setup = crate::link::LinkSetup {

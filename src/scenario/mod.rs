@@ -72,6 +72,17 @@ pub struct Scenario {
     /// What each request is (`[request]`); each authority has its own copy,
     /// with its changes.
     pub request: RequestSpec,
+    /// A forward proxy every request goes through (`[proxy]`).
+    pub proxy: Option<ProxySpec>,
+}
+
+/// `[proxy]`: which forward proxy requests go through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxySpec {
+    /// poolbench's own (`poolbench proxy`), started for the run and counted.
+    Bundled,
+    /// Yours, at this `http://host:port` URL.
+    At(http::Uri),
 }
 
 /// `[expect]`: a response that is not this is counted as `mismatched`.

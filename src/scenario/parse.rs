@@ -131,6 +131,10 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         None => None,
     };
     let transports = transports(&cx, &raw, &target, server_tls)?;
+    let proxy = match &raw.proxy {
+        Some(p) => Some(super::sections::proxy(&cx, p, &transports)?),
+        None => None,
+    };
     let (tls, ca_file) = match &raw.tls {
         Some(t) => tls_settings(&cx, t.get_ref())?,
         None => (TlsSettings::default(), None),
@@ -162,6 +166,7 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         checks,
         expect,
         request,
+        proxy,
     })
 }
 

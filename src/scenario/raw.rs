@@ -18,6 +18,7 @@ pub struct RawScenario {
     pub tls: Option<Spanned<RawTls>>,
     pub expect: Option<Spanned<RawExpect>>,
     pub request: Option<Spanned<RawRequest>>,
+    pub proxy: Option<Spanned<RawProxy>>,
     pub load: Spanned<RawLoad>,
     pub modes: Spanned<RawModes>,
     #[serde(default)]
@@ -37,6 +38,15 @@ pub struct RawAuthority {
     pub url: Option<Spanned<String>>,
     /// This authority's requests, where they differ from `[request]`'s.
     pub request: Option<Spanned<RawRequest>>,
+}
+
+/// `[proxy]`: requests go through a forward proxy — yours at `url`, or
+/// poolbench's own (`bundled = true`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProxy {
+    pub url: Option<Spanned<String>>,
+    pub bundled: Option<Spanned<bool>>,
 }
 
 /// `[request]`: what each request is.

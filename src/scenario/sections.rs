@@ -262,3 +262,45 @@ pub(super) fn url_target(
         unix: None,
     })
 }
+
+/// `[proxy]`: your proxy's `url`, or `bundled = true` for poolbench's own.
+pub(super) fn proxy(
+    cx: &Ctx,
+    raw: &Spanned<super::raw::RawProxy>,
+    transports: &[super::Transport],
+) -> Result<super::ProxySpec, ScenarioError> {
+    let p = raw.get_ref();
+    let help = "write url = \"http://127.0.0.1:3128\" for your proxy, or bundled = true for poolbench's own";
+    if transports.contains(&super::Transport::Unix) {
+        return Err(cx
+            .err(
+                raw.span(),
+                "proxy",
+                "is given for a run over a Unix socket".into(),
+            )
+            .help("a Unix socket is dialled directly: leave out [proxy], or the Unix socket"));
+    }
+    let bundled = p.bundled.as_ref().is_some_and(|b| *b.get_ref());
+    match (&p.url, bundled) {
+        (Some(url), false) => {
+            let text = url.get_ref();
+            let bad = |why: String| cx.err(url.span(), "proxy.url", why).help(help);
+            let uri: http::Uri = text
+                .parse()
+                .map_err(|e| bad(format!("not a valid URL: \"{text}\" ({e})")))?;
+            if uri.scheme_str() != Some("http") || uri.host().is_none_or(str::is_empty) {
+                return Err(bad(format!(
+                    "\"{text}\" is not an http://host:port URL (poolbench speaks plain HTTP to a proxy)"
+                )));
+            }
+            Ok(super::ProxySpec::At(uri))
+        }
+        (None, true) => Ok(super::ProxySpec::Bundled),
+        (Some(_), true) => Err(cx
+            .err(raw.span(), "proxy", "names a url and bundled = true".into())
+            .help(help)),
+        (None, false) => Err(cx
+            .err(raw.span(), "proxy", "names no proxy".into())
+            .help(help)),
+    }
+}

@@ -386,3 +386,21 @@ fn a_unix_socket_is_a_transport_of_its_own() -> Result<(), ScenarioError> {
     }
     Ok(())
 }
+
+#[test]
+fn a_proxy_is_yours_at_a_url_or_poolbenchs_own() -> Result<(), ScenarioError> {
+    let modes = "[load]\nrequests = 10\nconcurrency = 2\n[modes]\npooled = { limit = 1 }\n";
+    let with = |proxy: &str| parse(&format!("name = \"p\"\n[proxy]\n{proxy}\n{modes}"));
+    assert_eq!(with("bundled = true")?.proxy, Some(ProxySpec::Bundled));
+    let yours = with("url = \"http://127.0.0.1:3128\"")?.proxy;
+    assert!(matches!(yours, Some(ProxySpec::At(u)) if u.port_u16() == Some(3128)));
+    for (proxy, key) in [
+        ("url = \"https://p:3128\"", "proxy.url"),
+        ("url = \"http://p:1\"\nbundled = true", "proxy"),
+        ("bundled = false", "proxy"),
+    ] {
+        let e = with(proxy).expect_err(proxy);
+        assert_eq!(e.key.as_deref(), Some(key), "{e}");
+    }
+    Ok(())
+}

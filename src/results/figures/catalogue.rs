@@ -311,6 +311,28 @@ pub static FIGURES: &[Figure] = &[
         show: Show::Parts(&["client", "server", "reset"]),
         quiet: false,
     },
+    Figure {
+        name: "proxy_connections",
+        label: "proxy: accepted | upstream",
+        doc: "connections the bundled forward proxy accepted from the client | opened to the origin; tunnels (CONNECT) and forwarded requests as qualifiers",
+        unit: Unit::Count,
+        better: Better::Lower,
+        observers: Observers::Proxy,
+        qualifiers: Qualifiers::Fixed(&["accepted", "upstream", "tunnels", "forwarded", "failed"]),
+        compared: false,
+        read: |m, q| {
+            let p = m.proxy?;
+            Some(match q {
+                Some("upstream") => p.upstream,
+                Some("tunnels") => p.tunnels,
+                Some("forwarded") => p.forwarded,
+                Some("failed") => p.failed,
+                _ => p.accepted,
+            } as f64)
+        },
+        show: Show::Parts(&["accepted", "upstream"]),
+        quiet: false,
+    },
     bad_responses!(
         "overrun_responses",
         "overrun responses",

@@ -73,6 +73,8 @@ pub enum Observers {
     ClientAndServer,
     /// The operating system (`/proc`, the socket table, `getrusage`).
     Os,
+    /// The bundled forward proxy, between the client and the server.
+    Proxy,
 }
 
 impl Observers {
@@ -81,6 +83,7 @@ impl Observers {
             Observers::Client => "client",
             Observers::ClientAndServer => "client | server",
             Observers::Os => "OS",
+            Observers::Proxy => "proxy",
         }
     }
 }
