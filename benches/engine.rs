@@ -34,6 +34,7 @@ fn engine(c: &mut Criterion) {
         label: "pooled".into(),
         body: Default::default(),
         sweep: None,
+        http: Default::default(),
         kind: ModeKind::Pooled,
         limit: NonZeroU32::new(CONNECTIONS),
         pool: PoolSettings::default(),

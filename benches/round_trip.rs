@@ -60,6 +60,7 @@ fn round_trips(c: &mut Criterion) {
                 label: kind.name().to_string(),
                 body: Default::default(),
                 sweep: None,
+                http: Default::default(),
                 kind,
                 limit: NonZeroU32::new(8),
                 pool: PoolSettings {

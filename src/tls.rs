@@ -73,6 +73,16 @@ impl TlsTrust {
     }
 }
 
+/// `config`, offering `protocols` by ALPN instead (the same session cache).
+pub fn with_alpn(config: Arc<ClientConfig>, protocols: Vec<Vec<u8>>) -> Arc<ClientConfig> {
+    if config.alpn_protocols == protocols {
+        return config;
+    }
+    let mut config = (*config).clone();
+    config.alpn_protocols = protocols;
+    Arc::new(config)
+}
+
 /// A CA and a leaf certificate for `localhost`, 127.0.0.1 and ::1.
 pub struct TestPki {
     /// The CA certificate clients trust.
@@ -162,7 +172,7 @@ pub fn server_config(
         config.session_storage = Arc::new(NoServerSessionStorage {});
         config.send_tls13_tickets = 0;
     }
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
 

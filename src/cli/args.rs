@@ -297,6 +297,10 @@ pub(super) struct ServeArgs {
     /// Over the cap: refuse (reset), 503, or queue (stop accepting).
     #[arg(long, default_value = "503", value_parser = parse_over_capacity)]
     pub(super) over_capacity: crate::server::OverCapacity,
+    /// HTTP/2: the most streams in flight per connection
+    /// (SETTINGS_MAX_CONCURRENT_STREAMS).
+    #[arg(long, default_value_t = 128)]
+    pub(super) max_concurrent_streams: u32,
     /// Also serve HTTPS, with this certificate chain (PEM).
     #[arg(long, requires = "tls_key")]
     pub(super) tls_cert: Option<PathBuf>,

@@ -56,6 +56,7 @@ pub(super) fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             stale_reuse: args.stale_reuse,
             max_connections: args.max_connections,
             over_capacity: args.over_capacity,
+            max_concurrent_streams: args.max_concurrent_streams,
         },
         host: args.host,
         port: args.port,

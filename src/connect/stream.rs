@@ -47,7 +47,11 @@ pub(super) enum Io {
 /// it carries: the connect times reach the request that way.
 impl Connection for CountedStream {
     fn connected(&self) -> Connected {
-        Connected::new().extra(self.times).proxy(self.proxied)
+        let connected = Connected::new().extra(self.times).proxy(self.proxied);
+        match self.negotiated_h2() {
+            true => connected.negotiated_h2(),
+            false => connected,
+        }
     }
 }
 
@@ -70,6 +74,16 @@ impl CountedStream {
     /// When the connection's steps finished.
     pub fn times(&self) -> ConnectTimes {
         self.times
+    }
+
+    /// Whether TLS negotiated HTTP/2 by ALPN.
+    pub fn negotiated_h2(&self) -> bool {
+        let alpn = match &self.io {
+            Io::Tls(io) => io.inner().get_ref().1.alpn_protocol(),
+            Io::UnixTls(io) => io.inner().get_ref().1.alpn_protocol(),
+            Io::Tcp(_) | Io::Unix(_) => None,
+        };
+        alpn == Some(b"h2".as_slice())
     }
 
     /// The TCP socket under the connection, if it is one.

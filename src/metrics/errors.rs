@@ -19,6 +19,15 @@ impl ErrorKind {
             {
                 return kind;
             }
+            if let Some(h) = e.downcast_ref::<h2::Error>() {
+                // A stream the server refused before processing it.
+                if h.reason() == Some(h2::Reason::REFUSED_STREAM) {
+                    return ErrorKind::Refused;
+                }
+                if h.is_reset() || h.is_go_away() {
+                    return ErrorKind::Reset;
+                }
+            }
             if let Some(h) = e.downcast_ref::<hyper::Error>() {
                 if h.is_parse() {
                     return ErrorKind::Protocol;

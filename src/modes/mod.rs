@@ -31,8 +31,8 @@ pub use exchange::Exchange;
 pub use plan::{RequestPlan, Shape, Spread, Target};
 
 use crate::metrics::{ErrorKind, Timeline};
-use crate::pool::{Pool, PoolConfig, PoolError, PoolStats, PoolTiming};
-use crate::scenario::{BodyHandling, ModeKind, ModeSpec};
+use crate::pool::{H2Pool, Pool, PoolConfig, PoolError, PoolStats, PoolTiming};
+use crate::scenario::{BodyHandling, HttpVersion, ModeKind, ModeSpec};
 use crate::tls::TlsTrust;
 
 /// A mode's client and what its responses must be.
@@ -40,6 +40,7 @@ pub struct ModeClient {
     client: Client,
     exchange: Exchange,
     body: BodyHandling,
+    http: HttpVersion,
 }
 
 /// The client a mode sends through.
@@ -52,8 +53,10 @@ enum Client {
         connector: CountingConnector,
         tls: Option<TlsTrust>,
     },
+    /// `pooled` over HTTP/2: streams shared on at most `limit` connections.
+    H2(H2Pool),
     /// `hyper_util`: the ecosystem's pool, shared.
-    HyperUtil(HyperUtilClient<CountingConnector, Full<Bytes>>),
+    HyperUtil(Box<HyperUtilClient<CountingConnector, Full<Bytes>>>),
 }
 
 impl ModeClient {
@@ -70,6 +73,9 @@ impl ModeClient {
             .and_then(|l| NonZeroUsize::new(l.get() as usize))
             .unwrap_or(NonZeroUsize::MIN);
         let client = match spec.kind {
+            ModeKind::Pooled if spec.http == HttpVersion::Http2 => {
+                Client::H2(H2Pool::new(limit.get(), connector))
+            }
             ModeKind::Pooled | ModeKind::KeepAliveDisabled => {
                 let s = spec.pool;
                 let config = PoolConfig {
@@ -86,13 +92,14 @@ impl ModeClient {
             }
             ModeKind::PerRequestClient => Client::PerRequest { connector, tls },
             ModeKind::HyperUtil => {
-                Client::HyperUtil(HyperUtilClient::builder(TokioExecutor::new()).build(connector))
+                Client::HyperUtil(Box::new(hyper_util_client(spec.http, connector)))
             }
         };
         ModeClient {
             client,
             exchange,
             body: spec.body,
+            http: spec.http,
         }
     }
 
@@ -100,6 +107,7 @@ impl ModeClient {
     pub fn pool_stats(&self) -> Option<PoolStats> {
         match &self.client {
             Client::Pool(pool) => Some(pool.stats()),
+            Client::H2(pool) => Some(pool.stats()),
             Client::PerRequest { .. } | Client::HyperUtil(_) => None,
         }
     }
@@ -114,7 +122,7 @@ impl ModeClient {
         started: Instant,
     ) -> Result<Timeline, ErrorKind> {
         let shape = &target.shape;
-        let mut request = Request::new(Full::new(shape.body.clone()));
+        let mut request = Request::new(shape.body.clone());
         *request.uri_mut() = target.uri(id);
         if shape.method != http::Method::GET {
             *request.method_mut() = shape.method.clone();
@@ -126,27 +134,31 @@ impl ModeClient {
         let mut timeline = Timeline::default();
         match &self.client {
             Client::Pool(pool) => {
+                let request = request.map(Full::new);
                 let response = pool.send(request).await.map_err(|e| pool_error(&e))?;
-                timeline.head = Some(Instant::now());
-                if let Some(t) = response.extensions().get::<PoolTiming>() {
-                    timeline.acquired = Some(t.acquired);
-                    timeline.dialled(t.dialled);
-                }
+                pooled(&mut timeline, &response);
+                self.exchange.judge(response, id, self.body).await?;
+            }
+            Client::H2(pool) => {
+                let response = pool.send(request).await.map_err(|e| pool_error(&e))?;
+                pooled(&mut timeline, &response);
                 self.exchange.judge(response, id, self.body).await?;
             }
             Client::PerRequest { connector, tls } => {
                 let mut connector = connector.clone();
                 if let Some(tls) = tls {
                     let config = tls.client_config(true).map_err(|_| ErrorKind::Other)?;
-                    connector = connector.with_tls(config);
+                    connector = connector.with_tls(crate::tls::with_alpn(config, self.http.alpn()));
                 }
-                let client = HyperUtilClient::builder(TokioExecutor::new()).build(connector);
+                let client = hyper_util_client(self.http, connector);
                 timeline.built = Some(Instant::now());
+                let request = request.map(Full::new);
                 self.hyper_util(&client, request, id, started, &mut timeline)
                     .await?;
                 drop(client);
             }
             Client::HyperUtil(client) => {
+                let request = request.map(Full::new);
                 self.hyper_util(client, request, id, started, &mut timeline)
                     .await?;
             }
@@ -175,6 +187,27 @@ impl ModeClient {
         timeline.dialled(times.filter(|t| t.tcp >= started));
         self.exchange.judge(response, id, self.body).await
     }
+}
+
+/// The pool's times, from a pooled response: when the request got its
+/// connection (or stream), and the connection's if it was dialled for it.
+fn pooled<B>(timeline: &mut Timeline, response: &http::Response<B>) {
+    timeline.head = Some(Instant::now());
+    if let Some(t) = response.extensions().get::<PoolTiming>() {
+        timeline.acquired = Some(t.acquired);
+        timeline.dialled(t.dialled);
+    }
+}
+
+/// A hyper-util `Client` speaking `http`: HTTP/2 only (by ALPN over TLS,
+/// with prior knowledge otherwise), or HTTP/1.1 unless ALPN says h2.
+fn hyper_util_client(
+    http: HttpVersion,
+    connector: CountingConnector,
+) -> HyperUtilClient<CountingConnector, Full<Bytes>> {
+    let mut builder = HyperUtilClient::builder(TokioExecutor::new());
+    builder.http2_only(http == HttpVersion::Http2);
+    builder.build(connector)
 }
 
 fn pool_error(e: &PoolError) -> ErrorKind {

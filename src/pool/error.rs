@@ -23,6 +23,9 @@ pub enum PoolError {
     /// The HTTP/1 handshake or exchange failed.
     #[error("request failed")]
     Http(#[source] hyper::Error),
+    /// The HTTP/2 handshake or stream failed.
+    #[error("HTTP/2 request failed")]
+    H2(#[source] ::h2::Error),
 }
 
 /// Why reading a pooled response's body failed.

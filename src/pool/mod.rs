@@ -26,6 +26,7 @@ mod body;
 mod clock;
 mod conn;
 mod error;
+mod h2;
 mod send;
 mod stats;
 mod watch;
@@ -46,6 +47,7 @@ pub use body::PoolBody;
 pub use clock::{Clock, ManualClock};
 use conn::Conn;
 pub use error::{BodyError, PoolError};
+pub use h2::{H2Body, H2Pool};
 pub use send::PoolTiming;
 pub use stats::{AuthorityStats, Discard, DiscardCounts, PoolStats};
 

@@ -3,7 +3,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AuthorityResult, BodyHandling, ErrorReport, LatencySummary, ModeKind, Transport};
+use super::{
+    AuthorityResult, BodyHandling, ErrorReport, HttpVersion, LatencySummary, ModeKind, Transport,
+};
 
 /// Everything measured for one mode. Unless a field says otherwise it
 /// covers the measured phase only (after warmup).
@@ -77,6 +79,10 @@ pub struct ModeResult {
     pub warmup: WarmupCounts,
     /// The pool's own counters, for modes that use poolbench's pool.
     pub pool: Option<PoolCounts>,
+    /// The HTTP version it spoke ("1.1", "2", or "auto": what ALPN
+    /// negotiated).
+    #[serde(default, skip_serializing_if = "HttpVersion::is_http1")]
+    pub http: HttpVersion,
     /// What the bundled forward proxy counted, when the run went through it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ProxyCounts>,

@@ -34,6 +34,50 @@ impl Transport {
     }
 }
 
+/// The HTTP version a mode speaks: HTTP/1.1, HTTP/2 (by ALPN over TLS,
+/// with prior knowledge — h2c — over plain TCP or a Unix socket), or
+/// whatever ALPN negotiates (HTTP/1.1 where there is no TLS).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum HttpVersion {
+    #[default]
+    #[serde(rename = "1.1")]
+    Http1,
+    #[serde(rename = "2")]
+    Http2,
+    #[serde(rename = "auto")]
+    Auto,
+}
+
+impl HttpVersion {
+    pub const ALL: [HttpVersion; 3] = [HttpVersion::Http1, HttpVersion::Http2, HttpVersion::Auto];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HttpVersion::Http1 => "1.1",
+            HttpVersion::Http2 => "2",
+            HttpVersion::Auto => "auto",
+        }
+    }
+
+    /// The version called `name`, if one is.
+    pub fn named(name: &str) -> Option<HttpVersion> {
+        HttpVersion::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// The protocols it offers by ALPN, in order of preference.
+    pub fn alpn(self) -> Vec<Vec<u8>> {
+        match self {
+            HttpVersion::Http1 => vec![b"http/1.1".to_vec()],
+            HttpVersion::Http2 => vec![b"h2".to_vec()],
+            HttpVersion::Auto => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        }
+    }
+
+    pub fn is_http1(&self) -> bool {
+        *self == HttpVersion::Http1
+    }
+}
+
 /// A connection strategy under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

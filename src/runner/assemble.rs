@@ -47,6 +47,7 @@ pub fn assemble(
         }),
     });
     let mut result = ModeResult {
+        http: spec.http,
         proxy: proxy_counts(&w),
         cpu_us_per_request: cpu(&w, sent),
         authorities: super::authorities::authorities(scenario, spec, transport, &w),

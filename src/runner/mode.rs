@@ -38,7 +38,7 @@ pub async fn run(
         true => end_point.routes.iter().map(|_| Arc::default()).collect(),
         false => Vec::new(),
     };
-    let connector = stage.connector(end_point, Arc::clone(&gauge), &by_authority)?;
+    let connector = stage.connector(end_point, Arc::clone(&gauge), &by_authority, spec.http)?;
     let transport = end_point.transport;
     // A client built per request pays for a TLS config only over HTTPS.
     let trust = stage

@@ -27,6 +27,7 @@ pub fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         label: _,     // the same mode in every round
         mode: _,      // of the same kind
         transport: _, // and the same transport
+        http: _,      // speaking the same HTTP
         limit: _,     // and the same limit
         global_limit: _,
         body: _,  // and the same body handling

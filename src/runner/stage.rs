@@ -171,6 +171,7 @@ impl Stage {
         endpoint: &Endpoint,
         gauge: Arc<ConnectionGauge>,
         by_authority: &[Arc<ConnectionGauge>],
+        http: crate::scenario::HttpVersion,
     ) -> anyhow::Result<CountingConnector> {
         let mut connector = CountingConnector::new(gauge);
         let first = &endpoint.routes[0];
@@ -204,7 +205,8 @@ impl Stage {
             connector = connector.with_routes(routes);
         }
         if let (Transport::Https, Some(trust)) = (endpoint.transport, &self.trust) {
-            connector = connector.with_tls(trust.client_config(false)?);
+            let config = crate::tls::with_alpn(trust.client_config(false)?, http.alpn());
+            connector = connector.with_tls(config);
         }
         Ok(connector)
     }

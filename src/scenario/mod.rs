@@ -29,7 +29,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use crate::results::{BodyHandling, ModeKind, Transport};
+pub use crate::results::{BodyHandling, HttpVersion, ModeKind, Transport};
 pub use authorities::AuthoritySpec;
 pub use error::{Location, ScenarioError};
 pub use request::{COUNTER, RequestSpec};
@@ -223,6 +223,8 @@ pub struct ModeSpec {
     pub body: BodyHandling,
     /// The limit sweep this mode is a point of (its key in `[modes]`).
     pub sweep: Option<String>,
+    /// The HTTP version it speaks (`http = "1.1" | "2" | "auto"`).
+    pub http: HttpVersion,
 }
 
 /// The pool settings a scenario may give `pooled`.

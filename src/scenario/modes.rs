@@ -17,7 +17,7 @@ use toml::Spanned;
 
 use super::parse::Ctx;
 use super::raw::{RawLimit, RawMode, RawModes};
-use super::{BodyHandling, ModeKind, ModeSpec, PoolSettings, ScenarioError};
+use super::{BodyHandling, HttpVersion, ModeKind, ModeSpec, PoolSettings, ScenarioError};
 
 /// The most modes one scenario may run (each is a full measured run).
 const MAX_MODES: usize = 64;
@@ -103,6 +103,7 @@ fn one(
         pool.keep_alive = false;
     }
     let body = body(cx, m, &key)?;
+    let http = http(cx, kind, m, &key)?;
     // A sweep runs one mode per limit, each named after it: pooled_8.
     Ok(limits
         .into_iter()
@@ -116,8 +117,51 @@ fn one(
             pool,
             body,
             sweep: sweep.then(|| name.clone()),
+            http,
         })
         .collect())
+}
+
+/// `http = "1.1" | "2" | "auto"`; keep-alive off is HTTP/1.1's alone.
+fn http(
+    cx: &Ctx,
+    kind: ModeKind,
+    m: &RawMode,
+    key: &dyn Fn(&str) -> String,
+) -> Result<HttpVersion, ScenarioError> {
+    let Some(v) = &m.http else {
+        return Ok(HttpVersion::Http1);
+    };
+    let http = HttpVersion::named(v.get_ref()).ok_or_else(|| {
+        cx.err(v.span(), &key("http"), format!("unknown HTTP version \"{}\"", v.get_ref()))
+            .help("http = \"1.1\", \"2\" (ALPN over TLS, prior knowledge over plain TCP) or \"auto\" (what ALPN negotiates)")
+    })?;
+    if kind == ModeKind::KeepAliveDisabled && !http.is_http1() {
+        return Err(cx
+            .err(v.span(), &key("http"), "asks for HTTP/2 with keep-alive off".into())
+            .help("keep-alive off has no meaning in HTTP/2 (a connection carries many streams, and Connection: close is not allowed): run per_request_client for a connection per request"));
+    }
+    if kind == ModeKind::Pooled && http == HttpVersion::Auto {
+        return Err(cx
+            .err(v.span(), &key("http"), "asks poolbench's pool for whatever ALPN negotiates".into())
+            .help("the pool keeps HTTP/1.1 and HTTP/2 connections apart: say http = \"2\" or \"1.1\" (hyper_util and per_request_client take \"auto\")"));
+    }
+    let settings = [
+        ("idle_timeout", m.idle_timeout.is_some()),
+        ("max_lifetime", m.max_lifetime.is_some()),
+        (
+            "max_requests_per_connection",
+            m.max_requests_per_connection.is_some(),
+        ),
+        ("acquire_timeout", m.acquire_timeout.is_some()),
+        ("scope", m.scope.is_some()),
+    ];
+    if let (false, Some((name, _))) = (http.is_http1(), settings.iter().find(|(_, set)| *set)) {
+        return Err(cx
+            .err(v.span(), &key(name), format!("is an HTTP/1.1 pool setting; {name} is not supported over HTTP/2"))
+            .help("over HTTP/2 the pool takes limit (connections per authority) alone; streams per connection are the server's to set"));
+    }
+    Ok(http)
 }
 
 /// `body = "read" | "drop" | "hold"`, with `hold = "50ms"` for "hold".

@@ -141,6 +141,7 @@ pub struct RawServer {
     pub stale_reuse: Option<bool>,
     pub max_connections: Option<Spanned<i64>>,
     pub over_capacity: Option<Spanned<String>>,
+    pub max_concurrent_streams: Option<Spanned<i64>>,
     pub tls: Option<Spanned<RawServerTls>>,
     /// Every mode also runs over a Unix domain socket of the server's.
     pub unix: Option<Spanned<bool>>,
@@ -252,6 +253,7 @@ pub struct RawMode {
     pub scope: Option<Spanned<String>>,
     pub body: Option<Spanned<String>>,
     pub hold: Option<Spanned<String>>,
+    pub http: Option<Spanned<String>>,
 }
 
 /// `limit = 10`, or a sweep: `limit = [1, 2, 4, 8]`.

@@ -110,6 +110,14 @@ fn misbehaviour(
             "0 for no cap; N holds at most N connections open",
         )?;
     }
+    if let Some(v) = &raw.max_concurrent_streams {
+        config.max_concurrent_streams = cx.bounded(
+            v,
+            &k("max_concurrent_streams"),
+            u64::from(u32::MAX),
+            "HTTP/2: the most streams a client may have in flight on one connection, e.g. 100",
+        )? as u32;
+    }
     if let Some(v) = &raw.over_capacity {
         config.over_capacity = OverCapacity::from_name(v.get_ref()).ok_or_else(|| {
             cx.err(

@@ -29,6 +29,10 @@ pub struct ServerCounters {
     extra_headers: AtomicU64,
     bodies: AtomicU64,
     body_bytes: AtomicU64,
+    /// HTTP/2: the most streams in flight on one connection since the last
+    /// `begin`, and the GOAWAYs sent.
+    peak_streams: AtomicU64,
+    goaways: AtomicU64,
 }
 
 /// The counters at one moment plus the process's CPU time, sent to the
@@ -70,6 +74,14 @@ pub struct ServerSnapshot {
     pub bodies: u64,
     #[serde(default)]
     pub body_bytes: u64,
+    /// HTTP/2: the most streams in flight on one connection at once since
+    /// the last `begin`.
+    #[serde(default)]
+    pub peak_streams: u64,
+    /// HTTP/2: GOAWAYs the server sent (after `max_requests_per_connection`
+    /// streams, or idle for the keep-alive timeout).
+    #[serde(default)]
+    pub goaways: u64,
 }
 
 /// An accepted connection, open for its authority and for the server
@@ -154,6 +166,20 @@ impl ServerCounters {
 
     pub fn reset_peak(&self) {
         self.connections.reset_peak();
+        self.peak_streams.store(0, Relaxed);
+    }
+
+    /// A connection has `n` streams in flight now.
+    pub fn streams_at_once(&self, n: u64) {
+        self.peak_streams.fetch_max(n, Relaxed);
+        if let Some(parent) = &self.parent {
+            parent.peak_streams.fetch_max(n, Relaxed);
+        }
+    }
+
+    /// Counts a GOAWAY sent.
+    pub fn goaway(&self) {
+        self.count(|c| &c.goaways);
     }
 
     pub fn snapshot(&self) -> ServerSnapshot {
@@ -173,6 +199,8 @@ impl ServerCounters {
             extra_headers: self.extra_headers.load(Relaxed),
             bodies: self.bodies.load(Relaxed),
             body_bytes: self.body_bytes.load(Relaxed),
+            peak_streams: self.peak_streams.load(Relaxed),
+            goaways: self.goaways.load(Relaxed),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod control;
 mod counters;
 mod overrun;
 mod run;
+mod streams;
 
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -22,8 +23,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use http::header::{CONNECTION, HeaderValue};
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
@@ -72,6 +73,9 @@ pub struct ServerConfig {
     pub max_connections: u64,
     /// What it does with a connection over the cap.
     pub over_capacity: OverCapacity,
+    /// HTTP/2: the most streams a client may have in flight on one
+    /// connection (`SETTINGS_MAX_CONCURRENT_STREAMS`).
+    pub max_concurrent_streams: u32,
 }
 
 impl ServerConfig {
@@ -94,6 +98,8 @@ impl Default for ServerConfig {
             stale_reuse: false,
             max_connections: 0,
             over_capacity: OverCapacity::default(),
+            // nginx's default http2_max_concurrent_streams.
+            max_concurrent_streams: 128,
         }
     }
 }
@@ -224,55 +230,125 @@ async fn serve_connection<I>(
     let stray = usize::try_from(config.body_overrun).unwrap_or(usize::MAX);
     let stale_reuse = config.stale_reuse;
     let first_id = Arc::new(std::sync::OnceLock::<HeaderValue>::new());
-    let service = hyper::service::service_fn(move |mut req: http::Request<_>| {
-        let n = served.fetch_add(1, Relaxed) + 1;
-        counters.request();
-        if unavailable {
-            counters.turned_away();
-        }
-        req.extensions_mut().insert(info);
-        app::note_shape(&mut req, &counters);
-        // Echoed, so a client can tell a response is its own — unless the
-        // server is told to answer a reused connection with a stale id.
-        let mut id = req.headers().get(REQUEST_ID).cloned();
-        if let Some(own) = &id {
-            let first = first_id.get_or_init(|| own.clone());
-            if stale_reuse && n > 1 {
-                id = Some(first.clone());
-                counters.stale();
+    let streams = Arc::new(streams::Streams::default());
+    let service = {
+        let streams = Arc::clone(&streams);
+        let counters = Arc::clone(&counters);
+        hyper::service::service_fn(move |mut req: http::Request<_>| {
+            let n = served.fetch_add(1, Relaxed) + 1;
+            counters.request();
+            if unavailable {
+                counters.turned_away();
             }
-        }
-        // Over the cap (503): no handler runs.
-        let routed = (!unavailable).then(|| router.clone().call(req));
-        let due = Arc::clone(&due);
-        let overrun = (stray > 0 && n > 1).then(|| Arc::clone(&counters));
-        async move {
-            let mut response = match routed {
-                Some(routed) => routed.await?,
-                None => capacity::unavailable(),
-            };
-            if unavailable || (max > 0 && n >= max) {
-                response
-                    .headers_mut()
-                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            let h2 = req.version() == http::Version::HTTP_2;
+            let stream = h2.then(|| streams.open(&counters));
+            if h2 && max > 0 && n == max {
+                streams.goaway.notify_one();
             }
-            if let Some(id) = id {
-                response.headers_mut().insert(REQUEST_ID, id);
+            req.extensions_mut().insert(info);
+            app::note_shape(&mut req, &counters);
+            // Echoed, so a client can tell a response is its own — unless the
+            // server is told to answer a reused connection with a stale id.
+            let mut id = req.headers().get(REQUEST_ID).cloned();
+            if let Some(own) = &id {
+                let first = first_id.get_or_init(|| own.clone());
+                if stale_reuse && n > 1 {
+                    id = Some(first.clone());
+                    counters.stale();
+                }
             }
-            if let Some(counters) = overrun {
-                counters.overrun();
-                response = response
-                    .map(|body| axum::body::Body::new(overrun::MarkEnd::new(body, due, stray)));
+            // Over the cap (503): no handler runs.
+            let routed = (!unavailable).then(|| router.clone().call(req));
+            let due = Arc::clone(&due);
+            let overrun = (stray > 0 && n > 1).then(|| Arc::clone(&counters));
+            let close = !h2 && (unavailable || (max > 0 && n >= max));
+            async move {
+                let response = match routed {
+                    Some(routed) => routed.await?,
+                    None => capacity::unavailable(),
+                };
+                let overrun = overrun.map(|counters| (counters, due, stray));
+                let response = finish(response, close, id, overrun, stream);
+                Ok::<_, std::convert::Infallible>(response)
             }
-            Ok::<_, std::convert::Infallible>(response)
-        }
-    });
+        })
+    };
+    drive(io, service, config, &streams, &counters).await;
+}
+
+/// A response as the connection sends it: `Connection: close` if this is
+/// its last (HTTP/1.1; HTTP/2 sends GOAWAY), the request's id (or a stale
+/// one), stray bytes after it if the server misbehaves so, and its HTTP/2
+/// stream held open until its last frame.
+fn finish(
+    mut response: axum::response::Response,
+    close: bool,
+    id: Option<HeaderValue>,
+    overrun: Option<(Arc<ServerCounters>, Arc<overrun::Due>, usize)>,
+    stream: Option<streams::StreamGuard>,
+) -> axum::response::Response {
+    if close {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    if let Some(id) = id {
+        response.headers_mut().insert(REQUEST_ID, id);
+    }
+    if let Some((counters, due, stray)) = overrun {
+        counters.overrun();
+        response =
+            response.map(|body| axum::body::Body::new(overrun::MarkEnd::new(body, due, stray)));
+    }
+    if let Some(stream) = stream {
+        response = response.map(|body| axum::body::Body::new(streams::Held::new(body, stream)));
+    }
+    response
+}
+
+/// Serves one connection, HTTP/1.1 or HTTP/2 as the client speaks, until
+/// it closes; HTTP/2 is told to go away (GOAWAY, in-flight streams finish)
+/// after its last allowed stream, or when idle for the keep-alive timeout.
+async fn drive<I, S, B>(
+    io: I,
+    service: S,
+    config: &ServerConfig,
+    streams: &streams::Streams,
+    counters: &ServerCounters,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     // hyper starts the header-read timer as soon as it waits for the next
     // request, so on a keep-alive connection it is the idle timeout.
-    let _ = http1::Builder::new()
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(config.keep_alive_timeout)
-        .keep_alive(true)
-        .serve_connection(io, service)
-        .await;
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(config.max_concurrent_streams);
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let period = config.keep_alive_timeout.max(Duration::from_millis(1));
+    let mut idle = tokio::time::interval(period);
+    idle.reset();
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            () = streams.goaway.notified() => break,
+            _ = idle.tick() => if streams.idle_h2() { break },
+        }
+    }
+    counters.goaway();
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
 }

@@ -1,0 +1,189 @@
+//! HTTP/2: every mode over TLS (ALPN) and h2c against the bundled server,
+//! counted on both sides; and the pool's HTTP/2 properties against the real
+//! server in this process — the peer's stream limit honoured, a second
+//! connection only when the first is full, waiters served in arrival order,
+//! and a connection that sent GOAWAY drained while its streams finish.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::Request;
+use http_body_util::BodyExt;
+use poolbench::connect::CountingConnector;
+use poolbench::metrics::ConnectionGauge;
+use poolbench::pool::H2Pool;
+use poolbench::results::HttpVersion;
+use poolbench::server::ServerConfig;
+
+mod common;
+use common::{run, server, until};
+
+// Every mode that speaks HTTP/2, over TLS and over plain TCP (h2c): all
+// requests answered, the handshakes the client made are the ones the
+// server accepted, and the pool stays within its limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_runs_over_tls_and_h2c_counted_on_both_sides() {
+    let results = run(r#"name = "h2"
+[server]
+tls = "both"
+[load]
+requests = 60
+concurrency = 8
+[modes]
+pooled = { limit = 2, http = "2" }
+per_request_client = { http = "2" }
+hyper_util = { http = "2" }
+"#)
+    .await;
+    assert_eq!(results.modes.len(), 6);
+    for m in &results.modes {
+        let what = format!("{} over {}", m.label, m.transport.name());
+        assert_eq!(m.http, HttpVersion::Http2, "{what}");
+        assert_eq!(m.requests.ok, 60, "{what}: {:?}", m.errors);
+        assert_eq!(m.requests.server, Some(60), "{what}");
+        assert_eq!(m.handshakes.server, Some(m.handshakes.client), "{what}");
+    }
+    let pooled = results.modes.iter().filter(|m| m.label == "pooled");
+    assert!(pooled.clone().all(|m| m.handshakes.client <= 2));
+    let per_request = results
+        .modes
+        .iter()
+        .filter(|m| m.label == "per_request_client");
+    assert!(per_request.clone().all(|m| m.handshakes.client == 60));
+}
+
+fn pool(limit: usize) -> H2Pool {
+    let gauge = Arc::new(ConnectionGauge::default());
+    H2Pool::new(limit, CountingConnector::new(gauge))
+}
+
+fn get(addr: SocketAddr, path: &str) -> Request<Bytes> {
+    Request::get(format!("http://{addr}{path}"))
+        .body(Bytes::new())
+        .unwrap()
+}
+
+/// Sends `n` requests of `path` at once, each read to the end.
+async fn burst(pool: &H2Pool, addr: SocketAddr, path: &str, n: usize) {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (pool, req) = (pool.clone(), get(addr, path));
+            tokio::spawn(async move {
+                let response = pool.send(req).await.unwrap();
+                response.into_body().collect().await.unwrap();
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+// The server allows 3 streams per connection: 3 requests at once share one
+// connection; 7 need three, never more than 3 streams on any one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_limit_is_honoured_and_a_new_connection_waits_until_full() {
+    let srv = server(ServerConfig {
+        max_concurrent_streams: 3,
+        ..ServerConfig::default()
+    })
+    .await;
+    let p = pool(4);
+    // A first request learns the server's limit.
+    burst(&p, srv.addr, "/", 1).await;
+    burst(&p, srv.addr, "/delay/100", 3).await;
+    assert_eq!(
+        srv.counters.connections.read().opened,
+        1,
+        "3 streams fit one"
+    );
+    burst(&p, srv.addr, "/delay/100", 7).await;
+    let seen = srv.counters.snapshot();
+    assert_eq!(seen.accepted, 3, "7 streams at 3 a connection");
+    assert!(
+        seen.peak_streams <= 3,
+        "never beyond the limit: {}",
+        seen.peak_streams
+    );
+    assert_eq!(seen.requests, 11);
+    assert_eq!(p.stats().totals.retries, 0, "no stream refused");
+}
+
+// One connection, one stream: five waiters get it in the order they came.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiters_get_streams_in_arrival_order() {
+    let srv = server(ServerConfig {
+        max_concurrent_streams: 1,
+        ..ServerConfig::default()
+    })
+    .await;
+    let p = pool(1);
+    burst(&p, srv.addr, "/", 1).await;
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let holder = {
+        let (p, req) = (p.clone(), get(srv.addr, "/delay/100"));
+        tokio::spawn(async move { p.send(req).await.unwrap().into_body().collect().await })
+    };
+    until("the holder has the stream", || {
+        srv.counters.snapshot().requests == 2
+    })
+    .await;
+    let mut waiters = Vec::new();
+    for i in 0..5u64 {
+        let (q, order, req) = (p.clone(), Arc::clone(&order), get(srv.addr, "/delay/20"));
+        waiters.push(tokio::spawn(async move {
+            let response = q.send(req).await.unwrap();
+            order.lock().unwrap().push(i);
+            response.into_body().collect().await.unwrap();
+        }));
+        until("the waiter is queued", || p.stats().totals.waits > i).await;
+    }
+    holder.await.unwrap().unwrap();
+    for w in waiters {
+        w.await.unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4]);
+    assert_eq!(srv.counters.connections.read().opened, 1);
+}
+
+// After 3 streams the server sends GOAWAY: the streams in flight finish,
+// the connection takes no new one, and later requests go on a new
+// connection — none fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_sent_goaway_drains_and_is_replaced() {
+    let srv = server(ServerConfig {
+        max_requests_per_connection: 3,
+        ..ServerConfig::default()
+    })
+    .await;
+    let p = pool(1);
+    for _ in 0..4 {
+        burst(&p, srv.addr, "/delay/10", 3).await;
+    }
+    let seen = srv.counters.snapshot();
+    assert_eq!(seen.requests, 12);
+    assert_eq!(seen.goaways, 4, "one per connection");
+    assert_eq!(seen.accepted, 4, "a new connection after each GOAWAY");
+}
+
+// GOAWAY after 2 streams, with 4 already open: the streams the server
+// took finish on the old connection (hyper's graceful GOAWAY names the
+// last one it received), none fails or goes twice, and the next requests
+// go on a new connection — never two at once, within the limit of one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_goaway_the_next_streams_take_a_new_connection_within_the_limit() {
+    let srv = server(ServerConfig {
+        max_requests_per_connection: 2,
+        ..ServerConfig::default()
+    })
+    .await;
+    let p = pool(1);
+    burst(&p, srv.addr, "/delay/20", 4).await;
+    burst(&p, srv.addr, "/delay/20", 2).await;
+    let seen = srv.counters.snapshot();
+    assert_eq!(seen.requests, 6, "each processed once");
+    assert_eq!(seen.accepted, 2, "the second burst on a new connection");
+    assert!(seen.goaways >= 1);
+    assert!(seen.peak_open <= 1, "never two connections at once");
+}
