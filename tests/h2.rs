@@ -169,8 +169,8 @@ async fn a_connection_that_sent_goaway_drains_and_is_replaced() {
 
 // GOAWAY after 2 streams, with 4 already open: the streams the server
 // took finish on the old connection (hyper's graceful GOAWAY names the
-// last one it received), none fails or goes twice, and the next requests
-// go on a new connection — never two at once, within the limit of one.
+// last one it received), those it did not go again on a new one; none
+// fails or goes twice, and never two connections at once (limit one).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_goaway_the_next_streams_take_a_new_connection_within_the_limit() {
     let srv = server(ServerConfig {
@@ -182,8 +182,11 @@ async fn after_goaway_the_next_streams_take_a_new_connection_within_the_limit() 
     burst(&p, srv.addr, "/delay/20", 4).await;
     burst(&p, srv.addr, "/delay/20", 2).await;
     let seen = srv.counters.snapshot();
-    assert_eq!(seen.requests, 6, "each processed once");
-    assert_eq!(seen.accepted, 2, "the second burst on a new connection");
+    assert_eq!(seen.requests, 6, "each processed once, none failed");
+    // How many streams a connection took before its GOAWAY took effect
+    // depends on timing; that a new one followed, one at a time, does not.
+    assert!(seen.accepted >= 2, "a new connection after GOAWAY");
     assert!(seen.goaways >= 1);
     assert!(seen.peak_open <= 1, "never two connections at once");
+    assert_eq!(p.stats().totals.handshakes, seen.accepted);
 }

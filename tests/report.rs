@@ -340,6 +340,11 @@ fn every_catalogue_figure_is_gated_and_rendered_everywhere() {
     m.turned_away.client = 2;
     m.connection_ends.add(ConnectionEnd::ClientReset, 1);
     m.proxy = Some(Default::default());
+    m.h2 = Some(poolbench::results::H2Counts {
+        peak_streams_client: Some(3),
+        peak_streams_server: Some(3),
+        goaways_server: Some(1),
+    });
     let first_byte = m.breakdown_us.phase(Phase::FirstByte).cloned();
     *m.breakdown_us.get_mut(Phase::Late) = first_byte;
     let terminal = poolbench::report::terminal::render(&results);

@@ -112,6 +112,14 @@ impl ModeClient {
         }
     }
 
+    /// Starts a new window for the pool's peaks (HTTP/2: streams on one
+    /// connection).
+    pub fn reset_peaks(&self) {
+        if let Client::H2(pool) = &self.client {
+            pool.reset_peak();
+        }
+    }
+
     /// Sends request number `id` to `target`, started at `started`, reads
     /// the body to the end and judges the response; returns the instants
     /// the request passed, as far as this mode can see them.

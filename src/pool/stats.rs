@@ -91,4 +91,7 @@ pub struct PoolStats {
     pub slots_used: usize,
     /// Idle connections now, all authorities.
     pub idle: usize,
+    /// HTTP/2: most streams in flight on one connection since the last
+    /// reset (`None` for the HTTP/1.1 pool).
+    pub peak_streams: Option<u64>,
 }

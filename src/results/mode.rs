@@ -83,6 +83,9 @@ pub struct ModeResult {
     /// negotiated).
     #[serde(default, skip_serializing_if = "HttpVersion::is_http1")]
     pub http: HttpVersion,
+    /// HTTP/2's own figures, for a mode that spoke it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub h2: Option<H2Counts>,
     /// What the bundled forward proxy counted, when the run went through it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ProxyCounts>,
@@ -167,6 +170,19 @@ pub struct RequestCounts {
     pub server: Option<u64>,
 }
 
+/// HTTP/2's figures of one mode, each from whoever can see it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct H2Counts {
+    /// Most streams in flight at once on one connection, as poolbench's
+    /// pool counted them (client; absent for clients whose pool is opaque).
+    pub peak_streams_client: Option<u64>,
+    /// The same, as the bundled server counted them (server).
+    pub peak_streams_server: Option<u64>,
+    /// GOAWAYs the bundled server sent (server).
+    pub goaways_server: Option<u64>,
+}
+
 /// What the bundled forward proxy counted during the measured phase
 /// (proxy).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -223,7 +239,12 @@ impl ModeResult {
         let scope = if self.global_limit { " in all" } else { "" };
         let limit = self.limit.map(|l| format!("limit {l}{scope}"));
         let body = Some(self.body.describe()).filter(|b| !b.is_empty());
-        [limit, body]
+        let http = match self.http {
+            HttpVersion::Http1 => None,
+            HttpVersion::Http2 => Some("HTTP/2".to_string()),
+            HttpVersion::Auto => Some("HTTP by ALPN".to_string()),
+        };
+        [http, limit, body]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()

@@ -49,6 +49,7 @@ pub fn assemble(
     let mut result = ModeResult {
         http: spec.http,
         proxy: proxy_counts(&w),
+        h2: (!spec.http.is_http1()).then(|| h2_counts(&w)),
         cpu_us_per_request: cpu(&w, sent),
         authorities: super::authorities::authorities(scenario, spec, transport, &w),
         warmup: warmup(scenario, &w),
@@ -176,6 +177,16 @@ fn cpu(w: &Window, sent: u64) -> ObservedF64 {
     ObservedF64 {
         client: per_request(client),
         server,
+    }
+}
+
+/// HTTP/2's figures of the measured window.
+fn h2_counts(w: &Window) -> H2Counts {
+    let (begin, end) = (w.begin.server.as_ref(), w.end.server.as_ref());
+    H2Counts {
+        peak_streams_client: w.pool.as_ref().and_then(|(_, after)| after.peak_streams),
+        peak_streams_server: end.map(|s| s.peak_streams),
+        goaways_server: end.zip(begin).map(|(e, b)| e.goaways - b.goaways),
     }
 }
 

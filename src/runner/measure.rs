@@ -113,6 +113,7 @@ pub async fn measure(
     let watch = TimeWaitWatch::start(ports).context(SOCKETS)?;
     gauge.reset_peak();
     by_authority.iter().for_each(|g| g.reset_peak());
+    client.reset_peaks();
     let pool_before = client.pool_stats();
     let server_begin = begin_server(&mut server).await?;
     let mut begin = edge(server_begin, &gauge, &by_authority, &server);

@@ -52,6 +52,7 @@ pub fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         warmup,
         pool,
         proxy,
+        h2,
         mismatches: _, // recomputed from the merged figures
         rounds,
         authorities,
@@ -88,15 +89,25 @@ pub fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     if let (Some(a), Some(o)) = (into.pool.as_mut(), pool) {
         absorb_pool(a, o)?;
     }
-    if let (Some(a), Some(o)) = (into.proxy.as_mut(), proxy) {
-        *a = a.plus(*o);
-    }
+    absorb_observers(into, proxy, h2);
     for (a, o) in into.authorities.iter_mut().zip(authorities) {
         absorb_authority(a, o, into.elapsed_s)?;
     }
     into.mismatches = into.disagreements();
     into.rounds.extend(rounds.iter().cloned());
     Ok(())
+}
+
+/// The proxy's counts (summed) and HTTP/2's (peaks maxed, GOAWAYs summed).
+fn absorb_observers(into: &mut ModeResult, proxy: &Option<ProxyCounts>, h2: &Option<H2Counts>) {
+    if let (Some(a), Some(o)) = (into.proxy.as_mut(), proxy) {
+        *a = a.plus(*o);
+    }
+    if let (Some(a), Some(o)) = (into.h2.as_mut(), h2) {
+        a.peak_streams_client = a.peak_streams_client.max(o.peak_streams_client);
+        a.peak_streams_server = a.peak_streams_server.max(o.peak_streams_server);
+        a.goaways_server = a.goaways_server.zip(o.goaways_server).map(|(x, y)| x + y);
+    }
 }
 
 /// One authority's round into its merged figures; `elapsed_s` is the

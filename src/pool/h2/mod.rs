@@ -58,6 +58,8 @@ struct Authority {
     waiters: VecDeque<oneshot::Sender<Grant>>,
     next_id: u64,
     stats: AuthorityStats,
+    /// Most streams in flight on one connection since the last reset.
+    peak_streams: u64,
 }
 
 struct Conn {
@@ -113,12 +115,23 @@ impl H2Pool {
 
     /// Counters, summed over authorities.
     pub fn stats(&self) -> PoolStats {
-        let mut stats = PoolStats::default();
+        let mut stats = PoolStats {
+            peak_streams: Some(0),
+            ..PoolStats::default()
+        };
         for a in self.inner.lock().values() {
             stats.totals.merge(&a.stats);
             stats.slots_used += a.conns.len() + a.dialling;
+            stats.peak_streams = stats.peak_streams.max(Some(a.peak_streams));
         }
         stats
+    }
+
+    /// Starts a new window for the peak of streams on one connection.
+    pub fn reset_peak(&self) {
+        for a in self.inner.lock().values_mut() {
+            a.peak_streams = a.conns.iter().map(|c| c.active as u64).max().unwrap_or(0);
+        }
     }
 
     /// Sends `req` on a stream of a pooled connection; the response's body
@@ -186,7 +199,8 @@ impl H2Pool {
             if let Some(c) = a.conns.iter_mut().find(|c| c.has_room()) {
                 c.active += 1;
                 a.stats.reuses += 1;
-                let (id, send) = (c.id, c.send.clone());
+                let (id, send, active) = (c.id, c.send.clone(), c.active as u64);
+                a.peak_streams = a.peak_streams.max(active);
                 return Next::Ready(self.inner.lease(key, id, send, None));
             }
             if a.may_dial(self.inner.limit) {
@@ -214,6 +228,7 @@ impl H2Pool {
                 a.next_id += 1;
                 let id = a.next_id;
                 a.stats.handshakes += 1;
+                a.peak_streams = a.peak_streams.max(1);
                 a.conns.push(Conn {
                     id,
                     send: send.clone(),
@@ -348,7 +363,8 @@ impl Inner {
             let grant = if let Some(c) = a.conns.iter_mut().find(|c| c.has_room()) {
                 c.active += 1;
                 a.stats.reuses += 1;
-                let (id, send) = (c.id, c.send.clone());
+                let (id, send, active) = (c.id, c.send.clone(), c.active as u64);
+                a.peak_streams = a.peak_streams.max(active);
                 Grant::Stream(self.lease(key, id, send, None))
             } else if a.may_dial(self.limit) {
                 a.dialling += 1;

@@ -85,11 +85,19 @@ fn failures(m: &ModeResult, name: &str, results: &Results) -> Option<String> {
         ),
         _ => String::new(),
     };
+    // Over HTTP/2 a refusal is of a stream, not of a connection.
+    let why = match (kind, m.http.is_http1()) {
+        (ErrorKind::Refused, false) => {
+            "the server refused streams (REFUSED_STREAM) beyond its limit of streams per \
+             connection — a client that sends before it has read the server's SETTINGS, or \
+             beyond them, loses them"
+        }
+        _ => hint(kind),
+    };
     Some(format!(
-        "{name}: {failed} of {} requests failed, {n} of them {}: {}{limit}",
+        "{name}: {failed} of {} requests failed, {n} of them {}: {why}{limit}",
         m.requests.sent,
         kind.label(),
-        hint(kind)
     ))
 }
 
@@ -160,10 +168,16 @@ fn queue(m: &ModeResult, name: &str, tasks: usize, results: &Results) -> Option<
     if latency <= 0.0 || wait < DOMINANT * latency {
         return None;
     }
+    let h2 = !m.http.is_http1();
     let mut text = format!(
-        "{name} waited {} of its {} per request (mean) for a connection",
+        "{name} waited {} of its {} per request (mean) for {}",
         micros(wait),
-        micros(latency)
+        micros(latency),
+        if h2 {
+            "an HTTP/2 stream"
+        } else {
+            "a connection"
+        }
     );
     let waits = m.pool.as_ref().map_or(0, |p| p.waits);
     if let BodyHandling::Hold { hold_us } = m.body {
@@ -175,8 +189,18 @@ fn queue(m: &ModeResult, name: &str, tasks: usize, results: &Results) -> Option<
         ));
         return Some(text);
     }
-    match m.limit {
-        Some(limit) if (limit as usize) < tasks => {
+    let streams =
+        m.h2.and_then(|h| h.peak_streams_server.or(h.peak_streams_client));
+    match (m.limit, streams) {
+        (Some(limit), Some(per)) if h2 && (limit as u64 * per) < tasks as u64 => {
+            text.push_str(&format!(
+                ": {limit} connections of at most {per} streams each for {tasks} tasks, so {waits} \
+                 of {} requests queued — the server's stream limit and the pool's connection \
+                 limit together set how many run at once",
+                m.requests.sent
+            ))
+        }
+        (Some(limit), _) if !h2 && (limit as usize) < tasks => {
             // A connection is a descriptor: a limit near the open-files
             // limit trades the queue for EMFILE.
             let within = if server_cap > 0 {
@@ -198,8 +222,8 @@ fn queue(m: &ModeResult, name: &str, tasks: usize, results: &Results) -> Option<
                 m.requests.sent
             ))
         }
-        Some(limit) => text.push_str(&format!(" (limit {limit}, {waits} requests queued)")),
-        None => {}
+        (Some(limit), _) => text.push_str(&format!(" (limit {limit}, {waits} requests queued)")),
+        (None, _) => {}
     }
     Some(text)
 }
@@ -229,10 +253,12 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
             .as_ref()
             .map(|p| format!(" (reused {} times)", p.reuses))
             .unwrap_or_default();
-        let cap = if m.mode == ModeKind::HyperUtil {
-            ": hyper-util's pool has no per-host cap, so it opens one per task that needs one"
-        } else {
-            ""
+        let cap = match (m.mode, m.http.is_http1()) {
+            (ModeKind::HyperUtil, true) => {
+                ": hyper-util's pool has no per-host cap, so it opens one per task that needs one"
+            }
+            (_, false) => ": HTTP/2 carries many streams on one connection",
+            _ => "",
         };
         return Some(format!(
             "{name} served {sent} requests over {conns} connections{reuses}{cap}"

@@ -1,53 +1,13 @@
 //! The catalogue itself: every figure, in the order reports show them.
 
-use super::read::{STATS, latency, names, sides, stat, time_wait_cell};
+use super::read::{STATS, latency, names, peak_streams_cell, sides, stat, time_wait_cell};
+use super::shapes::{bad_responses, phase_figure};
 use super::{Better, Figure, Observers, Qualifiers, Show, Unit};
 use crate::results::{ConnectionEnd, Discard, ErrorKind, Kind, Observed, Phase};
 
 const NONE: Qualifiers = Qualifiers::Fixed(&[]);
 /// The observers' qualifiers.
 const SIDES: Qualifiers = Qualifiers::Fixed(&["client", "server"]);
-
-/// Responses a misbehaving or overwhelmed server sent, as the client failed them and the
-/// server counted them; shown only when there were some.
-macro_rules! bad_responses {
-    ($name:literal, $label:literal, $doc:literal, $field:ident) => {
-        Figure {
-            name: $name,
-            label: $label,
-            doc: $doc,
-            unit: Unit::Count,
-            better: Better::Lower,
-            observers: Observers::ClientAndServer,
-            qualifiers: SIDES,
-            compared: false,
-            read: |m, q| sides(m.$field, q),
-            show: Show::Value,
-            quiet: true,
-        }
-    };
-}
-
-macro_rules! phase_figure {
-    ($phase:expr, $name:literal, $label:literal) => {
-        Figure {
-            name: $name,
-            label: $label,
-            doc: "a phase of the latency breakdown, µs: mean | p99 (mean by default)",
-            unit: Unit::Micros,
-            better: Better::Lower,
-            observers: Observers::Client,
-            qualifiers: Qualifiers::Fixed(STATS),
-            compared: false,
-            read: |m, q| {
-                let s = m.breakdown_us.phase($phase).filter(|s| s.count > 0)?;
-                Some(stat(s, q))
-            },
-            show: Show::MeanAndP99,
-            quiet: false,
-        }
-    };
-}
 
 /// Every figure, in the order reports show them.
 pub static FIGURES: &[Figure] = &[
@@ -310,6 +270,39 @@ pub static FIGURES: &[Figure] = &[
         },
         show: Show::Parts(&["client", "server", "reset"]),
         quiet: false,
+    },
+    Figure {
+        name: "peak_streams",
+        label: "peak streams per conn",
+        doc: "HTTP/2: most streams in flight at once on one connection (poolbench's pool | the bundled server)",
+        unit: Unit::Count,
+        better: Better::Neither,
+        observers: Observers::ClientAndServer,
+        qualifiers: SIDES,
+        compared: false,
+        read: |m, q| {
+            let h = m.h2?;
+            match q {
+                Some("server") => h.peak_streams_server,
+                _ => h.peak_streams_client,
+            }
+            .map(|v| v as f64)
+        },
+        show: Show::Text(peak_streams_cell),
+        quiet: false,
+    },
+    Figure {
+        name: "goaways",
+        label: "GOAWAYs sent",
+        doc: "HTTP/2: GOAWAY frames the bundled server sent (after max_requests_per_connection streams, or idle)",
+        unit: Unit::Count,
+        better: Better::Neither,
+        observers: Observers::Server,
+        qualifiers: NONE,
+        compared: false,
+        read: |m, _| m.h2?.goaways_server.map(|v| v as f64),
+        show: Show::Value,
+        quiet: true,
     },
     Figure {
         name: "proxy_connections",

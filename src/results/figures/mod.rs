@@ -10,6 +10,7 @@
 
 mod catalogue;
 mod read;
+mod shapes;
 
 pub use catalogue::FIGURES;
 pub use read::{STATS, stat};
@@ -75,6 +76,8 @@ pub enum Observers {
     Os,
     /// The bundled forward proxy, between the client and the server.
     Proxy,
+    /// The bundled server alone.
+    Server,
 }
 
 impl Observers {
@@ -84,6 +87,7 @@ impl Observers {
             Observers::ClientAndServer => "client | server",
             Observers::Os => "OS",
             Observers::Proxy => "proxy",
+            Observers::Server => "server",
         }
     }
 }
@@ -141,7 +145,10 @@ impl Figure {
             mismatch: false,
         };
         let Some(value) = self.value(m, None) else {
-            return plain("-".to_string());
+            return match &self.show {
+                Show::Text(text) if self.measured(m) => plain(text(m)),
+                _ => plain("-".to_string()),
+            };
         };
         match &self.show {
             Show::Value if self.observers == Observers::ClientAndServer => {
@@ -184,10 +191,19 @@ impl Figure {
         (self.read)(m, qualifier)
     }
 
+    /// Whether anyone observed it for `m`: by default, or under a qualifier
+    /// (a figure only the server sees for a mode whose client is opaque).
+    pub fn measured(&self, m: &ModeResult) -> bool {
+        let qualifiers = self.qualifiers.list();
+        std::iter::once(None)
+            .chain(qualifiers.iter().map(|q| Some(*q)))
+            .any(|q| self.value(m, q).is_some())
+    }
+
     /// Whether a report of `modes` shows it: some mode measures it (and,
     /// for a quiet figure, it is not 0 everywhere).
     pub fn shown_for(&self, modes: &[ModeResult]) -> bool {
-        let measured = |m: &ModeResult| self.value(m, None).is_some();
+        let measured = |m: &ModeResult| self.measured(m);
         let happened = |m: &ModeResult| {
             self.qualifiers
                 .list()

@@ -40,6 +40,18 @@ pub(super) fn time_wait_cell(m: &ModeResult) -> String {
     format!("{bound}{} | {}", t.client_side, t.server_side)
 }
 
+/// HTTP/2's peak streams on one connection: `client | server`, `-` where
+/// an observer cannot see it.
+pub(super) fn peak_streams_cell(m: &ModeResult) -> String {
+    let seen = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    let h = m.h2.unwrap_or_default();
+    format!(
+        "{} | {}",
+        seen(h.peak_streams_client),
+        seen(h.peak_streams_server)
+    )
+}
+
 /// A latency statistic, when something succeeded.
 pub(super) fn latency(m: &ModeResult, q: &str) -> Option<f64> {
     (m.latency_us.count > 0).then(|| stat(&m.latency_us, Some(q)))
