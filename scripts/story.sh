@@ -17,6 +17,7 @@ if [ ${#stories[@]} -eq 0 ]; then
     scenarios/limit-sweep.toml
     scenarios/isolation.toml
     scenarios/unix-vs-tcp.toml
+    scenarios/h1-vs-h2.toml
   )
 fi
 

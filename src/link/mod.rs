@@ -21,6 +21,7 @@ pub use run::{LinkSetup, run, run_child};
 
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -29,7 +30,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use schedule::Schedule;
+use schedule::{Schedule, Wire};
 use timer::PreciseTimer;
 
 /// What the link emulates.
@@ -37,7 +38,8 @@ use timer::PreciseTimer;
 pub struct LinkConfig {
     /// Round-trip time added between client and server.
     pub rtt: Duration,
-    /// Bytes per second in each direction; `None` is unlimited.
+    /// Bytes per second in each direction, shared by all connections
+    /// through the link; `None` is unlimited.
     pub bandwidth: Option<u64>,
 }
 
@@ -46,23 +48,34 @@ pub struct LinkConfig {
 const IN_FLIGHT: usize = 256;
 const READ_SIZE: usize = 64 * 1024;
 
-/// Accepts connections and relays each to `upstream` through the link.
+/// Accepts connections and relays each to `upstream` through the link;
+/// under a bandwidth cap they share one wire each way.
 pub async fn serve(listener: TcpListener, upstream: SocketAddr, config: LinkConfig) {
+    let wires = config
+        .bandwidth
+        .map(|rate| (Wire::new(rate), Wire::new(rate)));
     loop {
         let Ok((client, _)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
         let accepted = Instant::now();
+        let wires = wires.clone();
         tokio::spawn(async move {
             if let Ok(server) = TcpStream::connect(upstream).await {
-                relay(client, server, accepted, config).await;
+                relay(client, server, accepted, config, wires).await;
             }
         });
     }
 }
 
-async fn relay(client: TcpStream, server: TcpStream, accepted: Instant, config: LinkConfig) {
+async fn relay(
+    client: TcpStream,
+    server: TcpStream,
+    accepted: Instant,
+    config: LinkConfig,
+    wires: Option<(Arc<Wire>, Arc<Wire>)>,
+) {
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     let (client_read, client_write) = client.into_split();
@@ -70,8 +83,11 @@ async fn relay(client: TcpStream, server: TcpStream, accepted: Instant, config: 
     // The client's first byte passes one round trip after it connected,
     // as it would after a real three-way handshake.
     let handshake = accepted + config.rtt;
-    let up = pipe(client_read, server_write, config, Some(handshake));
-    let down = pipe(server_read, client_write, config, None);
+    let (up_wire, down_wire) = wires.unzip();
+    let up = Schedule::on(config.rtt, up_wire, Some(handshake));
+    let down = Schedule::on(config.rtt, down_wire, None);
+    let up = pipe(client_read, server_write, up);
+    let down = pipe(server_read, client_write, down);
     // A reset either way ends both directions; dropping the halves closes
     // both sockets (the reset side with RST, see `pipe`).
     let _ = tokio::try_join!(up, down);
@@ -90,10 +106,8 @@ enum Item {
 async fn pipe(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
-    config: LinkConfig,
-    first_not_before: Option<Instant>,
+    mut schedule: Schedule,
 ) -> Result<(), ()> {
-    let mut schedule = Schedule::new(config.rtt, config.bandwidth, first_not_before);
     let (tx, mut rx) = mpsc::channel::<(Instant, Item)>(IN_FLIGHT);
     let reader = async move {
         let mut buf = BytesMut::with_capacity(READ_SIZE);

@@ -33,6 +33,11 @@ use lease::{DialSlot, Grant, Lease, Next};
 use super::{AuthorityStats, PoolError, PoolStats, PoolTiming};
 use crate::connect::{ConnectTimes, CountingConnector};
 
+/// Flow-control windows, as hyper's client sets them: 2 MiB a stream,
+/// 5 MiB a connection.
+const STREAM_WINDOW: u32 = 2 * 1024 * 1024;
+const CONN_WINDOW: u32 = 5 * 1024 * 1024;
+
 /// A shareable handle to one HTTP/2 pool.
 #[derive(Clone)]
 pub struct H2Pool {
@@ -258,7 +263,16 @@ impl H2Pool {
             .map_err(PoolError::Connect)?;
         let times = io.times();
         let io = hyper_util::rt::TokioIo::new(io);
-        let (send, mut connection) = h2::client::handshake(io).await.map_err(PoolError::H2)?;
+        // The windows hyper's HTTP/2 client opens with (h2's own 64 KiB
+        // would throttle a busy connection on any link with a round trip).
+        let (send, mut connection) = h2::client::Builder::new()
+            .initial_window_size(STREAM_WINDOW)
+            .initial_connection_window_size(CONN_WINDOW)
+            .max_frame_size(16 * 1024)
+            .max_send_buffer_size(1024 * 1024)
+            .handshake(io)
+            .await
+            .map_err(PoolError::H2)?;
         let ping = connection.ping_pong();
         let closed = Arc::new(AtomicBool::new(false));
         let (pool, key, done) = (

@@ -274,7 +274,7 @@ pub static FIGURES: &[Figure] = &[
     Figure {
         name: "peak_streams",
         label: "peak streams per conn",
-        doc: "HTTP/2: most streams in flight at once on one connection (poolbench's pool | the bundled server)",
+        doc: "HTTP/2: most streams in flight at once on one connection: poolbench's pool (a stream taken until its body is read) | the bundled server (a request's arrival until its response's last frame)",
         unit: Unit::Count,
         better: Better::Neither,
         observers: Observers::ClientAndServer,
