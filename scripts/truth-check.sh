@@ -2,8 +2,8 @@
 # Truth check: poolbench's counted figures against observers it did not write.
 #
 # For each mode (pooled, per_request_client, keep_alive_disabled, hyper_util),
-# without and with an emulated link ([link] rtt = 100ms), and for two modes
-# back to back in one run, this script starts its own nginx on a fresh
+# without and with an emulated link ([link] rtt = 100ms), for two modes
+# back to back in one run, and for the modes that speak HTTP/2 over h2c, this script starts its own nginx on a fresh
 # 127.0.0.1 port, runs `poolbench run` against it ([target] url), and compares
 # (summed over the run's modes):
 #
@@ -99,7 +99,9 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 body='poolbench truth check: a fixed body of sixty-four bytes, served.'
 
 # Starts a private nginx in directory $1, serving the body on 127.0.0.1:$2
-# and stub_status on 127.0.0.1:$3; sets nginx_pid.
+# (over h2c with prior knowledge when $listen_extra is " http2") and
+# stub_status on 127.0.0.1:$3; sets nginx_pid.
+listen_extra=""
 start_nginx() {
   local dir=$1 port=$2 status_port=$3
   mkdir -p "$dir"
@@ -120,7 +122,7 @@ http {
   keepalive_requests 100000;
   log_format conn '\$connection \$connection_requests';
   server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$port$listen_extra;
     access_log $dir/access.log conn;
     location / { return 200 "$body"; }
   }
@@ -194,7 +196,7 @@ run_case() {
   start_nginx "$dir" "$port" "$status_port"
   {
     echo 'name = "truth-check"'
-    echo "description = \"$label against nginx\""
+    echo "description = '$label against nginx'"
     echo '[target]'
     echo "url = \"http://127.0.0.1:$port/\""
     [ "$link" = link ] && printf '[link]\nrtt = "100ms"\n'
@@ -299,6 +301,14 @@ done
 run_case "back to back: keep_alive_disabled(4) then" - 300 8 \
   'keep_alive_disabled = { limit = 4 }' 'per_request_client = {}'
 rows[${#rows[@]}-1]+=$'\n'"  per_request_client (sums of both modes)"
+# HTTP/2 with prior knowledge (h2c): nginx counts a connection per
+# $connection and a log line per stream.
+listen_extra=" http2"
+for mode in 'pooled = { limit = 2, http = "2" }' 'per_request_client = { http = "2" }' \
+  'hyper_util = { http = "2" }'; do
+  run_case "$mode" - 400 8 "$mode"
+done
+listen_extra=""
 
 echo "poolbench vs nginx (accepted connections, access log) and ss (TIME_WAIT), each case on a fresh nginx port"
 printf "$fmt" "case ([modes])" link handshakes unused requests "TIME_WAIT" "TIME_WAIT" ""
