@@ -190,3 +190,54 @@ async fn after_goaway_the_next_streams_take_a_new_connection_within_the_limit() 
     assert!(seen.peak_open <= 1, "never two connections at once");
     assert_eq!(p.stats().totals.handshakes, seen.accepted);
 }
+
+// An HTTP/2 connection idle for the keep-alive timeout gets a GOAWAY and
+// is closed; the pool's next request opens a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_gets_goaway_and_the_next_request_a_new_one() {
+    let srv = server(ServerConfig {
+        keep_alive_timeout: std::time::Duration::from_millis(100),
+        ..ServerConfig::default()
+    })
+    .await;
+    let p = pool(1);
+    burst(&p, srv.addr, "/", 1).await;
+    until("the server sent GOAWAY to the idle connection", || {
+        srv.counters.snapshot().goaways == 1
+    })
+    .await;
+    until("and closed it", || srv.counters.snapshot().open == 0).await;
+    burst(&p, srv.addr, "/", 1).await;
+    let seen = srv.counters.snapshot();
+    assert_eq!((seen.accepted, seen.requests), (2, 2));
+}
+
+// HTTP/2 over a Unix socket: h2 with prior knowledge, the pool's and
+// hyper-util's, every stream on one connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_runs_over_a_unix_socket() {
+    let results = run(r#"name = "h2-unix"
+[server]
+unix = true
+[load]
+requests = 40
+concurrency = 4
+[modes]
+pooled = { limit = 1, http = "2" }
+hyper_util = { http = "2" }
+"#)
+    .await;
+    let unix = results
+        .modes
+        .iter()
+        .filter(|m| m.transport == poolbench::results::Transport::Unix);
+    for m in unix {
+        assert_eq!(m.requests.ok, 40, "{}: {:?}", m.label, m.errors);
+        assert_eq!(
+            (m.handshakes.client, m.handshakes.server),
+            (1, Some(1)),
+            "{}",
+            m.label
+        );
+    }
+}
