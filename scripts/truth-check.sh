@@ -3,7 +3,8 @@
 #
 # For each mode (pooled, per_request_client, keep_alive_disabled, hyper_util),
 # without and with an emulated link ([link] rtt = 100ms), for two modes
-# back to back in one run, and for the modes that speak HTTP/2 over h2c, this script starts its own nginx on a fresh
+# back to back in one run, and for the modes that speak HTTP/2 over h2c and
+# over TLS by ALPN ("how": -, link, h2c, h2), this script starts its own nginx on a fresh
 # 127.0.0.1 port, runs `poolbench run` against it ([target] url), and compares
 # (summed over the run's modes):
 #
@@ -49,6 +50,7 @@ need() {
 need nginx nginx
 need ss iproute2
 need python3 python3
+need openssl openssl
 cargo build --release --locked --quiet
 
 work=$(mktemp -d)
@@ -75,6 +77,16 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# A CA and a leaf for 127.0.0.1, for the HTTPS cases (poolbench trusts the
+# CA through [tls] ca).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=truth-ca \
+  -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+  -keyout "$work/leaf.key" -out "$work/leaf.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$work/ext"
+openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
+  -CAcreateserial -days 2 -extfile "$work/ext" -out "$work/leaf.pem" 2>/dev/null
+
 # A copy, so a concurrent rebuild does not change the binary under us.
 cp target/release/poolbench "$work/poolbench"
 bin=$work/poolbench
@@ -99,7 +111,8 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 body='poolbench truth check: a fixed body of sixty-four bytes, served.'
 
 # Starts a private nginx in directory $1, serving the body on 127.0.0.1:$2
-# (over h2c with prior knowledge when $listen_extra is " http2") and
+# (over h2c with prior knowledge when $listen_extra is " http2", over TLS
+# with ALPN when it is " ssl http2") and
 # stub_status on 127.0.0.1:$3; sets nginx_pid.
 listen_extra=""
 start_nginx() {
@@ -123,6 +136,9 @@ http {
   log_format conn '\$connection \$connection_requests';
   server {
     listen 127.0.0.1:$port$listen_extra;
+    ssl_certificate $work/leaf.pem;
+    ssl_certificate_key $work/leaf.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
     access_log $dir/access.log conn;
     location / { return 200 "$body"; }
   }
@@ -198,7 +214,10 @@ run_case() {
     echo 'name = "truth-check"'
     echo "description = '$label against nginx'"
     echo '[target]'
-    echo "url = \"http://127.0.0.1:$port/\""
+    case $listen_extra in
+      *ssl*) printf 'url = "https://127.0.0.1:%s/"\n[tls]\nca = "%s"\n' "$port" "$work/ca.pem" ;;
+      *) echo "url = \"http://127.0.0.1:$port/\"" ;;
+    esac
     [ "$link" = link ] && printf '[link]\nrtt = "100ms"\n'
     echo '[load]'
     echo "requests = $requests"
@@ -304,14 +323,20 @@ rows[${#rows[@]}-1]+=$'\n'"  per_request_client (sums of both modes)"
 # HTTP/2 with prior knowledge (h2c): nginx counts a connection per
 # $connection and a log line per stream.
 listen_extra=" http2"
-for mode in 'pooled = { limit = 2, http = "2" }' 'per_request_client = { http = "2" }' \
-  'hyper_util = { http = "2" }'; do
-  run_case "$mode" - 400 8 "$mode"
+h2_modes=('pooled = { limit = 2, http = "2" }' 'per_request_client = { http = "2" }'
+  'hyper_util = { http = "2" }')
+for mode in "${h2_modes[@]}"; do
+  run_case "$mode" h2c 400 8 "$mode"
+done
+# HTTP/2 over TLS, by ALPN.
+listen_extra=" ssl http2"
+for mode in "${h2_modes[@]}"; do
+  run_case "$mode" h2 400 8 "$mode"
 done
 listen_extra=""
 
 echo "poolbench vs nginx (accepted connections, access log) and ss (TIME_WAIT), each case on a fresh nginx port"
-printf "$fmt" "case ([modes])" link handshakes unused requests "TIME_WAIT" "TIME_WAIT" ""
+printf "$fmt" "case ([modes])" how handshakes unused requests "TIME_WAIT" "TIME_WAIT" ""
 printf "$fmt" "" "" "pb|nginx" "nginx" "pb|nginx" "client pb|ss" "server pb|ss" result
 printf '%s\n' "${rows[@]}"
 [ ${#notes[@]} -eq 0 ] || printf '%s\n' "" "${notes[@]}"
