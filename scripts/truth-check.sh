@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Truth check: poolbench's counted figures against observers it did not write.
 #
-# For each mode (pooled, per_request_client, keep_alive_disabled, hyper_util),
+# For each mode (pooled, per_request_client, keep_alive_disabled, hyper_util,
+# hyper_util_capped),
 # without and with an emulated link ([link] rtt = 100ms), for two modes
 # back to back in one run, and for the modes that speak HTTP/2 over h2c and
 # over TLS by ALPN ("how": -, link, h2c, h2), this script starts its own nginx on a fresh
@@ -310,6 +311,7 @@ modes=(
   'per_request_client = {}'
   'keep_alive_disabled = { limit = 4 }'
   'hyper_util = {}'
+  'hyper_util_capped = { limit = 4 }'
 )
 for mode in "${modes[@]}"; do
   run_case "$mode" - 400 8 "$mode"

@@ -25,6 +25,7 @@ use hyper_util::rt::TokioExecutor;
 use crate::connect::{ConnectTimes, CountingConnector};
 use std::time::Instant;
 
+mod capped;
 mod exchange;
 mod plan;
 pub use exchange::Exchange;
@@ -55,6 +56,9 @@ enum Client {
     },
     /// `pooled` over HTTP/2: streams shared on at most `limit` connections.
     H2(H2Pool),
+    /// `hyper_util_capped`: the ecosystem's pool behind a semaphore per
+    /// authority.
+    Capped(Box<capped::Capped>),
     /// `hyper_util`: the ecosystem's pool, shared.
     HyperUtil(Box<HyperUtilClient<CountingConnector, Full<Bytes>>>),
 }
@@ -94,6 +98,10 @@ impl ModeClient {
             ModeKind::HyperUtil => {
                 Client::HyperUtil(Box::new(hyper_util_client(spec.http, connector)))
             }
+            ModeKind::HyperUtilCapped => Client::Capped(Box::new(capped::Capped::new(
+                hyper_util_client(spec.http, connector),
+                limit.get(),
+            ))),
         };
         ModeClient {
             client,
@@ -108,7 +116,7 @@ impl ModeClient {
         match &self.client {
             Client::Pool(pool) => Some(pool.stats()),
             Client::H2(pool) => Some(pool.stats()),
-            Client::PerRequest { .. } | Client::HyperUtil(_) => None,
+            Client::PerRequest { .. } | Client::HyperUtil(_) | Client::Capped(_) => None,
         }
     }
 
@@ -164,6 +172,14 @@ impl ModeClient {
                 self.hyper_util(&client, request, id, started, &mut timeline)
                     .await?;
                 drop(client);
+            }
+            Client::Capped(capped) => {
+                let permit = capped.permit(request.uri()).await;
+                timeline.acquired = Some(Instant::now());
+                let request = request.map(Full::new);
+                self.hyper_util(&capped.client, request, id, started, &mut timeline)
+                    .await?;
+                drop(permit);
             }
             Client::HyperUtil(client) => {
                 let request = request.map(Full::new);

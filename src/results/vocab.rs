@@ -91,14 +91,18 @@ pub enum ModeKind {
     /// Reference: hyper-util's legacy `Client`, shared, default settings
     /// (no per-host connection limit).
     HyperUtil,
+    /// hyper-util's legacy `Client` behind a semaphore of `limit` per
+    /// authority: the usual workaround for its missing cap.
+    HyperUtilCapped,
 }
 
 impl ModeKind {
-    pub const ALL: [ModeKind; 4] = [
+    pub const ALL: [ModeKind; 5] = [
         ModeKind::Pooled,
         ModeKind::PerRequestClient,
         ModeKind::KeepAliveDisabled,
         ModeKind::HyperUtil,
+        ModeKind::HyperUtilCapped,
     ];
 
     /// The kind a scenario names, e.g. `"pooled"`.
@@ -108,7 +112,10 @@ impl ModeKind {
 
     /// Whether the mode takes a per-authority connection limit.
     pub fn has_limit(self) -> bool {
-        matches!(self, ModeKind::Pooled | ModeKind::KeepAliveDisabled)
+        matches!(
+            self,
+            ModeKind::Pooled | ModeKind::KeepAliveDisabled | ModeKind::HyperUtilCapped
+        )
     }
 
     pub fn name(self) -> &'static str {
@@ -117,6 +124,7 @@ impl ModeKind {
             ModeKind::PerRequestClient => "per_request_client",
             ModeKind::KeepAliveDisabled => "keep_alive_disabled",
             ModeKind::HyperUtil => "hyper_util",
+            ModeKind::HyperUtilCapped => "hyper_util_capped",
         }
     }
 }

@@ -138,7 +138,12 @@ pub(super) fn breakdown(
 ) -> Breakdown {
     let summary =
         |phase: Phase, observed: bool| observed.then(|| LatencySummary::of(phases.get(phase)));
-    let own_pool = matches!(spec.kind, ModeKind::Pooled | ModeKind::KeepAliveDisabled);
+    // A wait the client itself can see: for its pool's connection (or
+    // stream), or for a permit of the semaphore in front of hyper-util.
+    let own_pool = matches!(
+        spec.kind,
+        ModeKind::Pooled | ModeKind::KeepAliveDisabled | ModeKind::HyperUtilCapped
+    );
     Breakdown::from_fn(|phase| match phase {
         Phase::Late => summary(phase, scenario.load.arrival != Arrival::Closed),
         Phase::ClientBuild => summary(phase, spec.kind == ModeKind::PerRequestClient),

@@ -37,6 +37,7 @@ pub fn colour(results: &Results, m: &ModeResult) -> RGBColor {
         ModeKind::PerRequestClient => RGBColor(217, 95, 2),
         ModeKind::KeepAliveDisabled => RGBColor(117, 112, 179),
         ModeKind::HyperUtil => RGBColor(231, 41, 138),
+        ModeKind::HyperUtilCapped => RGBColor(102, 166, 30),
     };
     if m.label == m.mode.name() {
         return kind_colour(m.mode);

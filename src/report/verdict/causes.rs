@@ -244,7 +244,9 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
                 "{name} opened a connection per request, as keep-alive off must: {}",
                 tax(m)
             ),
-            ModeKind::Pooled | ModeKind::HyperUtil => not_reused(m, name),
+            ModeKind::Pooled | ModeKind::HyperUtil | ModeKind::HyperUtilCapped => {
+                not_reused(m, name)
+            }
         });
     }
     if share(conns, sent) <= 0.5 {
