@@ -2,7 +2,7 @@
 # Truth check: poolbench's counted figures against observers it did not write.
 #
 # For each mode (pooled, per_request_client, keep_alive_disabled, hyper_util,
-# hyper_util_capped),
+# hyper_util_capped; reqwest and reqwest_per_request without the link),
 # without and with an emulated link ([link] rtt = 100ms), for two modes
 # back to back in one run, and for the modes that speak HTTP/2 over h2c and
 # over TLS by ALPN ("how": -, link, h2c, h2), this script starts its own nginx on a fresh
@@ -319,6 +319,11 @@ done
 for mode in "${modes[@]}"; do
   run_case "$mode" link 16 4 "$mode"
 done
+# reqwest dials its own connections (no link in front of it): counted as
+# they open.
+for mode in 'reqwest = {}' 'reqwest_per_request = {}'; do
+  run_case "$mode" - 400 8 "$mode"
+done
 run_case "back to back: keep_alive_disabled(4) then" - 300 8 \
   'keep_alive_disabled = { limit = 4 }' 'per_request_client = {}'
 rows[${#rows[@]}-1]+=$'\n'"  per_request_client (sums of both modes)"
@@ -326,7 +331,7 @@ rows[${#rows[@]}-1]+=$'\n'"  per_request_client (sums of both modes)"
 # $connection and a log line per stream.
 listen_extra=" http2"
 h2_modes=('pooled = { limit = 2, http = "2" }' 'per_request_client = { http = "2" }'
-  'hyper_util = { http = "2" }')
+  'hyper_util = { http = "2" }' 'reqwest = { http = "2" }')
 for mode in "${h2_modes[@]}"; do
   run_case "$mode" h2c 400 8 "$mode"
 done

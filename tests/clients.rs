@@ -2,7 +2,7 @@
 //! bundled server: hyper-util behind a semaphore per authority — the usual
 //! workaround for its missing per-host cap.
 
-use poolbench::results::{ModeKind, Phase};
+use poolbench::results::{ModeKind, Phase, Transport};
 
 mod common;
 use common::run;
@@ -39,4 +39,60 @@ hyper_util = {}
     let uncapped = &results.modes[1];
     assert!(uncapped.handshakes.client > 4);
     assert!(uncapped.breakdown_us.phase(Phase::PoolWait).is_none());
+}
+
+// reqwest, shared and built per request, over HTTP and HTTPS (rustls with
+// the run's CA): every request answered; the connections poolbench counted
+// as reqwest opened them are the ones the server accepted; what it cannot
+// follow (TLS kind, peak, how connections ended) is not observable, never 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reqwest_is_counted_where_it_lets_poolbench_see() {
+    let results = run(r#"name = "reqwest"
+[server]
+tls = "both"
+[load]
+requests = 60
+concurrency = 4
+[modes]
+reqwest = {}
+reqwest_per_request = {}
+reqwest_h2 = { kind = "reqwest", http = "2" }
+"#)
+    .await;
+    assert_eq!(results.modes.len(), 6);
+    for m in &results.modes {
+        let what = format!("{} over {}", m.label, m.transport.name());
+        assert_eq!(m.requests.ok, 60, "{what}: {:?}", m.errors);
+        assert_eq!(m.handshakes.server, Some(m.handshakes.client), "{what}");
+        assert!(
+            m.unobserved.iter().any(|u| u == "peak_connections"),
+            "{what}"
+        );
+        assert!(m.breakdown_us.phase(Phase::Connect).is_none(), "{what}");
+    }
+    let per_request = results
+        .modes
+        .iter()
+        .filter(|m| m.mode == ModeKind::ReqwestPerRequest);
+    for m in per_request {
+        assert_eq!(
+            m.handshakes.client, 60,
+            "a client, and a connection, per request"
+        );
+        if let Some(tls) = m.tls_handshakes {
+            assert_eq!(tls.full.server, Some(60), "a new TLS config: no resumption");
+        }
+    }
+    // HTTP/2 with prior knowledge: one connection. By ALPN, reqwest's pool
+    // cannot know a connection will be HTTP/2 before it is made, so it may
+    // dial one per waiting task first.
+    for m in results.modes.iter().filter(|m| m.label == "reqwest_h2") {
+        match m.transport {
+            Transport::Http => assert_eq!(m.handshakes.client, 1),
+            _ => assert!((1..=4).contains(&m.handshakes.client)),
+        }
+    }
+    // The table shows the server's side of what reqwest hides.
+    let table = poolbench::report::terminal::render(&results);
+    assert!(table.contains("- | "), "{table}");
 }

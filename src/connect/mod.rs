@@ -78,6 +78,12 @@ impl CountingConnector {
         }
     }
 
+    /// The gauge it counts in (for a client that dials its own
+    /// connections and can only report them).
+    pub fn gauge(&self) -> Arc<ConnectionGauge> {
+        Arc::clone(&self.gauge)
+    }
+
     /// Treats the address it dials as a forward proxy: a `CONNECT` tunnel
     /// for `https`, absolute-form requests for `http`.
     pub fn through_proxy(mut self) -> CountingConnector {

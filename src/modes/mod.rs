@@ -28,8 +28,10 @@ use std::time::Instant;
 mod capped;
 mod exchange;
 mod plan;
+mod reqwest;
 pub use exchange::Exchange;
 pub use plan::{RequestPlan, Shape, Spread, Target};
+pub use reqwest::UNOBSERVED;
 
 use crate::metrics::{ErrorKind, Timeline};
 use crate::pool::{H2Pool, Pool, PoolConfig, PoolError, PoolStats, PoolTiming};
@@ -59,6 +61,11 @@ enum Client {
     /// `hyper_util_capped`: the ecosystem's pool behind a semaphore per
     /// authority.
     Capped(Box<capped::Capped>),
+    /// `reqwest`: one shared client (`None` if it could not be built:
+    /// every request then fails).
+    Reqwest(Option<Box<::reqwest::Client>>),
+    /// `reqwest_per_request`: a client built per request.
+    ReqwestPerRequest(reqwest::Builder),
     /// `hyper_util`: the ecosystem's pool, shared.
     HyperUtil(Box<HyperUtilClient<CountingConnector, Full<Bytes>>>),
 }
@@ -102,6 +109,13 @@ impl ModeClient {
                 hyper_util_client(spec.http, connector),
                 limit.get(),
             ))),
+            ModeKind::Reqwest | ModeKind::ReqwestPerRequest => {
+                let builder = reqwest::Builder::new(connector.gauge(), tls, spec.http);
+                match spec.kind {
+                    ModeKind::Reqwest => Client::Reqwest(builder.build().ok().map(Box::new)),
+                    _ => Client::ReqwestPerRequest(builder),
+                }
+            }
         };
         ModeClient {
             client,
@@ -116,8 +130,17 @@ impl ModeClient {
         match &self.client {
             Client::Pool(pool) => Some(pool.stats()),
             Client::H2(pool) => Some(pool.stats()),
-            Client::PerRequest { .. } | Client::HyperUtil(_) | Client::Capped(_) => None,
+            _ => None,
         }
+    }
+
+    /// Whether its client dials connections poolbench cannot follow to
+    /// their close (reqwest).
+    pub fn is_opaque(&self) -> bool {
+        matches!(
+            self.client,
+            Client::Reqwest(_) | Client::ReqwestPerRequest(_)
+        )
     }
 
     /// Starts a new window for the pool's peaks (HTTP/2: streams on one
@@ -171,6 +194,20 @@ impl ModeClient {
                 let request = request.map(Full::new);
                 self.hyper_util(&client, request, id, started, &mut timeline)
                     .await?;
+                drop(client);
+            }
+            Client::Reqwest(client) => {
+                let client = client.as_ref().ok_or(ErrorKind::Other)?;
+                let response = reqwest::send(client, request).await?;
+                timeline.head = Some(Instant::now());
+                self.exchange.judge(response, id, self.body).await?;
+            }
+            Client::ReqwestPerRequest(builder) => {
+                let client = builder.build()?;
+                timeline.built = Some(Instant::now());
+                let response = reqwest::send(&client, request).await?;
+                timeline.head = Some(Instant::now());
+                self.exchange.judge(response, id, self.body).await?;
                 drop(client);
             }
             Client::Capped(capped) => {

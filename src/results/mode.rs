@@ -83,6 +83,11 @@ pub struct ModeResult {
     /// negotiated).
     #[serde(default, skip_serializing_if = "HttpVersion::is_http1")]
     pub http: HttpVersion,
+    /// Figures whose client side the mode's client does not let poolbench
+    /// observe (shown `-`, never 0): reqwest's connections can be counted
+    /// as they open, not followed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unobserved: Vec<String>,
     /// HTTP/2's own figures, for a mode that spoke it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub h2: Option<H2Counts>,

@@ -94,15 +94,21 @@ pub enum ModeKind {
     /// hyper-util's legacy `Client` behind a semaphore of `limit` per
     /// authority: the usual workaround for its missing cap.
     HyperUtilCapped,
+    /// One shared `reqwest::Client`, as its users configure it.
+    Reqwest,
+    /// A `reqwest::Client` built for every request.
+    ReqwestPerRequest,
 }
 
 impl ModeKind {
-    pub const ALL: [ModeKind; 5] = [
+    pub const ALL: [ModeKind; 7] = [
         ModeKind::Pooled,
         ModeKind::PerRequestClient,
         ModeKind::KeepAliveDisabled,
         ModeKind::HyperUtil,
         ModeKind::HyperUtilCapped,
+        ModeKind::Reqwest,
+        ModeKind::ReqwestPerRequest,
     ];
 
     /// The kind a scenario names, e.g. `"pooled"`.
@@ -125,7 +131,15 @@ impl ModeKind {
             ModeKind::KeepAliveDisabled => "keep_alive_disabled",
             ModeKind::HyperUtil => "hyper_util",
             ModeKind::HyperUtilCapped => "hyper_util_capped",
+            ModeKind::Reqwest => "reqwest",
+            ModeKind::ReqwestPerRequest => "reqwest_per_request",
         }
+    }
+
+    /// Whether it is a client poolbench drives but did not write, whose
+    /// connections it can count but not follow (reqwest).
+    pub fn is_opaque(self) -> bool {
+        matches!(self, ModeKind::Reqwest | ModeKind::ReqwestPerRequest)
     }
 }
 

@@ -46,7 +46,12 @@ pub fn assemble(
             s.tls_resumed
         }),
     });
+    let unobserved = match spec.kind.is_opaque() {
+        true => crate::modes::UNOBSERVED.map(String::from).to_vec(),
+        false => Vec::new(),
+    };
     let mut result = ModeResult {
+        unobserved,
         http: spec.http,
         proxy: proxy_counts(&w),
         h2: (!spec.http.is_http1()).then(|| h2_counts(&w)),
@@ -146,10 +151,20 @@ pub(super) fn breakdown(
     );
     Breakdown::from_fn(|phase| match phase {
         Phase::Late => summary(phase, scenario.load.arrival != Arrival::Closed),
-        Phase::ClientBuild => summary(phase, spec.kind == ModeKind::PerRequestClient),
+        Phase::ClientBuild => summary(
+            phase,
+            matches!(
+                spec.kind,
+                ModeKind::PerRequestClient | ModeKind::ReqwestPerRequest
+            ),
+        ),
         Phase::PoolWait => summary(phase, own_pool),
-        Phase::Connect => summary(phase, true),
-        Phase::Tls => summary(phase, transport == Transport::Https),
+        // An opaque client's connect and TLS times are its own.
+        Phase::Connect => summary(phase, !spec.kind.is_opaque()),
+        Phase::Tls => summary(
+            phase,
+            transport == Transport::Https && !spec.kind.is_opaque(),
+        ),
         Phase::FirstByte | Phase::Body => summary(phase, true),
     })
 }

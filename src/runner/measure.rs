@@ -222,10 +222,15 @@ async fn close(
 ) -> anyhow::Result<(Samples, TimeWaitCounts)> {
     let reused_ports = gauge.read().reused_ports;
     let deadline = Instant::now() + settle_limit;
+    // A client whose connections poolbench cannot follow is waited for in
+    // the socket table: until none of its sockets is open.
+    let opaque = client.is_opaque();
     drop(client);
     settle(gauge, server, deadline).await?;
     let left = deadline.saturating_duration_since(Instant::now());
-    let still_closing = time_wait::settle(ports, left).await.context(SOCKETS)?;
+    let still_closing = time_wait::settle(ports, left, opaque)
+        .await
+        .context(SOCKETS)?;
     let mut watch = samples
         .time_wait
         .take()

@@ -24,11 +24,12 @@ pub fn merge(rounds: Vec<ModeResult>) -> anyhow::Result<ModeResult> {
 /// is written here.
 pub fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
     let ModeResult {
-        label: _,     // the same mode in every round
-        mode: _,      // of the same kind
-        transport: _, // and the same transport
-        http: _,      // speaking the same HTTP
-        limit: _,     // and the same limit
+        label: _,      // the same mode in every round
+        mode: _,       // of the same kind
+        transport: _,  // and the same transport
+        http: _,       // speaking the same HTTP
+        unobserved: _, // through the same client
+        limit: _,      // and the same limit
         global_limit: _,
         body: _,  // and the same body handling
         sweep: _, // in the same sweep

@@ -145,6 +145,7 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
     };
     let load = load(&cx, &raw.load)?;
     let modes = modes(&cx, &raw.modes)?;
+    unroutable(&cx, &raw, &modes, proxy.is_some(), &transports)?;
     let checks = raw
         .gate
         .iter()
@@ -168,6 +169,31 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         request,
         proxy,
     })
+}
+
+/// A client that dials its own connections (reqwest) cannot be routed
+/// through the link, a proxy or a Unix socket: refused, naming the mode.
+fn unroutable(
+    cx: &Ctx,
+    raw: &RawScenario,
+    modes: &[ModeSpec],
+    proxied: bool,
+    transports: &[Transport],
+) -> Result<(), ScenarioError> {
+    let routed = raw.link.is_some() || proxied || transports.contains(&Transport::Unix);
+    let Some(m) = modes.iter().find(|m| m.kind.is_opaque()).filter(|_| routed) else {
+        return Ok(());
+    };
+    let span = raw
+        .modes
+        .get_ref()
+        .0
+        .iter()
+        .find(|(l, _)| *l.get_ref() == m.label)
+        .map_or(raw.modes.span(), |(l, _)| l.span());
+    Err(cx
+        .err(span, &format!("modes.{}", m.label), format!("{} dials its own connections", m.kind.name()))
+        .help("poolbench cannot route them through [link], [proxy] or a Unix socket: run it in a scenario without those"))
 }
 
 /// The transports every mode runs over: the target URL's, or the bundled

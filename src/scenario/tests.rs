@@ -404,3 +404,14 @@ fn a_proxy_is_yours_at_a_url_or_poolbenchs_own() -> Result<(), ScenarioError> {
     }
     Ok(())
 }
+
+#[test]
+fn reqwest_dials_its_own_connections_so_it_takes_no_link() {
+    let text = "name = \"r\"\n[link]\nrtt = \"1ms\"\n[load]\nrequests = 10\nconcurrency = 2\n[modes]\npooled = { limit = 1 }\nreqwest = {}\n";
+    let e = parse(text).expect_err("reqwest through the link");
+    assert_eq!(e.key.as_deref(), Some("modes.reqwest"), "{e}");
+    assert_eq!(e.location.map(|l| l.line), Some(9));
+    assert!(e.help.is_some_and(|h| h.contains("[link]")));
+    let direct = text.replace("[link]\nrtt = \"1ms\"\n", "");
+    assert!(parse(&direct).is_ok());
+}

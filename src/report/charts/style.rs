@@ -38,6 +38,8 @@ pub fn colour(results: &Results, m: &ModeResult) -> RGBColor {
         ModeKind::KeepAliveDisabled => RGBColor(117, 112, 179),
         ModeKind::HyperUtil => RGBColor(231, 41, 138),
         ModeKind::HyperUtilCapped => RGBColor(102, 166, 30),
+        ModeKind::Reqwest => RGBColor(230, 171, 2),
+        ModeKind::ReqwestPerRequest => RGBColor(166, 118, 29),
     };
     if m.label == m.mode.name() {
         return kind_colour(m.mode);

@@ -237,16 +237,17 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
     }
     if share(conns, sent) >= 0.9 {
         return Some(match m.mode {
-            ModeKind::PerRequestClient => {
+            ModeKind::PerRequestClient | ModeKind::ReqwestPerRequest => {
                 format!("{name} paid the handshake tax on every request: {}", tax(m))
             }
             ModeKind::KeepAliveDisabled => format!(
                 "{name} opened a connection per request, as keep-alive off must: {}",
                 tax(m)
             ),
-            ModeKind::Pooled | ModeKind::HyperUtil | ModeKind::HyperUtilCapped => {
-                not_reused(m, name)
-            }
+            ModeKind::Pooled
+            | ModeKind::HyperUtil
+            | ModeKind::HyperUtilCapped
+            | ModeKind::Reqwest => not_reused(m, name),
         });
     }
     if share(conns, sent) <= 0.5 {

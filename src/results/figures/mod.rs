@@ -147,6 +147,13 @@ impl Figure {
         let Some(value) = self.value(m, None) else {
             return match &self.show {
                 Show::Text(text) if self.measured(m) => plain(text(m)),
+                // The server saw what the client could not.
+                Show::Value if self.observers == Observers::ClientAndServer => {
+                    match self.value(m, Some("server")) {
+                        Some(s) => plain(format!("- | {}", in_unit(self.unit, s))),
+                        None => plain("-".to_string()),
+                    }
+                }
                 _ => plain("-".to_string()),
             };
         };
@@ -188,6 +195,10 @@ impl Figure {
 
     /// Its value for `m` with `qualifier` (the default if `None`).
     pub fn value(&self, m: &ModeResult, qualifier: Option<&str>) -> Option<f64> {
+        let server = qualifier == Some("server");
+        if !server && m.unobserved.iter().any(|u| u == self.name) {
+            return None;
+        }
         (self.read)(m, qualifier)
     }
 

@@ -1,0 +1,131 @@
+//! `reqwest` and `reqwest_per_request`: the most used Rust HTTP client, as
+//! its users configure it — one shared `reqwest::Client` (its pool is
+//! hyper-util's: no per-host cap), or a `Client` built for every request,
+//! the bug users actually write, with its real construction cost (a root
+//! store and a TLS config per client). TLS is rustls, with the run's CA
+//! added to the public roots; HTTP/2 by ALPN, or with prior knowledge over
+//! plain TCP for `http = "2"`.
+//!
+//! What poolbench can observe of it: reqwest lets a tower layer wrap its
+//! connector, so each connection it opens is counted (client handshakes)
+//! — but not the connection's TLS handshake kind, its connect and TLS
+//! times per request, when it closes, nor how it ended. Those figures are
+//! reported as not observable (`-`) rather than as 0; the server's side of
+//! each is counted as for every mode.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::Request;
+
+use crate::metrics::{ConnectionGauge, ErrorKind};
+use crate::scenario::HttpVersion;
+use crate::tls::TlsTrust;
+
+/// The client figures reqwest does not let poolbench see.
+pub const UNOBSERVED: [&str; 4] = [
+    "peak_connections",
+    "tls_full",
+    "tls_resumed",
+    "closed_first",
+];
+
+/// How a reqwest client is built for a mode.
+#[derive(Clone)]
+pub struct Builder {
+    gauge: Arc<ConnectionGauge>,
+    tls: Option<TlsTrust>,
+    http: HttpVersion,
+}
+
+impl Builder {
+    pub fn new(gauge: Arc<ConnectionGauge>, tls: Option<TlsTrust>, http: HttpVersion) -> Builder {
+        Builder { gauge, tls, http }
+    }
+
+    /// A new client, as `reqwest::Client::builder()…build()` makes one.
+    pub fn build(&self) -> Result<reqwest::Client, ErrorKind> {
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
+            .connector_layer(CountLayer(Arc::clone(&self.gauge)));
+        // reqwest is built without a crypto provider of its own: it always
+        // gets poolbench's rustls config (the public roots, and the run's CA
+        // over HTTPS), as a plain-HTTP client it never uses it.
+        let trust = self.tls.clone().unwrap_or_else(|| TlsTrust {
+            ca: None,
+            settings: crate::tls::TlsSettings::default(),
+        });
+        let config = trust.client_config(true).map_err(|_| ErrorKind::Other)?;
+        let config = crate::tls::with_alpn(config, self.http.alpn());
+        builder = builder.use_preconfigured_tls((*config).clone());
+        builder = match self.http {
+            HttpVersion::Http1 => builder.http1_only(),
+            HttpVersion::Http2 if self.tls.is_none() => builder.http2_prior_knowledge(),
+            HttpVersion::Http2 | HttpVersion::Auto => builder,
+        };
+        builder.build().map_err(|_| ErrorKind::Other)
+    }
+}
+
+/// Sends `request` through `client`; the response as an `http` response.
+pub async fn send(
+    client: &reqwest::Client,
+    request: Request<Bytes>,
+) -> Result<http::Response<reqwest::Body>, ErrorKind> {
+    let request = reqwest::Request::try_from(request).map_err(|_| ErrorKind::Other)?;
+    let response = client
+        .execute(request)
+        .await
+        .map_err(|e| ErrorKind::classify(&e))?;
+    Ok(response.into())
+}
+
+/// Counts every connection reqwest's connector opens.
+#[derive(Clone)]
+struct CountLayer(Arc<ConnectionGauge>);
+
+impl<S> tower_layer::Layer<S> for CountLayer {
+    type Service = Count<S>;
+    fn layer(&self, inner: S) -> Count<S> {
+        Count {
+            inner,
+            gauge: Arc::clone(&self.0),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Count<S> {
+    inner: S,
+    gauge: Arc<ConnectionGauge>,
+}
+
+impl<S, R> tower_service::Service<R> for Count<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        let connecting = self.inner.call(request);
+        let gauge = Arc::clone(&self.gauge);
+        Box::pin(async move {
+            let connected = connecting.await;
+            if connected.is_ok() {
+                // Counted as opened; its close is not observable.
+                drop(gauge.open());
+            }
+            connected
+        })
+    }
+}
