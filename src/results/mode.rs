@@ -274,6 +274,12 @@ pub struct Observed {
     pub server: Option<u64>,
 }
 
+impl Observed {
+    pub fn new(client: u64, server: Option<u64>) -> Observed {
+        Observed { client, server }
+    }
+}
+
 /// A rate seen by both the client and the server process.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

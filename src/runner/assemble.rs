@@ -27,10 +27,8 @@ pub fn assemble(
         server: server_delta(server),
     };
     let handshakes = observed(end.client.opened - begin.client.opened, |s| s.accepted);
-    let peak_connections = Observed {
-        client: end.client.peak,
-        server: end.server.map(|s| s.peak_open),
-    };
+    let server_peak = end.server.map(|s| s.peak_open);
+    let peak_connections = Observed::new(end.client.peak, server_peak);
     let served = observed(outcome.recorder.ok(), |s| s.requests);
     // Bad responses: as the client failed them, as the server sent them.
     let bad = |kinds: &[ErrorKind], server: fn(&ServerSnapshot) -> u64| {
@@ -46,12 +44,8 @@ pub fn assemble(
             s.tls_resumed
         }),
     });
-    let unobserved = match spec.kind.is_opaque() {
-        true => crate::modes::UNOBSERVED.map(String::from).to_vec(),
-        false => Vec::new(),
-    };
     let mut result = ModeResult {
-        unobserved,
+        unobserved: unobserved(spec),
         http: spec.http,
         proxy: proxy_counts(&w),
         h2: (!spec.http.is_http1()).then(|| h2_counts(&w)),
@@ -197,6 +191,14 @@ fn cpu(w: &Window, sent: u64) -> ObservedF64 {
     ObservedF64 {
         client: per_request(client),
         server,
+    }
+}
+
+/// The client figures the mode's client does not let poolbench see.
+fn unobserved(spec: &ModeSpec) -> Vec<String> {
+    match spec.kind.is_opaque() {
+        true => crate::modes::UNOBSERVED.map(String::from).to_vec(),
+        false => Vec::new(),
     }
 }
 
