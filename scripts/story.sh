@@ -18,6 +18,7 @@ if [ ${#stories[@]} -eq 0 ]; then
     scenarios/isolation.toml
     scenarios/unix-vs-tcp.toml
     scenarios/h1-vs-h2.toml
+    scenarios/real-clients.toml
   )
 fi
 

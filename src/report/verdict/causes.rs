@@ -179,6 +179,16 @@ fn queue(m: &ModeResult, name: &str, tasks: usize, results: &Results) -> Option<
             "a connection"
         }
     );
+    if m.mode == ModeKind::HyperUtilCapped {
+        // Its wait is for a permit of the semaphore, which counts no queue.
+        return Some(format!(
+            "{name} waited {} of its {} per request (mean) for one of its semaphore's {} \
+             permits per host ({tasks} tasks)",
+            micros(wait),
+            micros(latency),
+            m.limit.unwrap_or(0)
+        ));
+    }
     let waits = m.pool.as_ref().map_or(0, |p| p.waits);
     if let BodyHandling::Hold { hold_us } = m.body {
         text.push_str(&format!(
@@ -260,6 +270,10 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
             (ModeKind::HyperUtil, true) => {
                 ": hyper-util's pool has no per-host cap, so it opens one per task that needs one"
             }
+            (ModeKind::Reqwest, true) => {
+                ": reqwest's pool (hyper-util's) has no per-host cap, so it opens one per task \
+                 that needs one"
+            }
             (_, false) => ": HTTP/2 carries many streams on one connection",
             _ => "",
         };
@@ -328,7 +342,12 @@ fn tax(m: &ModeResult) -> String {
     };
     let mut text = format!("{conns} {over} connects{}", each(Phase::Connect, conns));
     if let Some(tls) = &m.tls_handshakes {
-        let (full, resumed) = (tls.full.client, tls.resumed.client);
+        // A client that hides its TLS handshakes: the server's count.
+        let seen = |o: crate::results::Observed| match m.mode.is_opaque() {
+            true => o.server.unwrap_or(0),
+            false => o.client,
+        };
+        let (full, resumed) = (seen(tls.full), seen(tls.resumed));
         let kinds = match (full, resumed) {
             (f, 0) => format!("{f} full TLS handshakes"),
             (0, r) => format!("{r} resumed TLS handshakes"),
