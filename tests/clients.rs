@@ -2,7 +2,7 @@
 //! bundled server: hyper-util behind a semaphore per authority — the usual
 //! workaround for its missing per-host cap.
 
-use poolbench::results::{ModeKind, Phase, Transport};
+use poolbench::results::{ModeKind, Phase};
 
 mod common;
 use common::run;
@@ -83,14 +83,17 @@ reqwest_h2 = { kind = "reqwest", http = "2" }
             assert_eq!(tls.full.server, Some(60), "a new TLS config: no resumption");
         }
     }
-    // HTTP/2 with prior knowledge: one connection. By ALPN, reqwest's pool
-    // cannot know a connection will be HTTP/2 before it is made, so it may
-    // dial one per waiting task first.
+    // HTTP/2: usually one connection, but reqwest's pool (hyper-util's)
+    // may dial more while the first is being made — by ALPN it cannot know
+    // a connection will be HTTP/2 before it is made, and even with prior
+    // knowledge a second request can race the first connection's
+    // handshake — never more than one per task.
     for m in results.modes.iter().filter(|m| m.label == "reqwest_h2") {
-        match m.transport {
-            Transport::Http => assert_eq!(m.handshakes.client, 1),
-            _ => assert!((1..=4).contains(&m.handshakes.client)),
-        }
+        assert!(
+            (1..=4).contains(&m.handshakes.client),
+            "{}",
+            m.handshakes.client
+        );
     }
     // The table shows the server's side of what reqwest hides.
     let table = poolbench::report::terminal::render(&results);

@@ -237,10 +237,14 @@ hyper_util = { http = "2" }
     for m in unix {
         assert_eq!(m.requests.ok, 40, "{}: {:?}", m.label, m.errors);
         assert_eq!(
-            (m.handshakes.client, m.handshakes.server),
-            (1, Some(1)),
+            m.handshakes.server,
+            Some(m.handshakes.client),
             "{}",
             m.label
         );
+        // The pool dials one connection at a time until it knows the
+        // server's stream limit; hyper-util may race a second one.
+        let most = if m.label == "pooled" { 1 } else { 4 };
+        assert!((1..=most).contains(&m.handshakes.client), "{}", m.label);
     }
 }
