@@ -80,13 +80,8 @@ trap 'exit 143' TERM
 
 # A CA and a leaf for 127.0.0.1, for the HTTPS cases (poolbench trusts the
 # CA through [tls] ca).
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=truth-ca \
-  -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
-  -keyout "$work/leaf.key" -out "$work/leaf.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$work/ext"
-openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
-  -CAcreateserial -days 2 -extfile "$work/ext" -out "$work/leaf.pem" 2>/dev/null
+. scripts/test-ca.sh
+test_ca "$work"
 
 # A copy, so a concurrent rebuild does not change the binary under us.
 cp target/release/poolbench "$work/poolbench"

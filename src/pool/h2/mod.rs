@@ -83,6 +83,16 @@ struct Conn {
 }
 
 impl Authority {
+    /// A stream on the first open connection with room for one, counted
+    /// (a reuse, and the connection's streams toward the peak).
+    fn take_stream(&mut self) -> Option<(u64, SendRequest<Bytes>)> {
+        let c = self.conns.iter_mut().find(|c| c.has_room())?;
+        c.active += 1;
+        self.stats.reuses += 1;
+        self.peak_streams = self.peak_streams.max(c.active as u64);
+        Some((c.id, c.send.clone()))
+    }
+
     /// Whether a new connection may be dialled: a slot is free, and every
     /// connection is known to be full — none is being dialled, and each
     /// has told its stream limit (until then it may have room).
@@ -201,11 +211,7 @@ impl H2Pool {
         a.conns
             .retain(|c| !(c.closed.load(Relaxed) && c.active == 0));
         if a.waiters.is_empty() {
-            if let Some(c) = a.conns.iter_mut().find(|c| c.has_room()) {
-                c.active += 1;
-                a.stats.reuses += 1;
-                let (id, send, active) = (c.id, c.send.clone(), c.active as u64);
-                a.peak_streams = a.peak_streams.max(active);
+            if let Some((id, send)) = a.take_stream() {
                 return Next::Ready(self.inner.lease(key, id, send, None));
             }
             if a.may_dial(self.inner.limit) {
@@ -374,11 +380,7 @@ impl Inner {
     /// slot to dial in, while there is one.
     fn hand_over(&self, key: &Arc<str>, a: &mut Authority) {
         while !a.waiters.is_empty() {
-            let grant = if let Some(c) = a.conns.iter_mut().find(|c| c.has_room()) {
-                c.active += 1;
-                a.stats.reuses += 1;
-                let (id, send, active) = (c.id, c.send.clone(), c.active as u64);
-                a.peak_streams = a.peak_streams.max(active);
+            let grant = if let Some((id, send)) = a.take_stream() {
                 Grant::Stream(self.lease(key, id, send, None))
             } else if a.may_dial(self.limit) {
                 a.dialling += 1;
