@@ -38,13 +38,14 @@ fn engine(c: &mut Criterion) {
         kind: ModeKind::Pooled,
         limit: NonZeroU32::new(CONNECTIONS),
         pool: PoolSettings::default(),
+        client: Default::default(),
     };
     let connector = CountingConnector::new(Arc::new(ConnectionGauge::default()));
     let exchange = Exchange {
         echo_id: true,
         ..Exchange::default()
     };
-    let client = Arc::new(ModeClient::new(&spec, connector, None, exchange));
+    let client = Arc::new(ModeClient::new(&spec, connector, None, exchange, 1));
     let workload = Workload {
         plan: Arc::new(RequestPlan::single(&uri.to_string(), Shape::default()).unwrap()),
         stop: Stop::Requests(REQUESTS),

@@ -55,7 +55,9 @@ fn round_trips(c: &mut Criterion) {
     let mut group = c.benchmark_group("round_trip");
     for (transport, addr) in [("http", servers.plain), ("https", servers.tls)] {
         let target = Target::new(&format!("{transport}://{addr}/"), Arc::default()).unwrap();
-        for kind in ModeKind::ALL {
+        // awc's requests run on its own threads, through the engine (the
+        // `engine` bench's path), not through `execute`.
+        for kind in ModeKind::ALL.into_iter().filter(|k| *k != ModeKind::Awc) {
             let spec = ModeSpec {
                 label: kind.name().to_string(),
                 body: Default::default(),
@@ -67,6 +69,7 @@ fn round_trips(c: &mut Criterion) {
                     keep_alive: kind != ModeKind::KeepAliveDisabled,
                     ..PoolSettings::default()
                 },
+                client: Default::default(),
             };
             let mut connector = CountingConnector::new(Arc::new(ConnectionGauge::default()));
             if transport == "https" {
@@ -77,7 +80,8 @@ fn round_trips(c: &mut Criterion) {
                 echo_id: true,
                 ..Exchange::default()
             };
-            let client = ModeClient::new(&spec, connector, Some(servers.trust.clone()), exchange);
+            let client =
+                ModeClient::new(&spec, connector, Some(servers.trust.clone()), exchange, 1);
             group.bench_function(format!("{transport}/{}", kind.name()), |b| {
                 b.to_async(&runtime).iter(|| async {
                     client

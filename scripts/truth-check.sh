@@ -2,7 +2,8 @@
 # Truth check: poolbench's counted figures against observers it did not write.
 #
 # For each mode (pooled, per_request_client, keep_alive_disabled, hyper_util,
-# hyper_util_capped; reqwest and reqwest_per_request without the link),
+# hyper_util_capped, awc with keep-alive and without; reqwest and
+# reqwest_per_request without the link; awc over HTTP/2 by ALPN),
 # without and with an emulated link ([link] rtt = 100ms), for two modes
 # back to back in one run, and for the modes that speak HTTP/2 over h2c and
 # over TLS by ALPN ("how": -, link, h2c, h2), this script starts its own nginx on a fresh
@@ -307,6 +308,8 @@ modes=(
   'keep_alive_disabled = { limit = 4 }'
   'hyper_util = {}'
   'hyper_util_capped = { limit = 4 }'
+  'awc = { limit = 4 }'
+  'awc_close = { kind = "awc", limit = 4, keep_alive = false }'
 )
 for mode in "${modes[@]}"; do
   run_case "$mode" - 400 8 "$mode"
@@ -332,7 +335,7 @@ for mode in "${h2_modes[@]}"; do
 done
 # HTTP/2 over TLS, by ALPN.
 listen_extra=" ssl http2"
-for mode in "${h2_modes[@]}"; do
+for mode in "${h2_modes[@]}" 'awc = { limit = 2, http = "2" }'; do
   run_case "$mode" h2 400 8 "$mode"
 done
 listen_extra=""

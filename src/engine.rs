@@ -13,6 +13,8 @@
 //! end, so the loop takes no lock and memory does not grow with the request
 //! count.
 
+use std::future::Future;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
@@ -22,8 +24,9 @@ use tokio::sync::Semaphore;
 use crate::interrupt::Interrupt;
 pub use crate::metrics::Live;
 use crate::metrics::os::thread_cpu;
-use crate::metrics::{ErrorKind, Recorder};
-use crate::modes::{ModeClient, RequestPlan};
+use crate::metrics::{ErrorKind, Recorder, Timeline};
+use crate::modes::awc::{AwcClient, Job as AwcJob, Threads as AwcThreads};
+use crate::modes::{ModeClient, RequestPlan, Target};
 use crate::scenario::{Arrival, Stop};
 
 /// What to send and how hard.
@@ -174,21 +177,27 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
         Stop::Duration(_) => workload.concurrency,
     };
     let releaser = spawn_releaser(Arc::clone(&plan), tasks);
-    let tasks: Vec<_> = (0..tasks)
-        .map(|_| {
-            let client = Arc::clone(&client);
-            let plan = Arc::clone(&plan);
-            let target = Arc::clone(&workload.plan);
-            let timeout = workload.timeout;
-            let live = Arc::clone(&workload.live);
-            tokio::spawn(async move { send_loop(&client, &target, &plan, timeout, &live).await })
-        })
-        .collect();
+    let recorded = match client.awc_threads() {
+        Some(threads) => on_threads(threads, tasks, &plan, workload).await?,
+        None => {
+            let tasks: Vec<_> = (0..tasks)
+                .map(|_| {
+                    let client = Arc::clone(&client);
+                    let (plan, task) = (Arc::clone(&plan), Task::of(workload));
+                    tokio::spawn(async move { task.run(&*client, &plan).await })
+                })
+                .collect();
+            let mut recorded = Vec::with_capacity(tasks.len());
+            for task in tasks {
+                recorded.push(task.await?);
+            }
+            recorded
+        }
+    };
     let mut recorder = Recorder::new();
     let authorities = workload.plan.authorities();
     let mut by_authority = vec![Recorder::new(); if authorities > 1 { authorities } else { 0 }];
-    for task in tasks {
-        let (total, each) = task.await?;
+    for (total, each) in recorded {
         recorder.merge(&total);
         for (into, r) in by_authority.iter_mut().zip(&each) {
             into.merge(r);
@@ -206,15 +215,120 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
     })
 }
 
+/// What one task records: in total, and (with several authorities) per
+/// authority.
+type Recorded = (Recorder, Vec<Recorder>);
+
+/// Sends one request for a task: through a mode's shared client, or
+/// through the client of the thread the task runs on (awc).
+trait Sender {
+    fn send<'a>(
+        &'a self,
+        target: &'a Target,
+        id: u64,
+        started: Instant,
+    ) -> impl Future<Output = Result<Timeline, ErrorKind>> + 'a;
+}
+
+impl Sender for ModeClient {
+    fn send<'a>(
+        &'a self,
+        target: &'a Target,
+        id: u64,
+        started: Instant,
+    ) -> impl Future<Output = Result<Timeline, ErrorKind>> + 'a {
+        self.execute(target, id, started)
+    }
+}
+
+impl Sender for AwcClient {
+    fn send<'a>(
+        &'a self,
+        target: &'a Target,
+        id: u64,
+        _: Instant,
+    ) -> impl Future<Output = Result<Timeline, ErrorKind>> + 'a {
+        self.execute(target, id)
+    }
+}
+
+/// What a task needs besides its client and the plan.
+struct Task {
+    target: Arc<RequestPlan>,
+    timeout: Duration,
+    live: Arc<Live>,
+}
+
+impl Task {
+    fn of(workload: &Workload) -> Task {
+        Task {
+            target: Arc::clone(&workload.plan),
+            timeout: workload.timeout,
+            live: Arc::clone(&workload.live),
+        }
+    }
+
+    async fn run(&self, client: &impl Sender, plan: &Plan) -> Recorded {
+        send_loop(client, &self.target, plan, self.timeout, &self.live).await
+    }
+}
+
+/// Runs `tasks` tasks on awc's threads, shared out evenly, each thread's
+/// on its own client; what each task recorded.
+async fn on_threads(
+    threads: &AwcThreads,
+    tasks: usize,
+    plan: &Arc<Plan>,
+    workload: &Workload,
+) -> anyhow::Result<Vec<Recorded>> {
+    let n = threads.len().max(1);
+    let mut replies = Vec::new();
+    for i in 0..n {
+        let count = tasks / n + usize::from(i < tasks % n);
+        if count == 0 {
+            continue;
+        }
+        let (reply, recorded) = tokio::sync::oneshot::channel();
+        let plan = Arc::clone(plan);
+        let task = Arc::new(Task::of(workload));
+        let job: AwcJob = Box::new(move |client: Rc<AwcClient>| {
+            Box::pin(async move {
+                let loops: Vec<_> = (0..count)
+                    .map(|_| {
+                        let (client, plan, task) =
+                            (Rc::clone(&client), Arc::clone(&plan), Arc::clone(&task));
+                        tokio::task::spawn_local(async move { task.run(&*client, &plan).await })
+                    })
+                    .collect();
+                let mut out = Vec::with_capacity(loops.len());
+                for l in loops {
+                    out.push(l.await);
+                }
+                let _ = reply.send(out.into_iter().collect::<Result<Vec<_>, _>>());
+            })
+        });
+        anyhow::ensure!(threads.submit(i, job), "awc's client thread {i} has ended");
+        replies.push(recorded);
+    }
+    let mut all = Vec::with_capacity(tasks);
+    for reply in replies {
+        let recorded = reply
+            .await
+            .map_err(|_| anyhow::anyhow!("an awc client thread ended mid-run"))??;
+        all.extend(recorded);
+    }
+    Ok(all)
+}
+
 /// Sends requests until the plan is spent; returns what it recorded, in
 /// total and (with several authorities) per authority.
 async fn send_loop(
-    client: &ModeClient,
+    client: &impl Sender,
     target: &RequestPlan,
     plan: &Plan,
     timeout: Duration,
     live: &Live,
-) -> (Recorder, Vec<Recorder>) {
+) -> Recorded {
     let mut recorder = Recorder::new();
     let authorities = target.authorities();
     let mut by_authority = vec![Recorder::new(); if authorities > 1 { authorities } else { 0 }];
@@ -237,7 +351,7 @@ async fn send_loop(
             .reset(tokio::time::Instant::from_std(started + timeout));
         let outcome = tokio::select! {
             biased;
-            outcome = client.execute(to, id, started) => Ok(outcome),
+            outcome = client.send(to, id, started) => Ok(outcome),
             () = &mut deadline => Err(()),
         };
         let end = Instant::now();

@@ -1,6 +1,7 @@
 //! The clients people ship, driven like every other mode against the real
 //! bundled server: hyper-util behind a semaphore per authority — the usual
-//! workaround for its missing per-host cap.
+//! workaround for its missing per-host cap —, reqwest with its own pool
+//! settings, and awc on a client per thread.
 
 use poolbench::results::{ModeKind, Phase};
 
@@ -98,4 +99,138 @@ reqwest_h2 = { kind = "reqwest", http = "2" }
     // The table shows the server's side of what reqwest hides.
     let table = poolbench::report::terminal::render(&results);
     assert!(table.contains("- | "), "{table}");
+}
+
+// awc with `Connector::limit(3)` on one client thread: 12 tasks, yet the
+// server never sees more than 3 connections, each counted by poolbench from
+// connect to close; with keep-alive off (awc's force_close) a connection
+// per request, closed by the server first. What awc keeps to itself (its
+// TLS, a request's connect time) is not observable, never 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awc_limit_holds_at_the_server() {
+    let results = run(r#"name = "awc"
+[server]
+think_time = "2ms"
+[load]
+requests = 240
+concurrency = 12
+threads = 1
+[modes]
+awc = { limit = 3 }
+awc_close = { kind = "awc", limit = 3, keep_alive = false }
+"#)
+    .await;
+    for m in &results.modes {
+        assert_eq!(m.mode, ModeKind::Awc);
+        assert_eq!(m.requests.ok, 240, "{}: {:?}", m.label, m.errors);
+        assert_eq!(
+            m.handshakes.server,
+            Some(m.handshakes.client),
+            "{}",
+            m.label
+        );
+        assert!(m.peak_connections.client <= 3, "{}", m.label);
+        assert!(m.unobserved.iter().any(|u| u == "tls_full"));
+        assert!(m.breakdown_us.phase(Phase::Connect).is_none());
+        assert!(m.breakdown_us.phase(Phase::FirstByte).is_some());
+    }
+    let (kept, closed) = (&results.modes[0], &results.modes[1]);
+    assert!((1..=3).contains(&kept.handshakes.client));
+    assert!(kept.peak_connections.server.is_some_and(|p| p <= 3));
+    assert_eq!(
+        closed.handshakes.client, 240,
+        "Connection: close per request"
+    );
+}
+
+// awc's limit is per client, and awc runs a client per thread, as an
+// actix-web app does: with 2 threads the mode may open twice the limit,
+// never more; requests are shared out over both threads' clients.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awc_runs_a_client_per_thread() {
+    let results = run(r#"name = "awc-threads"
+[server]
+think_time = "2ms"
+[load]
+requests = 200
+concurrency = 10
+threads = 2
+[modes]
+awc = { limit = 2 }
+"#)
+    .await;
+    let m = &results.modes[0];
+    assert_eq!(m.requests.ok, 200, "{:?}", m.errors);
+    assert!(
+        (2..=4).contains(&m.handshakes.client),
+        "{}",
+        m.handshakes.client
+    );
+    assert_eq!(m.handshakes.server, Some(m.handshakes.client));
+}
+
+// awc over HTTPS with the run's CA, HTTP/1.1 and HTTP/2 by ALPN: every
+// request answered, its connections counted on both sides; the server
+// counts the TLS handshakes awc runs itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awc_speaks_tls_and_http2() {
+    let results = run(r#"name = "awc-tls"
+[server]
+tls = true
+[load]
+requests = 100
+concurrency = 4
+threads = 1
+[modes]
+awc = { limit = 4 }
+awc_h2 = { kind = "awc", limit = 4, http = "2" }
+"#)
+    .await;
+    for m in &results.modes {
+        assert_eq!(m.requests.ok, 100, "{}: {:?}", m.label, m.errors);
+        assert_eq!(
+            m.handshakes.server,
+            Some(m.handshakes.client),
+            "{}",
+            m.label
+        );
+        let tls = m.tls_handshakes.expect("over TLS");
+        let server = tls.full.server.unwrap_or(0) + tls.resumed.server.unwrap_or(0);
+        assert_eq!(server, m.handshakes.client, "{}", m.label);
+    }
+    assert!(
+        results.modes[1]
+            .h2
+            .is_some_and(|h| h.peak_streams_server.is_some())
+    );
+}
+
+// A client's own settings do what its users set them for: reqwest keeping
+// no idle connection (pool_max_idle_per_host = 0) and awc with an idle
+// timeout shorter than the gap between requests both dial for every
+// request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_settings_change_what_they_dial() {
+    let results = run(r#"name = "settings"
+[load]
+requests = 20
+concurrency = 1
+threads = 1
+arrival = { rate = 40 }
+[modes]
+reqwest = { max_idle_per_host = 0 }
+awc = { limit = 1, idle_timeout = "1ms" }
+reqwest_kept = { kind = "reqwest", idle_timeout = "60s" }
+"#)
+    .await;
+    for m in &results.modes {
+        assert_eq!(m.requests.ok, 20, "{}: {:?}", m.label, m.errors);
+    }
+    assert_eq!(results.modes[0].handshakes.server, Some(20), "no idle kept");
+    assert_eq!(
+        results.modes[1].handshakes.server,
+        Some(20),
+        "each idle 25 ms"
+    );
+    assert_eq!(results.modes[2].handshakes.server, Some(1), "one, reused");
 }

@@ -128,7 +128,19 @@ impl CountingConnector {
     /// Connects to the authority of `uri`; the stream says when each step
     /// of the connection finished ([`CountedStream::times`]).
     pub async fn connect(&self, uri: &Uri) -> io::Result<CountedStream> {
-        let https = uri.scheme_str() == Some("https");
+        self.open(uri, uri.scheme_str() == Some("https")).await
+    }
+
+    /// Connects to the authority of `uri` without TLS, whatever its
+    /// scheme: for a client that runs its own TLS over the connection
+    /// (awc), so the connection is counted but its handshake is the
+    /// client's.
+    pub async fn connect_tcp(&self, uri: &Uri) -> io::Result<CountedStream> {
+        self.open(uri, false).await
+    }
+
+    /// Connects, and runs TLS over the connection if `https`.
+    async fn open(&self, uri: &Uri, https: bool) -> io::Result<CountedStream> {
         let route = uri
             .authority()
             .and_then(|a| self.routes.iter().find(|r| r.authority == a.as_str()));

@@ -86,6 +86,24 @@ impl CountedStream {
         alpn == Some(b"h2".as_slice())
     }
 
+    /// Polls for the socket to be readable (`Interest::READABLE`) or
+    /// writable, as tokio's sockets do; a TLS stream reports itself ready
+    /// (its readiness is the TLS layer's, not the socket's).
+    pub fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        interest: tokio::io::Interest,
+    ) -> Poll<io::Result<()>> {
+        let read = interest.is_readable();
+        match &self.io {
+            Io::Tcp(io) if read => io.inner().poll_read_ready(cx),
+            Io::Tcp(io) => io.inner().poll_write_ready(cx),
+            Io::Unix(io) if read => io.inner().poll_read_ready(cx),
+            Io::Unix(io) => io.inner().poll_write_ready(cx),
+            Io::Tls(_) | Io::UnixTls(_) => Poll::Ready(Ok(())),
+        }
+    }
+
     /// The TCP socket under the connection, if it is one.
     fn tcp_fd(&self) -> Option<std::os::fd::RawFd> {
         use std::os::fd::AsRawFd;

@@ -25,13 +25,23 @@ use hyper_util::rt::TokioExecutor;
 use crate::connect::{ConnectTimes, CountingConnector};
 use std::time::Instant;
 
+pub mod awc;
 mod capped;
 mod exchange;
 mod plan;
 mod reqwest;
 pub use exchange::Exchange;
 pub use plan::{RequestPlan, Shape, Spread, Target};
-pub use reqwest::UNOBSERVED;
+
+/// The client figures a kind's client does not let poolbench see (shown
+/// `-`, never 0).
+pub fn unobserved(kind: ModeKind) -> &'static [&'static str] {
+    match kind {
+        ModeKind::Reqwest | ModeKind::ReqwestPerRequest => &reqwest::UNOBSERVED,
+        ModeKind::Awc => &awc::UNOBSERVED,
+        _ => &[],
+    }
+}
 
 use crate::metrics::{ErrorKind, Timeline};
 use crate::pool::{H2Pool, Pool, PoolConfig, PoolError, PoolStats, PoolTiming};
@@ -68,16 +78,22 @@ enum Client {
     ReqwestPerRequest(reqwest::Builder),
     /// `hyper_util`: the ecosystem's pool, shared.
     HyperUtil(Box<HyperUtilClient<CountingConnector, Full<Bytes>>>),
+    /// `awc`: a client per thread, on threads of its own (`None` if they
+    /// could not start: every request then fails).
+    Awc(Option<awc::Threads>),
 }
 
 impl ModeClient {
     /// Builds the client for `spec`, dialling (and counting) through
-    /// `connector`; `tls` is what a client built per request trusts.
+    /// `connector`; `tls` is what a client built per request (or awc)
+    /// trusts; `threads` is the client's threads (awc runs a client on
+    /// each).
     pub fn new(
         spec: &ModeSpec,
         connector: CountingConnector,
         tls: Option<TlsTrust>,
         exchange: Exchange,
+        threads: usize,
     ) -> ModeClient {
         let limit = spec
             .limit
@@ -110,11 +126,25 @@ impl ModeClient {
                 limit.get(),
             ))),
             ModeKind::Reqwest | ModeKind::ReqwestPerRequest => {
-                let builder = reqwest::Builder::new(connector.gauge(), tls, spec.http);
+                let builder = reqwest::Builder::new(connector.gauge(), tls, spec.http, spec.client);
                 match spec.kind {
                     ModeKind::Reqwest => Client::Reqwest(builder.build().ok().map(Box::new)),
                     _ => Client::ReqwestPerRequest(builder),
                 }
+            }
+            ModeKind::Awc => {
+                let settings = awc::Settings {
+                    connector,
+                    tls,
+                    http: spec.http,
+                    limit: limit.get(),
+                    keep_alive: spec.pool.keep_alive,
+                    idle_timeout: spec.client.idle_timeout,
+                    max_lifetime: spec.client.max_lifetime,
+                    exchange: exchange.clone(),
+                    body: spec.body,
+                };
+                Client::Awc(awc::Threads::start(&settings, threads).ok())
             }
         };
         ModeClient {
@@ -141,6 +171,15 @@ impl ModeClient {
             self.client,
             Client::Reqwest(_) | Client::ReqwestPerRequest(_)
         )
+    }
+
+    /// awc's threads, each with its client: the engine runs the mode's
+    /// tasks on them instead of through [`ModeClient::execute`].
+    pub fn awc_threads(&self) -> Option<&awc::Threads> {
+        match &self.client {
+            Client::Awc(threads) => threads.as_ref(),
+            _ => None,
+        }
     }
 
     /// Starts a new window for the pool's peaks (HTTP/2: streams on one
@@ -223,6 +262,9 @@ impl ModeClient {
                 self.hyper_util(client, request, id, started, &mut timeline)
                     .await?;
             }
+            // Its requests go through its own threads' clients; with no
+            // thread started, every request fails.
+            Client::Awc(_) => return Err(ErrorKind::Other),
         }
         Ok(timeline)
     }

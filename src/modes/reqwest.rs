@@ -22,7 +22,7 @@ use bytes::Bytes;
 use http::Request;
 
 use crate::metrics::{ConnectionGauge, ErrorKind};
-use crate::scenario::HttpVersion;
+use crate::scenario::{ClientSettings, HttpVersion};
 use crate::tls::TlsTrust;
 
 /// The client figures reqwest does not let poolbench see.
@@ -39,11 +39,23 @@ pub struct Builder {
     gauge: Arc<ConnectionGauge>,
     tls: Option<TlsTrust>,
     http: HttpVersion,
+    /// `pool_idle_timeout` and `pool_max_idle_per_host`, where given.
+    settings: ClientSettings,
 }
 
 impl Builder {
-    pub fn new(gauge: Arc<ConnectionGauge>, tls: Option<TlsTrust>, http: HttpVersion) -> Builder {
-        Builder { gauge, tls, http }
+    pub fn new(
+        gauge: Arc<ConnectionGauge>,
+        tls: Option<TlsTrust>,
+        http: HttpVersion,
+        settings: ClientSettings,
+    ) -> Builder {
+        Builder {
+            gauge,
+            tls,
+            http,
+            settings,
+        }
     }
 
     /// A new client, as `reqwest::Client::builder()…build()` makes one.
@@ -51,6 +63,12 @@ impl Builder {
         let mut builder = reqwest::Client::builder()
             .no_proxy()
             .connector_layer(CountLayer(Arc::clone(&self.gauge)));
+        if let Some(idle) = self.settings.idle_timeout {
+            builder = builder.pool_idle_timeout(idle);
+        }
+        if let Some(n) = self.settings.max_idle_per_host {
+            builder = builder.pool_max_idle_per_host(n);
+        }
         // reqwest is built without a crypto provider of its own: it always
         // gets poolbench's rustls config (the public roots, and the run's CA
         // over HTTPS), as a plain-HTTP client it never uses it.

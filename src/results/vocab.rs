@@ -98,10 +98,13 @@ pub enum ModeKind {
     Reqwest,
     /// A `reqwest::Client` built for every request.
     ReqwestPerRequest,
+    /// One `awc::Client` per client thread (awc's is not `Send`), with
+    /// `Connector::limit`: the actix-web client.
+    Awc,
 }
 
 impl ModeKind {
-    pub const ALL: [ModeKind; 7] = [
+    pub const ALL: [ModeKind; 8] = [
         ModeKind::Pooled,
         ModeKind::PerRequestClient,
         ModeKind::KeepAliveDisabled,
@@ -109,6 +112,7 @@ impl ModeKind {
         ModeKind::HyperUtilCapped,
         ModeKind::Reqwest,
         ModeKind::ReqwestPerRequest,
+        ModeKind::Awc,
     ];
 
     /// The kind a scenario names, e.g. `"pooled"`.
@@ -120,7 +124,10 @@ impl ModeKind {
     pub fn has_limit(self) -> bool {
         matches!(
             self,
-            ModeKind::Pooled | ModeKind::KeepAliveDisabled | ModeKind::HyperUtilCapped
+            ModeKind::Pooled
+                | ModeKind::KeepAliveDisabled
+                | ModeKind::HyperUtilCapped
+                | ModeKind::Awc
         )
     }
 
@@ -133,6 +140,7 @@ impl ModeKind {
             ModeKind::HyperUtilCapped => "hyper_util_capped",
             ModeKind::Reqwest => "reqwest",
             ModeKind::ReqwestPerRequest => "reqwest_per_request",
+            ModeKind::Awc => "awc",
         }
     }
 
@@ -140,6 +148,13 @@ impl ModeKind {
     /// connections it can count but not follow (reqwest).
     pub fn is_opaque(self) -> bool {
         matches!(self, ModeKind::Reqwest | ModeKind::ReqwestPerRequest)
+    }
+
+    /// Whether the client runs its own TLS and connection setup out of
+    /// poolbench's sight (reqwest, awc): its TLS handshakes, and a
+    /// request's connect and TLS times, are not observed.
+    pub fn own_tls(self) -> bool {
+        self.is_opaque() || self == ModeKind::Awc
     }
 }
 

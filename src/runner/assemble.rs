@@ -143,6 +143,8 @@ pub(super) fn breakdown(
         spec.kind,
         ModeKind::Pooled | ModeKind::KeepAliveDisabled | ModeKind::HyperUtilCapped
     );
+    // awc waits for a permit inside its own pool, out of sight: its wait
+    // is in the time to the response's head.
     Breakdown::from_fn(|phase| match phase {
         Phase::Late => summary(phase, scenario.load.arrival != Arrival::Closed),
         Phase::ClientBuild => summary(
@@ -154,11 +156,8 @@ pub(super) fn breakdown(
         ),
         Phase::PoolWait => summary(phase, own_pool),
         // An opaque client's connect and TLS times are its own.
-        Phase::Connect => summary(phase, !spec.kind.is_opaque()),
-        Phase::Tls => summary(
-            phase,
-            transport == Transport::Https && !spec.kind.is_opaque(),
-        ),
+        Phase::Connect => summary(phase, !spec.kind.own_tls()),
+        Phase::Tls => summary(phase, transport == Transport::Https && !spec.kind.own_tls()),
         Phase::FirstByte | Phase::Body => summary(phase, true),
     })
 }
@@ -196,10 +195,10 @@ fn cpu(w: &Window, sent: u64) -> ObservedF64 {
 
 /// The client figures the mode's client does not let poolbench see.
 fn unobserved(spec: &ModeSpec) -> Vec<String> {
-    match spec.kind.is_opaque() {
-        true => crate::modes::UNOBSERVED.map(String::from).to_vec(),
-        false => Vec::new(),
-    }
+    crate::modes::unobserved(spec.kind)
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// HTTP/2's figures of the measured window.

@@ -45,7 +45,9 @@ pub async fn run(
         .trust
         .clone()
         .filter(|_| transport == Transport::Https);
-    let client = Arc::new(ModeClient::new(spec, connector, trust, exchange(scenario)));
+    let threads = scenario.load.threads;
+    let exchange = exchange(scenario);
+    let client = Arc::new(ModeClient::new(spec, connector, trust, exchange, threads));
     let ports = end_point.ports();
     let plan = Arc::new(super::requests::plan(scenario, &end_point.routes)?);
     let settle_limit = (SETTLE_LIMIT + 2 * stage.link_rtt()).min(SETTLE_MAX);

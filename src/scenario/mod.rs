@@ -8,6 +8,8 @@
 mod authorities;
 #[cfg(test)]
 mod authority_tests;
+#[cfg(test)]
+mod client_tests;
 mod error;
 mod literal;
 mod load;
@@ -225,6 +227,22 @@ pub struct ModeSpec {
     pub sweep: Option<String>,
     /// The HTTP version it speaks (`http = "1.1" | "2" | "auto"`).
     pub http: HttpVersion,
+    /// Settings of a client poolbench drives but did not write (awc,
+    /// reqwest).
+    pub client: ClientSettings,
+}
+
+/// The settings a scenario may give awc or reqwest, each as its users set
+/// it; `None` where the scenario leaves the client's own default, and
+/// `Some(None)` for a timeout switched off (`"0"`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientSettings {
+    /// awc's `conn_keep_alive`, reqwest's `pool_idle_timeout`.
+    pub idle_timeout: Option<Option<Duration>>,
+    /// awc's `conn_lifetime`.
+    pub max_lifetime: Option<Option<Duration>>,
+    /// reqwest's `pool_max_idle_per_host`.
+    pub max_idle_per_host: Option<usize>,
 }
 
 /// The pool settings a scenario may give `pooled`.

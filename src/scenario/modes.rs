@@ -17,7 +17,9 @@ use toml::Spanned;
 
 use super::parse::Ctx;
 use super::raw::{RawLimit, RawMode, RawModes};
-use super::{BodyHandling, HttpVersion, ModeKind, ModeSpec, PoolSettings, ScenarioError};
+use super::{
+    BodyHandling, ClientSettings, HttpVersion, ModeKind, ModeSpec, PoolSettings, ScenarioError,
+};
 
 /// The most modes one scenario may run (each is a full measured run).
 const MAX_MODES: usize = 64;
@@ -95,13 +97,12 @@ fn one(
         })?,
     };
     let (limits, sweep) = limits(cx, kind, m, &key("limit"), raw.span())?;
-    if kind != ModeKind::Pooled {
-        refuse_pool_settings(cx, kind, m, &key)?;
-    }
+    refuse_pool_settings(cx, kind, m, &key)?;
     let mut pool = pool_settings(cx, m, &key)?;
     if kind == ModeKind::KeepAliveDisabled {
         pool.keep_alive = false;
     }
+    let client = client_settings(cx, m, &key)?;
     let body = body(cx, m, &key)?;
     let http = http(cx, kind, m, &key)?;
     // A sweep runs one mode per limit, each named after it: pooled_8.
@@ -118,6 +119,7 @@ fn one(
             body,
             sweep: sweep.then(|| name.clone()),
             http,
+            client,
         })
         .collect())
 }
@@ -156,7 +158,12 @@ fn http(
         ("acquire_timeout", m.acquire_timeout.is_some()),
         ("scope", m.scope.is_some()),
     ];
-    if let (false, Some((name, _))) = (http.is_http1(), settings.iter().find(|(_, set)| *set)) {
+    let pooled = kind == ModeKind::Pooled;
+    if let (true, false, Some((name, _))) = (
+        pooled,
+        http.is_http1(),
+        settings.iter().find(|(_, set)| *set),
+    ) {
         return Err(cx
             .err(v.span(), &key(name), format!("is an HTTP/1.1 pool setting; {name} is not supported over HTTP/2"))
             .help("over HTTP/2 the pool takes limit (connections per authority) alone; streams per connection are the server's to set"));
@@ -273,7 +280,9 @@ fn limits(
     }
 }
 
-/// The pool's settings belong to `pooled` alone.
+/// The pool's settings belong to `pooled`; awc and reqwest take those
+/// their users set (`keep_alive`, `idle_timeout`, `max_lifetime`;
+/// `idle_timeout`, `max_idle_per_host`); every other kind takes none.
 fn refuse_pool_settings(
     cx: &Ctx,
     kind: ModeKind,
@@ -293,15 +302,73 @@ fn refuse_pool_settings(
             m.acquire_timeout.as_ref().map(|v| v.span()),
         ),
         ("scope", m.scope.as_ref().map(|v| v.span())),
+        (
+            "max_idle_per_host",
+            m.max_idle_per_host.as_ref().map(|v| v.span()),
+        ),
     ];
-    match given.into_iter().find_map(|(k, span)| Some((k, span?))) {
+    let takes: &[&str] = match kind {
+        ModeKind::Pooled => &[
+            "keep_alive",
+            "idle_timeout",
+            "max_lifetime",
+            "max_requests_per_connection",
+            "acquire_timeout",
+            "scope",
+        ],
+        ModeKind::Awc => &["keep_alive", "idle_timeout", "max_lifetime"],
+        ModeKind::Reqwest => &["idle_timeout", "max_idle_per_host"],
+        _ => &[],
+    };
+    let refused = given
+        .into_iter()
+        .filter(|(k, _)| !takes.contains(k))
+        .find_map(|(k, span)| Some((k, span?)));
+    match refused {
         Some((k, span)) => Err(cx
             .err(span, &key(k), format!("does not apply to {}", kind.name()))
-            .help(format!(
-                "`{k}` is a setting of poolbench's pool: use it with kind = \"pooled\""
-            ))),
+            .help(match k {
+                "max_idle_per_host" => "`max_idle_per_host` is reqwest's pool_max_idle_per_host: use it with kind = \"reqwest\"".to_string(),
+                _ => format!("`{k}` is a setting of poolbench's pool (and, for keep_alive, idle_timeout and max_lifetime, of awc): use it with kind = \"pooled\""),
+            })),
         None => Ok(()),
     }
+}
+
+/// awc's and reqwest's own settings, where the scenario gives them.
+fn client_settings(
+    cx: &Ctx,
+    raw: &RawMode,
+    key: &dyn Fn(&str) -> String,
+) -> Result<ClientSettings, ScenarioError> {
+    let max_idle_per_host = match &raw.max_idle_per_host {
+        Some(v) => Some(
+            usize::try_from(cx.non_negative(
+                v,
+                &key("max_idle_per_host"),
+                "the most idle connections reqwest keeps per host, e.g. 10 (0 keeps none)",
+            )?)
+            .unwrap_or(usize::MAX),
+        ),
+        None => None,
+    };
+    Ok(ClientSettings {
+        idle_timeout: optional_duration(cx, &raw.idle_timeout, &key("idle_timeout"))?,
+        max_lifetime: optional_duration(cx, &raw.max_lifetime, &key("max_lifetime"))?,
+        max_idle_per_host,
+    })
+}
+
+/// A timeout the scenario may give: `None` if it does not, `Some(None)`
+/// for "0" (switched off).
+fn optional_duration(
+    cx: &Ctx,
+    v: &Option<Spanned<String>>,
+    key: &str,
+) -> Result<Option<Option<Duration>>, ScenarioError> {
+    let Some(v) = v else { return Ok(None) };
+    let d = cx.duration(v, key)?;
+    Ok(Some((!d.is_zero()).then_some(d)))
 }
 
 fn pool_settings(
@@ -310,13 +377,7 @@ fn pool_settings(
     key: &dyn Fn(&str) -> String,
 ) -> Result<PoolSettings, ScenarioError> {
     let mut pool = PoolSettings::default();
-    let optional =
-        |v: &Option<Spanned<String>>, k: &str| -> Result<Option<Option<Duration>>, ScenarioError> {
-            let Some(v) = v else { return Ok(None) };
-            let d = cx.duration(v, &key(k))?;
-            // "0" switches the limit off.
-            Ok(Some((!d.is_zero()).then_some(d)))
-        };
+    let optional = |v: &Option<Spanned<String>>, k: &str| optional_duration(cx, v, &key(k));
     if let Some(keep_alive) = &raw.keep_alive {
         pool.keep_alive = *keep_alive.get_ref();
     }

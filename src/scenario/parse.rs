@@ -12,7 +12,10 @@ use super::raw::{RawExpect, RawScenario, RawSize};
 use super::sections::{link, server_config, server_tls, target_url, tls_settings, url_target};
 use super::toml_error::from_toml;
 use super::units::{parse_duration, parse_size};
-use super::{ExpectSpec, ModeSpec, RequestSpec, Scenario, ScenarioError, Target, Transport};
+use super::{
+    ExpectSpec, HttpVersion, ModeKind, ModeSpec, RequestSpec, Scenario, ScenarioError, Target,
+    Transport,
+};
 use crate::gate::{self, Check};
 use crate::server::ServerConfig;
 use crate::tls::TlsSettings;
@@ -172,7 +175,10 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
 }
 
 /// A client that dials its own connections (reqwest) cannot be routed
-/// through the link, a proxy or a Unix socket: refused, naming the mode.
+/// through the link, a proxy or a Unix socket; awc, which dials through
+/// poolbench's connector, can take the link and a Unix socket but has no
+/// proxy support, and speaks HTTP/2 only over TLS: each refused, naming
+/// the mode.
 fn unroutable(
     cx: &Ctx,
     raw: &RawScenario,
@@ -181,7 +187,26 @@ fn unroutable(
     transports: &[Transport],
 ) -> Result<(), ScenarioError> {
     let routed = raw.link.is_some() || proxied || transports.contains(&Transport::Unix);
-    let Some(m) = modes.iter().find(|m| m.kind.is_opaque()).filter(|_| routed) else {
+    let plain = transports.iter().any(|t| *t != Transport::Https);
+    let refused = modes.iter().find_map(|m| {
+        let (problem, help) = match m.kind {
+            k if k.is_opaque() && routed => (
+                format!("{} dials its own connections", k.name()),
+                "poolbench cannot route them through [link], [proxy] or a Unix socket: run it in a scenario without those",
+            ),
+            ModeKind::Awc if proxied => (
+                "awc has no proxy support".to_string(),
+                "run awc in a scenario without [proxy]",
+            ),
+            ModeKind::Awc if m.http == HttpVersion::Http2 && plain => (
+                "awc speaks HTTP/2 only over TLS (by ALPN)".to_string(),
+                "run awc over https (tls = true) for HTTP/2, or say http = \"1.1\"",
+            ),
+            _ => return None,
+        };
+        Some((m, problem, help))
+    });
+    let Some((m, problem, help)) = refused else {
         return Ok(());
     };
     let span = raw
@@ -192,8 +217,8 @@ fn unroutable(
         .find(|(l, _)| *l.get_ref() == m.label)
         .map_or(raw.modes.span(), |(l, _)| l.span());
     Err(cx
-        .err(span, &format!("modes.{}", m.label), format!("{} dials its own connections", m.kind.name()))
-        .help("poolbench cannot route them through [link], [proxy] or a Unix socket: run it in a scenario without those"))
+        .err(span, &format!("modes.{}", m.label), problem)
+        .help(help))
 }
 
 /// The transports every mode runs over: the target URL's, or the bundled

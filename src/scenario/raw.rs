@@ -254,6 +254,7 @@ pub struct RawMode {
     pub body: Option<Spanned<String>>,
     pub hold: Option<Spanned<String>>,
     pub http: Option<Spanned<String>>,
+    pub max_idle_per_host: Option<Spanned<i64>>,
 }
 
 /// `limit = 10`, or a sweep: `limit = [1, 2, 4, 8]`.

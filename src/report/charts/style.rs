@@ -40,6 +40,7 @@ pub fn colour(results: &Results, m: &ModeResult) -> RGBColor {
         ModeKind::HyperUtilCapped => RGBColor(102, 166, 30),
         ModeKind::Reqwest => RGBColor(230, 171, 2),
         ModeKind::ReqwestPerRequest => RGBColor(166, 118, 29),
+        ModeKind::Awc => RGBColor(31, 120, 180),
     };
     if m.label == m.mode.name() {
         return kind_colour(m.mode);

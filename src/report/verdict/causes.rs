@@ -257,7 +257,8 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
             ModeKind::Pooled
             | ModeKind::HyperUtil
             | ModeKind::HyperUtilCapped
-            | ModeKind::Reqwest => not_reused(m, name),
+            | ModeKind::Reqwest
+            | ModeKind::Awc => not_reused(m, name),
         });
     }
     if share(conns, sent) <= 0.5 {
@@ -343,7 +344,7 @@ fn tax(m: &ModeResult) -> String {
     let mut text = format!("{conns} {over} connects{}", each(Phase::Connect, conns));
     if let Some(tls) = &m.tls_handshakes {
         // A client that hides its TLS handshakes: the server's count.
-        let seen = |o: crate::results::Observed| match m.mode.is_opaque() {
+        let seen = |o: crate::results::Observed| match m.mode.own_tls() {
             true => o.server.unwrap_or(0),
             false => o.client,
         };
