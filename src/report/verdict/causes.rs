@@ -275,6 +275,10 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
                 ": reqwest's pool (hyper-util's) has no per-host cap, so it opens one per task \
                  that needs one"
             }
+            (ModeKind::Awc, _) => {
+                ": awc's Connector::limit bounds requests in flight per client (across hosts), \
+                 and it runs a client on each client thread"
+            }
             (_, false) => ": HTTP/2 carries many streams on one connection",
             _ => "",
         };
