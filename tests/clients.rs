@@ -234,3 +234,45 @@ reqwest_kept = { kind = "reqwest", idle_timeout = "60s" }
     );
     assert_eq!(results.modes[2].handshakes.server, Some(1), "one, reused");
 }
+
+// Two authorities: awc's connections are counted per authority on both
+// sides (it dials through poolbench's connector); reqwest's are counted as
+// it dials, but not by authority — per authority its handshakes are the
+// server's alone, shown as not observed rather than 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_authority_counts_are_the_clients_where_it_lets_poolbench_see() {
+    let results = run(r#"name = "two"
+[load]
+requests = 120
+concurrency = 4
+threads = 1
+[[authority]]
+name = "a"
+[[authority]]
+name = "b"
+[modes]
+awc = { limit = 2 }
+reqwest = {}
+"#)
+    .await;
+    let handshakes = poolbench::results::figures::Figure::named("handshakes").unwrap();
+    for m in &results.modes {
+        assert_eq!(m.requests.ok, 120, "{}: {:?}", m.label, m.errors);
+        assert_eq!(m.authorities.len(), 2);
+        let server: u64 = m
+            .authorities
+            .iter()
+            .map(|a| a.handshakes.server.unwrap_or(0))
+            .sum();
+        assert_eq!(Some(server), m.handshakes.server, "{}", m.label);
+        for a in &m.authorities {
+            let view = a.view(m);
+            let client = handshakes.value(&view, None);
+            match m.mode {
+                ModeKind::Awc => assert_eq!(client, a.handshakes.server.map(|s| s as f64)),
+                _ => assert_eq!(client, None, "{} · {}", m.label, a.name),
+            }
+            assert!(handshakes.value(&view, Some("server")).is_some());
+        }
+    }
+}

@@ -61,9 +61,16 @@ pub struct AuthorityResult {
 impl AuthorityResult {
     /// The mode's result with this authority's figures in place of the
     /// mode's, so the catalogue reads them; only [`AUTHORITY_FIGURES`] are
-    /// the authority's.
+    /// the authority's. A client poolbench cannot follow (reqwest) is
+    /// counted as it dials, but not by authority: its handshakes per
+    /// authority are the server's alone.
     pub fn view(&self, mode: &ModeResult) -> ModeResult {
+        let mut unobserved = mode.unobserved.clone();
+        if mode.mode.is_opaque() {
+            unobserved.push("handshakes".into());
+        }
         ModeResult {
+            unobserved,
             requests: self.requests,
             errors: self.errors.clone(),
             throughput_rps: self.throughput_rps,
