@@ -25,6 +25,11 @@ pub struct ModeResult {
     /// The limit counts all authorities' connections together
     /// (`scope = "global"`), not each authority's.
     pub global_limit: bool,
+    /// The client sent `Connection: close` on every request: keep-alive
+    /// off (`keep_alive_disabled`, or `keep_alive = false` on the pool or
+    /// awc).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_alive_off: bool,
     /// What the mode did with each response body.
     pub body: BodyHandling,
     /// The limit sweep this mode is a point of (its key under `[modes]`);

@@ -31,8 +31,9 @@ pub fn absorb(into: &mut ModeResult, r: &ModeResult) -> anyhow::Result<()> {
         unobserved: _, // through the same client
         limit: _,      // and the same limit
         global_limit: _,
-        body: _,  // and the same body handling
-        sweep: _, // in the same sweep
+        keep_alive_off: _, // with the same settings
+        body: _,           // and the same body handling
+        sweep: _,          // in the same sweep
         requests,
         errors,
         elapsed_s,

@@ -125,7 +125,7 @@ fn broken_reuse(m: &ModeResult, name: &str, results: &Results) -> Option<String>
     let off = results
         .modes
         .iter()
-        .find(|o| o.mode == ModeKind::KeepAliveDisabled && o.requests.failed == 0);
+        .find(|o| keep_alive_off(o) && o.requests.failed == 0);
     if let Some(off) = off {
         text.push_str(&format!(
             " — keep-alive off avoids it: {} failed none",
@@ -250,11 +250,12 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
             ModeKind::PerRequestClient | ModeKind::ReqwestPerRequest => {
                 format!("{name} paid the handshake tax on every request: {}", tax(m))
             }
-            ModeKind::KeepAliveDisabled => format!(
+            _ if keep_alive_off(m) => format!(
                 "{name} opened a connection per request, as keep-alive off must: {}",
                 tax(m)
             ),
-            ModeKind::Pooled
+            ModeKind::KeepAliveDisabled
+            | ModeKind::Pooled
             | ModeKind::HyperUtil
             | ModeKind::HyperUtilCapped
             | ModeKind::Reqwest
@@ -287,6 +288,12 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
         ));
     }
     None
+}
+
+/// Whether the mode sent `Connection: close` on every request (a results
+/// file from before the flag existed says so by its kind alone).
+fn keep_alive_off(m: &ModeResult) -> bool {
+    m.keep_alive_off || m.mode == ModeKind::KeepAliveDisabled
 }
 
 /// `part / whole` (counts from a file may be anything: no overflow).

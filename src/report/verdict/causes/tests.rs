@@ -153,3 +153,23 @@ fn a_server_over_its_cap_is_named_and_bounds_the_advice() {
     let queue = find(&causes, "starved waited").expect("queued");
     assert!(queue.contains("up to the server's cap of 16"), "{queue}");
 }
+
+#[test]
+fn a_client_told_to_close_opens_a_connection_per_request_as_it_must() {
+    // The example's keep_alive_disabled, as awc with keep_alive = false.
+    let mut results = example();
+    let m = mode(&mut results, ModeKind::KeepAliveDisabled);
+    m.mode = ModeKind::Awc;
+    m.label = "awc_close".into();
+    m.keep_alive_off = true;
+    let causes = causes(&results);
+    let off = find(&causes, "awc_close opened a connection per request");
+    assert!(
+        off.is_some_and(|c| c.contains("keep-alive off")),
+        "{causes:#?}"
+    );
+    // Without the flag, the same counts read as connections not reused.
+    named(&mut results, "awc_close").keep_alive_off = false;
+    let causes = super::causes(&results);
+    assert!(find(&causes, "awc_close opened").is_none(), "{causes:#?}");
+}
