@@ -45,7 +45,13 @@ fn engine(c: &mut Criterion) {
         echo_id: true,
         ..Exchange::default()
     };
-    let client = Arc::new(ModeClient::new(&spec, connector, None, exchange, 1));
+    let client = Arc::new(ModeClient::new(
+        &spec,
+        connector,
+        None,
+        exchange,
+        (1, Duration::from_secs(30)),
+    ));
     let workload = Workload {
         plan: Arc::new(RequestPlan::single(&uri.to_string(), Shape::default()).unwrap()),
         stop: Stop::Requests(REQUESTS),

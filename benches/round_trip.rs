@@ -80,8 +80,13 @@ fn round_trips(c: &mut Criterion) {
                 echo_id: true,
                 ..Exchange::default()
             };
-            let client =
-                ModeClient::new(&spec, connector, Some(servers.trust.clone()), exchange, 1);
+            let client = ModeClient::new(
+                &spec,
+                connector,
+                Some(servers.trust.clone()),
+                exchange,
+                (1, Duration::from_secs(30)),
+            );
             group.bench_function(format!("{transport}/{}", kind.name()), |b| {
                 b.to_async(&runtime).iter(|| async {
                     client

@@ -178,7 +178,8 @@ pub async fn run(client: Arc<ModeClient>, workload: &Workload) -> anyhow::Result
     };
     let releaser = spawn_releaser(Arc::clone(&plan), tasks);
     let recorded = match client.awc_threads() {
-        Some(threads) => on_threads(threads, tasks, &plan, workload).await?,
+        Some(Ok(threads)) => on_threads(threads, tasks, &plan, workload).await?,
+        Some(Err(e)) => anyhow::bail!("{e}"),
         None => {
             let tasks: Vec<_> = (0..tasks)
                 .map(|_| {
@@ -307,17 +308,26 @@ async fn on_threads(
                 let _ = reply.send(out.into_iter().collect::<Result<Vec<_>, _>>());
             })
         });
-        anyhow::ensure!(threads.submit(i, job), "awc's client thread {i} has ended");
+        // A thread that has ended drops the job, and with it the reply's
+        // sender: its reply says so below.
+        threads.submit(i, job);
         replies.push(recorded);
     }
+    // Every thread's reply, before any failure is told: no thread is left
+    // running a job when this returns.
     let mut all = Vec::with_capacity(tasks);
+    let mut failure = None;
     for reply in replies {
-        let recorded = reply
-            .await
-            .map_err(|_| anyhow::anyhow!("an awc client thread ended mid-run"))??;
-        all.extend(recorded);
+        match reply.await {
+            Ok(Ok(recorded)) => all.extend(recorded),
+            Ok(Err(e)) => failure = Some(anyhow::Error::new(e)),
+            Err(_) => failure = Some(anyhow::anyhow!("an awc client thread ended mid-run")),
+        }
     }
-    Ok(all)
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(all),
+    }
 }
 
 /// Sends requests until the plan is spent; returns what it recorded, in

@@ -86,21 +86,28 @@ impl CountedStream {
         alpn == Some(b"h2".as_slice())
     }
 
-    /// Polls for the socket to be readable (`Interest::READABLE`) or
-    /// writable, as tokio's sockets do; a TLS stream reports itself ready
-    /// (its readiness is the TLS layer's, not the socket's).
+    /// Polls the socket under the connection for readiness to read
+    /// (`Interest::READABLE`) or to write, as tokio's sockets do (under
+    /// TLS, the socket's readiness, not the TLS layer's).
     pub fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         interest: tokio::io::Interest,
     ) -> Poll<io::Result<()>> {
         let read = interest.is_readable();
+        let tcp = |s: &TcpStream, cx: &mut Context<'_>| match read {
+            true => s.poll_read_ready(cx),
+            false => s.poll_write_ready(cx),
+        };
+        let unix = |s: &UnixStream, cx: &mut Context<'_>| match read {
+            true => s.poll_read_ready(cx),
+            false => s.poll_write_ready(cx),
+        };
         match &self.io {
-            Io::Tcp(io) if read => io.inner().poll_read_ready(cx),
-            Io::Tcp(io) => io.inner().poll_write_ready(cx),
-            Io::Unix(io) if read => io.inner().poll_read_ready(cx),
-            Io::Unix(io) => io.inner().poll_write_ready(cx),
-            Io::Tls(_) | Io::UnixTls(_) => Poll::Ready(Ok(())),
+            Io::Tcp(io) => tcp(io.inner(), cx),
+            Io::Tls(io) => tcp(io.inner().get_ref().0, cx),
+            Io::Unix(io) => unix(io.inner(), cx),
+            Io::UnixTls(io) => unix(io.inner().get_ref().0, cx),
         }
     }
 

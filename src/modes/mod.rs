@@ -78,22 +78,23 @@ enum Client {
     ReqwestPerRequest(reqwest::Builder),
     /// `hyper_util`: the ecosystem's pool, shared.
     HyperUtil(Box<HyperUtilClient<CountingConnector, Full<Bytes>>>),
-    /// `awc`: a client per thread, on threads of its own (`None` if they
-    /// could not start: every request then fails).
-    Awc(Option<awc::Threads>),
+    /// `awc`: a client per thread, on threads of its own (or why they
+    /// could not start: the run then stops with it).
+    Awc(Result<awc::Threads, String>),
 }
 
 impl ModeClient {
     /// Builds the client for `spec`, dialling (and counting) through
     /// `connector`; `tls` is what a client built per request (or awc)
     /// trusts; `threads` is the client's threads (awc runs a client on
-    /// each).
+    /// each) and `timeout` the engine's request timeout (awc's connect and
+    /// TLS timeouts too).
     pub fn new(
         spec: &ModeSpec,
         connector: CountingConnector,
         tls: Option<TlsTrust>,
         exchange: Exchange,
-        threads: usize,
+        (threads, timeout): (usize, std::time::Duration),
     ) -> ModeClient {
         let limit = spec
             .limit
@@ -143,8 +144,9 @@ impl ModeClient {
                     max_lifetime: spec.client.max_lifetime,
                     exchange: exchange.clone(),
                     body: spec.body,
+                    timeout,
                 };
-                Client::Awc(awc::Threads::start(&settings, threads).ok())
+                Client::Awc(awc::Threads::start(&settings, threads))
             }
         };
         ModeClient {
@@ -173,11 +175,12 @@ impl ModeClient {
         )
     }
 
-    /// awc's threads, each with its client: the engine runs the mode's
-    /// tasks on them instead of through [`ModeClient::execute`].
-    pub fn awc_threads(&self) -> Option<&awc::Threads> {
+    /// awc's threads, each with its client (or why they did not start):
+    /// the engine runs the mode's tasks on them instead of through
+    /// [`ModeClient::execute`].
+    pub fn awc_threads(&self) -> Option<Result<&awc::Threads, &str>> {
         match &self.client {
-            Client::Awc(threads) => threads.as_ref(),
+            Client::Awc(threads) => Some(threads.as_ref().map_err(String::as_str)),
             _ => None,
         }
     }

@@ -56,7 +56,7 @@ pub fn assemble(
         mode: spec.kind,
         body: spec.body,
         global_limit: spec.limit.is_some() && spec.pool.scope == crate::pool::Scope::Global,
-        keep_alive_off: !spec.pool.keep_alive,
+        keep_alive_off: !spec.pool.keep_alive && spec.http.is_http1(),
         sweep: spec.sweep.clone(),
         transport,
         limit: spec.limit.map(|l| l.get()),

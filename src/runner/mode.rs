@@ -45,7 +45,7 @@ pub async fn run(
         .trust
         .clone()
         .filter(|_| transport == Transport::Https);
-    let threads = scenario.load.threads;
+    let threads = (scenario.load.threads, scenario.load.timeout);
     let exchange = exchange(scenario);
     let client = Arc::new(ModeClient::new(spec, connector, trust, exchange, threads));
     let ports = end_point.ports();

@@ -92,6 +92,15 @@ fn awc_is_refused_where_it_cannot_run() {
         "awc = { limit = 2, http = \"2\" }",
     );
     assert!(parse(&tls).is_ok());
+    // Keep-alive off has no meaning over HTTP/2, for awc as for the pool.
+    for mode in [
+        "awc = { limit = 2, http = \"2\", keep_alive = false }",
+        "awc = { limit = 2, http = \"auto\", keep_alive = false }",
+        "pooled = { limit = 2, http = \"2\", keep_alive = false }",
+    ] {
+        let e = parse(&with_modes("[server]\ntls = true\n", mode)).expect_err(mode);
+        assert!(e.key.is_some_and(|k| k.ends_with(".keep_alive")), "{mode}");
+    }
     // The link and a Unix socket are poolbench's connector's: awc takes them.
     let linked = with_modes("[link]\nrtt = \"1ms\"\n", "awc = { limit = 2 }");
     assert!(parse(&linked).is_ok());

@@ -158,6 +158,13 @@ fn http(
         ("acquire_timeout", m.acquire_timeout.is_some()),
         ("scope", m.scope.is_some()),
     ];
+    if let (false, Some(k)) = (http.is_http1(), &m.keep_alive)
+        && !*k.get_ref()
+    {
+        return Err(cx
+            .err(k.span(), &key("keep_alive"), "turns keep-alive off over HTTP/2".into())
+            .help("keep-alive off has no meaning in HTTP/2 (Connection: close is not allowed, and the client keeps its connection): say http = \"1.1\", or run per_request_client for a connection per request"));
+    }
     let pooled = kind == ModeKind::Pooled;
     if let (true, false, Some((name, _))) = (
         pooled,

@@ -27,9 +27,7 @@ use crate::server::REQUEST_ID;
 
 /// A thread's client and what its responses must be.
 pub struct AwcClient {
-    /// `None` if it could not be built (its TLS config): every request
-    /// then fails.
-    client: Option<awc::Client>,
+    client: awc::Client,
     exchange: Exchange,
     body: BodyHandling,
     keep_alive: bool,
@@ -38,21 +36,20 @@ pub struct AwcClient {
 impl AwcClient {
     /// Builds the client; called on the thread that will use it (awc's
     /// client is not `Send`).
-    pub fn build(settings: &Settings) -> AwcClient {
-        let client = client(settings);
-        AwcClient {
-            client,
+    pub fn build(settings: &Settings) -> Result<AwcClient, String> {
+        Ok(AwcClient {
+            client: client(settings)?,
             exchange: settings.exchange.clone(),
             body: settings.body,
             keep_alive: settings.keep_alive,
-        }
+        })
     }
 
     /// Sends request `id` to `target` and judges its response. awc tells
     /// nothing of the connection a request used: the timeline has the
     /// response's head alone.
     pub async fn execute(&self, target: &Target, id: u64) -> Result<Timeline, ErrorKind> {
-        let client = self.client.as_ref().ok_or(ErrorKind::Other)?;
+        let client = &self.client;
         let shape = &target.shape;
         let method = awc::http::Method::from_bytes(shape.method.as_str().as_bytes())
             .map_err(|_| ErrorKind::Other)?;
@@ -87,11 +84,13 @@ impl AwcClient {
     }
 }
 
-/// awc's client, as the settings say; `None` if its TLS config fails.
-fn client(settings: &Settings) -> Option<awc::Client> {
+/// awc's client, as the settings say.
+fn client(settings: &Settings) -> Result<awc::Client, String> {
     let mut connector = awc::Connector::new()
         .connector(Dial(settings.connector.clone()))
-        .limit(settings.limit);
+        .limit(settings.limit)
+        .timeout(settings.timeout)
+        .handshake_timeout(settings.timeout);
     if let Some(d) = settings.idle_timeout {
         connector = connector.conn_keep_alive(d.unwrap_or(FOREVER));
     }
@@ -100,17 +99,18 @@ fn client(settings: &Settings) -> Option<awc::Client> {
     }
     if let Some(trust) = &settings.tls {
         // The run's CA besides the public roots; ALPN as the mode asks.
-        let config = trust.client_config(true).ok()?;
+        let config = trust
+            .client_config(true)
+            .map_err(|e| format!("awc's TLS config: {e:#}"))?;
         connector = connector.rustls_0_23(crate::tls::with_alpn(config, settings.http.alpn()));
     }
     // The engine times each request out, as for every mode: awc's own
-    // 5 s request timeout is off.
-    Some(
-        awc::Client::builder()
-            .connector(connector)
-            .disable_timeout()
-            .finish(),
-    )
+    // 5 s request timeout is off (its connect and TLS timeouts are the
+    // engine's, above).
+    Ok(awc::Client::builder()
+        .connector(connector)
+        .disable_timeout()
+        .finish())
 }
 
 /// "0" for a timeout: a period longer than any run.

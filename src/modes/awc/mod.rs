@@ -54,6 +54,10 @@ pub struct Settings {
     pub max_lifetime: Option<Option<Duration>>,
     pub exchange: Exchange,
     pub body: BodyHandling,
+    /// The engine's request timeout: awc's own connect and TLS handshake
+    /// timeouts (5 s by default) are set to it, as every other mode waits
+    /// that long.
+    pub timeout: Duration,
 }
 
 /// Work for one thread: given its client, a future to run to its end on
@@ -68,20 +72,35 @@ pub struct Threads {
 }
 
 impl Threads {
-    /// Starts `threads` threads (at least one), each building its client.
-    pub fn start(settings: &Settings, threads: usize) -> std::io::Result<Threads> {
-        let mut queues = Vec::new();
-        let mut handles = Vec::new();
+    /// Starts `threads` threads (at least one), each building its runtime
+    /// and its client; returns once every one is ready, or the first
+    /// failure (every thread started is ended first).
+    pub fn start(settings: &Settings, threads: usize) -> Result<Threads, String> {
+        let mut started = Threads {
+            queues: Vec::new(),
+            handles: Vec::new(),
+        };
+        let mut readies = Vec::new();
         for i in 0..threads.max(1) {
             let (queue, jobs) = mpsc::unbounded_channel();
+            let (ready, is_ready) = std::sync::mpsc::channel();
             let settings = settings.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("awc-{i}"))
-                .spawn(move || work(&settings, jobs))?;
-            queues.push(queue);
-            handles.push(handle);
+                .spawn(move || work(&settings, jobs, &ready))
+                .map_err(|e| format!("cannot start awc's client thread: {e}"))?;
+            started.queues.push(queue);
+            started.handles.push(handle);
+            readies.push(is_ready);
         }
-        Ok(Threads { queues, handles })
+        for is_ready in readies {
+            match is_ready.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Err("awc's client thread ended as it started".into()),
+            }
+        }
+        Ok(started)
     }
 
     /// How many threads (and clients) there are.
@@ -94,9 +113,11 @@ impl Threads {
         self.queues.is_empty()
     }
 
-    /// Runs `job` on thread `i`; `false` if the thread has ended.
-    pub fn submit(&self, i: usize, job: Job) -> bool {
-        self.queues.get(i).is_some_and(|q| q.send(job).is_ok())
+    /// Runs `job` on thread `i`; a thread that has ended drops it.
+    pub fn submit(&self, i: usize, job: Job) {
+        if let Some(queue) = self.queues.get(i) {
+            let _ = queue.send(job);
+        }
     }
 }
 
@@ -109,19 +130,35 @@ impl Drop for Threads {
     }
 }
 
-/// A thread's life: its runtime and client, running jobs one after another
-/// until the queue closes; then the client is dropped on the runtime (awc
-/// closes idle connections with a task of its own).
-fn work(settings: &Settings, mut jobs: mpsc::UnboundedReceiver<Job>) {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+/// A thread's life: its runtime and client (ready, or why not, said on
+/// `ready`), running jobs one after another until the queue closes; then
+/// the client is dropped on the runtime (awc closes idle connections with a
+/// task of its own).
+fn work(
+    settings: &Settings,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    ready: &std::sync::mpsc::Sender<Result<(), String>>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    else {
-        return;
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let _ = ready.send(Err(format!("cannot build awc's runtime: {e}")));
+            return;
+        }
     };
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, async move {
-        let client = Rc::new(AwcClient::build(settings));
+        let client = match AwcClient::build(settings) {
+            Ok(client) => Rc::new(client),
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        };
+        let _ = ready.send(Ok(()));
         while let Some(job) = jobs.recv().await {
             job(Rc::clone(&client)).await;
         }

@@ -172,4 +172,6 @@ fn a_client_told_to_close_opens_a_connection_per_request_as_it_must() {
     named(&mut results, "awc_close").keep_alive_off = false;
     let causes = super::causes(&results);
     assert!(find(&causes, "awc_close opened").is_none(), "{causes:#?}");
+    let why = causes.iter().find(|c| c.contains("awc_close's"));
+    assert!(why.is_some_and(|c| c.contains("closed")), "{causes:#?}");
 }
