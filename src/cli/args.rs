@@ -39,11 +39,13 @@ pub(super) struct RunFlags {
     /// Tasks sending at once [default without a file: 50].
     #[arg(short = 'c', long)]
     pub(super) concurrency: Option<u64>,
-    /// Only these modes, by name, comma-separated.
+    /// Only these modes, by name, comma-separated; without a file, any
+    /// kinds, e.g. pooled,reqwest,awc [default without a file: pooled,
+    /// per_request_client, keep_alive_disabled, hyper_util].
     #[arg(long, value_delimiter = ',')]
     pub(super) mode: Option<Vec<String>>,
-    /// The connection limit of every pooled and keep-alive-off mode
-    /// [default without a file: the concurrency].
+    /// The connection limit of every mode that has one [default without
+    /// a file: the concurrency].
     #[arg(long)]
     pub(super) limit: Option<u64>,
     /// Open loop at this many requests per second.
@@ -110,7 +112,8 @@ Examples:
   poolbench run scenarios/thousand.toml --out reports/thousand
   poolbench run --url http://127.0.0.1:8080/          every mode against your service:
                                                       1000 requests per mode, 50 at once
-  poolbench run --url https://api.internal/ -c 20 -n 5000 --mode pooled,hyper_util
+  poolbench run --url https://api.internal/ -c 20 -n 5000 --mode pooled,reqwest,awc
+                                                      the clients you ship, side by side
   poolbench run scenarios/thousand.toml -n 200 -c 10  the file, with smaller numbers
   poolbench run --url http://127.0.0.1:8080/api -m POST -H 'content-type: application/json' \
       -H 'authorization: Bearer t0ken' -d @payload.json

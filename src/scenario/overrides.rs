@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
-use super::{Scenario, ScenarioError};
+use super::{ModeKind, Scenario, ScenarioError};
 
 /// Values from the command line, each replacing the scenario's own.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -133,6 +133,13 @@ fn from_url(o: &Overrides) -> Result<Table, ScenarioError> {
                 .help("give a scenario file (poolbench run scenarios/thousand.toml), a URL (poolbench run --url http://127.0.0.1:8080/) or a URL list (--urls urls.txt)"));
         }
     };
+    let modes = match &o.modes {
+        Some(kinds) => kinds_named(kinds, c)?,
+        None => format!(
+            "pooled = {{ limit = {c} }}\nper_request_client = {{}}\n\
+             keep_alive_disabled = {{ limit = {c} }}\nhyper_util = {{}}"
+        ),
+    };
     let text = format!(
         r#"name = "url"
 description = "Every mode against {against}, from the command line"
@@ -141,13 +148,33 @@ description = "Every mode against {against}, from the command line"
 requests = {DEFAULT_REQUESTS}
 concurrency = {c}
 [modes]
-pooled = {{ limit = {c} }}
-per_request_client = {{}}
-keep_alive_disabled = {{ limit = {c} }}
-hyper_util = {{}}
+{modes}
 "#
     );
     toml::from_str(&text).map_err(|e| ScenarioError::new(path, e.to_string()))
+}
+
+/// Without a file, `--mode` names kinds, any of them (`--mode
+/// pooled,reqwest,awc`): each with its defaults, a limit of `c` where it
+/// takes one.
+fn kinds_named(kinds: &[String], c: u64) -> Result<String, ScenarioError> {
+    let mut lines = Vec::new();
+    for name in kinds {
+        let kind = ModeKind::from_name(name).ok_or_else(|| {
+            let all: Vec<&str> = ModeKind::ALL.iter().map(|k| k.name()).collect();
+            ScenarioError::new(
+                Path::new("command line"),
+                format!("`{name}` is not a mode kind"),
+            )
+            .key("--mode")
+            .help(format!("the kinds are {}", all.join(", ")))
+        })?;
+        lines.push(match kind.has_limit() {
+            true => format!("{name} = {{ limit = {c} }}"),
+            false => format!("{name} = {{}}"),
+        });
+    }
+    Ok(lines.join("\n"))
 }
 
 /// Sets the flags' values in the scenario's TOML.
@@ -221,7 +248,7 @@ fn apply(path: &Path, t: &mut Table, o: &Overrides) -> Result<(), ScenarioError>
                 continue;
             };
             let kind = settings.get("kind").and_then(Value::as_str).unwrap_or(name);
-            let limited = matches!(kind, "pooled" | "keep_alive_disabled");
+            let limited = ModeKind::from_name(kind).is_some_and(ModeKind::has_limit);
             // A sweep's limits are the sweep: left as they are.
             let sweep = settings.get("limit").is_some_and(Value::is_array);
             if limited && !sweep {
@@ -333,6 +360,43 @@ mod tests {
         );
         let none = scenario(None, &Overrides::default()).unwrap_err();
         assert!(none.to_string().contains("no scenario file, no --url"));
+        Ok(())
+    }
+
+    #[test]
+    fn without_a_file_mode_names_any_kinds() -> Result<(), ScenarioError> {
+        let o = Overrides {
+            url: Some("http://127.0.0.1:9/".into()),
+            concurrency: Some(8),
+            modes: Some(vec![
+                "reqwest".into(),
+                "awc".into(),
+                "hyper_util_capped".into(),
+            ]),
+            limit: Some(3),
+            ..Overrides::default()
+        };
+        let s = scenario(None, &o)?;
+        let modes: Vec<(ModeKind, Option<u32>)> = s
+            .modes
+            .iter()
+            .map(|m| (m.kind, m.limit.map(|l| l.get())))
+            .collect();
+        assert_eq!(
+            modes,
+            [
+                (ModeKind::Reqwest, None),
+                (ModeKind::Awc, Some(3)),
+                (ModeKind::HyperUtilCapped, Some(3))
+            ]
+        );
+        let bad = Overrides {
+            modes: Some(vec!["curl".into()]),
+            ..o
+        };
+        let e = scenario(None, &bad).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("--mode"));
+        assert!(e.help.is_some_and(|h| h.contains("awc")));
         Ok(())
     }
 
