@@ -265,8 +265,8 @@ impl ModeClient {
                 self.hyper_util(client, request, id, started, &mut timeline)
                     .await?;
             }
-            // Its requests go through its own threads' clients; with no
-            // thread started, every request fails.
+            // Never taken: the engine runs awc's requests on its own
+            // threads' clients (`awc_threads`).
             Client::Awc(_) => return Err(ErrorKind::Other),
         }
         Ok(timeline)
