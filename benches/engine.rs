@@ -11,11 +11,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group};
 use poolbench::connect::CountingConnector;
-use poolbench::engine::{self, Workload};
+use poolbench::engine::{self, Arrival, RequestPlan, Shape, Stop, Workload};
 use poolbench::interrupt::Interrupt;
 use poolbench::metrics::ConnectionGauge;
-use poolbench::modes::{Exchange, ModeClient, RequestPlan, Shape};
-use poolbench::scenario::{Arrival, ModeKind, ModeSpec, PoolSettings, Stop};
+use poolbench::modes::{Catalogue, Exchange, ModeSpec, Parts};
 use poolbench::server::{self, ServerCounters};
 
 const REQUESTS: u64 = 2000;
@@ -30,28 +29,21 @@ fn engine(c: &mut Criterion) {
         tokio::spawn(server::serve(listener, Default::default(), counters));
         format!("http://{addr}/").parse().unwrap()
     });
-    let spec = ModeSpec {
-        label: "pooled".into(),
-        body: Default::default(),
-        sweep: None,
-        http: Default::default(),
-        kind: ModeKind::Pooled,
-        limit: NonZeroU32::new(CONNECTIONS),
-        pool: PoolSettings::default(),
-        client: Default::default(),
+    let pooled = Catalogue::STANDARD
+        .find("pooled")
+        .expect("the catalogue has pooled");
+    let spec = ModeSpec::of(pooled, NonZeroU32::new(CONNECTIONS));
+    let parts = Parts {
+        connector: CountingConnector::new(Arc::new(ConnectionGauge::default())),
+        trust: None,
+        exchange: Exchange {
+            echo_id: true,
+            ..Exchange::default()
+        },
+        threads: 1,
+        timeout: Duration::from_secs(30),
     };
-    let connector = CountingConnector::new(Arc::new(ConnectionGauge::default()));
-    let exchange = Exchange {
-        echo_id: true,
-        ..Exchange::default()
-    };
-    let client = Arc::new(ModeClient::new(
-        &spec,
-        connector,
-        None,
-        exchange,
-        (1, Duration::from_secs(30)),
-    ));
+    let client = poolbench::modes::build(&spec, parts).unwrap();
     let workload = Workload {
         plan: Arc::new(RequestPlan::single(&uri.to_string(), Shape::default()).unwrap()),
         stop: Stop::Requests(REQUESTS),

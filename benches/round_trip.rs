@@ -1,6 +1,7 @@
-//! A request round trip through each mode against the bundled server,
-//! in-process on 127.0.0.1, over plain HTTP and over TLS. One task, so the
-//! figure is the latency of a request through that mode's client: for
+//! A request round trip through each kind of the catalogue against the
+//! bundled server, in-process on 127.0.0.1, over plain HTTP and over TLS.
+//! One task sending `ROUNDS` requests through the engine, so the figure is
+//! the latency of a request through that mode's client: for
 //! `per_request_client` and `keep_alive_disabled` it includes a connect
 //! (and a TLS handshake), for `pooled` and `hyper_util` it does not.
 
@@ -9,13 +10,16 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group};
+use criterion::{Criterion, Throughput, criterion_group};
 use poolbench::connect::CountingConnector;
+use poolbench::engine::{self, Arrival, RequestPlan, Shape, Stop, Workload};
 use poolbench::metrics::ConnectionGauge;
-use poolbench::modes::{Exchange, ModeClient, Target};
-use poolbench::scenario::{ModeKind, ModeSpec, PoolSettings};
+use poolbench::modes::{Exchange, KINDS, ModeSpec, Parts};
 use poolbench::server::{self, ServerCounters};
 use poolbench::tls::{TestPki, TlsSettings, TlsTrust};
+
+/// Requests per iteration, one after another.
+const ROUNDS: u64 = 20;
 
 struct Servers {
     plain: SocketAddr,
@@ -53,46 +57,41 @@ fn round_trips(c: &mut Criterion) {
     let runtime = crate::common::runtime();
     let servers = runtime.block_on(start());
     let mut group = c.benchmark_group("round_trip");
+    group.throughput(Throughput::Elements(ROUNDS));
     for (transport, addr) in [("http", servers.plain), ("https", servers.tls)] {
-        let target = Target::new(&format!("{transport}://{addr}/"), Arc::default()).unwrap();
-        // awc's requests run on its own threads, through the engine (the
-        // `engine` bench's path), not through `execute`.
-        for kind in ModeKind::ALL.into_iter().filter(|k| *k != ModeKind::Awc) {
-            let spec = ModeSpec {
-                label: kind.name().to_string(),
-                body: Default::default(),
-                sweep: None,
-                http: Default::default(),
-                kind,
-                limit: NonZeroU32::new(8),
-                pool: PoolSettings {
-                    keep_alive: kind != ModeKind::KeepAliveDisabled,
-                    ..PoolSettings::default()
-                },
-                client: Default::default(),
-            };
+        let url = format!("{transport}://{addr}/");
+        let workload = Workload {
+            plan: Arc::new(RequestPlan::single(&url, Shape::default()).unwrap()),
+            stop: Stop::Requests(ROUNDS),
+            arrival: Arrival::Closed,
+            concurrency: 1,
+            timeout: Duration::from_secs(30),
+            live: Arc::default(),
+            interrupt: Default::default(),
+        };
+        for kind in KINDS {
+            let spec = ModeSpec::of(kind, NonZeroU32::new(8));
             let mut connector = CountingConnector::new(Arc::new(ConnectionGauge::default()));
             if transport == "https" {
                 connector = connector.with_tls(servers.trust.client_config(false).unwrap());
             }
-            // As against the bundled server in a run: ids echoed and checked.
-            let exchange = Exchange {
-                echo_id: true,
-                ..Exchange::default()
-            };
-            let client = ModeClient::new(
-                &spec,
+            let parts = Parts {
                 connector,
-                Some(servers.trust.clone()),
-                exchange,
-                (1, Duration::from_secs(30)),
-            );
-            group.bench_function(format!("{transport}/{}", kind.name()), |b| {
+                trust: (transport == "https").then(|| servers.trust.clone()),
+                // As against the bundled server in a run: ids echoed and
+                // checked.
+                exchange: Exchange {
+                    echo_id: true,
+                    ..Exchange::default()
+                },
+                threads: 1,
+                timeout: Duration::from_secs(30),
+            };
+            let client = poolbench::modes::build(&spec, parts).unwrap();
+            group.bench_function(format!("{transport}/{}", kind.name), |b| {
                 b.to_async(&runtime).iter(|| async {
-                    client
-                        .execute(&target, 1, std::time::Instant::now())
-                        .await
-                        .unwrap();
+                    let outcome = engine::run(Arc::clone(&client), &workload).await.unwrap();
+                    assert_eq!(outcome.recorder.ok(), ROUNDS);
                 });
             });
         }

@@ -10,10 +10,10 @@
 //! Data flows one way:
 //!
 //! ```text
-//! scenario.toml ─► scenario (parse, validate, checks) ─► runner
+//! scenario.toml ─► scenario (parse, validate, checks; kinds from the modes' catalogue) ─► runner
 //! runner ─► stage: server child (`poolbench serve`), link child (`poolbench link`), TLS material
 //!        ─► for each round, transport, mode:
-//!             engine (closed/open loop) ─► modes ─► pool ─► connect (counted TCP/TLS)
+//!             engine (closed/open loop) drives the mode ─► pool ─► connect (counted TCP/TLS)
 //!             metrics (histograms, phases, errors, fds, rusage, TIME_WAIT)
 //!        ─► results ─► gate (checks) ─► report (terminal, JSON, SVG, HTML, Markdown, JUnit)
 //! results, results ─► compare
@@ -22,7 +22,7 @@
 //! The modules are layers, bottom up; each uses only those before it (a
 //! test, `tests/layers.rs`, keeps it so):
 //!
-//! results < files < interrupt < metrics < tls < child < connect < pool < server < link < proxy < gate < scenario < modes < engine < runner < compare < merge < report < cli
+//! results < files < interrupt < metrics < tls < child < connect < pool < server < link < proxy < gate < engine < modes < scenario < runner < compare < merge < report < cli
 //!
 //! - [`results`]: the contract every report reads — the results types,
 //!   their vocabulary (kinds of error, phases, discard reasons…), the
@@ -40,10 +40,12 @@
 //!   emulated network link (latency, bandwidth, handshake RTT); [`proxy`]:
 //!   a small forward proxy (absolute form and CONNECT), counted.
 //! - [`gate`]: the check language and its evaluation over results.
+//! - [`engine`]: the load loop shared by all modes (closed or open loop),
+//!   which knows no mode: a mode places its tasks and sends each request.
+//! - [`modes`]: the connection strategies under test, one file per kind
+//!   and one catalogue of kinds ([`modes::catalogue`]).
 //! - [`scenario`]: TOML → raw serde structs → validated, typed
 //!   [`scenario::Scenario`].
-//! - [`modes`]: the connection strategies under test; [`engine`]: the load
-//!   loop shared by all modes (closed or open loop).
 //! - [`runner`]: sets up the stage, runs every mode (in rounds) and
 //!   assembles [`results`].
 //! - [`compare`]: two runs, figure by figure; [`merge`]: several agents'

@@ -5,8 +5,8 @@ use poolbench::results::ConnectionEnd;
 use poolbench::results::Discard;
 use poolbench::results::ErrorKind;
 
+use poolbench::results::ModeKind;
 use poolbench::results::{ModeResult, Results};
-use poolbench::scenario::ModeKind;
 
 mod common;
 use common::run;
@@ -43,7 +43,7 @@ keep_alive_disabled = {{ limit = {LIMIT} }}
         assert!(m.cpu_us_per_request.server.unwrap() > 0.0);
     }
 
-    let pooled = mode(&results, ModeKind::Pooled);
+    let pooled = mode(&results, ModeKind::named("pooled"));
     assert!(pooled.handshakes.client <= LIMIT, "{:?}", pooled.handshakes);
     assert!(
         pooled.handshakes.server.unwrap() <= LIMIT,
@@ -63,8 +63,11 @@ keep_alive_disabled = {{ limit = {LIMIT} }}
     let pool = pooled.pool.as_ref().unwrap();
     assert_eq!(pool.reuses + pooled.handshakes.client, REQUESTS);
 
-    for kind in [ModeKind::PerRequestClient, ModeKind::KeepAliveDisabled] {
-        let m = mode(&results, kind);
+    for kind in [
+        ModeKind::named("per_request_client"),
+        ModeKind::named("keep_alive_disabled"),
+    ] {
+        let m = mode(&results, kind.clone());
         assert_eq!(m.handshakes.client, REQUESTS, "{kind:?}");
         assert_eq!(m.handshakes.server, Some(REQUESTS), "{kind:?}");
         let tw = m.time_wait.client_side + m.time_wait.server_side;
@@ -73,14 +76,14 @@ keep_alive_disabled = {{ limit = {LIMIT} }}
     // The client holds a slot until its socket is closed. (The server may
     // briefly count one more: it still closes its side of an old socket
     // while the client's new one arrives; the report flags that.)
-    let kad = mode(&results, ModeKind::KeepAliveDisabled);
+    let kad = mode(&results, ModeKind::named("keep_alive_disabled"));
     assert!(
         kad.peak_connections.client <= LIMIT,
         "{:?}",
         kad.peak_connections
     );
 
-    let per_request = mode(&results, ModeKind::PerRequestClient);
+    let per_request = mode(&results, ModeKind::named("per_request_client"));
     assert!(
         per_request.peak_fds > pooled.peak_fds,
         "per_request_client peak fds {} should exceed pooled {}",
@@ -240,9 +243,14 @@ per_request_client = {}
         assert_eq!(tw.client_side, m.handshakes.client, "{:?}: {tw:?}", m.mode);
         assert_eq!(tw.server_side, 0, "{:?}: {tw:?}", m.mode);
     }
-    assert_eq!(mode(&results, ModeKind::Pooled).handshakes.client, 4);
     assert_eq!(
-        mode(&results, ModeKind::PerRequestClient).handshakes.client,
+        mode(&results, ModeKind::named("pooled")).handshakes.client,
+        4
+    );
+    assert_eq!(
+        mode(&results, ModeKind::named("per_request_client"))
+            .handshakes
+            .client,
         8
     );
 }
@@ -282,9 +290,9 @@ per_request_client = {}
         }
     }
     // keep-alive off: the server answers `Connection: close` by closing.
-    let kad = mode(&results, ModeKind::KeepAliveDisabled);
+    let kad = mode(&results, ModeKind::named("keep_alive_disabled"));
     assert!(kad.time_wait.server_side > kad.time_wait.client_side);
-    let per_request = mode(&results, ModeKind::PerRequestClient);
+    let per_request = mode(&results, ModeKind::named("per_request_client"));
     assert_eq!(
         per_request
             .connection_ends
@@ -313,7 +321,7 @@ hyper_util = {}
 "#)
     .await;
     // Every connection: one clean response, one corrupted; then a new one.
-    let pooled = mode(&results, ModeKind::Pooled);
+    let pooled = mode(&results, ModeKind::named("pooled"));
     assert_eq!(
         pooled.errors.count(ErrorKind::Protocol),
         10,
@@ -341,7 +349,7 @@ hyper_util = {}
         .collect();
     assert!(figures.contains(&"requests") && !figures.contains(&"overrun_responses"));
     // Keep-alive off: every response is its connection's first.
-    let kad = mode(&results, ModeKind::KeepAliveDisabled);
+    let kad = mode(&results, ModeKind::named("keep_alive_disabled"));
     assert_eq!(
         (kad.requests.ok, kad.errors.count(ErrorKind::Protocol)),
         (20, 0)
@@ -349,7 +357,7 @@ hyper_util = {}
     assert_eq!(kad.overrun_responses.server, Some(0));
     // hyper-util's pool drops the broken connection without a word: the
     // server's count is the only sign.
-    let hyper_util = mode(&results, ModeKind::HyperUtil);
+    let hyper_util = mode(&results, ModeKind::named("hyper_util"));
     assert_eq!(hyper_util.handshakes.client, 10);
     assert_eq!(hyper_util.overrun_responses.server, Some(10));
     assert!(
@@ -419,7 +427,7 @@ check = "narrow.waits > 0"
     let labels: Vec<&str> = results.modes.iter().map(|m| m.label.as_str()).collect();
     assert_eq!(labels, ["narrow", "wide"]);
     for m in &results.modes {
-        assert_eq!(m.mode, ModeKind::Pooled);
+        assert_eq!(m.mode, ModeKind::named("pooled"));
         assert_eq!(m.requests.ok, 200, "{}: {:?}", m.label, m.errors);
         assert_eq!(m.requests.server, Some(200), "{}", m.label);
     }
@@ -493,13 +501,13 @@ pooled = { limit = 1 }
 keep_alive_disabled = { limit = 1 }
 "#)
     .await;
-    let pooled = mode(&results, ModeKind::Pooled);
+    let pooled = mode(&results, ModeKind::named("pooled"));
     assert_eq!(pooled.handshakes.client, 1);
     assert_eq!(pooled.requests.ok, 1, "only the connection's first");
     assert_eq!(pooled.errors.count(ErrorKind::Mismatched), 19);
     assert_eq!(pooled.stale_responses.client, 19);
     assert_eq!(pooled.stale_responses.server, Some(19));
-    let off = mode(&results, ModeKind::KeepAliveDisabled);
+    let off = mode(&results, ModeKind::named("keep_alive_disabled"));
     assert_eq!(off.requests.ok, 20, "{:?}", off.errors);
     assert_eq!(off.stale_responses.server, Some(0));
 }

@@ -7,7 +7,7 @@ use poolbench::results::Phase;
 use std::time::{Duration, Instant};
 
 use poolbench::results::{LatencySummary, ModeResult, Results};
-use poolbench::scenario::{ModeKind, Transport};
+use poolbench::results::{ModeKind, Transport};
 
 mod common;
 use common::run;
@@ -53,7 +53,7 @@ keep_alive_disabled = { limit = 1 }
         );
     };
     for transport in [Transport::Http, Transport::Https] {
-        let pooled = find(&results, ModeKind::Pooled, transport);
+        let pooled = find(&results, ModeKind::named("pooled"), transport);
         assert_eq!(pooled.handshakes.client, 0, "warm: no new connection");
         at_least(
             &format!("pooled {transport:?} min"),
@@ -61,9 +61,17 @@ keep_alive_disabled = { limit = 1 }
             1.0,
         );
     }
-    let reused = find(&results, ModeKind::Pooled, Transport::Http);
-    let plain = find(&results, ModeKind::KeepAliveDisabled, Transport::Http);
-    let tls = find(&results, ModeKind::KeepAliveDisabled, Transport::Https);
+    let reused = find(&results, ModeKind::named("pooled"), Transport::Http);
+    let plain = find(
+        &results,
+        ModeKind::named("keep_alive_disabled"),
+        Transport::Http,
+    );
+    let tls = find(
+        &results,
+        ModeKind::named("keep_alive_disabled"),
+        Transport::Https,
+    );
     assert_eq!((plain.handshakes.client, tls.handshakes.client), (8, 8));
     at_least("new plain connection min", plain.latency_us.min, 2.0);
     at_least("new TLS 1.3 connection min", tls.latency_us.min, 3.0);
@@ -125,23 +133,27 @@ hyper_util = {}
             m.mode
         );
     }
-    let pooled = find(&results, ModeKind::Pooled, Transport::Https);
+    let pooled = find(&results, ModeKind::named("pooled"), Transport::Https);
     assert!(
         pooled.breakdown_us.phase(Phase::PoolWait).unwrap().max > 0,
         "6 tasks on 3 connections wait"
     );
     assert!(
-        find(&results, ModeKind::HyperUtil, Transport::Https)
+        find(&results, ModeKind::named("hyper_util"), Transport::Https)
             .breakdown_us
             .phase(Phase::Connect)
             .is_some_and(|c| c.max > 0),
         "hyper_util's new connections report their connect times"
     );
     assert!(
-        find(&results, ModeKind::PerRequestClient, Transport::Https)
-            .breakdown_us
-            .phase(Phase::ClientBuild)
-            .is_some()
+        find(
+            &results,
+            ModeKind::named("per_request_client"),
+            Transport::Https
+        )
+        .breakdown_us
+        .phase(Phase::ClientBuild)
+        .is_some()
     );
 }
 
@@ -164,21 +176,33 @@ keep_alive_disabled = {{ limit = 3 }}
         )
     };
     let resumed = run(&scenario(true)).await;
-    let per_request = find(&resumed, ModeKind::PerRequestClient, Transport::Https);
+    let per_request = find(
+        &resumed,
+        ModeKind::named("per_request_client"),
+        Transport::Https,
+    );
     let t = per_request.tls_handshakes.unwrap();
     // A client built per request has an empty session cache every time.
     assert_eq!((t.full.client, t.full.server), (30, Some(30)));
     assert_eq!(t.resumed.client, 0);
-    let shared = find(&resumed, ModeKind::KeepAliveDisabled, Transport::Https);
+    let shared = find(
+        &resumed,
+        ModeKind::named("keep_alive_disabled"),
+        Transport::Https,
+    );
     let t = shared.tls_handshakes.unwrap();
     assert!(t.resumed.client >= 20, "{t:?}");
     assert_eq!(t.resumed.server, Some(t.resumed.client));
     assert_eq!(t.full.client + t.resumed.client, 30);
 
     let fresh = run(&scenario(false)).await;
-    let t = find(&fresh, ModeKind::KeepAliveDisabled, Transport::Https)
-        .tls_handshakes
-        .unwrap();
+    let t = find(
+        &fresh,
+        ModeKind::named("keep_alive_disabled"),
+        Transport::Https,
+    )
+    .tls_handshakes
+    .unwrap();
     assert_eq!(
         (t.full.client, t.resumed.client, t.resumed.server),
         (30, 0, Some(0))

@@ -83,7 +83,7 @@ pooled = { limit = 2 }
 "#;
     let results = run_at(&write(dir.path(), "scraper.toml", text), text).await;
     let m = &results.modes[0];
-    assert_eq!(m.mode, ModeKind::Pooled);
+    assert_eq!(m.mode, ModeKind::named("pooled"));
     assert_eq!(m.requests.ok, 1000, "{:?}", m.errors);
     assert_eq!(m.authorities.len(), 4);
     for (a, s) in m.authorities.iter().zip(&servers) {

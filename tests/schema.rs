@@ -7,7 +7,7 @@ const SCHEMA_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/results.s
 
 #[test]
 fn committed_schema_matches_the_code() {
-    let generated = poolbench::results::schema();
+    let generated = poolbench::modes::results_schema();
     if std::env::var_os("POOLBENCH_BLESS").is_some() {
         let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
         std::fs::write(SCHEMA_PATH, text).unwrap();
@@ -22,7 +22,7 @@ fn committed_schema_matches_the_code() {
 
 #[test]
 fn every_field_is_documented() {
-    let schema = poolbench::results::schema();
+    let schema = poolbench::modes::results_schema();
     let defs = schema["$defs"]
         .as_object()
         .cloned()

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::Live;
+use crate::engine::Stop;
 use crate::runner::{Measuring, Watch};
-use crate::scenario::Stop;
 
 /// How often the bar is redrawn.
 const TICK: Duration = Duration::from_millis(100);

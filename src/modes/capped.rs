@@ -9,36 +9,96 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
-use bytes::Bytes;
 use http::Uri;
 use http::uri::Authority;
 use http_body_util::Full;
-use hyper_util::client::legacy::Client as HyperUtilClient;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::connect::CountingConnector;
+use super::hyper_util::{self, HyperUtilClient};
+use super::kind::{Kind, Reuse, Sees, Wait, accepts};
+use super::{Exchange, Mode, ModeSpec, Parts};
+use crate::engine::{Drive, Driven, Sender, Target, Tasks};
+use crate::metrics::{ErrorKind, Timeline};
+
+pub static KIND: Kind = Kind {
+    name: "hyper_util_capped",
+    summary: "hyper-util's legacy `Client` behind a semaphore of `limit` per authority: the usual workaround for its missing cap.",
+    limit: true,
+    settings: &[],
+    keep_alive_off: false,
+    unobserved: &[],
+    sees: Sees {
+        build: false,
+        wait: Wait::Permit,
+        connect: true,
+    },
+    opaque: false,
+    per_request: false,
+    reference: false,
+    colour: (102, 166, 30),
+    reuse: Reuse::PLAIN,
+    check: accepts,
+    build,
+};
 
 /// The shared client and each authority's permits.
-pub struct Capped {
-    pub client: HyperUtilClient<CountingConnector, Full<Bytes>>,
+struct Capped {
+    client: HyperUtilClient,
     limit: usize,
     gates: Mutex<HashMap<Authority, Arc<Semaphore>>>,
+    exchange: Exchange,
 }
 
-impl Capped {
-    pub fn new(client: HyperUtilClient<CountingConnector, Full<Bytes>>, limit: usize) -> Capped {
-        Capped {
-            client,
-            limit,
-            gates: Mutex::default(),
-        }
-    }
+fn build(spec: &ModeSpec, parts: Parts) -> anyhow::Result<Arc<dyn Mode>> {
+    Ok(Arc::new(Capped {
+        client: hyper_util::client(spec.http, parts.connector),
+        limit: spec.limit_or_one(),
+        gates: Mutex::default(),
+        exchange: parts.exchange,
+    }))
+}
 
+impl Sender for Capped {
+    async fn send(
+        &self,
+        target: &Target,
+        id: u64,
+        started: Instant,
+    ) -> Result<Timeline, ErrorKind> {
+        let request = self.exchange.request(target, id).map(Full::new);
+        let permit = self.permit(request.uri()).await;
+        let mut timeline = Timeline {
+            acquired: Some(Instant::now()),
+            ..Timeline::default()
+        };
+        hyper_util::send(
+            &self.client,
+            request,
+            (id, started),
+            &self.exchange,
+            &mut timeline,
+        )
+        .await?;
+        drop(permit);
+        Ok(timeline)
+    }
+}
+
+impl Drive for Capped {
+    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
+        tasks.spawn(self)
+    }
+}
+
+impl Mode for Capped {}
+
+impl Capped {
     /// A permit for `uri`'s authority, waiting (first come, first served:
     /// tokio's semaphore is fair) while `limit` are out; `None` for a URI
     /// without an authority, which hyper-util refuses anyway.
-    pub async fn permit(&self, uri: &Uri) -> Option<OwnedSemaphorePermit> {
+    async fn permit(&self, uri: &Uri) -> Option<OwnedSemaphorePermit> {
         let authority = uri.authority()?;
         let gate = {
             let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());

@@ -11,9 +11,10 @@ use http::{Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::BodyExt;
 
+use crate::engine::Target;
 use crate::metrics::ErrorKind;
 use crate::pool::BodyError;
-use crate::scenario::BodyHandling;
+use crate::results::BodyHandling;
 use crate::server::REQUEST_ID;
 
 /// The request's extras and the response's checks.
@@ -25,9 +26,26 @@ pub struct Exchange {
     pub status: Option<StatusCode>,
     /// The body length every response must have, bytes.
     pub body_bytes: Option<u64>,
+    /// What the mode does with each body.
+    pub body: BodyHandling,
 }
 
 impl Exchange {
+    /// Request number `id` to `target`: its shape, its URL, its id.
+    pub fn request(&self, target: &Target, id: u64) -> Request<Bytes> {
+        let shape = &target.shape;
+        let mut request = Request::new(shape.body.clone());
+        *request.uri_mut() = target.uri(id);
+        if shape.method != http::Method::GET {
+            *request.method_mut() = shape.method.clone();
+        }
+        if !shape.headers.is_empty() {
+            request.headers_mut().clone_from(&shape.headers);
+        }
+        self.tag(&mut request, id);
+        request
+    }
+
     /// Adds what every request carries: its id, if ids are echoed.
     pub fn tag<B>(&self, request: &mut Request<B>, id: u64) {
         if self.echo_id {
@@ -39,18 +57,13 @@ impl Exchange {
 
     /// Treats the body as the mode does (reads it to the end, drops it
     /// unread, or holds it, then reads it), then judges the response.
-    pub async fn judge<B>(
-        &self,
-        response: Response<B>,
-        id: u64,
-        handling: BodyHandling,
-    ) -> Result<(), ErrorKind>
+    pub async fn judge<B>(&self, response: Response<B>, id: u64) -> Result<(), ErrorKind>
     where
         B: Body<Data = Bytes> + Unpin,
         B::Error: std::error::Error + 'static,
     {
         let (parts, body) = response.into_parts();
-        let length = match handling {
+        let length = match self.body {
             BodyHandling::Drop => {
                 drop(body);
                 None
@@ -111,8 +124,6 @@ mod tests {
     use super::*;
     use http_body_util::Full;
 
-    const READ: BodyHandling = BodyHandling::Read;
-
     fn response(status: u16, id: Option<u64>, body: &'static [u8]) -> Response<Full<Bytes>> {
         let mut r = Response::new(Full::new(Bytes::from_static(body)));
         *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -130,10 +141,10 @@ mod tests {
             ..Exchange::default()
         };
         assert_eq!(
-            bundled.judge(response(200, Some(7), b"ok"), 7, READ).await,
+            bundled.judge(response(200, Some(7), b"ok"), 7).await,
             Ok(())
         );
-        let judge = |r, id| bundled.judge(r, id, READ);
+        let judge = |r, id| bundled.judge(r, id);
         assert_eq!(
             judge(response(200, Some(6), b"ok"), 7).await,
             Err(ErrorKind::Mismatched),
@@ -157,14 +168,11 @@ mod tests {
             ..Exchange::default()
         };
         assert_eq!(
-            status.judge(response(204, None, b""), 1, READ).await,
+            status.judge(response(204, None, b""), 1).await,
             Err(ErrorKind::Mismatched)
         );
         let nothing = Exchange::default();
-        assert_eq!(
-            nothing.judge(response(204, None, b""), 1, READ).await,
-            Ok(())
-        );
+        assert_eq!(nothing.judge(response(204, None, b""), 1).await, Ok(()));
     }
 
     #[tokio::test]
@@ -172,22 +180,20 @@ mod tests {
         let bundled = Exchange {
             echo_id: true,
             body_bytes: Some(2),
+            body: BodyHandling::Drop,
             ..Exchange::default()
         };
-        let drop = BodyHandling::Drop;
         // Its length is unknown, so it cannot be wrong; its head still can.
         assert_eq!(
-            bundled
-                .judge(response(200, Some(7), b"oops"), 7, drop)
-                .await,
+            bundled.judge(response(200, Some(7), b"oops"), 7).await,
             Ok(())
         );
         assert_eq!(
-            bundled.judge(response(200, Some(6), b"ok"), 7, drop).await,
+            bundled.judge(response(200, Some(6), b"ok"), 7).await,
             Err(ErrorKind::Mismatched)
         );
         assert_eq!(
-            bundled.judge(response(500, Some(7), b"ok"), 7, drop).await,
+            bundled.judge(response(500, Some(7), b"ok"), 7).await,
             Err(ErrorKind::Http5xx)
         );
     }
@@ -196,17 +202,17 @@ mod tests {
     async fn a_held_body_is_read_after_the_hold() {
         let exchange = Exchange {
             body_bytes: Some(4),
+            body: BodyHandling::Hold { hold_us: 50_000 },
             ..Exchange::default()
         };
-        let hold = BodyHandling::Hold { hold_us: 50_000 };
         let before = tokio::time::Instant::now();
         assert_eq!(
-            exchange.judge(response(200, None, b"oops"), 1, hold).await,
+            exchange.judge(response(200, None, b"oops"), 1).await,
             Ok(())
         );
         assert!(before.elapsed() >= std::time::Duration::from_millis(50));
         assert_eq!(
-            exchange.judge(response(200, None, b"ok"), 1, hold).await,
+            exchange.judge(response(200, None, b"ok"), 1).await,
             Err(ErrorKind::Mismatched)
         );
     }

@@ -17,21 +17,105 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::Request;
 
-use crate::metrics::{ConnectionGauge, ErrorKind};
-use crate::scenario::{ClientSettings, HttpVersion};
+use super::kind::{Check, Kind, Refusal, Reuse, Sees, Wait};
+use super::{Exchange, Mode, ModeSpec, Parts, Settings};
+use crate::engine::{Drive, Driven, Sender, Target, Tasks};
+use crate::metrics::{ConnectionGauge, ErrorKind, Timeline};
+use crate::results::HttpVersion;
 use crate::tls::TlsTrust;
 
+pub static KIND: Kind = Kind {
+    name: "reqwest",
+    summary: "One shared `reqwest::Client`, as its users configure it.",
+    limit: false,
+    settings: &["idle_timeout", "max_idle_per_host"],
+    keep_alive_off: false,
+    unobserved: UNOBSERVED,
+    sees: SEES,
+    opaque: true,
+    per_request: false,
+    reference: false,
+    colour: (230, 171, 2),
+    reuse: Reuse {
+        http1: Some(
+            "reqwest's pool (hyper-util's) has no per-host cap, so it opens one per task that needs one",
+        ),
+        http2: Some(Reuse::H2),
+    },
+    check,
+    build,
+};
+
 /// The client figures reqwest does not let poolbench see.
-pub const UNOBSERVED: [&str; 4] = [
+pub const UNOBSERVED: &[&str] = &[
     "peak_connections",
     "tls_full",
     "tls_resumed",
     "closed_first",
 ];
+
+/// What reqwest lets poolbench see of a request: its head and its body.
+pub const SEES: Sees = Sees {
+    build: false,
+    wait: Wait::Unseen,
+    connect: false,
+};
+
+/// reqwest dials its own connections: poolbench cannot route them.
+pub fn check(c: &Check) -> Result<(), Refusal> {
+    let r = c.route;
+    match r.link || r.proxy || r.unix {
+        false => Ok(()),
+        true => Err(Refusal::new(
+            None,
+            format!("{} dials its own connections", c.spec.kind.name),
+            "poolbench cannot route them through [link], [proxy] or a Unix socket: run it in a scenario without those",
+        )),
+    }
+}
+
+fn build(spec: &ModeSpec, parts: Parts) -> anyhow::Result<Arc<dyn Mode>> {
+    let builder = Builder::new(spec, &parts);
+    let client = builder
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot build reqwest's client: {e:?}"))?;
+    Ok(Arc::new(Reqwest {
+        client,
+        exchange: parts.exchange,
+    }))
+}
+
+/// One shared client.
+struct Reqwest {
+    client: reqwest::Client,
+    exchange: Exchange,
+}
+
+impl Sender for Reqwest {
+    async fn send(&self, target: &Target, id: u64, _: Instant) -> Result<Timeline, ErrorKind> {
+        let request = self.exchange.request(target, id);
+        let response = send(&self.client, request).await?;
+        let timeline = Timeline {
+            head: Some(Instant::now()),
+            ..Timeline::default()
+        };
+        self.exchange.judge(response, id).await?;
+        Ok(timeline)
+    }
+}
+
+impl Drive for Reqwest {
+    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
+        tasks.spawn(self)
+    }
+}
+
+impl Mode for Reqwest {}
 
 /// How a reqwest client is built for a mode.
 #[derive(Clone)]
@@ -40,21 +124,16 @@ pub struct Builder {
     tls: Option<TlsTrust>,
     http: HttpVersion,
     /// `pool_idle_timeout` and `pool_max_idle_per_host`, where given.
-    settings: ClientSettings,
+    settings: Settings,
 }
 
 impl Builder {
-    pub fn new(
-        gauge: Arc<ConnectionGauge>,
-        tls: Option<TlsTrust>,
-        http: HttpVersion,
-        settings: ClientSettings,
-    ) -> Builder {
+    pub fn new(spec: &ModeSpec, parts: &Parts) -> Builder {
         Builder {
-            gauge,
-            tls,
-            http,
-            settings,
+            gauge: parts.connector.gauge(),
+            tls: parts.trust.clone(),
+            http: spec.http,
+            settings: spec.settings,
         }
     }
 

@@ -56,19 +56,21 @@ pub struct AuthorityResult {
     /// How its connections ended, seen by the client at its first close
     /// action.
     pub connection_ends: Counts<ConnectionEnd>,
+    /// The client figures the mode's client lets poolbench see in all but
+    /// not per authority (reqwest's handshakes: counted as it dials, not
+    /// by authority), besides the mode's own `unobserved`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unobserved: Vec<String>,
 }
 
 impl AuthorityResult {
     /// The mode's result with this authority's figures in place of the
     /// mode's, so the catalogue reads them; only [`AUTHORITY_FIGURES`] are
-    /// the authority's. A client poolbench cannot follow (reqwest) is
-    /// counted as it dials, but not by authority: its handshakes per
-    /// authority are the server's alone.
+    /// the authority's, and what it cannot observe is the mode's and its
+    /// own.
     pub fn view(&self, mode: &ModeResult) -> ModeResult {
         let mut unobserved = mode.unobserved.clone();
-        if mode.mode.is_opaque() {
-            unobserved.push("handshakes".into());
-        }
+        unobserved.extend(self.unobserved.iter().cloned());
         ModeResult {
             unobserved,
             requests: self.requests,

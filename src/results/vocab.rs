@@ -78,83 +78,44 @@ impl HttpVersion {
     }
 }
 
-/// A connection strategy under test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ModeKind {
-    /// One shared client, at most `limit` connections per authority, reuse.
-    Pooled,
-    /// A new client built for every request and dropped after its body.
-    PerRequestClient,
-    /// One shared client sending `Connection: close`; the limit still applies.
-    KeepAliveDisabled,
-    /// Reference: hyper-util's legacy `Client`, shared, default settings
-    /// (no per-host connection limit).
-    HyperUtil,
-    /// hyper-util's legacy `Client` behind a semaphore of `limit` per
-    /// authority: the usual workaround for its missing cap.
-    HyperUtilCapped,
-    /// One shared `reqwest::Client`, as its users configure it.
-    Reqwest,
-    /// A `reqwest::Client` built for every request.
-    ReqwestPerRequest,
-    /// One `awc::Client` per client thread (awc's is not `Send`), with
-    /// `Connector::limit`: the actix-web client.
-    Awc,
-}
+/// A mode's kind, by the name the catalogue of kinds gives it
+/// (`modes::catalogue`): "pooled", "awc"… The catalogue sits above the
+/// results, so a name is all results.json keeps; a name this build does
+/// not know (a newer poolbench's kind) reads back all the same, and
+/// reports show it without what only the catalogue knows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ModeKind(std::borrow::Cow<'static, str>);
 
 impl ModeKind {
-    pub const ALL: [ModeKind; 8] = [
-        ModeKind::Pooled,
-        ModeKind::PerRequestClient,
-        ModeKind::KeepAliveDisabled,
-        ModeKind::HyperUtil,
-        ModeKind::HyperUtilCapped,
-        ModeKind::Reqwest,
-        ModeKind::ReqwestPerRequest,
-        ModeKind::Awc,
-    ];
-
-    /// The kind a scenario names, e.g. `"pooled"`.
-    pub fn from_name(name: &str) -> Option<ModeKind> {
-        ModeKind::ALL.into_iter().find(|k| k.name() == name)
+    /// The kind called `name`, as the catalogue names it.
+    pub const fn named(name: &'static str) -> ModeKind {
+        ModeKind(std::borrow::Cow::Borrowed(name))
     }
 
-    /// Whether the mode takes a per-authority connection limit.
-    pub fn has_limit(self) -> bool {
-        matches!(
-            self,
-            ModeKind::Pooled
-                | ModeKind::KeepAliveDisabled
-                | ModeKind::HyperUtilCapped
-                | ModeKind::Awc
-        )
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for ModeKind {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl JsonSchema for ModeKind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ModeKind".into()
     }
 
-    pub fn name(self) -> &'static str {
-        match self {
-            ModeKind::Pooled => "pooled",
-            ModeKind::PerRequestClient => "per_request_client",
-            ModeKind::KeepAliveDisabled => "keep_alive_disabled",
-            ModeKind::HyperUtil => "hyper_util",
-            ModeKind::HyperUtilCapped => "hyper_util_capped",
-            ModeKind::Reqwest => "reqwest",
-            ModeKind::ReqwestPerRequest => "reqwest_per_request",
-            ModeKind::Awc => "awc",
-        }
-    }
-
-    /// Whether it is a client poolbench drives but did not write, whose
-    /// connections it can count but not follow (reqwest).
-    pub fn is_opaque(self) -> bool {
-        matches!(self, ModeKind::Reqwest | ModeKind::ReqwestPerRequest)
-    }
-
-    /// Whether the client runs its own TLS and connection setup out of
-    /// poolbench's sight (reqwest, awc): its TLS handshakes, and a
-    /// request's connect and TLS times, are not observed.
-    pub fn own_tls(self) -> bool {
-        self.is_opaque() || self == ModeKind::Awc
+    /// A string here; the schema file lists the catalogue's names
+    /// (`modes::results_schema`).
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "The connection strategy: a kind of the catalogue of kinds.",
+            "type": "string",
+        })
     }
 }
 

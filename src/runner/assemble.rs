@@ -5,9 +5,11 @@
 use std::time::Duration;
 
 use super::measure::Window;
+use crate::engine::Arrival;
 use crate::metrics::{Phase, PhaseRecorder, Samples};
+use crate::modes::{ModeSpec, Wait};
 use crate::results::*;
-use crate::scenario::{Arrival, ModeKind, ModeSpec, Scenario, Transport};
+use crate::scenario::Scenario;
 use crate::server::ServerSnapshot;
 
 /// The mode's results from what was read around its measured phase.
@@ -53,10 +55,10 @@ pub fn assemble(
         authorities: super::authorities::authorities(scenario, spec, transport, &w),
         warmup: warmup(scenario, &w),
         label: spec.label.clone(),
-        mode: spec.kind,
+        mode: spec.kind.id(),
         body: spec.body,
-        global_limit: spec.limit.is_some() && spec.pool.scope == crate::pool::Scope::Global,
-        keep_alive_off: !spec.pool.keep_alive && spec.http.is_http1(),
+        global_limit: spec.global_limit(),
+        keep_alive_off: spec.keep_alive_off(),
         sweep: spec.sweep.clone(),
         transport,
         limit: spec.limit.map(|l| l.get()),
@@ -138,27 +140,16 @@ pub(super) fn breakdown(
 ) -> Breakdown {
     let summary =
         |phase: Phase, observed: bool| observed.then(|| LatencySummary::of(phases.get(phase)));
-    // A wait the client itself can see: for its pool's connection (or
-    // stream), or for a permit of the semaphore in front of hyper-util.
-    let own_pool = matches!(
-        spec.kind,
-        ModeKind::Pooled | ModeKind::KeepAliveDisabled | ModeKind::HyperUtilCapped
-    );
-    // awc waits for a permit inside its own pool, out of sight: its wait
-    // is in the time to the response's head.
+    let sees = spec.kind.sees;
+    // A wait inside the client (awc's for a permit) is out of sight: it is
+    // in the time to the response's head.
     Breakdown::from_fn(|phase| match phase {
         Phase::Late => summary(phase, scenario.load.arrival != Arrival::Closed),
-        Phase::ClientBuild => summary(
-            phase,
-            matches!(
-                spec.kind,
-                ModeKind::PerRequestClient | ModeKind::ReqwestPerRequest
-            ),
-        ),
-        Phase::PoolWait => summary(phase, own_pool),
-        // An opaque client's connect and TLS times are its own.
-        Phase::Connect => summary(phase, !spec.kind.own_tls()),
-        Phase::Tls => summary(phase, transport == Transport::Https && !spec.kind.own_tls()),
+        Phase::ClientBuild => summary(phase, sees.build),
+        Phase::PoolWait => summary(phase, sees.wait != Wait::Unseen),
+        // A client that dials its own: its connect and TLS times are its own.
+        Phase::Connect => summary(phase, sees.connect),
+        Phase::Tls => summary(phase, transport == Transport::Https && sees.connect),
         Phase::FirstByte | Phase::Body => summary(phase, true),
     })
 }
@@ -196,10 +187,7 @@ fn cpu(w: &Window, sent: u64) -> ObservedF64 {
 
 /// The client figures the mode's client does not let poolbench see.
 fn unobserved(spec: &ModeSpec) -> Vec<String> {
-    crate::modes::unobserved(spec.kind)
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    spec.kind.unobserved.iter().map(|s| s.to_string()).collect()
 }
 
 /// HTTP/2's figures of the measured window.

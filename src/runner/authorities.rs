@@ -4,8 +4,10 @@
 //! server) over the mode's measured window.
 
 use super::measure::Window;
+use crate::modes::ModeSpec;
+use crate::results::Transport;
 use crate::results::{AuthorityResult, LatencySummary, Observed, RequestCounts, TlsHandshakes};
-use crate::scenario::{ModeSpec, Scenario, Transport};
+use crate::scenario::Scenario;
 
 /// One result per authority of the scenario, in its order; empty with one.
 pub fn authorities(
@@ -69,6 +71,13 @@ pub fn authorities(
                     server: w.end.server_by_authority.get(i).map(|s| s.peak_open),
                 },
                 connection_ends: w.ends_by_authority.get(i)?.clone(),
+                // A client that dials its own is counted as it dials, not
+                // by authority: its handshakes per authority are the
+                // server's alone.
+                unobserved: match spec.kind.opaque {
+                    true => vec!["handshakes".to_string()],
+                    false => Vec::new(),
+                },
             })
         })
         .collect()

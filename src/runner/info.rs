@@ -1,8 +1,10 @@
 //! What the results say about the scenario as run and the machine it ran on.
 
+use crate::engine::{Arrival, Stop};
 use crate::metrics::os::NofileLimit;
+use crate::results::Transport;
 use crate::results::*;
-use crate::scenario::{Arrival, Scenario, Stop, Target, Transport};
+use crate::scenario::{Scenario, Target};
 
 pub fn scenario(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) -> ScenarioInfo {
     let load = &scenario.load;

@@ -13,15 +13,16 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::engine::{self, Workload};
+use crate::engine::{RequestPlan, Stop};
 use crate::interrupt::Interrupt;
 use crate::metrics::os::process_cpu;
 use crate::metrics::time_wait::{self, Ports, TimeWaitWatch};
 use crate::metrics::{ConnectionGauge, GaugeReading, Sampler, Samples, Sources};
-use crate::modes::{ModeClient, RequestPlan};
+use crate::modes::Mode;
 use crate::pool::PoolStats;
 use crate::proxy::{ProxyChild, ProxySnapshot};
 use crate::results::{ConnectionEnd, Counts, TimeWaitCounts};
-use crate::scenario::{Scenario, Stop};
+use crate::scenario::Load;
 use crate::server::ServerSnapshot;
 use crate::server::child::ServerChild;
 
@@ -30,8 +31,12 @@ const SOCKETS: &str =
 
 /// What a mode is measured with.
 pub struct Setup<'a> {
-    pub scenario: &'a Scenario,
-    pub client: Arc<ModeClient>,
+    /// How hard, and until when.
+    pub load: &'a Load,
+    /// Its connections cannot be followed to their close (the kind is
+    /// opaque): waited for in the socket table instead.
+    pub opaque: bool,
+    pub client: Arc<dyn Mode>,
     pub gauge: Arc<ConnectionGauge>,
     /// Each authority's gauge, with several.
     pub by_authority: Vec<Arc<ConnectionGauge>>,
@@ -85,7 +90,8 @@ pub async fn measure(
     mut server: Option<&mut ServerChild>,
 ) -> anyhow::Result<Option<Window>> {
     let Setup {
-        scenario,
+        load,
+        opaque,
         client,
         gauge,
         by_authority,
@@ -97,10 +103,10 @@ pub async fn measure(
         mut proxy,
     } = m;
     let live = Arc::new(engine::Live::default());
-    let workload = |stop| workload(scenario, &plan, stop, &live, interrupt);
+    let workload = |stop| workload(load, &plan, stop, &live, interrupt);
     let warm_server = server_stats(&mut server).await?;
-    if scenario.load.warmup > 0 {
-        let warmup = workload(Stop::Requests(scenario.load.warmup));
+    if load.warmup > 0 {
+        let warmup = workload(Stop::Requests(load.warmup));
         engine::run(Arc::clone(&client), &warmup).await?;
     }
     if interrupt.is_raised() {
@@ -109,11 +115,8 @@ pub async fn measure(
         settle(&gauge, server, deadline).await?;
         return Ok(None);
     }
-    live.reset();
     let watch = TimeWaitWatch::start(ports).context(SOCKETS)?;
-    gauge.reset_peak();
-    by_authority.iter().for_each(|g| g.reset_peak());
-    client.reset_peaks();
+    open_window(&live, (&gauge, &by_authority), &*client);
     let pool_before = client.pool_stats();
     let server_begin = begin_server(&mut server).await?;
     let mut begin = edge(server_begin, &gauge, &by_authority, &server);
@@ -125,7 +128,7 @@ pub async fn measure(
     })?;
     let running = AtomicBool::new(true);
     let load = async {
-        let measured = workload(scenario.load.stop);
+        let measured = workload(load.stop);
         let load = engine::run(Arc::clone(&client), &measured);
         let outcome = watched(watching.as_ref(), &live, load).await;
         running.store(false, Relaxed);
@@ -138,8 +141,9 @@ pub async fn measure(
     let mut end = edge(server_end, &gauge, &by_authority, &server);
     end.proxy = proxy_stats(&mut proxy).await?;
     let pool = pool_before.zip(client.pool_stats());
+    let closing = (client, opaque);
     let (samples, time_wait) =
-        close(client, &gauge, (ports, settle_limit), server, samples).await?;
+        close(closing, &gauge, (ports, settle_limit), server, samples).await?;
     let ends = gauge.read().ends.since(&begin.client.ends);
     let ends_by_authority = ends_since(&by_authority, &begin.client_by_authority);
     Ok(Some(Window {
@@ -156,9 +160,35 @@ pub async fn measure(
     }))
 }
 
+/// Opens the measured window on the client's side: every gauge that keeps
+/// a peak or a running count starts again here, and only here.
+///
+/// - [`engine::Live`] (requests completed and failed, for the progress
+///   line and the time series): zeroed, so the warmup's do not count.
+/// - [`ConnectionGauge`] (the client's open connections and their peak,
+///   in all and per authority): its peak is set to what is open now; its
+///   counts (opened, TLS kinds, ends) are never reset, the window reads
+///   them as differences of its two edges.
+/// - The mode's own peaks ([`Mode::reset_peaks`]: HTTP/2 streams on one
+///   connection).
+///
+/// The server's peak of open connections is the server's to reset: the
+/// first reading of the window ([`ServerChild::begin`]) starts its new
+/// peak window, in the server child.
+fn open_window(
+    live: &engine::Live,
+    (gauge, by_authority): (&ConnectionGauge, &[Arc<ConnectionGauge>]),
+    mode: &dyn Mode,
+) {
+    live.reset();
+    gauge.reset_peak();
+    by_authority.iter().for_each(|g| g.reset_peak());
+    mode.reset_peaks();
+}
+
 /// The load of one phase (the warmup, or the measured one) until `stop`.
 fn workload(
-    scenario: &Scenario,
+    load: &Load,
     plan: &Arc<RequestPlan>,
     stop: Stop,
     live: &Arc<engine::Live>,
@@ -167,9 +197,9 @@ fn workload(
     Workload {
         plan: Arc::clone(plan),
         stop,
-        arrival: scenario.load.arrival,
-        concurrency: scenario.load.concurrency,
-        timeout: scenario.load.timeout,
+        arrival: load.arrival,
+        concurrency: load.concurrency,
+        timeout: load.timeout,
         live: Arc::clone(live),
         interrupt: interrupt.clone(),
     }
@@ -214,7 +244,7 @@ fn ends_since(
 /// Drops the client, waits for every socket of the mode to close, and
 /// counts the TIME_WAIT sockets it left.
 async fn close(
-    client: Arc<ModeClient>,
+    (client, opaque): (Arc<dyn Mode>, bool),
     gauge: &ConnectionGauge,
     (ports, settle_limit): (Ports, Duration),
     server: Option<&mut ServerChild>,
@@ -224,7 +254,6 @@ async fn close(
     let deadline = Instant::now() + settle_limit;
     // A client whose connections poolbench cannot follow is waited for in
     // the socket table: until none of its sockets is open.
-    let opaque = client.is_opaque();
     drop(client);
     settle(gauge, server, deadline).await?;
     let left = deadline.saturating_duration_since(Instant::now());

@@ -19,8 +19,9 @@ use std::time::{Instant, SystemTime};
 use anyhow::Context;
 
 use crate::metrics::os::raise_nofile_limit;
+use crate::modes::ModeSpec;
 use crate::results::{ModeResult, Results, SCHEMA_VERSION};
-use crate::scenario::{ModeSpec, Scenario};
+use crate::scenario::Scenario;
 use stage::Stage;
 
 /// Told as each mode's measured phase begins and ends, to show its
@@ -40,7 +41,7 @@ pub struct Measuring {
     /// Which round of how many, with several.
     pub round: Option<(u32, u32)>,
     /// When the measured phase ends.
-    pub stop: crate::scenario::Stop,
+    pub stop: crate::engine::Stop,
 }
 
 impl Measuring {

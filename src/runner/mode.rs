@@ -10,9 +10,9 @@ use super::stage::Stage;
 use crate::interrupt::Interrupt;
 use crate::metrics::ConnectionGauge;
 use crate::metrics::os::FdCounter;
-use crate::modes::{Exchange, ModeClient};
-use crate::results::ModeResult;
-use crate::scenario::{ModeSpec, Scenario, Target, Transport};
+use crate::modes::{self, Exchange, ModeSpec, Parts};
+use crate::results::{ModeResult, Transport};
+use crate::scenario::{Scenario, Target};
 
 /// How long to wait for both sides to close a mode's connections (plus two
 /// round trips of the emulated link, if there is one, up to
@@ -45,14 +45,21 @@ pub async fn run(
         .trust
         .clone()
         .filter(|_| transport == Transport::Https);
-    let threads = (scenario.load.threads, scenario.load.timeout);
-    let exchange = exchange(scenario);
-    let client = Arc::new(ModeClient::new(spec, connector, trust, exchange, threads));
+    let parts = Parts {
+        connector,
+        trust,
+        exchange: exchange(scenario, spec),
+        threads: scenario.load.threads,
+        timeout: scenario.load.timeout,
+    };
+    let client = modes::build(spec, parts)
+        .map_err(|e| e.context(format!("cannot build {}'s client", spec.kind.name)))?;
     let ports = end_point.ports();
     let plan = Arc::new(super::requests::plan(scenario, &end_point.routes)?);
     let settle_limit = (SETTLE_LIMIT + 2 * stage.link_rtt()).min(SETTLE_MAX);
     let setup = Setup {
-        scenario,
+        load: &scenario.load,
+        opaque: spec.kind.opaque,
         client,
         gauge,
         by_authority,
@@ -69,8 +76,9 @@ pub async fn run(
 
 /// What every response must be: the scenario's `[expect]`, and from the
 /// bundled server its own request id back and — where every path is served
-/// the scenario's default response — the configured body size.
-fn exchange(scenario: &Scenario) -> Exchange {
+/// the scenario's default response — the configured body size; and what
+/// the mode does with each body.
+fn exchange(scenario: &Scenario, spec: &ModeSpec) -> Exchange {
     let e = scenario.expect;
     let bundled = match &scenario.target {
         Target::Bundled(config) => Some(config),
@@ -86,5 +94,6 @@ fn exchange(scenario: &Scenario) -> Exchange {
         echo_id: bundled.is_some(),
         status: e.status.and_then(|s| http::StatusCode::from_u16(s).ok()),
         body_bytes: e.body_bytes.or(configured),
+        body: spec.body,
     }
 }

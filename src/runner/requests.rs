@@ -8,7 +8,7 @@ use anyhow::Context;
 use http::HeaderValue;
 
 use super::stage::Route;
-use crate::modes::{RequestPlan, Shape, Target as Path};
+use crate::engine::{RequestPlan, Shape, Target as Path};
 use crate::scenario::{RequestSpec, Scenario, Target};
 
 /// The plan for one endpoint's routes (one per authority, in order).

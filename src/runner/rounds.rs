@@ -120,8 +120,9 @@ fn absorb_authority(
     elapsed_s: f64,
 ) -> anyhow::Result<()> {
     let AuthorityResult {
-        name: _,   // the same authority
-        weight: _, // with the same weight
+        name: _,       // the same authority
+        weight: _,     // with the same weight
+        unobserved: _, // through the same client
         requests,
         errors,
         throughput_rps: _, // recomputed from the merged counts

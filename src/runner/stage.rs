@@ -16,7 +16,8 @@ use crate::connect::{CountingConnector, resolve};
 use crate::link::LinkConfig;
 use crate::metrics::ConnectionGauge;
 use crate::proxy::ProxyChild;
-use crate::scenario::{ProxySpec, Scenario, Target, Transport};
+use crate::results::Transport;
+use crate::scenario::{ProxySpec, Scenario, Target};
 use crate::server::child::ServerChild;
 use crate::tls::{TestPki, TlsTrust};
 
@@ -171,7 +172,7 @@ impl Stage {
         endpoint: &Endpoint,
         gauge: Arc<ConnectionGauge>,
         by_authority: &[Arc<ConnectionGauge>],
-        http: crate::scenario::HttpVersion,
+        http: crate::results::HttpVersion,
     ) -> anyhow::Result<CountingConnector> {
         let mut connector = CountingConnector::new(gauge);
         let first = &endpoint.routes[0];

@@ -9,7 +9,11 @@ use super::parse::validate;
 use super::*;
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
-    validate(Path::new("s.toml"), text)
+    validate(
+        Path::new("s.toml"),
+        text,
+        &crate::modes::Catalogue::STANDARD,
+    )
 }
 
 const AUTHORITIES: &str = r#"

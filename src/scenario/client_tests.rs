@@ -9,7 +9,11 @@ use super::parse::validate;
 use super::*;
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
-    validate(Path::new("s.toml"), text)
+    validate(
+        Path::new("s.toml"),
+        text,
+        &crate::modes::Catalogue::STANDARD,
+    )
 }
 
 fn with_modes(before: &str, modes: &str) -> String {
@@ -23,19 +27,22 @@ fn awc_and_reqwest_take_their_own_settings() -> Result<(), ScenarioError> {
         "awc = { limit = 4, keep_alive = false, idle_timeout = \"5s\", max_lifetime = \"0\" }\nreqwest = { idle_timeout = \"30s\", max_idle_per_host = 2 }\nplain = { kind = \"reqwest\" }",
     ))?;
     let (awc, reqwest, plain) = (&s.modes[0], &s.modes[1], &s.modes[2]);
-    assert_eq!(awc.kind, ModeKind::Awc);
+    assert_eq!(awc.kind.name, "awc");
     assert_eq!(awc.limit.map(|l| l.get()), Some(4));
-    assert!(!awc.pool.keep_alive);
-    assert_eq!(awc.client.idle_timeout, Some(Some(Duration::from_secs(5))));
-    assert_eq!(awc.client.max_lifetime, Some(None), "\"0\": never");
+    assert!(awc.keep_alive_off());
     assert_eq!(
-        reqwest.client.idle_timeout,
+        awc.settings.idle_timeout,
+        Some(Some(Duration::from_secs(5)))
+    );
+    assert_eq!(awc.settings.max_lifetime, Some(None), "\"0\": never");
+    assert_eq!(
+        reqwest.settings.idle_timeout,
         Some(Some(Duration::from_secs(30)))
     );
-    assert_eq!(reqwest.client.max_idle_per_host, Some(2));
+    assert_eq!(reqwest.settings.max_idle_per_host, Some(2));
     assert_eq!(
-        plain.client,
-        ClientSettings::default(),
+        plain.settings,
+        crate::modes::Settings::default(),
         "reqwest's own defaults"
     );
     Ok(())

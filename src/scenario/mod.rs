@@ -27,14 +27,15 @@ mod toml_error;
 pub mod units;
 mod url_list;
 
-use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use crate::results::{BodyHandling, HttpVersion, ModeKind, Transport};
+use crate::engine::{Arrival, Stop};
+use crate::modes::{Catalogue, ModeSpec};
+use crate::results::Transport;
 pub use authorities::AuthoritySpec;
 pub use error::{Location, ScenarioError};
-pub use request::{COUNTER, RequestSpec};
+pub use request::RequestSpec;
 
 use crate::server::ServerConfig;
 
@@ -168,109 +169,6 @@ pub struct Load {
     pub repeat: u32,
 }
 
-/// When requests are issued.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Arrival {
-    /// Closed loop: each task sends its next request when the previous one
-    /// is complete.
-    Closed,
-    /// Open loop: request `i` is due at `start + i / rate` (per second).
-    Rate(f64),
-    /// Open loop: requests come in bursts of `size`, one burst every `every`.
-    Bursts { size: u64, every: Duration },
-}
-
-impl Arrival {
-    /// When request `i` is due, for open-loop schedules; latency is measured
-    /// from this instant, so a late start counts against the client
-    /// (no coordinated omission).
-    pub fn due(&self, start: std::time::Instant, i: u64) -> Option<std::time::Instant> {
-        match *self {
-            Arrival::Closed => None,
-            Arrival::Rate(rate) => {
-                let offset = Duration::try_from_secs_f64(i as f64 / rate).unwrap_or(FAR);
-                Some(start.checked_add(offset.min(FAR)).unwrap_or(start + FAR))
-            }
-            Arrival::Bursts { size, every } => {
-                let bursts = u32::try_from(i / size.max(1)).unwrap_or(u32::MAX);
-                let offset = every.checked_mul(bursts).unwrap_or(FAR).min(FAR);
-                Some(start + offset)
-            }
-        }
-    }
-}
-
-/// Later than any run lasts: where a schedule's due time would overflow.
-const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
-/// When a mode's measured phase ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
-    Requests(u64),
-    Duration(Duration),
-}
-
-/// One mode to run and its settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModeSpec {
-    /// Its name in `[modes]`: what reports and checks call it.
-    pub label: String,
-    pub kind: ModeKind,
-    /// Per-authority connection limit, for modes that have one.
-    pub limit: Option<NonZeroU32>,
-    /// Settings of poolbench's pool (`pooled`; `keep_alive_disabled` uses
-    /// the defaults with keep-alive off).
-    pub pool: PoolSettings,
-    /// What the mode does with each response body.
-    pub body: BodyHandling,
-    /// The limit sweep this mode is a point of (its key in `[modes]`).
-    pub sweep: Option<String>,
-    /// The HTTP version it speaks (`http = "1.1" | "2" | "auto"`).
-    pub http: HttpVersion,
-    /// Settings of a client poolbench drives but did not write (awc,
-    /// reqwest).
-    pub client: ClientSettings,
-}
-
-/// The settings a scenario may give awc or reqwest, each as its users set
-/// it; `None` where the scenario leaves the client's own default, and
-/// `Some(None)` for a timeout switched off (`"0"`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ClientSettings {
-    /// awc's `conn_keep_alive`, reqwest's `pool_idle_timeout`.
-    pub idle_timeout: Option<Option<Duration>>,
-    /// awc's `conn_lifetime`.
-    pub max_lifetime: Option<Option<Duration>>,
-    /// reqwest's `pool_max_idle_per_host`.
-    pub max_idle_per_host: Option<usize>,
-}
-
-/// The pool settings a scenario may give `pooled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PoolSettings {
-    /// Whom the limit counts: each authority's connections, or all.
-    pub scope: crate::pool::Scope,
-    pub keep_alive: bool,
-    pub idle_timeout: Option<Duration>,
-    pub max_lifetime: Option<Duration>,
-    /// 0 = unlimited.
-    pub max_requests_per_connection: u64,
-    pub acquire_timeout: Option<Duration>,
-}
-
-impl Default for PoolSettings {
-    fn default() -> Self {
-        PoolSettings {
-            scope: crate::pool::Scope::Authority,
-            keep_alive: true,
-            idle_timeout: Some(Duration::from_secs(60)),
-            max_lifetime: None,
-            max_requests_per_connection: 0,
-            acquire_timeout: None,
-        }
-    }
-}
-
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
@@ -308,7 +206,17 @@ impl Scenario {
 
     /// Validates scenario text; `path` is only used in messages.
     pub fn parse(path: &Path, source: &str) -> Result<Scenario, ScenarioError> {
-        parse::validate(path, source)
+        parse::validate(path, source, &Catalogue::STANDARD)
+    }
+
+    /// As [`Scenario::parse`], naming the kinds of `kinds` (tests add
+    /// kinds of their own this way).
+    pub fn parse_in(
+        path: &Path,
+        source: &str,
+        kinds: &Catalogue,
+    ) -> Result<Scenario, ScenarioError> {
+        parse::validate(path, source, kinds)
     }
 
     /// A file-system-safe form of the name, for the report directory.

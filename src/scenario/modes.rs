@@ -15,23 +15,28 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+use super::ScenarioError;
 use super::parse::Ctx;
 use super::raw::{RawLimit, RawMode, RawModes};
-use super::{
-    BodyHandling, ClientSettings, HttpVersion, ModeKind, ModeSpec, PoolSettings, ScenarioError,
-};
+use crate::modes::{Check, Kind, ModeSpec, Route, SETTINGS, Settings};
+use crate::pool::Scope;
+use crate::results::{BodyHandling, HttpVersion};
 
 /// The most modes one scenario may run (each is a full measured run).
 const MAX_MODES: usize = 64;
 /// The most limits one sweep may run.
 const MAX_SWEEP: usize = 32;
 
-pub(super) fn modes(cx: &Ctx, raw: &Spanned<RawModes>) -> Result<Vec<ModeSpec>, ScenarioError> {
+pub(super) fn modes(
+    cx: &Ctx,
+    raw: &Spanned<RawModes>,
+    route: Route,
+) -> Result<Vec<ModeSpec>, ScenarioError> {
     let entries = &raw.get_ref().0;
     if entries.is_empty() {
         return Err(cx
             .err(raw.span(), "modes", "names no mode to run".into())
-            .help("add at least one of pooled = { limit = 10 }, per_request_client = {}, keep_alive_disabled = { limit = 10 }, hyper_util = {}"));
+            .help(format!("add at least one, e.g. pooled = {{ limit = 10 }} or per_request_client = {{}} ({})", kinds_help(cx))));
     }
     if entries.len() > MAX_MODES {
         return Err(cx
@@ -44,7 +49,7 @@ pub(super) fn modes(cx: &Ctx, raw: &Spanned<RawModes>) -> Result<Vec<ModeSpec>, 
     }
     let mut modes: Vec<ModeSpec> = Vec::new();
     for (label, mode) in entries {
-        for spec in one(cx, label, mode)? {
+        for spec in one(cx, label, mode, route)? {
             if modes.iter().any(|m| m.label == spec.label) {
                 return Err(cx
                     .err(label.span(), &format!("modes.{}", label.get_ref()), format!("runs a second mode named {}", spec.label))
@@ -66,6 +71,7 @@ fn one(
     cx: &Ctx,
     label: &Spanned<String>,
     raw: &Spanned<RawMode>,
+    route: Route,
 ) -> Result<Vec<ModeSpec>, ScenarioError> {
     let name = label.get_ref();
     let key = |k: &str| format!("modes.{name}.{k}");
@@ -76,15 +82,15 @@ fn one(
     }
     let m = raw.get_ref();
     let kind = match &m.kind {
-        Some(k) => ModeKind::from_name(k.get_ref()).ok_or_else(|| {
+        Some(k) => cx.kinds.find(k.get_ref()).ok_or_else(|| {
             cx.err(
                 k.span(),
                 &key("kind"),
                 format!("unknown mode kind \"{}\"", k.get_ref()),
             )
-            .help(kinds_help())
+            .help(kinds_help(cx))
         })?,
-        None => ModeKind::from_name(name).ok_or_else(|| {
+        None => cx.kinds.find(name).ok_or_else(|| {
             cx.err(
                 label.span(),
                 &format!("modes.{name}"),
@@ -92,19 +98,26 @@ fn one(
             )
             .help(format!(
                 "name its kind: {name} = {{ kind = \"pooled\", limit = 10 }} ({})",
-                kinds_help()
+                kinds_help(cx)
             ))
         })?,
     };
     let (limits, sweep) = limits(cx, kind, m, &key("limit"), raw.span())?;
-    refuse_pool_settings(cx, kind, m, &key)?;
-    let mut pool = pool_settings(cx, m, &key)?;
-    if kind == ModeKind::KeepAliveDisabled {
-        pool.keep_alive = false;
-    }
-    let client = client_settings(cx, m, &key)?;
+    let given = given(m);
+    refuse_settings(cx, kind, &given, &key)?;
+    let settings = settings(cx, m, &key)?;
     let body = body(cx, m, &key)?;
-    let http = http(cx, kind, m, &key)?;
+    let http = http(cx, m, &key)?;
+    let spec = ModeSpec {
+        label: name.clone(),
+        kind,
+        limit: limits.first().copied().flatten(),
+        settings,
+        body,
+        sweep: sweep.then(|| name.clone()),
+        http,
+    };
+    refused(cx, (label, m), &spec, &given, route)?;
     // A sweep runs one mode per limit, each named after it: pooled_8.
     Ok(limits
         .into_iter()
@@ -113,24 +126,67 @@ fn one(
                 Some(l) => format!("{name}_{l}"),
                 None => name.clone(),
             },
-            kind,
             limit,
-            pool,
-            body,
-            sweep: sweep.then(|| name.clone()),
-            http,
-            client,
+            ..spec.clone()
         })
         .collect())
 }
 
-/// `http = "1.1" | "2" | "auto"`; keep-alive off is HTTP/1.1's alone.
-fn http(
+/// What the kind refuses of the mode (an HTTP version, a route), pointed
+/// at the key it names, or at the mode.
+fn refused(
     cx: &Ctx,
-    kind: ModeKind,
-    m: &RawMode,
-    key: &dyn Fn(&str) -> String,
-) -> Result<HttpVersion, ScenarioError> {
+    (label, m): (&Spanned<String>, &RawMode),
+    spec: &ModeSpec,
+    given: &[(&'static str, std::ops::Range<usize>)],
+    route: Route,
+) -> Result<(), ScenarioError> {
+    let keys: Vec<&'static str> = given.iter().map(|(k, _)| *k).collect();
+    let check = Check {
+        spec,
+        given: &keys,
+        route,
+    };
+    let Err(r) = (spec.kind.check)(&check) else {
+        return Ok(());
+    };
+    let name = label.get_ref();
+    let span = r.key.and_then(|k| match k {
+        "http" => m.http.as_ref().map(|v| v.span()),
+        _ => given.iter().find(|(g, _)| *g == k).map(|(_, s)| s.clone()),
+    });
+    let (key, span) = match (r.key, span) {
+        (Some(k), Some(span)) => (format!("modes.{name}.{k}"), span),
+        _ => (format!("modes.{name}"), label.span()),
+    };
+    Err(cx.err(span, &key, r.problem).help(r.help))
+}
+
+/// The settings the entry gives, each with where it gives it, in the
+/// order of [`SETTINGS`].
+fn given(m: &RawMode) -> Vec<(&'static str, std::ops::Range<usize>)> {
+    let span = |key: &str| -> Option<std::ops::Range<usize>> {
+        match key {
+            "keep_alive" => m.keep_alive.as_ref().map(|v| v.span()),
+            "idle_timeout" => m.idle_timeout.as_ref().map(|v| v.span()),
+            "max_lifetime" => m.max_lifetime.as_ref().map(|v| v.span()),
+            "max_requests_per_connection" => {
+                m.max_requests_per_connection.as_ref().map(|v| v.span())
+            }
+            "acquire_timeout" => m.acquire_timeout.as_ref().map(|v| v.span()),
+            "scope" => m.scope.as_ref().map(|v| v.span()),
+            "max_idle_per_host" => m.max_idle_per_host.as_ref().map(|v| v.span()),
+            _ => None,
+        }
+    };
+    SETTINGS
+        .iter()
+        .filter_map(|s| Some((s.key, span(s.key)?)))
+        .collect()
+}
+
+/// `http = "1.1" | "2" | "auto"`; keep-alive off is HTTP/1.1's alone.
+fn http(cx: &Ctx, m: &RawMode, key: &dyn Fn(&str) -> String) -> Result<HttpVersion, ScenarioError> {
     let Some(v) = &m.http else {
         return Ok(HttpVersion::Http1);
     };
@@ -138,42 +194,12 @@ fn http(
         cx.err(v.span(), &key("http"), format!("unknown HTTP version \"{}\"", v.get_ref()))
             .help("http = \"1.1\", \"2\" (ALPN over TLS, prior knowledge over plain TCP) or \"auto\" (what ALPN negotiates)")
     })?;
-    if kind == ModeKind::KeepAliveDisabled && !http.is_http1() {
-        return Err(cx
-            .err(v.span(), &key("http"), "asks for HTTP/2 with keep-alive off".into())
-            .help("keep-alive off has no meaning in HTTP/2 (a connection carries many streams, and Connection: close is not allowed): run per_request_client for a connection per request"));
-    }
-    if kind == ModeKind::Pooled && http == HttpVersion::Auto {
-        return Err(cx
-            .err(v.span(), &key("http"), "asks poolbench's pool for whatever ALPN negotiates".into())
-            .help("the pool keeps HTTP/1.1 and HTTP/2 connections apart: say http = \"2\" or \"1.1\" (hyper_util and per_request_client take \"auto\")"));
-    }
-    let settings = [
-        ("idle_timeout", m.idle_timeout.is_some()),
-        ("max_lifetime", m.max_lifetime.is_some()),
-        (
-            "max_requests_per_connection",
-            m.max_requests_per_connection.is_some(),
-        ),
-        ("acquire_timeout", m.acquire_timeout.is_some()),
-        ("scope", m.scope.is_some()),
-    ];
     if let (false, Some(k)) = (http.is_http1(), &m.keep_alive)
         && !*k.get_ref()
     {
         return Err(cx
             .err(k.span(), &key("keep_alive"), "turns keep-alive off over HTTP/2".into())
             .help("keep-alive off has no meaning in HTTP/2 (Connection: close is not allowed, and the client keeps its connection): say http = \"1.1\", or run per_request_client for a connection per request"));
-    }
-    let pooled = kind == ModeKind::Pooled;
-    if let (true, false, Some((name, _))) = (
-        pooled,
-        http.is_http1(),
-        settings.iter().find(|(_, set)| *set),
-    ) {
-        return Err(cx
-            .err(v.span(), &key(name), format!("is an HTTP/1.1 pool setting; {name} is not supported over HTTP/2"))
-            .help("over HTTP/2 the pool takes limit (connections per authority) alone; streams per connection are the server's to set"));
     }
     Ok(http)
 }
@@ -216,16 +242,15 @@ fn valid_label(label: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn kinds_help() -> String {
-    let names: Vec<&str> = ModeKind::ALL.iter().map(|k| k.name()).collect();
-    format!("the kinds are {}", names.join(", "))
+fn kinds_help(cx: &Ctx) -> String {
+    format!("the kinds are {}", cx.kinds.names())
 }
 
 /// The mode's limits: `[None]` without one, `[Some(n)]` for `limit = n`,
 /// several for a sweep (`limit = [1, 2, 4]`, ascending, distinct).
 fn limits(
     cx: &Ctx,
-    kind: ModeKind,
+    kind: &Kind,
     m: &RawMode,
     key: &str,
     mode_span: std::ops::Range<usize>,
@@ -233,19 +258,19 @@ fn limits(
     const HELP: &str =
         "the most connections per authority, e.g. limit = 10, or a sweep: limit = [1, 2, 4, 8, 16]";
     let Some(l) = m.limit.as_ref() else {
-        return match kind.has_limit() {
+        return match kind.limit {
             false => Ok((vec![None], false)),
             true => Err(cx
                 .err(mode_span, key, "is missing".into())
                 .help("give the per-authority connection limit, e.g. limit = 10".to_string())),
         };
     };
-    if !kind.has_limit() {
+    if !kind.limit {
         return Err(cx
-            .err(l.span(), key, format!("does not apply to {}", kind.name()))
+            .err(l.span(), key, format!("does not apply to {}", kind.name))
             .help(format!(
                 "{} has no connection limit: remove `limit`",
-                kind.name()
+                kind.name
             )));
     }
     let one = |n: i64| {
@@ -287,81 +312,85 @@ fn limits(
     }
 }
 
-/// The pool's settings belong to `pooled`; awc and reqwest take those
-/// their users set (`keep_alive`, `idle_timeout`, `max_lifetime`;
-/// `idle_timeout`, `max_idle_per_host`); every other kind takes none.
-fn refuse_pool_settings(
+/// Refuses a setting the kind does not take, naming the kinds that do.
+fn refuse_settings(
     cx: &Ctx,
-    kind: ModeKind,
-    m: &RawMode,
+    kind: &Kind,
+    given: &[(&'static str, std::ops::Range<usize>)],
     key: &dyn Fn(&str) -> String,
 ) -> Result<(), ScenarioError> {
-    let given = [
-        ("keep_alive", m.keep_alive.as_ref().map(|v| v.span())),
-        ("idle_timeout", m.idle_timeout.as_ref().map(|v| v.span())),
-        ("max_lifetime", m.max_lifetime.as_ref().map(|v| v.span())),
-        (
-            "max_requests_per_connection",
-            m.max_requests_per_connection.as_ref().map(|v| v.span()),
-        ),
-        (
-            "acquire_timeout",
-            m.acquire_timeout.as_ref().map(|v| v.span()),
-        ),
-        ("scope", m.scope.as_ref().map(|v| v.span())),
-        (
-            "max_idle_per_host",
-            m.max_idle_per_host.as_ref().map(|v| v.span()),
-        ),
-    ];
-    let takes: &[&str] = match kind {
-        ModeKind::Pooled => &[
-            "keep_alive",
-            "idle_timeout",
-            "max_lifetime",
-            "max_requests_per_connection",
-            "acquire_timeout",
-            "scope",
-        ],
-        ModeKind::Awc => &["keep_alive", "idle_timeout", "max_lifetime"],
-        ModeKind::Reqwest => &["idle_timeout", "max_idle_per_host"],
-        _ => &[],
+    let Some((k, span)) = given.iter().find(|(k, _)| !kind.takes(k)) else {
+        return Ok(());
     };
-    let refused = given
-        .into_iter()
-        .filter(|(k, _)| !takes.contains(k))
-        .find_map(|(k, span)| Some((k, span?)));
-    match refused {
-        Some((k, span)) => Err(cx
-            .err(span, &key(k), format!("does not apply to {}", kind.name()))
-            .help(match k {
-                "max_idle_per_host" => "`max_idle_per_host` is reqwest's pool_max_idle_per_host: use it with kind = \"reqwest\"".to_string(),
-                _ => format!("`{k}` is a setting of poolbench's pool (and, for keep_alive, idle_timeout and max_lifetime, of awc): use it with kind = \"pooled\""),
-            })),
-        None => Ok(()),
-    }
+    let takers: Vec<&str> = cx
+        .kinds
+        .kinds()
+        .iter()
+        .filter(|o| o.takes(k))
+        .map(|o| o.name)
+        .collect();
+    let help = match takers.first() {
+        Some(first) => format!(
+            "`{k}` is a setting of {}: use it with kind = \"{first}\"",
+            takers.join(", ")
+        ),
+        None => format!("no kind takes `{k}`: remove it"),
+    };
+    Err(cx
+        .err(
+            span.clone(),
+            &key(k),
+            format!("does not apply to {}", kind.name),
+        )
+        .help(help))
 }
 
-/// awc's and reqwest's own settings, where the scenario gives them.
-fn client_settings(
+/// The settings the entry gives, parsed; the kind's own defaults stand
+/// for the rest.
+fn settings(
     cx: &Ctx,
     raw: &RawMode,
     key: &dyn Fn(&str) -> String,
-) -> Result<ClientSettings, ScenarioError> {
+) -> Result<Settings, ScenarioError> {
+    let optional = |v: &Option<Spanned<String>>, k: &str| optional_duration(cx, v, &key(k));
+    let scope = match &raw.scope {
+        Some(v) => Some(match v.get_ref().as_str() {
+            "authority" => Scope::Authority,
+            "global" => Scope::Global,
+            other => {
+                return Err(cx
+                    .err(v.span(), &key("scope"), format!("unknown value \"{other}\""))
+                    .help("scope = \"authority\" caps each authority's connections (the default); \"global\" caps them all together"));
+            }
+        }),
+        None => None,
+    };
+    let max_requests_per_connection = match &raw.max_requests_per_connection {
+        Some(v) => Some(cx.non_negative(
+            v,
+            &key("max_requests_per_connection"),
+            "0 means unlimited; N closes a connection after N responses",
+        )?),
+        None => None,
+    };
     let max_idle_per_host = match &raw.max_idle_per_host {
         Some(v) => Some(
             usize::try_from(cx.non_negative(
                 v,
                 &key("max_idle_per_host"),
-                "the most idle connections reqwest keeps per host, e.g. 10 (0 keeps none)",
+                "the most idle connections kept per host, e.g. 10 (0 keeps none)",
             )?)
             .unwrap_or(usize::MAX),
         ),
         None => None,
     };
-    Ok(ClientSettings {
-        idle_timeout: optional_duration(cx, &raw.idle_timeout, &key("idle_timeout"))?,
-        max_lifetime: optional_duration(cx, &raw.max_lifetime, &key("max_lifetime"))?,
+    Ok(Settings {
+        keep_alive: raw.keep_alive.as_ref().map(|k| *k.get_ref()),
+        idle_timeout: optional(&raw.idle_timeout, "idle_timeout")?,
+        max_lifetime: optional(&raw.max_lifetime, "max_lifetime")?,
+        max_requests_per_connection,
+        acquire_timeout: optional(&raw.acquire_timeout, "acquire_timeout")?,
+        scope,
         max_idle_per_host,
     })
 }
@@ -376,44 +405,4 @@ fn optional_duration(
     let Some(v) = v else { return Ok(None) };
     let d = cx.duration(v, key)?;
     Ok(Some((!d.is_zero()).then_some(d)))
-}
-
-fn pool_settings(
-    cx: &Ctx,
-    raw: &RawMode,
-    key: &dyn Fn(&str) -> String,
-) -> Result<PoolSettings, ScenarioError> {
-    let mut pool = PoolSettings::default();
-    let optional = |v: &Option<Spanned<String>>, k: &str| optional_duration(cx, v, &key(k));
-    if let Some(keep_alive) = &raw.keep_alive {
-        pool.keep_alive = *keep_alive.get_ref();
-    }
-    if let Some(d) = optional(&raw.idle_timeout, "idle_timeout")? {
-        pool.idle_timeout = d;
-    }
-    if let Some(d) = optional(&raw.max_lifetime, "max_lifetime")? {
-        pool.max_lifetime = d;
-    }
-    if let Some(d) = optional(&raw.acquire_timeout, "acquire_timeout")? {
-        pool.acquire_timeout = d;
-    }
-    if let Some(v) = &raw.scope {
-        pool.scope = match v.get_ref().as_str() {
-            "authority" => crate::pool::Scope::Authority,
-            "global" => crate::pool::Scope::Global,
-            other => {
-                return Err(cx
-                    .err(v.span(), &key("scope"), format!("unknown value \"{other}\""))
-                    .help("scope = \"authority\" caps each authority's connections (the default); \"global\" caps them all together"));
-            }
-        };
-    }
-    if let Some(v) = &raw.max_requests_per_connection {
-        pool.max_requests_per_connection = cx.non_negative(
-            v,
-            &key("max_requests_per_connection"),
-            "0 means unlimited; N closes a connection after N responses",
-        )?;
-    }
-    Ok(pool)
 }

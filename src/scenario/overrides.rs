@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
-use super::{ModeKind, Scenario, ScenarioError};
+use super::{Scenario, ScenarioError};
+use crate::modes::Catalogue;
 
 /// Values from the command line, each replacing the scenario's own.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -160,16 +161,15 @@ concurrency = {c}
 fn kinds_named(kinds: &[String], c: u64) -> Result<String, ScenarioError> {
     let mut lines = Vec::new();
     for name in kinds {
-        let kind = ModeKind::from_name(name).ok_or_else(|| {
-            let all: Vec<&str> = ModeKind::ALL.iter().map(|k| k.name()).collect();
+        let kind = Catalogue::STANDARD.find(name).ok_or_else(|| {
             ScenarioError::new(
                 Path::new("command line"),
                 format!("`{name}` is not a mode kind"),
             )
             .key("--mode")
-            .help(format!("the kinds are {}", all.join(", ")))
+            .help(format!("the kinds are {}", Catalogue::STANDARD.names()))
         })?;
-        lines.push(match kind.has_limit() {
+        lines.push(match kind.limit {
             true => format!("{name} = {{ limit = {c} }}"),
             false => format!("{name} = {{}}"),
         });
@@ -248,7 +248,7 @@ fn apply(path: &Path, t: &mut Table, o: &Overrides) -> Result<(), ScenarioError>
                 continue;
             };
             let kind = settings.get("kind").and_then(Value::as_str).unwrap_or(name);
-            let limited = ModeKind::from_name(kind).is_some_and(ModeKind::has_limit);
+            let limited = Catalogue::STANDARD.find(kind).is_some_and(|k| k.limit);
             // A sweep's limits are the sweep: left as they are.
             let sweep = settings.get("limit").is_some_and(Value::is_array);
             if limited && !sweep {
@@ -342,7 +342,8 @@ fn clamp(n: u64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{ModeKind, Stop, Target};
+    use crate::engine::Stop;
+    use crate::scenario::Target;
 
     #[test]
     fn a_url_alone_is_every_mode_against_it() -> Result<(), ScenarioError> {
@@ -377,17 +378,17 @@ mod tests {
             ..Overrides::default()
         };
         let s = scenario(None, &o)?;
-        let modes: Vec<(ModeKind, Option<u32>)> = s
+        let modes: Vec<(&str, Option<u32>)> = s
             .modes
             .iter()
-            .map(|m| (m.kind, m.limit.map(|l| l.get())))
+            .map(|m| (m.kind.name, m.limit.map(|l| l.get())))
             .collect();
         assert_eq!(
             modes,
             [
-                (ModeKind::Reqwest, None),
-                (ModeKind::Awc, Some(3)),
-                (ModeKind::HyperUtilCapped, Some(3))
+                ("reqwest", None),
+                ("awc", Some(3)),
+                ("hyper_util_capped", Some(3))
             ]
         );
         let bad = Overrides {
@@ -424,7 +425,7 @@ mod tests {
             .map(|m| (m.label.as_str(), m.limit.map(|l| l.get())))
             .collect();
         assert_eq!(modes, [("pooled", Some(3)), ("starved", Some(3))]);
-        assert!(s.modes.iter().all(|m| m.kind == ModeKind::Pooled));
+        assert!(s.modes.iter().all(|m| m.kind.name == "pooled"));
         let bad = scenario(
             Some(&file),
             &Overrides {

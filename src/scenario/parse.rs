@@ -12,18 +12,18 @@ use super::raw::{RawExpect, RawScenario, RawSize};
 use super::sections::{link, server_config, server_tls, target_url, tls_settings, url_target};
 use super::toml_error::from_toml;
 use super::units::{parse_duration, parse_size};
-use super::{
-    ExpectSpec, HttpVersion, ModeKind, ModeSpec, RequestSpec, Scenario, ScenarioError, Target,
-    Transport,
-};
+use super::{ExpectSpec, RequestSpec, Scenario, ScenarioError, Target, Transport};
 use crate::gate::{self, Check};
+use crate::modes::{Catalogue, ModeSpec, Route};
 use crate::server::ServerConfig;
 use crate::tls::TlsSettings;
 
-/// Validation context: the file and its text, to point at values.
+/// Validation context: the file and its text, to point at values, and the
+/// kinds of mode a scenario may name.
 pub(super) struct Ctx<'a> {
     pub(super) path: &'a Path,
     pub(super) source: &'a str,
+    pub(super) kinds: &'a Catalogue,
 }
 
 impl Ctx<'_> {
@@ -101,9 +101,17 @@ impl Ctx<'_> {
     }
 }
 
-pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioError> {
+pub(super) fn validate(
+    path: &Path,
+    source: &str,
+    kinds: &Catalogue,
+) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = toml::from_str(source).map_err(|e| from_toml(path, source, &e))?;
-    let cx = Ctx { path, source };
+    let cx = Ctx {
+        path,
+        source,
+        kinds,
+    };
     let name = raw.name.get_ref().trim().to_string();
     if name.is_empty() {
         return Err(cx
@@ -147,8 +155,7 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
         None => ExpectSpec::default(),
     };
     let load = load(&cx, &raw.load)?;
-    let modes = modes(&cx, &raw.modes)?;
-    unroutable(&cx, &raw, &modes, proxy.is_some(), &transports)?;
+    let modes = modes(&cx, &raw.modes, route(&raw, proxy.is_some(), &transports))?;
     let checks = raw
         .gate
         .iter()
@@ -174,51 +181,14 @@ pub(super) fn validate(path: &Path, source: &str) -> Result<Scenario, ScenarioEr
     })
 }
 
-/// A client that dials its own connections (reqwest) cannot be routed
-/// through the link, a proxy or a Unix socket; awc, which dials through
-/// poolbench's connector, can take the link and a Unix socket but has no
-/// proxy support, and speaks HTTP/2 only over TLS: each refused, naming
-/// the mode.
-fn unroutable(
-    cx: &Ctx,
-    raw: &RawScenario,
-    modes: &[ModeSpec],
-    proxied: bool,
-    transports: &[Transport],
-) -> Result<(), ScenarioError> {
-    let routed = raw.link.is_some() || proxied || transports.contains(&Transport::Unix);
-    let plain = transports.iter().any(|t| *t != Transport::Https);
-    let refused = modes.iter().find_map(|m| {
-        let (problem, help) = match m.kind {
-            k if k.is_opaque() && routed => (
-                format!("{} dials its own connections", k.name()),
-                "poolbench cannot route them through [link], [proxy] or a Unix socket: run it in a scenario without those",
-            ),
-            ModeKind::Awc if proxied => (
-                "awc has no proxy support".to_string(),
-                "run awc in a scenario without [proxy]",
-            ),
-            ModeKind::Awc if m.http == HttpVersion::Http2 && plain => (
-                "awc speaks HTTP/2 only over TLS (by ALPN)".to_string(),
-                "run awc over https (tls = true) for HTTP/2, or say http = \"1.1\"",
-            ),
-            _ => return None,
-        };
-        Some((m, problem, help))
-    });
-    let Some((m, problem, help)) = refused else {
-        return Ok(());
-    };
-    let span = raw
-        .modes
-        .get_ref()
-        .0
-        .iter()
-        .find(|(l, _)| *l.get_ref() == m.label)
-        .map_or(raw.modes.span(), |(l, _)| l.span());
-    Err(cx
-        .err(span, &format!("modes.{}", m.label), problem)
-        .help(help))
+/// How the scenario's requests travel, for the kinds to check.
+fn route(raw: &RawScenario, proxied: bool, transports: &[Transport]) -> Route {
+    Route {
+        link: raw.link.is_some(),
+        proxy: proxied,
+        unix: transports.contains(&Transport::Unix),
+        plain: transports.iter().any(|t| *t != Transport::Https),
+    }
 }
 
 /// The transports every mode runs over: the target URL's, or the bundled

@@ -25,8 +25,7 @@ use super::ScenarioError;
 use super::parse::Ctx;
 use super::raw::RawRequest;
 
-/// The placeholder a path's counter is written as: the request's number.
-pub const COUNTER: &str = "{n}";
+pub use crate::engine::COUNTER;
 
 /// The largest request body, and body file, a scenario may send.
 pub const MAX_BODY: u64 = 16 * 1024 * 1024;

@@ -7,7 +7,11 @@ use super::parse::validate;
 use super::*;
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
-    validate(Path::new("s.toml"), text)
+    validate(
+        Path::new("s.toml"),
+        text,
+        &crate::modes::Catalogue::STANDARD,
+    )
 }
 
 fn with_request(request: &str) -> String {
@@ -109,7 +113,7 @@ fn a_url_list_makes_an_authority_of_each_host() -> Result<(), ScenarioError> {
     let urls = "http://a.test:81/x\n# skipped\n\nhttp://b.test/y?z=1\nhttp://a.test:81/w\n";
     std::fs::write(&list, urls).map_err(|e| ScenarioError::new(&list, e.to_string()))?;
     let file = dir.path().join("s.toml");
-    let s = validate(&file, &with_request("urls_file = \"urls.txt\""))?;
+    let s = Scenario::parse(&file, &with_request("urls_file = \"urls.txt\""))?;
     let got: Vec<(&str, u32, Vec<&str>)> = s
         .authorities
         .iter()
@@ -129,7 +133,8 @@ fn a_url_list_makes_an_authority_of_each_host() -> Result<(), ScenarioError> {
     // A line that is not a URL is named by the list's own file and line.
     std::fs::write(&list, "http://a.test/\nhttp://\n")
         .map_err(|e| ScenarioError::new(&list, e.to_string()))?;
-    let e = validate(&file, &with_request("urls_file = \"urls.txt\"")).expect_err("bad line");
+    let e =
+        Scenario::parse(&file, &with_request("urls_file = \"urls.txt\"")).expect_err("bad line");
     assert_eq!(
         (e.file.as_path(), e.location.map(|l| l.line)),
         (list.as_path(), Some(2))
@@ -137,7 +142,7 @@ fn a_url_list_makes_an_authority_of_each_host() -> Result<(), ScenarioError> {
     // Against the bundled server, a list of paths.
     std::fs::write(&list, "/a\n/b/{n}\n").map_err(|e| ScenarioError::new(&list, e.to_string()))?;
     let text = with_request("urls_file = \"urls.txt\"").replace("[request]", "[server]\n[request]");
-    let s = validate(&file, &text)?;
+    let s = Scenario::parse(&file, &text)?;
     assert!(matches!(s.target, Target::Bundled(_)));
     assert_eq!(s.request.paths.len(), 2);
     Ok(())

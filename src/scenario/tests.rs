@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use super::parse::validate;
 use super::*;
+use crate::engine::Stop;
+use crate::results::BodyHandling;
 
 const VALID: &str = r#"
 name = "t"
@@ -18,7 +20,11 @@ per_request_client = {}
 "#;
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
-    validate(Path::new("s.toml"), text)
+    validate(
+        Path::new("s.toml"),
+        text,
+        &crate::modes::Catalogue::STANDARD,
+    )
 }
 
 /// Replaces `from` in the valid scenario and returns the error.
@@ -37,7 +43,7 @@ fn valid_scenario_is_typed() -> Result<(), ScenarioError> {
     assert_eq!(s.load.stop, Stop::Requests(10));
     assert_eq!(s.load.concurrency, 2);
     assert_eq!(s.modes.len(), 2);
-    assert_eq!(s.modes[0].kind, ModeKind::Pooled);
+    assert_eq!(s.modes[0].kind.name, "pooled");
     assert_eq!(s.modes[0].limit.map(|l| l.get()), Some(3));
     assert!(matches!(s.target, Target::Bundled(_)));
     Ok(())
@@ -185,20 +191,23 @@ per_request_client = {}
 #[test]
 fn one_kind_runs_under_several_names_in_the_file_order() -> Result<(), ScenarioError> {
     let s = parse(NAMED)?;
-    let got: Vec<(&str, ModeKind, Option<u32>)> = s
+    let got: Vec<(&str, &str, Option<u32>)> = s
         .modes
         .iter()
-        .map(|m| (m.label.as_str(), m.kind, m.limit.map(|l| l.get())))
+        .map(|m| (m.label.as_str(), m.kind.name, m.limit.map(|l| l.get())))
         .collect();
     assert_eq!(
         got,
         [
-            ("starved", ModeKind::Pooled, Some(2)),
-            ("pooled", ModeKind::Pooled, Some(50)),
-            ("per_request_client", ModeKind::PerRequestClient, None),
+            ("starved", "pooled", Some(2)),
+            ("pooled", "pooled", Some(50)),
+            ("per_request_client", "per_request_client", None),
         ]
     );
-    assert_eq!(s.modes[1].pool.idle_timeout, Some(Duration::from_secs(5)));
+    assert_eq!(
+        s.modes[1].settings.idle_timeout,
+        Some(Some(Duration::from_secs(5)))
+    );
     // Checks name modes by their names.
     parse(&format!(
         "{NAMED}[[gate]]\ncheck = \"starved.throughput < pooled.throughput\"\n"

@@ -72,6 +72,7 @@ impl UrlList {
         Ctx {
             path: &self.file,
             source: &self.text,
+            kinds: &crate::modes::Catalogue::STANDARD,
         }
     }
 

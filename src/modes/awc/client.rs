@@ -20,16 +20,15 @@ use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 
 use super::Settings;
 use crate::connect::{CountedStream, CountingConnector};
+use crate::engine::{LocalSender, Target};
 use crate::metrics::{ErrorKind, Timeline};
-use crate::modes::{Exchange, Target};
-use crate::scenario::BodyHandling;
+use crate::modes::Exchange;
 use crate::server::REQUEST_ID;
 
 /// A thread's client and what its responses must be.
 pub struct AwcClient {
     client: awc::Client,
     exchange: Exchange,
-    body: BodyHandling,
     keep_alive: bool,
 }
 
@@ -40,15 +39,21 @@ impl AwcClient {
         Ok(AwcClient {
             client: client(settings)?,
             exchange: settings.exchange.clone(),
-            body: settings.body,
             keep_alive: settings.keep_alive,
         })
     }
+}
 
+impl LocalSender for AwcClient {
     /// Sends request `id` to `target` and judges its response. awc tells
     /// nothing of the connection a request used: the timeline has the
     /// response's head alone.
-    pub async fn execute(&self, target: &Target, id: u64) -> Result<Timeline, ErrorKind> {
+    async fn send_local(
+        &self,
+        target: &Target,
+        id: u64,
+        _: Instant,
+    ) -> Result<Timeline, ErrorKind> {
         let client = &self.client;
         let shape = &target.shape;
         let method = awc::http::Method::from_bytes(shape.method.as_str().as_bytes())
@@ -79,7 +84,7 @@ impl AwcClient {
         if let Some(v) = echoed.and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
             head.headers_mut().insert(REQUEST_ID, v);
         }
-        self.exchange.judge(head, id, self.body).await?;
+        self.exchange.judge(head, id).await?;
         Ok(timeline)
     }
 }

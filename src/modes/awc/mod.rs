@@ -19,54 +19,115 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use super::kind::{Check, Kind, Refusal, Reuse, Sees, Wait};
+use super::{Exchange, Mode, ModeSpec, Parts};
 use crate::connect::CountingConnector;
-use crate::modes::Exchange;
-use crate::scenario::{BodyHandling, HttpVersion};
+use crate::engine::{Drive, Driven, Tasks};
+use crate::results::HttpVersion;
 use crate::tls::TlsTrust;
 
 mod client;
-pub use client::AwcClient;
+use client::AwcClient;
 
-/// The client figures awc does not let poolbench see.
-pub const UNOBSERVED: [&str; 2] = ["tls_full", "tls_resumed"];
+pub static KIND: Kind = Kind {
+    name: "awc",
+    summary: "One `awc::Client` per client thread (awc's is not `Send`), with `Connector::limit`: the actix-web client.",
+    limit: true,
+    settings: &["keep_alive", "idle_timeout", "max_lifetime"],
+    keep_alive_off: false,
+    unobserved: &["tls_full", "tls_resumed"],
+    sees: Sees {
+        build: false,
+        wait: Wait::Unseen,
+        connect: false,
+    },
+    opaque: false,
+    per_request: false,
+    reference: false,
+    colour: (31, 120, 180),
+    reuse: Reuse {
+        http1: Some(AWC_LIMIT),
+        http2: Some(AWC_LIMIT),
+    },
+    check,
+    build,
+};
+
+const AWC_LIMIT: &str = "awc's Connector::limit bounds requests in flight per client (across hosts), \
+     and it runs a client on each client thread";
+
+/// awc has no proxy support, and speaks HTTP/2 by ALPN alone.
+fn check(c: &Check) -> Result<(), Refusal> {
+    if c.route.proxy {
+        return Err(Refusal::new(
+            None,
+            "awc has no proxy support",
+            "run awc in a scenario without [proxy]",
+        ));
+    }
+    if c.spec.http == HttpVersion::Http2 && c.route.plain {
+        return Err(Refusal::new(
+            None,
+            "awc speaks HTTP/2 only over TLS (by ALPN)",
+            "run awc over https (tls = true) for HTTP/2, or say http = \"1.1\"",
+        ));
+    }
+    Ok(())
+}
+
+fn build(spec: &ModeSpec, parts: Parts) -> anyhow::Result<Arc<dyn Mode>> {
+    let settings = Settings {
+        connector: parts.connector,
+        tls: parts.trust,
+        http: spec.http,
+        limit: spec.limit_or_one(),
+        keep_alive: !spec.keep_alive_off(),
+        idle_timeout: spec.settings.idle_timeout,
+        max_lifetime: spec.settings.max_lifetime,
+        exchange: parts.exchange,
+        timeout: parts.timeout,
+    };
+    let threads = Threads::start(&settings, parts.threads).map_err(anyhow::Error::msg)?;
+    Ok(Arc::new(threads))
+}
 
 /// How each thread builds its client.
 #[derive(Clone)]
-pub struct Settings {
-    pub connector: CountingConnector,
+struct Settings {
+    connector: CountingConnector,
     /// What an `https` connection trusts.
-    pub tls: Option<TlsTrust>,
-    pub http: HttpVersion,
+    tls: Option<TlsTrust>,
+    http: HttpVersion,
     /// `Connector::limit`: requests in flight per client.
-    pub limit: usize,
+    limit: usize,
     /// `false`: `Connection: close` on every request.
-    pub keep_alive: bool,
+    keep_alive: bool,
     /// `Connector::conn_keep_alive` (`Some(None)`: never), unless awc's
     /// default (15 s).
-    pub idle_timeout: Option<Option<Duration>>,
+    idle_timeout: Option<Option<Duration>>,
     /// `Connector::conn_lifetime` (`Some(None)`: never), unless awc's
     /// default (75 s).
-    pub max_lifetime: Option<Option<Duration>>,
-    pub exchange: Exchange,
-    pub body: BodyHandling,
+    max_lifetime: Option<Option<Duration>>,
+    exchange: Exchange,
     /// The engine's request timeout: awc's own connect and TLS handshake
     /// timeouts (5 s by default) are set to it, as every other mode waits
     /// that long.
-    pub timeout: Duration,
+    timeout: Duration,
 }
 
 /// Work for one thread: given its client, a future to run to its end on
 /// the thread's runtime.
-pub type Job = Box<dyn FnOnce(Rc<AwcClient>) -> Pin<Box<dyn Future<Output = ()>>> + Send>;
+type Job = Box<dyn FnOnce(Rc<AwcClient>) -> Pin<Box<dyn Future<Output = ()>>> + Send>;
 
 /// The worker threads, each with its client. Dropping it ends them, and
 /// their connections, before it returns.
-pub struct Threads {
+struct Threads {
     queues: Vec<mpsc::UnboundedSender<Job>>,
     handles: Vec<JoinHandle<()>>,
 }
@@ -75,7 +136,7 @@ impl Threads {
     /// Starts `threads` threads (at least one), each building its runtime
     /// and its client; returns once every one is ready, or the first
     /// failure (every thread started is ended first).
-    pub fn start(settings: &Settings, threads: usize) -> Result<Threads, String> {
+    fn start(settings: &Settings, threads: usize) -> Result<Threads, String> {
         let mut started = Threads {
             queues: Vec::new(),
             handles: Vec::new(),
@@ -102,24 +163,46 @@ impl Threads {
         }
         Ok(started)
     }
+}
 
-    /// How many threads (and clients) there are.
-    pub fn len(&self) -> usize {
-        self.queues.len()
-    }
-
-    /// Whether there are none (never: `start` makes one at least).
-    pub fn is_empty(&self) -> bool {
-        self.queues.is_empty()
-    }
-
-    /// Runs `job` on thread `i`; a thread that has ended drops it.
-    pub fn submit(&self, i: usize, job: Job) {
-        if let Some(queue) = self.queues.get(i) {
+/// The mode's tasks shared out over the threads, each thread's on its own
+/// client.
+impl Drive for Threads {
+    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
+        let mut replies = Vec::new();
+        for (share, queue) in tasks.split(self.queues.len()).into_iter().zip(&self.queues) {
+            let (reply, recorded) = tokio::sync::oneshot::channel();
+            let job: Job = Box::new(move |client: Rc<AwcClient>| {
+                Box::pin(async move {
+                    let _ = reply.send(share.run_local(client).await);
+                })
+            });
+            // A thread that has ended drops the job, and with it the
+            // reply's sender: its reply says so below.
             let _ = queue.send(job);
+            replies.push(recorded);
         }
+        Box::pin(async move {
+            // Every thread's reply, before any failure is told: no thread
+            // is left running a job when this returns.
+            let mut all = Vec::new();
+            let mut failure = None;
+            for reply in replies {
+                match reply.await {
+                    Ok(Ok(recorded)) => all.extend(recorded),
+                    Ok(Err(e)) => failure = Some(anyhow::Error::new(e)),
+                    Err(_) => failure = Some(anyhow::anyhow!("an awc client thread ended mid-run")),
+                }
+            }
+            match failure {
+                Some(e) => Err(e),
+                None => Ok(all),
+            }
+        })
     }
 }
+
+impl Mode for Threads {}
 
 impl Drop for Threads {
     fn drop(&mut self) {

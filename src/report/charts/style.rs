@@ -5,8 +5,8 @@ use plotters::coord::{CoordTranslate, Shift};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
+use crate::modes::catalogue::kind_of;
 use crate::results::{ModeResult, Results};
-use crate::scenario::ModeKind;
 
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 420;
@@ -32,18 +32,11 @@ const NAMED: [RGBColor; 8] = [
 /// named. The same over HTTP and HTTPS: a line's dash and its label tell
 /// the transports apart.
 pub fn colour(results: &Results, m: &ModeResult) -> RGBColor {
-    let kind_colour = |kind: ModeKind| match kind {
-        ModeKind::Pooled => RGBColor(27, 158, 119),
-        ModeKind::PerRequestClient => RGBColor(217, 95, 2),
-        ModeKind::KeepAliveDisabled => RGBColor(117, 112, 179),
-        ModeKind::HyperUtil => RGBColor(231, 41, 138),
-        ModeKind::HyperUtilCapped => RGBColor(102, 166, 30),
-        ModeKind::Reqwest => RGBColor(230, 171, 2),
-        ModeKind::ReqwestPerRequest => RGBColor(166, 118, 29),
-        ModeKind::Awc => RGBColor(31, 120, 180),
-    };
-    if m.label == m.mode.name() {
-        return kind_colour(m.mode);
+    if m.label == m.mode.name()
+        && let Some(kind) = kind_of(&m.mode)
+    {
+        let (r, g, b) = kind.colour;
+        return RGBColor(r, g, b);
     }
     let mut named: Vec<&str> = Vec::new();
     for o in results.modes.iter().filter(|o| o.label != o.mode.name()) {

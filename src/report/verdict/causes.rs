@@ -17,9 +17,11 @@
 //!   served how many requests.
 
 use crate::metrics::errors::hint;
+use crate::modes::catalogue::kind_of;
+use crate::modes::{Reuse, Wait};
 use crate::results::format::micros;
 use crate::results::{
-    BodyHandling, ConnectionEnd, ErrorKind, Kind, ModeKind, ModeResult, Phase, Results, label,
+    BodyHandling, ConnectionEnd, ErrorKind, Kind, ModeResult, Phase, Results, label,
 };
 
 /// A phase or wait counts as a cause from this share of the mean latency.
@@ -179,7 +181,7 @@ fn queue(m: &ModeResult, name: &str, tasks: usize, results: &Results) -> Option<
             "a connection"
         }
     );
-    if m.mode == ModeKind::HyperUtilCapped {
+    if kind_of(&m.mode).is_some_and(|k| k.sees.wait == Wait::Permit) {
         // Its wait is for a permit of the semaphore, which counts no queue.
         return Some(format!(
             "{name} waited {} of its {} per request (mean) for one of its semaphore's {} \
@@ -246,20 +248,16 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
         return None;
     }
     if share(conns, sent) >= 0.9 {
-        return Some(match m.mode {
-            ModeKind::PerRequestClient | ModeKind::ReqwestPerRequest => {
-                format!("{name} paid the handshake tax on every request: {}", tax(m))
-            }
-            _ if keep_alive_off(m) => format!(
+        let per_request = kind_of(&m.mode).is_some_and(|k| k.per_request);
+        return Some(if per_request {
+            format!("{name} paid the handshake tax on every request: {}", tax(m))
+        } else if keep_alive_off(m) {
+            format!(
                 "{name} opened a connection per request, as keep-alive off must: {}",
                 tax(m)
-            ),
-            ModeKind::KeepAliveDisabled
-            | ModeKind::Pooled
-            | ModeKind::HyperUtil
-            | ModeKind::HyperUtilCapped
-            | ModeKind::Reqwest
-            | ModeKind::Awc => not_reused(m, name),
+            )
+        } else {
+            not_reused(m, name)
         });
     }
     if share(conns, sent) <= 0.5 {
@@ -268,21 +266,12 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
             .as_ref()
             .map(|p| format!(" (reused {} times)", p.reuses))
             .unwrap_or_default();
-        let cap = match (m.mode, m.http.is_http1()) {
-            (ModeKind::HyperUtil, true) => {
-                ": hyper-util's pool has no per-host cap, so it opens one per task that needs one"
-            }
-            (ModeKind::Reqwest, true) => {
-                ": reqwest's pool (hyper-util's) has no per-host cap, so it opens one per task \
-                 that needs one"
-            }
-            (ModeKind::Awc, _) => {
-                ": awc's Connector::limit bounds requests in flight per client (across hosts), \
-                 and it runs a client on each client thread"
-            }
-            (_, false) => ": HTTP/2 carries many streams on one connection",
-            _ => "",
-        };
+        let http1 = m.http.is_http1();
+        let cap = match kind_of(&m.mode) {
+            Some(kind) => kind.reuse.sentence(http1),
+            None => Reuse::PLAIN.sentence(http1),
+        }
+        .map_or(String::new(), |c| format!(": {c}"));
         return Some(format!(
             "{name} served {sent} requests over {conns} connections{reuses}{cap}"
         ));
@@ -293,7 +282,13 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
 /// Whether the mode sent `Connection: close` on every request (a results
 /// file from before the flag existed says so by its kind alone).
 fn keep_alive_off(m: &ModeResult) -> bool {
-    m.keep_alive_off || m.mode == ModeKind::KeepAliveDisabled
+    m.keep_alive_off || kind_of(&m.mode).is_some_and(|k| k.keep_alive_off)
+}
+
+/// Whether the mode's client did its own TLS out of poolbench's sight:
+/// its TLS handshakes were not observed (a results file says so itself).
+fn own_tls(m: &ModeResult) -> bool {
+    m.unobserved.iter().any(|f| f == "tls_full")
 }
 
 /// `part / whole` (counts from a file may be anything: no overflow).
@@ -355,7 +350,7 @@ fn tax(m: &ModeResult) -> String {
     let mut text = format!("{conns} {over} connects{}", each(Phase::Connect, conns));
     if let Some(tls) = &m.tls_handshakes {
         // A client that hides its TLS handshakes: the server's count.
-        let seen = |o: crate::results::Observed| match m.mode.own_tls() {
+        let seen = |o: crate::results::Observed| match own_tls(m) {
             true => o.server.unwrap_or(0),
             false => o.client,
         };

@@ -9,7 +9,7 @@
 mod causes;
 mod isolation;
 
-use crate::results::{ModeKind, ModeResult, Results, label};
+use crate::results::{ModeResult, Results, label};
 
 /// A ratio closer to 1 than this reads "about the same": a shared machine
 /// moves figures by that much from run to run, and "1.1× fewer fds" for 20
@@ -129,7 +129,7 @@ fn references(results: &Results) -> Vec<&ModeResult> {
                 .filter(|o| o.transport == m.transport && compared(results, o))
         };
         if let Some(r) = same()
-            .find(|o| o.mode == ModeKind::Pooled)
+            .find(|o| crate::modes::catalogue::kind_of(&o.mode).is_some_and(|k| k.reference))
             .or(same().next())
         {
             references.push(r);

@@ -2,13 +2,13 @@
 //! changed to show it.
 
 use super::*;
-use crate::results::{Discard, ErrorKind, example};
+use crate::results::{Discard, ErrorKind, ModeKind, example};
 
-fn mode(results: &mut Results, kind: ModeKind) -> &mut ModeResult {
+fn mode<'r>(results: &'r mut Results, kind: &str) -> &'r mut ModeResult {
     results
         .modes
         .iter_mut()
-        .find(|m| m.mode == kind)
+        .find(|m| m.mode == *kind)
         .expect("the example has every mode")
 }
 
@@ -60,7 +60,7 @@ fn a_limit_as_large_as_the_tasks_is_not_blamed() {
 #[test]
 fn a_server_that_closes_every_connection_is_named() {
     let mut results = example();
-    let pooled = mode(&mut results, ModeKind::Pooled);
+    let pooled = mode(&mut results, "pooled");
     pooled.handshakes.client = 1000;
     let ends = &mut pooled.connection_ends;
     *ends = Default::default();
@@ -73,7 +73,7 @@ fn a_server_that_closes_every_connection_is_named() {
 #[test]
 fn discards_are_named_when_the_client_closed() {
     let mut results = example();
-    let pooled = mode(&mut results, ModeKind::Pooled);
+    let pooled = mode(&mut results, "pooled");
     pooled.handshakes.client = 1000;
     if let Some(pool) = pooled.pool.as_mut() {
         *pool.discards.get_mut(Discard::UnreadBody) = 990;
@@ -86,7 +86,7 @@ fn discards_are_named_when_the_client_closed() {
 #[test]
 fn failures_name_the_dominant_kind_and_what_to_do() {
     let mut results = example();
-    let pooled = mode(&mut results, ModeKind::Pooled);
+    let pooled = mode(&mut results, "pooled");
     pooled.requests.failed = 12;
     *pooled.errors.get_mut(ErrorKind::Reset) = 10;
     *pooled.errors.get_mut(ErrorKind::Timeout) = 2;
@@ -98,7 +98,7 @@ fn failures_name_the_dominant_kind_and_what_to_do() {
 #[test]
 fn a_dropped_body_and_a_held_body_are_named() {
     let mut results = example();
-    let pooled = mode(&mut results, ModeKind::Pooled);
+    let pooled = mode(&mut results, "pooled");
     pooled.body = BodyHandling::Drop;
     pooled.handshakes.client = 1000;
     let dropped = causes(&results);
@@ -115,11 +115,11 @@ fn a_dropped_body_and_a_held_body_are_named() {
 #[test]
 fn a_server_that_breaks_reused_connections_is_named() {
     let mut results = example();
-    let pooled = mode(&mut results, ModeKind::Pooled);
+    let pooled = mode(&mut results, "pooled");
     pooled.stale_responses.server = Some(990);
     pooled.requests.failed = 990;
     *pooled.errors.get_mut(ErrorKind::Mismatched) = 990;
-    let hyper_util = mode(&mut results, ModeKind::HyperUtil);
+    let hyper_util = mode(&mut results, "hyper_util");
     hyper_util.overrun_responses.server = Some(950);
     let causes = causes(&results);
     let stale = find(&causes, "the server answered 990 of pooled's").expect("named");
@@ -140,7 +140,7 @@ fn a_server_over_its_cap_is_named_and_bounds_the_advice() {
         server.max_connections = 16;
         server.over_capacity = "503".into();
     }
-    let hyper_util = mode(&mut results, ModeKind::HyperUtil);
+    let hyper_util = mode(&mut results, "hyper_util");
     hyper_util.turned_away.server = Some(700);
     hyper_util.requests.failed = 700;
     let causes = causes(&results);
@@ -158,8 +158,8 @@ fn a_server_over_its_cap_is_named_and_bounds_the_advice() {
 fn a_client_told_to_close_opens_a_connection_per_request_as_it_must() {
     // The example's keep_alive_disabled, as awc with keep_alive = false.
     let mut results = example();
-    let m = mode(&mut results, ModeKind::KeepAliveDisabled);
-    m.mode = ModeKind::Awc;
+    let m = mode(&mut results, "keep_alive_disabled");
+    m.mode = ModeKind::named("awc");
     m.label = "awc_close".into();
     m.keep_alive_off = true;
     let causes = causes(&results);

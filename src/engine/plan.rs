@@ -12,7 +12,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Uri};
 
-use crate::scenario::COUNTER;
+/// The placeholder a path's counter is written as: the request's number.
+pub const COUNTER: &str = "{n}";
 
 /// What every request to one path carries.
 #[derive(Debug, Clone, Default)]
