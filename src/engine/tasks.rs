@@ -24,9 +24,16 @@ pub type Recorded = (Recorder, Vec<Recorder>);
 /// A mode's run of its tasks: what each recorded.
 pub type Driven = Pin<Box<dyn Future<Output = anyhow::Result<Vec<Recorded>>> + Send>>;
 
-/// Places a run's tasks and runs them to their end.
+/// Places a run's tasks and runs them to their end. A client any thread
+/// can share ([`Sender`]) has its tasks on the runtime's workers.
 pub trait Drive: Send + Sync {
     fn drive(self: Arc<Self>, tasks: Tasks) -> Driven;
+}
+
+impl<S: Sender> Drive for S {
+    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
+        tasks.spawn(self)
+    }
 }
 
 /// Sends one request through a client shared by tasks on any thread.

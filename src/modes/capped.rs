@@ -19,7 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::hyper_util::{self, HyperUtilClient};
 use super::kind::{Kind, Reuse, Sees, Wait, accepts};
 use super::{Exchange, Mode, ModeSpec, Parts};
-use crate::engine::{Drive, Driven, Sender, Target, Tasks};
+use crate::engine::{Sender, Target};
 use crate::metrics::{ErrorKind, Timeline};
 
 pub static KIND: Kind = Kind {
@@ -83,12 +83,6 @@ impl Sender for Capped {
         .await?;
         drop(permit);
         Ok(timeline)
-    }
-}
-
-impl Drive for Capped {
-    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
-        tasks.spawn(self)
     }
 }
 

@@ -15,7 +15,7 @@ use hyper_util::rt::TokioExecutor;
 use super::kind::{Kind, Reuse, Sees, Wait, accepts};
 use super::{Exchange, Mode, ModeSpec, Parts};
 use crate::connect::{ConnectTimes, CountingConnector};
-use crate::engine::{Drive, Driven, Sender, Target, Tasks};
+use crate::engine::{Sender, Target};
 use crate::metrics::{ErrorKind, Timeline};
 use crate::results::HttpVersion;
 
@@ -78,12 +78,6 @@ impl Sender for HyperUtil {
         )
         .await?;
         Ok(timeline)
-    }
-}
-
-impl Drive for HyperUtil {
-    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
-        tasks.spawn(self)
     }
 }
 

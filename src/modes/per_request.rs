@@ -12,7 +12,7 @@ use http_body_util::Full;
 use super::kind::{Kind, Reuse, Sees, Wait, accepts};
 use super::{Exchange, Mode, ModeSpec, Parts, hyper_util};
 use crate::connect::CountingConnector;
-use crate::engine::{Drive, Driven, Sender, Target, Tasks};
+use crate::engine::{Sender, Target};
 use crate::metrics::{ErrorKind, Timeline};
 use crate::results::HttpVersion;
 use crate::tls::TlsTrust;
@@ -82,12 +82,6 @@ impl Sender for PerRequest {
         .await?;
         drop(client);
         Ok(timeline)
-    }
-}
-
-impl Drive for PerRequest {
-    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
-        tasks.spawn(self)
     }
 }
 

@@ -13,7 +13,7 @@ use http_body_util::Full;
 
 use super::kind::{Check, Kind, Refusal, Reuse, Sees, Wait};
 use super::{Exchange, Mode, ModeSpec, Parts};
-use crate::engine::{Drive, Driven, Sender, Target, Tasks};
+use crate::engine::{Sender, Target};
 use crate::metrics::{ErrorKind, Timeline};
 use crate::pool::{Clock, Pool, PoolConfig, PoolError, PoolStats, PoolTiming, Scope};
 use crate::results::HttpVersion;
@@ -115,12 +115,6 @@ impl Sender for Pooled {
         let timeline = timeline(&response);
         self.exchange.judge(response, id).await?;
         Ok(timeline)
-    }
-}
-
-impl Drive for Pooled {
-    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
-        tasks.spawn(self)
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use super::pooled::{pool_error, timeline};
 use super::{Exchange, Mode, ModeSpec, Parts};
-use crate::engine::{Drive, Driven, Sender, Target, Tasks};
+use crate::engine::{Sender, Target};
 use crate::metrics::{ErrorKind, Timeline};
 use crate::pool::{H2Pool, PoolStats};
 
@@ -36,12 +36,6 @@ impl Sender for PooledH2 {
         let timeline = timeline(&response);
         self.exchange.judge(response, id).await?;
         Ok(timeline)
-    }
-}
-
-impl Drive for PooledH2 {
-    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
-        tasks.spawn(self)
     }
 }
 

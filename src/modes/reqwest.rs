@@ -24,7 +24,7 @@ use http::Request;
 
 use super::kind::{Check, Kind, Refusal, Reuse, Sees, Wait};
 use super::{Exchange, Mode, ModeSpec, Parts, Settings};
-use crate::engine::{Drive, Driven, Sender, Target, Tasks};
+use crate::engine::{Sender, Target};
 use crate::metrics::{ConnectionGauge, ErrorKind, Timeline};
 use crate::results::HttpVersion;
 use crate::tls::TlsTrust;
@@ -106,12 +106,6 @@ impl Sender for Reqwest {
         };
         self.exchange.judge(response, id).await?;
         Ok(timeline)
-    }
-}
-
-impl Drive for Reqwest {
-    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
-        tasks.spawn(self)
     }
 }
 

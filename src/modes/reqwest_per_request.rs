@@ -9,7 +9,7 @@ use std::time::Instant;
 use super::kind::{Kind, Reuse};
 use super::reqwest::{self, Builder};
 use super::{Exchange, Mode, ModeSpec, Parts};
-use crate::engine::{Drive, Driven, Sender, Target, Tasks};
+use crate::engine::{Sender, Target};
 use crate::metrics::{ErrorKind, Timeline};
 
 pub static KIND: Kind = Kind {
@@ -57,12 +57,6 @@ impl Sender for ReqwestPerRequest {
         self.exchange.judge(response, id).await?;
         drop(client);
         Ok(timeline)
-    }
-}
-
-impl Drive for ReqwestPerRequest {
-    fn drive(self: Arc<Self>, tasks: Tasks) -> Driven {
-        tasks.spawn(self)
     }
 }
 
