@@ -18,8 +18,7 @@
 use anyhow::{Context, bail};
 
 use crate::results::sweep::sweeps;
-use crate::results::{AgentFigures, AgentRun, ModeResult, Results, round_figures};
-use crate::runner::rounds::{absorb, sum};
+use crate::results::{AgentFigures, AgentRun, ModeResult, Observed, Results, round_figures};
 
 /// Merges the agents' results, in the order given; `files` names them.
 pub fn merge(runs: &[(String, Results)]) -> anyhow::Result<Results> {
@@ -81,7 +80,7 @@ fn merge_mode(agents: &[&ModeResult]) -> anyhow::Result<ModeResult> {
     let (first, rest) = agents.split_first().context("no agent")?;
     let mut m = (*first).clone();
     for a in rest {
-        absorb(&mut m, a)?;
+        m.absorb(a)?;
     }
     // At once, not one after another: the longest measured time, the
     // throughputs and peaks added up.
@@ -90,13 +89,13 @@ fn merge_mode(agents: &[&ModeResult]) -> anyhow::Result<ModeResult> {
     m.peak_connections = agents
         .iter()
         .map(|a| a.peak_connections)
-        .reduce(sum)
+        .reduce(Observed::plus)
         .unwrap_or(m.peak_connections);
     m.peak_fds = agents.iter().map(|a| a.peak_fds).sum();
     for (i, authority) in m.authorities.iter_mut().enumerate() {
         let each = || agents.iter().filter_map(|a| a.authorities.get(i));
         authority.throughput_rps = each().map(|a| a.throughput_rps).sum();
-        if let Some(peak) = each().map(|a| a.peak_connections).reduce(sum) {
+        if let Some(peak) = each().map(|a| a.peak_connections).reduce(Observed::plus) {
             authority.peak_connections = peak;
         }
     }

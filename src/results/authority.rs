@@ -64,6 +64,38 @@ pub struct AuthorityResult {
 }
 
 impl AuthorityResult {
+    /// Adds one round of this authority's share; `elapsed_s` is the merged
+    /// rounds' measured time. Every field is named, as in
+    /// [`ModeResult::absorb`].
+    pub fn absorb(&mut self, r: &AuthorityResult, elapsed_s: f64) -> anyhow::Result<()> {
+        let AuthorityResult {
+            name: _,       // the same authority
+            weight: _,     // with the same weight
+            unobserved: _, // through the same client
+            requests,
+            errors,
+            throughput_rps: _, // recomputed from the merged counts
+            latency_us,
+            breakdown_us,
+            handshakes,
+            tls_handshakes,
+            peak_connections,
+            connection_ends,
+        } = r;
+        self.requests.absorb(requests);
+        self.errors.merge(errors);
+        self.throughput_rps = self.requests.ok as f64 / elapsed_s.max(f64::MIN_POSITIVE);
+        self.latency_us = self.latency_us.merged(latency_us)?;
+        self.breakdown_us.absorb(breakdown_us)?;
+        self.handshakes = self.handshakes.plus(*handshakes);
+        if let (Some(a), Some(o)) = (self.tls_handshakes.as_mut(), tls_handshakes) {
+            a.absorb(o);
+        }
+        self.peak_connections = self.peak_connections.max(*peak_connections);
+        self.connection_ends.merge(connection_ends);
+        Ok(())
+    }
+
     /// The mode's result with this authority's figures in place of the
     /// mode's, so the catalogue reads them; only [`AUTHORITY_FIGURES`] are
     /// the authority's, and what it cannot observe is the mode's and its

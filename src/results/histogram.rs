@@ -59,6 +59,14 @@ impl LatencySummary {
     pub fn histogram(&self) -> anyhow::Result<hdrhistogram::Histogram<u64>> {
         decode_histogram(&self.hdr)
     }
+
+    /// The distribution of both together.
+    pub fn merged(&self, o: &LatencySummary) -> anyhow::Result<LatencySummary> {
+        use anyhow::Context;
+        let mut h = self.histogram()?;
+        h.add(o.histogram()?).context("histograms do not merge")?;
+        Ok(LatencySummary::of(&h))
+    }
 }
 
 /// HdrHistogram V2 + DEFLATE, base64.

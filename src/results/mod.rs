@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod authority;
 mod check;
+mod counts;
 pub mod figures;
 pub mod format;
 mod histogram;
@@ -20,6 +21,7 @@ pub mod sweep;
 mod vocab;
 
 pub use authority::{AUTHORITY_FIGURES, AuthorityResult};
+pub use counts::*;
 pub use histogram::{LatencySummary, decode_histogram, encode_histogram};
 pub use kinds::*;
 pub use mode::*;

@@ -4,7 +4,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AuthorityResult, BodyHandling, ErrorReport, HttpVersion, LatencySummary, ModeKind, Transport,
+    AuthorityResult, BodyHandling, ErrorReport, H2Counts, HttpVersion, LatencySummary, ModeKind,
+    Observed, ObservedF64, PoolCounts, ProxyCounts, RequestCounts, TimeWaitCounts, TlsHandshakes,
+    Transport, WarmupCounts,
 };
 
 /// Everything measured for one mode. Unless a field says otherwise it
@@ -166,75 +168,6 @@ pub struct TimeSeries {
     pub server_open_connections: Vec<u64>,
 }
 
-/// Requests of the measured phase (client).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RequestCounts {
-    /// Requests issued and completed, successfully or not.
-    pub sent: u64,
-    /// Requests with a 1xx–3xx status and a body read to the end.
-    pub ok: u64,
-    /// Requests that failed (see `errors`).
-    pub failed: u64,
-    /// Requests the server answered (server); absent for an external target.
-    pub server: Option<u64>,
-}
-
-/// HTTP/2's figures of one mode, each from whoever can see it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct H2Counts {
-    /// Most streams in flight at once on one connection, as poolbench's
-    /// pool counted them (client; absent for clients whose pool is opaque).
-    pub peak_streams_client: Option<u64>,
-    /// The same, as the bundled server counted them (server).
-    pub peak_streams_server: Option<u64>,
-    /// GOAWAYs the bundled server sent (server).
-    pub goaways_server: Option<u64>,
-}
-
-/// What the bundled forward proxy counted during the measured phase
-/// (proxy).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProxyCounts {
-    /// Connections it accepted from the client: the client's handshakes,
-    /// as the proxy saw them.
-    pub accepted: u64,
-    /// Connections it opened to the origin: the origin's handshakes, as
-    /// the proxy made them.
-    pub upstream: u64,
-    /// `CONNECT` tunnels it opened (https).
-    pub tunnels: u64,
-    /// Requests it forwarded in absolute form (http).
-    pub forwarded: u64,
-    /// Requests it answered 502, or tunnels it could not open.
-    pub failed: u64,
-}
-
-impl ProxyCounts {
-    /// The counts of `self` and `other` together.
-    pub fn plus(self, o: ProxyCounts) -> ProxyCounts {
-        ProxyCounts {
-            accepted: self.accepted + o.accepted,
-            upstream: self.upstream + o.upstream,
-            tunnels: self.tunnels + o.tunnels,
-            forwarded: self.forwarded + o.forwarded,
-            failed: self.failed + o.failed,
-        }
-    }
-}
-
-/// TLS handshakes completed, by kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TlsHandshakes {
-    /// Full handshakes (certificate sent and verified).
-    pub full: Observed,
-    /// Resumed handshakes (a session ticket or ID from an earlier one).
-    pub resumed: Observed,
-}
-
 /// Latency by phase (µs, client), each a distribution over successful
 /// requests (zeros included: a reused connection has no connect phase). A
 /// phase the mode cannot observe is null. hyper_util's pool is opaque: a
@@ -267,92 +200,113 @@ impl Breakdown {
     pub fn phase(&self, phase: super::Phase) -> Option<&LatencySummary> {
         self.get(phase).as_ref()
     }
-}
 
-/// A count seen by both the client and the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Observed {
-    /// As poolbench's client side counted it.
-    pub client: u64,
-    /// As the bundled server counted it; absent for an external target.
-    pub server: Option<u64>,
-}
-
-impl Observed {
-    pub fn new(client: u64, server: Option<u64>) -> Observed {
-        Observed { client, server }
+    /// Another round's phases, each merged.
+    pub fn absorb(&mut self, r: &Breakdown) -> anyhow::Result<()> {
+        use super::Kind;
+        for phase in super::Phase::ALL {
+            if let (Some(a), Some(o)) = (self.get_mut(*phase).as_mut(), r.phase(*phase)) {
+                *a = a.merged(o)?;
+            }
+        }
+        Ok(())
     }
 }
 
-/// A rate seen by both the client and the server process.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ObservedF64 {
-    /// As measured for the client process.
-    pub client: f64,
-    /// As measured for the bundled server's process; absent for an external target.
-    pub server: Option<f64>,
-}
-
-/// Sockets that entered TIME_WAIT during the mode (OS: the kernel's socket
-/// table via sock_diag, as `ss` reads it). Counted by socket, not by address
-/// pair (Linux reuses pairs), and read once no socket of the mode is still
-/// closing, so a client that closed first and waits in FIN_WAIT2 for the
-/// server's FIN is counted once it gets it. A connection ended by a reset
-/// (RST) leaves no TIME_WAIT socket on either side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TimeWaitCounts {
-    /// Sockets whose remote port is the one the client dials: the client
-    /// closed first and its side keeps the TIME_WAIT socket.
-    pub client_side: u64,
-    /// Sockets whose local port is the server's: the server closed first
-    /// (visible only when the server runs on this machine).
-    pub server_side: u64,
-    /// Sockets of the mode still closing (FIN_WAIT1/2, CLOSING, LAST_ACK)
-    /// when the wait for them ran out; any that enter TIME_WAIT later are
-    /// not counted.
-    pub still_closing: u64,
-    /// New connections whose local port the mode had already used: a
-    /// TIME_WAIT socket of that address pair may have been recycled before
-    /// it was seen, so when this is not 0 the counts are a lower bound.
-    pub reused_ports: u64,
-}
-
-impl TimeWaitCounts {
-    /// Whether the counts may miss sockets (see `still_closing`, `reused_ports`).
-    pub fn lower_bound(&self) -> bool {
-        self.still_closing > 0 || self.reused_ports > 0
+impl ModeResult {
+    /// The rounds of one mode (in round order, `load.repeat`) as one
+    /// result: histograms merged, counts summed, peaks maxed, CPU per
+    /// request weighed by requests; each round's compared figures are kept
+    /// as the spread, and the time series (charts) is the first round's.
+    pub fn merge_rounds(rounds: Vec<ModeResult>) -> anyhow::Result<ModeResult> {
+        let mut iter = rounds.into_iter();
+        let mut merged = iter
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("a mode ran no round"))?;
+        for round in iter {
+            merged.absorb(&round)?;
+        }
+        Ok(merged)
     }
-}
 
-/// The warmup phase of a mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WarmupCounts {
-    /// Requests sent during warmup.
-    pub requests: u64,
-    /// New TCP connections during warmup (client | server).
-    pub handshakes: Observed,
-}
-
-/// Counters of poolbench's own pool during the measured phase.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PoolCounts {
-    /// Checkouts served by an existing connection.
-    pub reuses: u64,
-    /// Checkouts that had to wait for a slot.
-    pub waits: u64,
-    /// Most checkouts waiting at once.
-    pub peak_waiters: u64,
-    /// Time spent waiting, for checkouts that waited, µs.
-    pub wait_us: LatencySummary,
-    /// Requests retried after a reused connection failed before sending.
-    pub retries: u64,
-    /// Connections closed instead of reused, by reason.
-    pub discards: super::Counts<super::Discard>,
+    /// Adds one round (or one agent's run) into this result. Every field
+    /// is named (no `..`), so a field added to [`ModeResult`] does not
+    /// compile until its rule is written here.
+    pub fn absorb(&mut self, r: &ModeResult) -> anyhow::Result<()> {
+        let ModeResult {
+            label: _,      // the same mode in every round
+            mode: _,       // of the same kind
+            transport: _,  // and the same transport
+            http: _,       // speaking the same HTTP
+            unobserved: _, // through the same client
+            limit: _,      // and the same limit
+            global_limit: _,
+            keep_alive_off: _, // with the same settings
+            body: _,           // and the same body handling
+            sweep: _,          // in the same sweep
+            requests,
+            errors,
+            elapsed_s,
+            throughput_rps: _, // recomputed from the merged counts
+            latency_us,
+            breakdown_us,
+            handshakes,
+            tls_handshakes,
+            peak_connections,
+            overrun_responses,
+            stale_responses,
+            turned_away,
+            peak_fds,
+            time_wait,
+            connection_ends,
+            series: _, // the charts show the first round's course
+            cpu_us_per_request,
+            warmup,
+            pool,
+            proxy,
+            h2,
+            mismatches: _, // recomputed from the merged figures
+            rounds,
+            authorities,
+            agents: _, // a run's rounds are one agent's
+        } = r;
+        self.cpu_us_per_request =
+            self.cpu_us_per_request
+                .weighed(self.requests.sent, *cpu_us_per_request, requests.sent);
+        self.requests.absorb(requests);
+        self.errors.merge(errors);
+        self.elapsed_s += elapsed_s;
+        self.throughput_rps = self.requests.ok as f64 / self.elapsed_s.max(f64::MIN_POSITIVE);
+        self.latency_us = self.latency_us.merged(latency_us)?;
+        self.breakdown_us.absorb(breakdown_us)?;
+        self.handshakes = self.handshakes.plus(*handshakes);
+        if let (Some(a), Some(o)) = (self.tls_handshakes.as_mut(), tls_handshakes) {
+            a.absorb(o);
+        }
+        self.peak_connections = self.peak_connections.max(*peak_connections);
+        self.overrun_responses = self.overrun_responses.plus(*overrun_responses);
+        self.stale_responses = self.stale_responses.plus(*stale_responses);
+        self.turned_away = self.turned_away.plus(*turned_away);
+        self.peak_fds = self.peak_fds.max(*peak_fds);
+        self.time_wait.absorb(time_wait);
+        self.connection_ends.merge(connection_ends);
+        self.warmup.absorb(warmup);
+        if let (Some(a), Some(o)) = (self.pool.as_mut(), pool) {
+            a.absorb(o)?;
+        }
+        if let (Some(a), Some(o)) = (self.proxy.as_mut(), proxy) {
+            *a = a.plus(*o);
+        }
+        if let (Some(a), Some(o)) = (self.h2.as_mut(), h2) {
+            a.absorb(o);
+        }
+        for (a, o) in self.authorities.iter_mut().zip(authorities) {
+            a.absorb(o, self.elapsed_s)?;
+        }
+        self.mismatches = self.disagreements();
+        self.rounds.extend(rounds.iter().cloned());
+        Ok(())
+    }
 }
 
 /// A figure on which the two observers disagree.
@@ -390,3 +344,6 @@ impl ModeResult {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

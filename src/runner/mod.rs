@@ -4,12 +4,10 @@
 //! [`Results`].
 
 mod assemble;
-mod authorities;
 mod info;
 mod measure;
 mod mode;
 mod requests;
-pub mod rounds;
 mod stage;
 
 use std::path::PathBuf;
@@ -134,7 +132,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
     let modes = rounds
         .into_iter()
         .filter(|r| !r.is_empty())
-        .map(rounds::merge)
+        .map(ModeResult::merge_rounds)
         .collect::<anyhow::Result<Vec<_>>>()?;
     // Reports read results, never the engine: the checks are judged on the
     // modes as written.

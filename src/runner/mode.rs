@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::assemble::assemble;
+use super::assemble::{Ran, assemble};
 use super::measure::{Setup, measure};
 use super::stage::Stage;
 use crate::interrupt::Interrupt;
@@ -71,7 +71,14 @@ pub async fn run(
         proxy: stage.proxy.as_mut(),
     };
     let window = measure(setup, stage.server.as_mut()).await?;
-    Ok(window.map(|w| assemble(scenario, spec, transport, fds_before, w)))
+    let ran = Ran {
+        spec,
+        transport,
+        load: &scenario.load,
+        authorities: &scenario.authorities,
+        fds_before,
+    };
+    Ok(window.map(|w| assemble(&ran, w)))
 }
 
 /// What every response must be: the scenario's `[expect]`, and from the
