@@ -17,8 +17,9 @@
 
 use anyhow::{Context, bail};
 
+use crate::results::figures::{disagreements, round_figures};
 use crate::results::sweep::sweeps;
-use crate::results::{AgentFigures, AgentRun, ModeResult, Observed, Results, round_figures};
+use crate::results::{AgentFigures, AgentRun, ModeResult, Observed, Results};
 
 /// Merges the agents' results, in the order given; `files` names them.
 pub fn merge(runs: &[(String, Results)]) -> anyhow::Result<Results> {
@@ -108,7 +109,7 @@ fn merge_mode(agents: &[&ModeResult]) -> anyhow::Result<ModeResult> {
             peak_fds: a.peak_fds,
         })
         .collect();
-    m.mismatches = m.disagreements();
+    m.mismatches = disagreements(&m);
     // One round: the agents' rounds are not the same rounds.
     m.rounds = vec![round_figures(&m)];
     Ok(m)

@@ -266,7 +266,7 @@ reqwest = {}
             .sum();
         assert_eq!(Some(server), m.handshakes.server, "{}", m.label);
         for a in &m.authorities {
-            let view = a.view(m);
+            let view = m.for_authority(a);
             let client = handshakes.value(&view, None);
             match m.mode.name() {
                 "awc" => assert_eq!(client, a.handshakes.server.map(|s| s as f64)),

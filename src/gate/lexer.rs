@@ -1,9 +1,55 @@
 //! The check language's tokens: numbers with units, figure names,
 //! comparisons, operators and parentheses, each with its byte span.
 
+use std::fmt;
 use std::ops::Range;
 
-use super::expr::{Cmp, ExprError, MAX_TOKENS};
+/// The most tokens a check may have: a check is a line, not a program (and
+/// the parser and evaluator recurse, so this bounds their stack).
+pub const MAX_TOKENS: usize = 256;
+
+/// A parse error at a byte range of the check text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExprError {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Le,
+    Lt,
+    Ge,
+    Gt,
+    Eq,
+    Ne,
+}
+
+impl Cmp {
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Cmp::Le => a <= b,
+            Cmp::Lt => a < b,
+            Cmp::Ge => a >= b,
+            Cmp::Gt => a > b,
+            Cmp::Eq => a == b,
+            Cmp::Ne => a != b,
+        }
+    }
+}
+
+impl fmt::Display for Cmp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Cmp::Le => "<=",
+            Cmp::Lt => "<",
+            Cmp::Ge => ">=",
+            Cmp::Gt => ">",
+            Cmp::Eq => "==",
+            Cmp::Ne => "!=",
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Token {

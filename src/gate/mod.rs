@@ -204,7 +204,7 @@ pub fn evaluate(checks: &[Check], modes: &[ModeResult], sweeps: &[Sweep]) -> Vec
         let rounds = m.rounds.len();
         match authority(m, path) {
             // `pooled.api.p99`: the figure of one authority.
-            (Some(a), figure) => figures::value(&a.view(m), figure, rounds),
+            (Some(a), figure) => figures::value(&m.for_authority(a), figure, rounds),
             (None, path) => figures::value(m, path, rounds),
         }
     };

@@ -2,12 +2,16 @@
 //! runner, the charts and the verdict need to know of it, and how its
 //! client is built. Each kind's file holds its [`Kind`]; the catalogue
 //! lists them. Nothing else says what a kind does: a question about a kind
-//! is a field here, so a new kind cannot be silently wrong.
+//! is a field here, so a new kind cannot be silently wrong. A
+//! [`ModeSpec`] is one mode of a kind as a scenario gave it; a kind checks
+//! it ([`Check`]) and builds its client from it.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use super::{Mode, ModeSpec, Parts};
-use crate::results::ModeKind;
+use super::{Mode, Parts, Settings};
+use crate::pool::Scope;
+use crate::results::{BodyHandling, HttpVersion, ModeKind};
 
 /// A kind of mode.
 pub struct Kind {
@@ -129,6 +133,57 @@ impl Reuse {
     /// What to add over `http1` or not.
     pub fn sentence(&self, http1: bool) -> Option<&'static str> {
         if http1 { self.http1 } else { self.http2 }
+    }
+}
+
+/// One mode to run and its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModeSpec {
+    /// Its name in `[modes]`: what reports and checks call it.
+    pub label: String,
+    pub kind: &'static Kind,
+    /// Connection limit (per authority, or in all with `scope =
+    /// "global"`), for kinds that take one.
+    pub limit: Option<NonZeroU32>,
+    /// The settings the scenario gave it.
+    pub settings: Settings,
+    /// What the mode does with each response body.
+    pub body: BodyHandling,
+    /// The limit sweep this mode is a point of (its key in `[modes]`).
+    pub sweep: Option<String>,
+    /// The HTTP version it speaks (`http = "1.1" | "2" | "auto"`).
+    pub http: HttpVersion,
+}
+
+impl ModeSpec {
+    /// A mode of `kind` with its defaults, named after it.
+    pub fn of(kind: &'static Kind, limit: Option<NonZeroU32>) -> ModeSpec {
+        ModeSpec {
+            label: kind.name.to_string(),
+            kind,
+            limit: limit.filter(|_| kind.limit),
+            settings: Settings::default(),
+            body: BodyHandling::default(),
+            sweep: None,
+            http: HttpVersion::default(),
+        }
+    }
+
+    /// Whether it sends `Connection: close` on every request (HTTP/1.1
+    /// alone has it).
+    pub fn keep_alive_off(&self) -> bool {
+        self.http.is_http1()
+            && (self.kind.keep_alive_off || self.settings.keep_alive == Some(false))
+    }
+
+    /// Whether its limit counts all authorities' connections together.
+    pub fn global_limit(&self) -> bool {
+        self.limit.is_some() && self.settings.scope == Some(Scope::Global)
+    }
+
+    /// Its limit, or 1 for a kind that has none.
+    pub fn limit_or_one(&self) -> usize {
+        self.limit.map_or(1, |l| l.get() as usize)
     }
 }
 

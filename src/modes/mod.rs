@@ -7,9 +7,9 @@
 //!
 //! # Layout
 //!
-//! - `kind.rs`: what a kind is ([`Kind`]); `catalogue.rs`: every kind.
-//! - `spec.rs`: one mode as a scenario gave it ([`ModeSpec`]) and the
-//!   settings a kind may take ([`SETTINGS`]).
+//! - `kind.rs`: what a kind is ([`Kind`]) and one mode of it as a
+//!   scenario gave it ([`ModeSpec`]); `catalogue.rs`: every kind.
+//! - `settings.rs`: the settings a kind may take ([`SETTINGS`]).
 //! - `exchange.rs`: what every request carries and every response must be.
 //! - The kinds: `pooled.rs` (poolbench's pool over HTTP/1.1, and over
 //!   HTTP/2 in `pooled_h2.rs`), `keep_alive_off.rs`, `per_request.rs`,
@@ -39,12 +39,12 @@ mod pooled;
 mod pooled_h2;
 mod reqwest;
 mod reqwest_per_request;
-mod spec;
+mod settings;
 
 pub use catalogue::{Catalogue, KINDS, results_schema};
 pub use exchange::Exchange;
-pub use kind::{Check, Kind, Refusal, Reuse, Route, Sees, Wait, accepts};
-pub use spec::{ModeSpec, SETTINGS, Setting, Settings};
+pub use kind::{Check, Kind, ModeSpec, Refusal, Reuse, Route, Sees, Wait, accepts};
+pub use settings::{SETTINGS, Setting, Settings, scope_named};
 
 /// A mode's client, built for one run of the mode: the engine drives it,
 /// the runner reads what it counted.

@@ -31,7 +31,7 @@ pub fn run_csv(results: &Results) -> String {
                 results,
                 m,
                 &a.name,
-                &a.view(m),
+                &m.for_authority(a),
                 per_authority.clone(),
             );
         }

@@ -63,9 +63,13 @@ pub fn by_authority(results: &Results) -> Option<Table> {
         .modes
         .iter()
         .flat_map(|m| {
-            m.authorities
-                .iter()
-                .map(move |a| (m, a.view(m), format!("{} · {}", label(results, m), a.name)))
+            m.authorities.iter().map(move |a| {
+                (
+                    m,
+                    m.for_authority(a),
+                    format!("{} · {}", label(results, m), a.name),
+                )
+            })
         })
         .collect();
     if pairs.is_empty() {

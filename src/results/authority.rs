@@ -1,14 +1,14 @@
 //! A mode's figures for one authority, when a run serves several
 //! (`[[authority]]`): what that authority's requests saw. The catalogue's
 //! figures that make sense for one authority read them through
-//! [`AuthorityResult::view`].
+//! [`super::ModeResult::for_authority`].
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Breakdown, ConnectionEnd, Counts, ErrorReport, LatencySummary, ModeResult, Observed,
-    RequestCounts, TlsHandshakes,
+    Breakdown, ConnectionEnd, Counts, ErrorReport, LatencySummary, Observed, RequestCounts,
+    TlsHandshakes,
 };
 
 /// The catalogue's figures that exist per authority.
@@ -94,30 +94,5 @@ impl AuthorityResult {
         self.peak_connections = self.peak_connections.max(*peak_connections);
         self.connection_ends.merge(connection_ends);
         Ok(())
-    }
-
-    /// The mode's result with this authority's figures in place of the
-    /// mode's, so the catalogue reads them; only [`AUTHORITY_FIGURES`] are
-    /// the authority's, and what it cannot observe is the mode's and its
-    /// own.
-    pub fn view(&self, mode: &ModeResult) -> ModeResult {
-        let mut unobserved = mode.unobserved.clone();
-        unobserved.extend(self.unobserved.iter().cloned());
-        ModeResult {
-            unobserved,
-            requests: self.requests,
-            errors: self.errors.clone(),
-            throughput_rps: self.throughput_rps,
-            latency_us: self.latency_us.clone(),
-            breakdown_us: self.breakdown_us.clone(),
-            handshakes: self.handshakes,
-            tls_handshakes: self.tls_handshakes,
-            peak_connections: self.peak_connections,
-            connection_ends: self.connection_ends.clone(),
-            authorities: Vec::new(),
-            rounds: Vec::new(),
-            mismatches: Vec::new(),
-            ..mode.clone()
-        }
     }
 }

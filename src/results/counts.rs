@@ -277,6 +277,31 @@ impl PoolCounts {
     }
 }
 
+/// Latency by phase (µs, client), each a distribution over successful
+/// requests (zeros included: a reused connection has no connect phase). A
+/// phase the mode cannot observe is null. hyper_util's pool is opaque: a
+/// new connection's times come back with its response, and its own
+/// queueing, if any, falls into connect.
+pub type Breakdown = super::PerKind<super::Phase, Option<LatencySummary>>;
+
+impl Breakdown {
+    /// The phase's distribution, if the mode observes it.
+    pub fn phase(&self, phase: super::Phase) -> Option<&LatencySummary> {
+        self.get(phase).as_ref()
+    }
+
+    /// Another round's phases, each merged.
+    pub fn absorb(&mut self, r: &Breakdown) -> anyhow::Result<()> {
+        use super::Kind;
+        for phase in super::Phase::ALL {
+            if let (Some(a), Some(o)) = (self.get_mut(*phase).as_mut(), r.phase(*phase)) {
+                *a = a.merged(o)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A count both sides have: their sum, absent where either is.
 fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     a.zip(b).map(|(a, b)| a + b)

@@ -27,9 +27,47 @@ pub fn micros(us: f64) -> String {
     }
 }
 
+/// What a figure counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A number of things (requests, connections, sockets).
+    Count,
+    /// Per second.
+    PerSecond,
+    /// Microseconds.
+    Micros,
+    /// Microseconds of CPU per request.
+    MicrosPerRequest,
+    /// A fraction, 0..1.
+    Fraction,
+}
+
+impl Unit {
+    /// Its name in CSV and JSON exports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::PerSecond => "per_s",
+            Unit::Micros => "us",
+            Unit::MicrosPerRequest => "us_per_request",
+            Unit::Fraction => "fraction",
+        }
+    }
+
+    /// How gate messages and `compare` write a value in this unit.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Unit::Count => "",
+            Unit::PerSecond => "/s",
+            Unit::Micros => " µs",
+            Unit::MicrosPerRequest => " µs/req",
+            Unit::Fraction => "",
+        }
+    }
+}
+
 /// A value in a figure's unit, as reports show it.
-pub fn in_unit(unit: super::figures::Unit, v: f64) -> String {
-    use super::figures::Unit;
+pub fn in_unit(unit: Unit, v: f64) -> String {
     match unit {
         Unit::Count | Unit::PerSecond => format!("{v:.0}"),
         Unit::Micros => micros(v),

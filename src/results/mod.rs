@@ -17,6 +17,7 @@ pub mod format;
 mod histogram;
 mod kinds;
 mod mode;
+mod rounds;
 pub mod sweep;
 mod vocab;
 

@@ -4,9 +4,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AuthorityResult, BodyHandling, ErrorReport, H2Counts, HttpVersion, LatencySummary, ModeKind,
-    Observed, ObservedF64, PoolCounts, ProxyCounts, RequestCounts, TimeWaitCounts, TlsHandshakes,
-    Transport, WarmupCounts,
+    AuthorityResult, BodyHandling, Breakdown, ErrorReport, H2Counts, HttpVersion, LatencySummary,
+    ModeKind, Observed, ObservedF64, PoolCounts, ProxyCounts, RequestCounts, TimeWaitCounts,
+    TlsHandshakes, Transport, WarmupCounts,
 };
 
 /// Everything measured for one mode. Unless a field says otherwise it
@@ -135,15 +135,6 @@ pub struct AgentFigures {
 /// `results::figures`; a figure the round did not measure is absent).
 pub type RoundFigures = std::collections::BTreeMap<String, f64>;
 
-/// The compared figures of `m`, as a round keeps them.
-pub fn round_figures(m: &ModeResult) -> RoundFigures {
-    super::figures::FIGURES
-        .iter()
-        .filter(|f| f.compared)
-        .filter_map(|f| Some((f.name.to_string(), f.value(m, None)?)))
-        .collect()
-}
-
 /// The measured phase sampled over time: parallel arrays, one entry per
 /// point. Points are `interval_s` apart (the sampler halves the series and
 /// doubles the interval whenever it grows past 512 points).
@@ -168,13 +159,6 @@ pub struct TimeSeries {
     pub server_open_connections: Vec<u64>,
 }
 
-/// Latency by phase (µs, client), each a distribution over successful
-/// requests (zeros included: a reused connection has no connect phase). A
-/// phase the mode cannot observe is null. hyper_util's pool is opaque: a
-/// new connection's times come back with its response, and its own
-/// queueing, if any, falls into connect.
-pub type Breakdown = super::PerKind<super::Phase, Option<LatencySummary>>;
-
 impl ModeResult {
     /// Its settings that change what it measures, for a column header:
     /// "limit 10", "limit 10, body dropped"; empty when it has none.
@@ -195,43 +179,37 @@ impl ModeResult {
     }
 }
 
-impl Breakdown {
-    /// The phase's distribution, if the mode observes it.
-    pub fn phase(&self, phase: super::Phase) -> Option<&LatencySummary> {
-        self.get(phase).as_ref()
-    }
-
-    /// Another round's phases, each merged.
-    pub fn absorb(&mut self, r: &Breakdown) -> anyhow::Result<()> {
-        use super::Kind;
-        for phase in super::Phase::ALL {
-            if let (Some(a), Some(o)) = (self.get_mut(*phase).as_mut(), r.phase(*phase)) {
-                *a = a.merged(o)?;
-            }
-        }
-        Ok(())
-    }
-}
-
 impl ModeResult {
-    /// The rounds of one mode (in round order, `load.repeat`) as one
-    /// result: histograms merged, counts summed, peaks maxed, CPU per
-    /// request weighed by requests; each round's compared figures are kept
-    /// as the spread, and the time series (charts) is the first round's.
-    pub fn merge_rounds(rounds: Vec<ModeResult>) -> anyhow::Result<ModeResult> {
-        let mut iter = rounds.into_iter();
-        let mut merged = iter
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("a mode ran no round"))?;
-        for round in iter {
-            merged.absorb(&round)?;
+    /// This result with authority `a`'s figures in place of the mode's, so the catalogue reads them; only [`AUTHORITY_FIGURES`] are
+    /// the authority's, and what it cannot observe is the mode's and its
+    /// own.
+    pub fn for_authority(&self, a: &AuthorityResult) -> ModeResult {
+        let (mode, this) = (self, a);
+        let mut unobserved = mode.unobserved.clone();
+        unobserved.extend(this.unobserved.iter().cloned());
+        ModeResult {
+            unobserved,
+            requests: this.requests,
+            errors: this.errors.clone(),
+            throughput_rps: this.throughput_rps,
+            latency_us: this.latency_us.clone(),
+            breakdown_us: this.breakdown_us.clone(),
+            handshakes: this.handshakes,
+            tls_handshakes: this.tls_handshakes,
+            peak_connections: this.peak_connections,
+            connection_ends: this.connection_ends.clone(),
+            authorities: Vec::new(),
+            rounds: Vec::new(),
+            mismatches: Vec::new(),
+            ..mode.clone()
         }
-        Ok(merged)
     }
 
     /// Adds one round (or one agent's run) into this result. Every field
     /// is named (no `..`), so a field added to [`ModeResult`] does not
-    /// compile until its rule is written here.
+    /// compile until its rule is written here. What is derived from the
+    /// figures (`mismatches`) is the caller's to recompute
+    /// ([`super::figures::disagreements`]).
     pub fn absorb(&mut self, r: &ModeResult) -> anyhow::Result<()> {
         let ModeResult {
             label: _,      // the same mode in every round
@@ -303,7 +281,6 @@ impl ModeResult {
         for (a, o) in self.authorities.iter_mut().zip(authorities) {
             a.absorb(o, self.elapsed_s)?;
         }
-        self.mismatches = self.disagreements();
         self.rounds.extend(rounds.iter().cloned());
         Ok(())
     }
@@ -319,30 +296,6 @@ pub struct Mismatch {
     pub client: u64,
     /// The server's count.
     pub server: u64,
-}
-
-impl ModeResult {
-    /// The counts its two observers disagree on, read from the catalogue:
-    /// every count both the client and the server observe.
-    pub fn disagreements(&self) -> Vec<Mismatch> {
-        use super::figures::{FIGURES, Observers, Show, Unit};
-        FIGURES
-            .iter()
-            .filter(|f| f.observers == Observers::ClientAndServer && f.unit == Unit::Count)
-            // Shown as text of their own: not one event seen twice (HTTP/2's
-            // peak streams are maxima over different spans of a stream's life).
-            .filter(|f| !matches!(f.show, Show::Text(_)))
-            .filter_map(|f| {
-                let client = f.value(self, None)?;
-                let server = f.value(self, Some("server"))?;
-                (client != server).then(|| Mismatch {
-                    figure: f.name.to_string(),
-                    client: client as u64,
-                    server: server as u64,
-                })
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@
 
 use toml::Spanned;
 
-use super::parse::Ctx;
+use super::context::Ctx;
 use super::raw::RawAuthority;
 use super::request::{RequestSpec, request};
 use super::sections::{server_config_on, url_target};

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use super::parse::Ctx;
+use super::context::Ctx;
 use super::raw::{RawArrival, RawLoad};
 use super::{Arrival, Load, ScenarioError, Stop};
 

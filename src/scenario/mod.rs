@@ -10,6 +10,7 @@ mod authorities;
 mod authority_tests;
 #[cfg(test)]
 mod client_tests;
+mod context;
 mod error;
 mod literal;
 mod load;

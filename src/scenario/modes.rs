@@ -16,10 +16,9 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::ScenarioError;
-use super::parse::Ctx;
+use super::context::Ctx;
 use super::raw::{RawLimit, RawMode, RawModes};
-use crate::modes::{Check, Kind, ModeSpec, Route, SETTINGS, Settings};
-use crate::pool::Scope;
+use crate::modes::{Check, Kind, ModeSpec, Route, SETTINGS, Settings, scope_named};
 use crate::results::{BodyHandling, HttpVersion};
 
 /// The most modes one scenario may run (each is a full measured run).
@@ -27,7 +26,7 @@ const MAX_MODES: usize = 64;
 /// The most limits one sweep may run.
 const MAX_SWEEP: usize = 32;
 
-pub(super) fn modes(
+pub(super) fn mode_specs(
     cx: &Ctx,
     raw: &Spanned<RawModes>,
     route: Route,
@@ -107,7 +106,7 @@ fn one(
     refuse_settings(cx, kind, &given, &key)?;
     let settings = settings(cx, m, &key)?;
     let body = body(cx, m, &key)?;
-    let http = http(cx, m, &key)?;
+    let http = http_version(cx, m, &key)?;
     let spec = ModeSpec {
         label: name.clone(),
         kind,
@@ -186,7 +185,11 @@ fn given(m: &RawMode) -> Vec<(&'static str, std::ops::Range<usize>)> {
 }
 
 /// `http = "1.1" | "2" | "auto"`; keep-alive off is HTTP/1.1's alone.
-fn http(cx: &Ctx, m: &RawMode, key: &dyn Fn(&str) -> String) -> Result<HttpVersion, ScenarioError> {
+fn http_version(
+    cx: &Ctx,
+    m: &RawMode,
+    key: &dyn Fn(&str) -> String,
+) -> Result<HttpVersion, ScenarioError> {
     let Some(v) = &m.http else {
         return Ok(HttpVersion::Http1);
     };
@@ -354,15 +357,10 @@ fn settings(
 ) -> Result<Settings, ScenarioError> {
     let optional = |v: &Option<Spanned<String>>, k: &str| optional_duration(cx, v, &key(k));
     let scope = match &raw.scope {
-        Some(v) => Some(match v.get_ref().as_str() {
-            "authority" => Scope::Authority,
-            "global" => Scope::Global,
-            other => {
-                return Err(cx
-                    .err(v.span(), &key("scope"), format!("unknown value \"{other}\""))
-                    .help("scope = \"authority\" caps each authority's connections (the default); \"global\" caps them all together"));
-            }
-        }),
+        Some(v) => Some(scope_named(v.get_ref()).ok_or_else(|| {
+            cx.err(v.span(), &key("scope"), format!("unknown value \"{}\"", v.get_ref()))
+                .help("scope = \"authority\" caps each authority's connections (the default); \"global\" caps them all together")
+        })?),
         None => None,
     };
     let max_requests_per_connection = match &raw.max_requests_per_connection {

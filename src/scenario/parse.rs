@@ -2,104 +2,20 @@
 //! be run, pointing at it.
 
 use std::path::Path;
-use std::time::Duration;
 
 use toml::Spanned;
 
+use super::context::Ctx;
 use super::load::load;
-use super::modes::modes;
-use super::raw::{RawExpect, RawScenario, RawSize};
+use super::modes::mode_specs;
+use super::raw::{RawExpect, RawScenario};
 use super::sections::{link, server_config, server_tls, target_url, tls_settings, url_target};
 use super::toml_error::from_toml;
-use super::units::{parse_duration, parse_size};
 use super::{ExpectSpec, RequestSpec, Scenario, ScenarioError, Target, Transport};
 use crate::gate::{self, Check};
 use crate::modes::{Catalogue, ModeSpec, Route};
 use crate::server::ServerConfig;
 use crate::tls::TlsSettings;
-
-/// Validation context: the file and its text, to point at values, and the
-/// kinds of mode a scenario may name.
-pub(super) struct Ctx<'a> {
-    pub(super) path: &'a Path,
-    pub(super) source: &'a str,
-    pub(super) kinds: &'a Catalogue,
-}
-
-impl Ctx<'_> {
-    pub(super) fn err(
-        &self,
-        span: std::ops::Range<usize>,
-        key: &str,
-        message: String,
-    ) -> ScenarioError {
-        ScenarioError::new(self.path, message)
-            .at(self.source, span)
-            .key(key)
-    }
-
-    pub(super) fn positive(
-        &self,
-        v: &Spanned<i64>,
-        key: &str,
-        help: &str,
-    ) -> Result<u64, ScenarioError> {
-        match u64::try_from(*v.get_ref()) {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(self
-                .err(
-                    v.span(),
-                    key,
-                    format!("must be at least 1 (found {})", v.get_ref()),
-                )
-                .help(help)),
-        }
-    }
-
-    /// A whole number from 1 to `max`.
-    pub(super) fn bounded(
-        &self,
-        v: &Spanned<i64>,
-        key: &str,
-        max: u64,
-        help: &str,
-    ) -> Result<u64, ScenarioError> {
-        let n = self.positive(v, key, help)?;
-        if n > max {
-            return Err(self
-                .err(v.span(), key, format!("must be at most {max} (found {n})"))
-                .help(help));
-        }
-        Ok(n)
-    }
-
-    pub(super) fn non_negative(
-        &self,
-        v: &Spanned<i64>,
-        key: &str,
-        help: &str,
-    ) -> Result<u64, ScenarioError> {
-        u64::try_from(*v.get_ref()).map_err(|_| {
-            self.err(
-                v.span(),
-                key,
-                format!("cannot be negative (found {})", v.get_ref()),
-            )
-            .help(help)
-        })
-    }
-
-    pub(super) fn duration(
-        &self,
-        v: &Spanned<String>,
-        key: &str,
-    ) -> Result<Duration, ScenarioError> {
-        parse_duration(v.get_ref()).map_err(|m| {
-            self.err(v.span(), key, format!("{m}: \"{}\"", v.get_ref()))
-                .help("write a duration like \"250ms\", \"10s\" or \"1m 30s\"")
-        })
-    }
-}
 
 pub(super) fn validate(
     path: &Path,
@@ -155,7 +71,7 @@ pub(super) fn validate(
         None => ExpectSpec::default(),
     };
     let load = load(&cx, &raw.load)?;
-    let modes = modes(&cx, &raw.modes, route(&raw, proxy.is_some(), &transports))?;
+    let modes = mode_specs(&cx, &raw.modes, route(&raw, proxy.is_some(), &transports))?;
     let checks = raw
         .gate
         .iter()
@@ -282,25 +198,10 @@ fn expect(cx: &Ctx, raw: &RawExpect) -> Result<ExpectSpec, ScenarioError> {
         None => None,
     };
     let body_bytes = match &raw.body_size {
-        Some(v) => Some(size(cx, v, "expect.body_size")?),
+        Some(v) => Some(cx.size(v, "expect.body_size")?),
         None => None,
     };
     Ok(ExpectSpec { status, body_bytes })
-}
-
-/// A size: a number of bytes or a string like "4KiB".
-pub(super) fn size(cx: &Ctx, v: &Spanned<RawSize>, key: &str) -> Result<u64, ScenarioError> {
-    match v.get_ref() {
-        RawSize::Bytes(n) => cx.non_negative(
-            &Spanned::new(v.span(), *n),
-            key,
-            "a size is a number of bytes or a string like \"4KiB\"",
-        ),
-        RawSize::Text(t) => parse_size(t).map_err(|m| {
-            cx.err(v.span(), key, format!("{m}: \"{t}\""))
-                .help("write a size like \"4KiB\", \"1MB\" or a number of bytes")
-        }),
-    }
 }
 
 /// Parses a check and validates every figure it names, pointing errors at

@@ -22,10 +22,10 @@ use http::{HeaderMap, Method};
 use toml::Spanned;
 
 use super::ScenarioError;
-use super::parse::Ctx;
+use super::context::Ctx;
 use super::raw::RawRequest;
 
-pub use crate::engine::COUNTER;
+use crate::engine::COUNTER;
 
 /// The largest request body, and body file, a scenario may send.
 pub const MAX_BODY: u64 = 16 * 1024 * 1024;

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use super::context::Ctx;
 use super::load::MAX_THREADS;
-use super::parse::{Ctx, size};
 use super::raw::{RawLink, RawServer, RawServerTls, RawTarget, RawTls};
 use super::units::parse_rate;
 use super::{ScenarioError, Target, Transport};
@@ -33,7 +33,7 @@ pub(super) fn server_config_on(
         config.think_time = cx.duration(v, &k("think_time"))?;
     }
     if let Some(v) = &raw.body_size {
-        config.body_size = size(cx, v, &k("body_size"))?;
+        config.body_size = cx.size(v, &k("body_size"))?;
         if config.body_size > ServerConfig::MAX_BODY {
             return Err(cx
                 .err(

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use toml::Spanned;
 
-use super::parse::Ctx;
+use super::context::Ctx;
 use super::request::{RequestSpec, beside, unusable_path};
 use super::sections::url_target;
 use super::{AuthoritySpec, ScenarioError, Target};

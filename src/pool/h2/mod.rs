@@ -50,11 +50,11 @@ struct Inner {
     connector: CountingConnector,
     /// Connections per authority.
     limit: usize,
-    authorities: Mutex<HashMap<String, Authority>>,
+    authorities: Mutex<HashMap<String, AuthorityConns>>,
 }
 
 #[derive(Default)]
-struct Authority {
+struct AuthorityConns {
     conns: Vec<Conn>,
     /// Connections being dialled now.
     dialling: usize,
@@ -82,7 +82,7 @@ struct Conn {
     closed: Arc<AtomicBool>,
 }
 
-impl Authority {
+impl AuthorityConns {
     /// A stream on the first open connection with room for one, counted
     /// (a reuse, and the connection's streams toward the peak).
     fn take_stream(&mut self) -> Option<(u64, SendRequest<Bytes>)> {
@@ -327,7 +327,7 @@ type Handshaken = (
 );
 
 impl Inner {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Authority>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, AuthorityConns>> {
         self.authorities.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -378,7 +378,7 @@ impl Inner {
 
     /// Hands each waiter, in order, a stream on a connection with room or a
     /// slot to dial in, while there is one.
-    fn hand_over(&self, key: &Arc<str>, a: &mut Authority) {
+    fn hand_over(&self, key: &Arc<str>, a: &mut AuthorityConns) {
         while !a.waiters.is_empty() {
             let grant = if let Some((id, send)) = a.take_stream() {
                 Grant::Stream(self.lease(key, id, send, None))

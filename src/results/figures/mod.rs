@@ -9,52 +9,17 @@
 //! `pool_wait.p99`); the first qualifier listed is the default.
 
 mod catalogue;
+mod derived;
 mod read;
 mod shapes;
 
 pub use catalogue::FIGURES;
+pub use derived::{disagreements, round_figures};
 pub use read::{STATS, stat};
 
+pub use super::format::Unit;
+
 use super::ModeResult;
-
-/// What a figure counts in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    /// A number of things (requests, connections, sockets).
-    Count,
-    /// Per second.
-    PerSecond,
-    /// Microseconds.
-    Micros,
-    /// Microseconds of CPU per request.
-    MicrosPerRequest,
-    /// A fraction, 0..1.
-    Fraction,
-}
-
-impl Unit {
-    /// Its name in CSV and JSON exports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Unit::Count => "count",
-            Unit::PerSecond => "per_s",
-            Unit::Micros => "us",
-            Unit::MicrosPerRequest => "us_per_request",
-            Unit::Fraction => "fraction",
-        }
-    }
-
-    /// How gate messages and `compare` write a value in this unit.
-    pub fn suffix(self) -> &'static str {
-        match self {
-            Unit::Count => "",
-            Unit::PerSecond => "/s",
-            Unit::Micros => " µs",
-            Unit::MicrosPerRequest => " µs/req",
-            Unit::Fraction => "",
-        }
-    }
-}
 
 /// Which way a figure should move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 //! (its gauge in the client's connector, its port's counters in the
 //! server) over the mode's measured window.
 
-use super::Ran;
 use super::client::{self, ClientSide};
+use super::ran::Ran;
 use super::server::ServerSide;
 use crate::results::{AuthorityResult, LatencySummary, Observed, TlsHandshakes, Transport};
 use crate::runner::measure::Window;

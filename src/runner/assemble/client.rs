@@ -3,7 +3,7 @@
 //! opened, TLS kinds, the peak) and poolbench's pool (reuses, waits,
 //! discards).
 
-use super::Ran;
+use super::ran::Ran;
 use crate::metrics::{GaugeReading, Phase, PhaseRecorder, Recorder};
 use crate::modes::Wait;
 use crate::results::{Breakdown, ErrorKind, LatencySummary, PoolCounts, RequestCounts, Transport};

@@ -10,25 +10,14 @@
 mod authorities;
 mod client;
 mod os;
+mod ran;
 mod server;
 
 use super::measure::Window;
-use crate::modes::ModeSpec;
 use crate::results::*;
-use crate::scenario::{AuthoritySpec, Load};
 use client::ClientSide;
+pub use ran::Ran;
 use server::ServerSide;
-
-/// What a mode ran with, as its results report it.
-pub struct Ran<'a> {
-    pub spec: &'a ModeSpec,
-    pub transport: Transport,
-    pub load: &'a Load,
-    /// The scenario's authorities (empty: one).
-    pub authorities: &'a [AuthoritySpec],
-    /// The client's open fds before the mode.
-    pub fds_before: u64,
-}
 
 /// What a client sees of a request turned away over the server's cap.
 const TURNED_AWAY: &[ErrorKind] = &[ErrorKind::Refused, ErrorKind::Reset, ErrorKind::Http5xx];
@@ -94,7 +83,7 @@ pub fn assemble(ran: &Ran, w: Window) -> ModeResult {
         rounds: Vec::new(),
         agents: Vec::new(),
     };
-    result.mismatches = result.disagreements();
-    result.rounds = vec![round_figures(&result)];
+    result.mismatches = figures::disagreements(&result);
+    result.rounds = vec![figures::round_figures(&result)];
     result
 }
