@@ -12,6 +12,9 @@ mod authority_tests;
 mod client_tests;
 mod context;
 mod error;
+pub mod keys;
+#[cfg(test)]
+mod keys_tests;
 mod literal;
 mod load;
 mod modes;
