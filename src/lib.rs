@@ -20,7 +20,7 @@
 //! ```
 //!
 //! The modules are layers, bottom up; each uses only those before it (a
-//! test, `tests/layers.rs`, keeps it so):
+//! test, `tests/it/layers.rs`, keeps it so):
 //!
 //! results < files < interrupt < metrics < tls < child < connect < pool < server < link < proxy < gate < engine < modes < scenario < runner < compare < merge < report < cli
 //!

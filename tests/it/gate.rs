@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use poolbench::results::Results;
 use predicates::prelude::*;
 
-const CI: &str = include_str!("../scenarios/ci.toml");
+const CI: &str = include_str!("../../scenarios/ci.toml");
 
 /// The gate scenario with its count checks only. Its ratio checks are what
 /// `.ci/run` gates the project on; a test asserts no speed ratio, because a
@@ -21,8 +21,7 @@ fn ci_counts_only() -> String {
     counts.to_string()
 }
 
-mod common;
-use common::{poolbench, results};
+use crate::common::{poolbench, results};
 
 /// The runs measure ratios of CPU and throughput: one at a time, so the
 /// tests of this file do not load the machine under each other.

@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use predicates::prelude::*;
 
-mod common;
-use common::{poolbench, write};
+use crate::common::{poolbench, write};
 
 const LONG: &str = r#"name = "long"
 [load]

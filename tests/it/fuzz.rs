@@ -8,7 +8,7 @@
 //! ```sh
 //! POOLBENCH_FUZZ_SEED=random POOLBENCH_FUZZ_CASES=350000 \
 //!     CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true \
-//!     cargo test --release --test fuzz -- --nocapture
+//!     cargo test --release --test it fuzz -- --nocapture
 //! ```
 //!
 //! (each of the three targets runs that many cases; overflow checks on, as

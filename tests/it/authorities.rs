@@ -4,8 +4,7 @@
 
 use poolbench::results::{Discard, ModeResult};
 
-mod common;
-use common::run;
+use crate::common::run;
 
 // Several authorities: requests are spread by weight, exactly; each
 // authority's requests and connections are counted by the client and by
@@ -121,12 +120,12 @@ shared = { kind = "pooled", limit = 3, scope = "global" }
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authorities_at_urls_are_counted_as_their_servers_count_them() {
     use poolbench::server::ServerConfig;
-    let api = common::server(ServerConfig {
+    let api = crate::common::server(ServerConfig {
         think_time: std::time::Duration::from_millis(2),
         ..ServerConfig::default()
     })
     .await;
-    let cdn = common::server(ServerConfig::default()).await;
+    let cdn = crate::common::server(ServerConfig::default()).await;
     let results = run(&format!(
         r#"name = "urls"
 [[authority]]

@@ -5,8 +5,7 @@
 
 use poolbench::results::{ModeKind, Phase};
 
-mod common;
-use common::run;
+use crate::common::run;
 
 // 20 tasks on 4 permits: at most 4 requests in flight, so requests queue
 // for a permit (the pool-wait phase the client sees), every connection is

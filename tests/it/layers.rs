@@ -106,7 +106,7 @@ fn every_module_uses_only_the_layers_below_it() {
 
 #[test]
 fn the_documented_order_is_this_one() {
-    let lib = include_str!("../src/lib.rs");
+    let lib = include_str!("../../src/lib.rs");
     assert!(
         lib.contains(&LAYERS.join(" < ")),
         "src/lib.rs must name the layers in this order"

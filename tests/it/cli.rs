@@ -18,8 +18,7 @@ pooled = { limit = 2 }
 keep_alive_disabled = { limit = 2 }
 "#;
 
-mod common;
-use common::{poolbench, write};
+use crate::common::{poolbench, write};
 
 #[test]
 fn tiny_scenario_runs_and_writes_results_that_match_the_schema() {
@@ -156,7 +155,7 @@ per_request_client = {}
         .stdout(predicate::str::contains(
             "the client's limit was 48, set by the scenario",
         ));
-    let results = common::results(&out);
+    let results = crate::common::results(&out);
     assert_eq!(results.environment.nofile.soft, 48);
     assert!(results.environment.nofile.from_scenario);
     let m = &results.modes[0];
@@ -210,7 +209,7 @@ hyper_util = {}
         .arg("--quiet")
         .assert()
         .success();
-    let results = common::results(&out);
+    let results = crate::common::results(&out);
     assert_eq!(results.scenario.load.threads, 1);
     for m in &results.modes {
         assert_eq!(m.requests.ok, 60, "{}: {:?}", m.label, m.errors);
@@ -228,7 +227,7 @@ hyper_util = {}
 // and the server's own counts agree with the client's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_url_alone_runs_the_chosen_modes_against_it() {
-    let server = common::server(poolbench::server::ServerConfig::default()).await;
+    let server = crate::common::server(poolbench::server::ServerConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     poolbench()
@@ -248,7 +247,7 @@ async fn a_url_alone_runs_the_chosen_modes_against_it() {
         .stderr(predicate::str::contains(
             "no scenario file: pooled, per_request_client against",
         ));
-    let results = common::results(&out);
+    let results = crate::common::results(&out);
     let labels: Vec<&str> = results.modes.iter().map(|m| m.label.as_str()).collect();
     assert_eq!(labels, ["pooled", "per_request_client"]);
     let seen = server.counters.snapshot();
@@ -267,7 +266,7 @@ async fn a_url_alone_runs_the_chosen_modes_against_it() {
 // request's method, both headers and the whole body from the file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn method_headers_and_body_come_from_the_command_line() {
-    let server = common::server(poolbench::server::ServerConfig::default()).await;
+    let server = crate::common::server(poolbench::server::ServerConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let body = write(dir.path(), "body.json", &"y".repeat(1024));
     let out = dir.path().join("out");
@@ -290,7 +289,7 @@ async fn method_headers_and_body_come_from_the_command_line() {
     assert_eq!((seen.requests, seen.non_get), (20, 20));
     assert_eq!(seen.extra_headers, 40);
     assert_eq!((seen.bodies, seen.body_bytes), (20, 20 * 1024));
-    let source = common::results(&out).scenario.source;
+    let source = crate::common::results(&out).scenario.source;
     assert!(source.contains("-H 'x-api-key: k'"), "{source}");
 }
 
@@ -298,7 +297,7 @@ async fn method_headers_and_body_come_from_the_command_line() {
 // its request count: the requests reach the URL's server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn url_overrides_a_scenarios_target() {
-    let server = common::server(poolbench::server::ServerConfig::default()).await;
+    let server = crate::common::server(poolbench::server::ServerConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let scenario = write(dir.path(), "tiny.toml", TINY);
     let out = dir.path().join("out");
@@ -316,7 +315,7 @@ async fn url_overrides_a_scenarios_target() {
         .arg(&out)
         .assert()
         .success();
-    let results = common::results(&out);
+    let results = crate::common::results(&out);
     assert!(results.scenario.server.is_none(), "no bundled server");
     assert_eq!(
         server.counters.snapshot().requests,

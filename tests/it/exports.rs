@@ -7,8 +7,6 @@ use assert_cmd::Command;
 use poolbench::results::figures::Figure;
 use poolbench::results::{ModeResult, Results};
 
-mod common;
-
 /// The committed example: five modes over HTTPS, every kind of figure.
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/thousand/results.json");
 
@@ -46,7 +44,7 @@ fn fields(line: &str) -> Vec<String> {
 
 #[test]
 fn csv_round_trips_to_the_results_figures() {
-    let results = common::results(Path::new(EXAMPLE).parent().unwrap());
+    let results = crate::common::results(Path::new(EXAMPLE).parent().unwrap());
     let csv = export(Path::new(EXAMPLE), "csv");
     let mut lines = csv.lines();
     assert_eq!(

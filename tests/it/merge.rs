@@ -5,13 +5,11 @@
 
 use std::process::Command;
 
-mod common;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_agents_merge_into_what_the_server_counted() {
-    let server = common::server(poolbench::server::ServerConfig::default()).await;
+    let server = crate::common::server(poolbench::server::ServerConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let scenario = common::write(
+    let scenario = crate::common::write(
         dir.path(),
         "agent.toml",
         &format!(
@@ -43,7 +41,7 @@ check = "pooled.handshakes <= 9"
         assert!(agent.wait().unwrap().success());
     }
     let merged = dir.path().join("merged.json");
-    common::poolbench()
+    crate::common::poolbench()
         .arg("merge")
         .args((0..3).map(|i| dir.path().join(format!("agent-{i}/results.json"))))
         .arg("-o")
@@ -62,7 +60,7 @@ check = "pooled.handshakes <= 9"
     assert_eq!(results.agents.len(), 3);
     assert!(results.gate[0].passed, "{:?}", results.gate);
     // The merged file renders like any run.
-    common::poolbench()
+    crate::common::poolbench()
         .args(["report", "--format", "text", "--out"])
         .arg(dir.path().join("merged-report"))
         .arg(&merged)

@@ -16,8 +16,7 @@ use poolbench::pool::H2Pool;
 use poolbench::results::HttpVersion;
 use poolbench::server::ServerConfig;
 
-mod common;
-use common::{run, server, until};
+use crate::common::{run, server, until};
 
 // Every mode that speaks HTTP/2, over TLS and over plain TCP (h2c): all
 // requests answered, the handshakes the client made are the ones the

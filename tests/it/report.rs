@@ -42,8 +42,7 @@ fn report() -> &'static (tempfile::TempDir, PathBuf) {
     })
 }
 
-mod common;
-use common::results;
+use crate::common::results;
 
 #[test]
 fn every_file_is_written_and_no_temporary_is_left() {

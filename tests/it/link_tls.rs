@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 use poolbench::results::{LatencySummary, ModeResult, Results};
 use poolbench::results::{ModeKind, Transport};
 
-mod common;
-use common::run;
+use crate::common::run;
 
 fn find(results: &Results, kind: ModeKind, transport: Transport) -> &ModeResult {
-    common::mode(results, kind, Some(transport))
+    crate::common::mode(results, kind, Some(transport))
 }
 
 fn ms(us: u64) -> f64 {
@@ -268,7 +267,7 @@ concurrency = 2
 pooled = {{ limit = 2 }}
 "#
     );
-    let results = common::run_at(&dir.path().join("s.toml"), &text).await;
+    let results = crate::common::run_at(&dir.path().join("s.toml"), &text).await;
     let m = &results.modes[0];
     assert_eq!(m.errors.count(ErrorKind::Tls), 10, "{:?}", m.errors);
     assert_eq!(m.requests.ok, 0);
@@ -279,7 +278,7 @@ pooled = {{ limit = 2 }}
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_link_delivers_in_order_under_a_bandwidth_cap() {
     use http_body_util::{BodyExt, Empty};
-    let server = common::server(Default::default()).await.addr;
+    let server = crate::common::server(Default::default()).await.addr;
     let link_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let link = link_listener.local_addr().unwrap();
     let config = poolbench::link::LinkConfig {

@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests: one in-process server start,
 //! one binary runner, one in-process run, one results reader.
-#![allow(dead_code)] // each test binary uses its own share of them
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use poolbench::proxy::{self, ProxyCounters};
 use poolbench::results::Transport;
 
-mod common;
-use common::run;
+use crate::common::run;
 
 // poolbench's own proxy between every mode and the bundled server, over
 // HTTP and HTTPS: every handshake is seen at the proxy and at the origin.

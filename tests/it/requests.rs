@@ -6,8 +6,7 @@
 use poolbench::results::ModeKind;
 use poolbench::server::ServerConfig;
 
-mod common;
-use common::{run, run_at, server, write};
+use crate::common::{run, run_at, server, write};
 
 // A POST with a 1 KiB body and two headers, through every mode: the
 // bundled server (here serving as "your own" server, so its counters can be

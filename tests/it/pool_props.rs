@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! POOLBENCH_STORM_CASES=1000 POOLBENCH_STORM_OPS=400 \
-//!     cargo test --release --test pool_props -- --nocapture
+//!     cargo test --release --test it pool_props -- --nocapture
 //! ```
 
 use std::net::SocketAddr;
@@ -22,8 +22,6 @@ use poolbench::metrics::ConnectionGauge;
 use poolbench::pool::{Pool, PoolConfig};
 use poolbench::server::ServerConfig;
 use proptest::prelude::*;
-
-mod common;
 
 const LIMIT: usize = 3;
 
@@ -77,7 +75,8 @@ static SENT: AtomicU64 = AtomicU64::new(0);
 static CANCELLED: AtomicU64 = AtomicU64::new(0);
 
 async fn storm(ops: Vec<(Op, Option<u64>)>) -> Result<(), TestCaseError> {
-    let common::Server { addr, counters } = common::server(ServerConfig::default()).await;
+    let crate::common::Server { addr, counters } =
+        crate::common::server(ServerConfig::default()).await;
     let gauge = Arc::new(ConnectionGauge::default());
     let config = PoolConfig::new(NonZeroUsize::new(LIMIT).unwrap());
     let pool: Pool<Empty<Bytes>> = Pool::new(config, CountingConnector::new(Arc::clone(&gauge)));

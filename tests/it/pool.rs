@@ -16,8 +16,7 @@ use poolbench::pool::{Clock, ManualClock, Pool, PoolConfig, PoolError, PoolTimin
 use poolbench::server::{self, ServerConfig};
 use tokio::net::TcpListener;
 
-mod common;
-use common::{Server, server, until};
+use crate::common::{Server, server, until};
 
 type TestPool = Pool<Empty<Bytes>>;
 

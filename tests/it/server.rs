@@ -10,11 +10,10 @@ use poolbench::server::{ServerConfig, ServerCounters};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-mod common;
-use common::until;
+use crate::common::until;
 
 async fn start(config: ServerConfig) -> (std::net::SocketAddr, Arc<ServerCounters>) {
-    let server = common::server(config).await;
+    let server = crate::common::server(config).await;
     (server.addr, server.counters)
 }
 

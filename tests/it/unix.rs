@@ -8,8 +8,7 @@ use std::sync::Arc;
 use poolbench::results::Transport;
 use poolbench::server::{self, ServerConfig, ServerCounters};
 
-mod common;
-use common::run;
+use crate::common::run;
 
 // Your own server on a Unix socket (here the bundled server, in this
 // process, so its own count can be read): every mode reaches it, and the

@@ -8,11 +8,10 @@ use poolbench::results::ErrorKind;
 use poolbench::results::ModeKind;
 use poolbench::results::{ModeResult, Results};
 
-mod common;
-use common::run;
+use crate::common::run;
 
 fn mode(results: &Results, kind: ModeKind) -> &ModeResult {
-    common::mode(results, kind, None)
+    crate::common::mode(results, kind, None)
 }
 
 const REQUESTS: u64 = 300;
@@ -189,7 +188,7 @@ per_request_client = {{}}
 async fn http_error_statuses_are_counted() {
     // The bundled server in this process: /bytes/x is not a byte count,
     // so every answer is 400.
-    let addr = common::server(Default::default()).await.addr;
+    let addr = crate::common::server(Default::default()).await.addr;
     let results = run(&format!(
         r#"name = "400"
 [target]
@@ -373,7 +372,7 @@ hyper_util = {}
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_not_as_expected_are_mismatched() {
     // The bundled server in this process, its default 64-byte bodies.
-    let addr = common::server(Default::default()).await.addr;
+    let addr = crate::common::server(Default::default()).await.addr;
     let scenario = |size: u64| {
         format!(
             r#"name = "expect"

@@ -16,7 +16,7 @@ fn committed_schema_matches_the_code() {
         .expect("schema/results.schema.json is valid JSON");
     assert_eq!(
         committed, generated,
-        "schema/results.schema.json is stale: run `POOLBENCH_BLESS=1 cargo test --test schema`"
+        "schema/results.schema.json is stale: run `POOLBENCH_BLESS=1 cargo test --test it schema`"
     );
 }
 
