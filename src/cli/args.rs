@@ -329,7 +329,7 @@ pub(super) enum Format {
     Text,
     Markdown,
     Junit,
-    /// Every figure as rows of one long table (see the README).
+    /// Every figure as rows of one long table (see docs/commands.md).
     Csv,
     /// results.json itself (for `compare`: the changes).
     Json,

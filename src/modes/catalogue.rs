@@ -1,25 +1,12 @@
-//! Every kind of mode, in one list: the scenario resolves kind names here,
-//! `--mode` offers them, the schema lists them, the charts and the verdict
-//! read what each is, and the tests run each one. A new kind is its own
-//! file plus one line of [`KINDS`].
+//! The catalogue of kinds read as a whole: the scenario resolves kind
+//! names here, `--mode` offers them, the schema lists them, the charts and
+//! the verdict look up what a results file's kind is, and the tests run
+//! each one. The list itself, [`KINDS`], sits in `modes/mod.rs` beside the
+//! kinds' module lines: a new kind is its own file plus its two lines
+//! there.
 
-use super::Kind;
-use super::{
-    awc, capped, hyper_util, keep_alive_off, per_request, pooled, reqwest, reqwest_per_request,
-};
+use super::{KINDS, Kind};
 use crate::results::ModeKind;
-
-/// The kinds, in the order help and docs list them.
-pub static KINDS: &[&Kind] = &[
-    &pooled::KIND,
-    &per_request::KIND,
-    &keep_alive_off::KIND,
-    &hyper_util::KIND,
-    &capped::KIND,
-    &reqwest::KIND,
-    &reqwest_per_request::KIND,
-    &awc::KIND,
-];
 
 /// A list of kinds to read scenarios with: [`KINDS`], or (in tests) those
 /// and more.

@@ -8,7 +8,8 @@
 //! # Layout
 //!
 //! - `kind.rs`: what a kind is ([`Kind`]) and one mode of it as a
-//!   scenario gave it ([`ModeSpec`]); `catalogue.rs`: every kind.
+//!   scenario gave it ([`ModeSpec`]); [`KINDS`] below: every kind;
+//!   `catalogue.rs`: the list read as a whole (by name, for the schema).
 //! - `settings.rs`: the settings a kind may take ([`SETTINGS`]).
 //! - `exchange.rs`: what every request carries and every response must be.
 //! - The kinds: `pooled.rs` (poolbench's pool over HTTP/1.1, and over
@@ -27,21 +28,35 @@ use crate::engine::Drive;
 use crate::pool::PoolStats;
 use crate::tls::TlsTrust;
 
-mod awc;
-mod capped;
 pub mod catalogue;
 mod exchange;
+mod kind;
+mod settings;
+
+// The kinds: a file each, and a line each in `KINDS`.
+mod awc;
+mod capped;
 mod hyper_util;
 mod keep_alive_off;
-mod kind;
 mod per_request;
 mod pooled;
 mod pooled_h2;
 mod reqwest;
 mod reqwest_per_request;
-mod settings;
 
-pub use catalogue::{Catalogue, KINDS, results_schema};
+/// Every kind, in the order help and docs list them: the catalogue.
+pub static KINDS: &[&Kind] = &[
+    &pooled::KIND,
+    &per_request::KIND,
+    &keep_alive_off::KIND,
+    &hyper_util::KIND,
+    &capped::KIND,
+    &reqwest::KIND,
+    &reqwest_per_request::KIND,
+    &awc::KIND,
+];
+
+pub use catalogue::{Catalogue, results_schema};
 pub use exchange::Exchange;
 pub use kind::{Check, Kind, ModeSpec, Refusal, Reuse, Route, Sees, Wait, accepts};
 pub use settings::{SETTINGS, Setting, Settings, scope_named};
