@@ -3,7 +3,8 @@
 #
 # For each mode (pooled, per_request_client, keep_alive_disabled, hyper_util,
 # hyper_util_capped, awc with keep-alive and without; reqwest and
-# reqwest_per_request without the link; awc over HTTP/2 by ALPN),
+# reqwest_per_request without the link; awc over HTTP/2 by ALPN; and any
+# other kind `poolbench kinds` lists, with its defaults),
 # without and with an emulated link ([link] rtt = 100ms), for two modes
 # back to back in one run, and for the modes that speak HTTP/2 over h2c and
 # over TLS by ALPN ("how": -, link, h2c, h2), this script starts its own nginx on a fresh
@@ -322,6 +323,17 @@ done
 for mode in 'reqwest = {}' 'reqwest_per_request = {}'; do
   run_case "$mode" - 400 8 "$mode"
 done
+# Every other kind of the catalogue (`poolbench kinds`), with its
+# defaults: a kind added to poolbench is checked here without a line of
+# its own (over the link too, where its connections can go through one).
+covered=" ${modes[*]} reqwest reqwest_per_request "
+while read -r kind limit routable <&3; do
+  case "$covered" in *" $kind = "* | *" $kind "*) continue ;; esac
+  spec="$kind = {}"
+  if [ "$limit" = yes ]; then spec="$kind = { limit = 4 }"; fi
+  run_case "$spec" - 400 8 "$spec"
+  if [ "$routable" = yes ]; then run_case "$spec" link 16 4 "$spec"; fi
+done 3< <("$work/poolbench" kinds | tail -n +2 | awk '{print $1, $2, $3}')
 run_case "back to back: keep_alive_disabled(4) then" - 300 8 \
   'keep_alive_disabled = { limit = 4 }' 'per_request_client = {}'
 rows[${#rows[@]}-1]+=$'\n'"  per_request_client (sums of both modes)"

@@ -201,6 +201,11 @@ Example:
         #[arg(short, long)]
         out: PathBuf,
     },
+    /// List the kinds of mode a scenario may name: whether each takes a
+    /// limit, whether its connections can go through [link], [proxy] or a
+    /// Unix socket, and the settings it takes.
+    #[command(after_help = "Every key of a scenario file: docs/scenario.md.")]
+    Kinds,
     /// Run the bundled test server until interrupted.
     #[command(
         after_help = "Example:\n  poolbench serve --port 8080 --think-time 1ms --body-size 4KiB"

@@ -21,6 +21,49 @@ mod progress;
 
 use args::{Cli, Command, Format};
 
+/// The catalogue of kinds as `poolbench kinds` prints it: a line each,
+/// its columns split by spaces (settings joined by commas), so a script
+/// can read the first three.
+fn kinds() -> String {
+    use crate::modes::{Check, KINDS, ModeSpec, Route};
+    let wide = KINDS
+        .iter()
+        .map(|k| k.settings.join(",").len())
+        .max()
+        .unwrap_or(0)
+        .max("settings".len());
+    let mut out = format!(
+        "{:<22} {:<6} {:<9} {:<wide$} {}\n",
+        "kind", "limit", "routable", "settings", "what it models"
+    );
+    for kind in KINDS {
+        let spec = ModeSpec::of(kind, std::num::NonZeroU32::new(1));
+        let routed = Route {
+            link: true,
+            ..Route::default()
+        };
+        let check = Check {
+            spec: &spec,
+            given: &[],
+            route: routed,
+        };
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        let settings = match kind.settings.join(",") {
+            s if s.is_empty() => "-".to_string(),
+            s => s,
+        };
+        out.push_str(&format!(
+            "{:<22} {:<6} {:<9} {:<wide$} {}\n",
+            kind.name,
+            yes(kind.limit),
+            yes((kind.check)(&check).is_ok()),
+            settings,
+            kind.summary
+        ));
+    }
+    out
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -47,6 +90,10 @@ pub fn main() -> ExitCode {
             format,
         } => report(results, out, format),
         Command::Merge { results, out } => merge(&results, &out),
+        Command::Kinds => {
+            print!("{}", kinds());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve(args) => children::serve(args),
         Command::Link(args) => children::link(args),
         Command::Proxy(args) => children::proxy(args),

@@ -230,3 +230,51 @@ async fn a_kind_added_through_the_catalogue_alone_runs_through_the_matrix() {
             .any(|(name, bytes)| *name == "index.html" && !bytes.is_empty())
     );
 }
+
+/// The README's table of kinds names the catalogue's kinds, no more, no
+/// fewer (the one list a newcomer reads by hand).
+#[test]
+fn the_readme_names_every_kind_of_the_catalogue() {
+    let readme = include_str!("../../README.md");
+    let table = readme
+        .split("## The kinds of mode")
+        .nth(1)
+        .and_then(|t| t.split("\n## ").next())
+        .expect("the README has its table of kinds");
+    let mut named: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" |").next())
+        .flat_map(|cell| cell.split(", "))
+        .filter_map(|n| n.strip_prefix('`')?.strip_suffix('`'))
+        .collect();
+    named.sort_unstable();
+    let mut kinds: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+    kinds.sort_unstable();
+    assert_eq!(named, kinds);
+}
+
+/// `poolbench kinds` lists the catalogue, a line a kind, for people and
+/// for scripts (truth-check reads it).
+#[test]
+fn poolbench_kinds_lists_the_catalogue() {
+    let out = crate::common::poolbench().arg("kinds").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let listed: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let names: Vec<&str> = listed.iter().filter_map(|l| l.first().copied()).collect();
+    let kinds: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+    assert_eq!(names, kinds, "{text}");
+    for (kind, line) in KINDS.iter().zip(&listed) {
+        assert_eq!(line.get(1) == Some(&"yes"), kind.limit, "{text}");
+        assert_eq!(
+            line.get(2) == Some(&"yes"),
+            !kind.opaque,
+            "{} routable: {text}",
+            kind.name
+        );
+    }
+}
