@@ -253,7 +253,10 @@ mod tests {
     use super::*;
 
     fn thousand() -> Results {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/thousand/results.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/thousand/results.json"
+        );
         crate::report::read_results(std::path::Path::new(path)).unwrap()
     }
 

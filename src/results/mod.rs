@@ -290,13 +290,13 @@ pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Results)).unwrap_or_default()
 }
 
-/// The committed example run (`reports/thousand`), for unit tests that need
+/// A real run of thousand.toml (`tests/fixtures/thousand`), for unit tests that need
 /// a result with every part filled.
 #[cfg(test)]
 pub fn example() -> Results {
     let text = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/reports/thousand/results.json"
+        "/tests/fixtures/thousand/results.json"
     ));
     serde_json::from_str(text).expect("the committed example parses")
 }

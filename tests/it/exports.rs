@@ -8,7 +8,10 @@ use poolbench::results::figures::Figure;
 use poolbench::results::{ModeResult, Results};
 
 /// The committed example: five modes over HTTPS, every kind of figure.
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/thousand/results.json");
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/thousand/results.json"
+);
 
 fn export(results: &Path, format: &str) -> String {
     let out = tempfile::tempdir().unwrap();

@@ -356,7 +356,10 @@ fn scenario_files_never_panic() {
 /// A small, valid results file: the committed example, cut to one mode
 /// and a few points of its time series.
 fn small_results() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/thousand/results.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/thousand/results.json"
+    );
     let results = poolbench::report::read_results(Path::new(path)).unwrap();
     let mut value = serde_json::to_value(&results).unwrap();
     value["modes"].as_array_mut().unwrap().truncate(2);

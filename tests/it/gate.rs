@@ -313,7 +313,7 @@ fn compare_reports_units_significance_and_per_figure_tolerances() {
     let example: Results = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/reports/thousand/results.json"
+            "/tests/fixtures/thousand/results.json"
         ))
         .unwrap(),
     )

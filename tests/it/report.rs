@@ -296,7 +296,10 @@ fn damaged_or_foreign_results_are_refused() {
 /// happen.
 #[test]
 fn the_table_gives_hints_and_tells_the_truth_about_the_limit() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/thousand/results.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/thousand/results.json"
+    );
     let mut results = poolbench::report::read_results(Path::new(path)).unwrap();
     let limit = &mut results.environment.nofile;
     limit.soft_before = limit.soft;
@@ -327,7 +330,10 @@ fn limit_raised(results: &mut Results) {
 fn every_catalogue_figure_is_gated_and_rendered_everywhere() {
     use poolbench::results::figures::FIGURES;
     use poolbench::results::{ConnectionEnd, Phase};
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/thousand/results.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/thousand/results.json"
+    );
     let mut results = poolbench::report::read_results(Path::new(path)).unwrap();
     // Make every figure happen somewhere, the quiet ones included.
     let m = &mut results.modes[0];
@@ -388,7 +394,10 @@ fn every_catalogue_figure_is_gated_and_rendered_everywhere() {
 #[test]
 fn a_sweep_is_charted_and_tabled() {
     use poolbench::results::{Sweep, SweepPoint};
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/reports/thousand/results.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/thousand/results.json"
+    );
     let mut results = poolbench::report::read_results(Path::new(path)).unwrap();
     let transport = results.modes[0].transport;
     let points = ["pooled", "keep_alive_disabled"]

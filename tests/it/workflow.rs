@@ -80,7 +80,8 @@ fn report(dir: &Path, name: &str, results: &Results) -> PathBuf {
 fn the_comparison_step_exits_as_a_build_should() {
     let dir = tempfile::tempdir().unwrap();
     let example: Results = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(ROOT).join("reports/thousand/results.json")).unwrap(),
+        &std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/thousand/results.json"))
+            .unwrap(),
     )
     .unwrap();
     let base = report(dir.path(), "base", &example);
