@@ -100,11 +100,6 @@ impl Tasks {
         }
     }
 
-    /// How many tasks.
-    pub fn count(&self) -> usize {
-        self.count
-    }
-
     /// Runs every task on the runtime's workers, all sharing `client`.
     pub fn spawn<S: Sender>(self, client: Arc<S>) -> Driven {
         let loops: Vec<_> = (0..self.count)
