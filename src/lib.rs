@@ -22,7 +22,7 @@
 //! The modules are layers, bottom up; each uses only those before it (a
 //! test, `tests/it/layers.rs`, keeps it so):
 //!
-//! results < files < interrupt < metrics < tls < child < connect < pool < server < link < proxy < gate < engine < modes < scenario < runner < compare < merge < report < cli
+//! redact < results < files < interrupt < metrics < tls < child < connect < pool < server < link < proxy < gate < engine < modes < scenario < runner < compare < merge < report < cli
 //!
 //! - [`results`]: the contract every report reads — the results types,
 //!   their vocabulary (kinds of error, phases, discard reasons…), the
@@ -75,6 +75,7 @@ pub mod metrics;
 pub mod modes;
 pub mod pool;
 pub mod proxy;
+pub mod redact;
 pub mod report;
 pub mod results;
 pub mod runner;

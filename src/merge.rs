@@ -59,7 +59,7 @@ pub fn merge(runs: &[(String, Results)]) -> anyhow::Result<Results> {
     };
     merged.run_time_s = runs.iter().map(|(_, r)| r.run_time_s).fold(0.0, f64::max);
     if let Some(n) = first.scenario.load.requests {
-        merged.scenario.load.requests = Some(n * runs.len() as u64);
+        merged.scenario.load.requests = Some(n.saturating_mul(runs.len() as u64));
     }
     merged.agents = runs
         .iter()
@@ -92,7 +92,9 @@ fn merge_mode(agents: &[&ModeResult]) -> anyhow::Result<ModeResult> {
         .map(|a| a.peak_connections)
         .reduce(Observed::plus)
         .unwrap_or(m.peak_connections);
-    m.peak_fds = agents.iter().map(|a| a.peak_fds).sum();
+    m.peak_fds = agents
+        .iter()
+        .fold(0u64, |sum, a| sum.saturating_add(a.peak_fds));
     for (i, authority) in m.authorities.iter_mut().enumerate() {
         let each = || agents.iter().filter_map(|a| a.authorities.get(i));
         authority.throughput_rps = each().map(|a| a.throughput_rps).sum();

@@ -57,6 +57,11 @@ pub(super) struct RunFlags {
     /// A request header, 'name: value'; repeat for more.
     #[arg(short = 'H', long = "header")]
     pub(super) headers: Vec<String>,
+    /// A header whose value is a secret, never shown in any output
+    /// (authorization, proxy-authorization, cookie, set-cookie and x-api-key
+    /// always are); repeat for more.
+    #[arg(long = "redact", value_name = "HEADER")]
+    pub(super) redact: Vec<String>,
     /// The request body: text, or @file for a file's content.
     #[arg(short = 'd', long = "data")]
     pub(super) body: Option<String>,
@@ -92,6 +97,7 @@ impl RunFlags {
             method: self.method,
             headers,
             body,
+            redact: self.redact,
         })
     }
 }

@@ -15,6 +15,15 @@ use crate::interrupt::Interrupt;
 use crate::report;
 use crate::runner::{self, RunOptions};
 
+/// Prints a line on stderr as every message of the command line is
+/// printed: with no secret the user gave and no control character, since
+/// paths, URLs and names in it come from the user.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::redact::shown(&format!($($arg)*)))
+    };
+}
+
 mod args;
 mod children;
 mod progress;
@@ -101,7 +110,7 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", printable(&format!("{e:#}")));
+            say!("error: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -114,13 +123,20 @@ fn run(
     quiet: bool,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
+    let scenario = match crate::scenario::overrides::scenario(path.as_deref(), overrides) {
+        Ok(s) => s,
+        Err(e) => {
+            say!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     if path.is_none() && !quiet {
         use crate::scenario::overrides::{DEFAULT_CONCURRENCY, DEFAULT_REQUESTS};
         let how_much = match (&overrides.duration, overrides.requests) {
             (Some(d), _) => format!("for {d} per mode"),
             (None, n) => format!("{} requests per mode", n.unwrap_or(DEFAULT_REQUESTS)),
         };
-        eprintln!(
+        say!(
             "poolbench: no scenario file: {} against {}, {how_much}, {} at once \
              (-n, -z, -c, --mode, --limit, --rate, -m, -H and -d change that)",
             overrides
@@ -128,20 +144,13 @@ fn run(
                 .as_ref()
                 .map_or("every mode".to_string(), |m| m.join(", ")),
             match (&overrides.url, &overrides.urls) {
-                (Some(url), _) => url.clone(),
+                (Some(url), _) => crate::redact::shown(url),
                 (None, Some(list)) => format!("the URLs of {}", list.display()),
                 (None, None) => "?".into(),
             },
             overrides.concurrency.unwrap_or(DEFAULT_CONCURRENCY)
         );
     }
-    let scenario = match crate::scenario::overrides::scenario(path.as_deref(), overrides) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {}", printable(&e.to_string()));
-            return Ok(ExitCode::from(2));
-        }
-    };
     // Check the output directory first, so a bad path fails before the run.
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(scenario.slug()));
     report::check_out_dir(&out)?;
@@ -171,14 +180,14 @@ fn run(
         print_stdout(&render(&results, format))?;
     }
     if let Err(e) = report::write_report(&out, &results) {
-        eprintln!("error: {e:#}");
+        say!("error: {e:#}");
         return Ok(ExitCode::from(2));
     }
     if !quiet {
-        eprintln!("poolbench: wrote {}", out.join("index.html").display());
+        say!("poolbench: wrote {}", out.join("index.html").display());
     }
     if let Some(signal) = interrupt.signal() {
-        eprintln!(
+        say!(
             "poolbench: the report is partial ({})",
             crate::interrupt::name(signal)
         );
@@ -193,13 +202,13 @@ fn verdict(results: &crate::results::Results) -> ExitCode {
     let mut failed = false;
     if !results.gate_passed() {
         let n = results.gate.iter().filter(|g| !g.passed).count();
-        eprintln!("poolbench: {n} gate check(s) failed");
+        say!("poolbench: {n} gate check(s) failed");
         failed = true;
     }
     let all_failed = |m: &&crate::results::ModeResult| m.requests.ok == 0 && m.requests.sent > 0;
     for m in results.modes.iter().filter(all_failed) {
         let (kind, n) = m.errors.dominant();
-        eprintln!(
+        say!(
             "poolbench: every request of {} ({}) failed, most of them {} ({n} of {}): {}",
             m.label,
             m.transport.name(),
@@ -232,7 +241,7 @@ fn compare(
             1 => String::new(),
             n => format!(" (and {} more)", n - 1),
         };
-        eprintln!(
+        say!(
             "error: {} and {} are not runs of the same scenario run the same way: {first}{more}\n  \
              = help: compare runs of one scenario file; --force compares anyway and lists every difference",
             base_path.display(),
@@ -282,7 +291,7 @@ fn report(path: PathBuf, out: Option<PathBuf>, format: Option<Format>) -> anyhow
             .map_or_else(|| PathBuf::from("."), PathBuf::from)
     });
     let files = report::write_report(&out, &results)?;
-    eprintln!(
+    say!(
         "poolbench: wrote {} files into {}",
         files.len(),
         out.display()
@@ -353,7 +362,7 @@ fn merge(files: &[PathBuf], out: &std::path::Path) -> anyhow::Result<ExitCode> {
     let tmp = out.with_extension("json.tmp");
     std::fs::write(&tmp, json).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
-    eprintln!(
+    say!(
         "poolbench: merged {} runs into {} (render it: poolbench report {})",
         runs.len(),
         out.display(),
@@ -383,10 +392,6 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
 
 /// Text for the terminal: control characters (escape sequences that could
 /// retitle the window or clear the screen) shown as escapes, not obeyed.
-fn printable(text: &str) -> String {
-    crate::report::printable(text).into_owned()
-}
-
 /// The client's runtime: one thread runs everything on a current-thread
 /// runtime (no work-stealing machinery, no cross-thread wake-ups between
 /// a request's task and its connection's); more get a multi-thread one.

@@ -34,7 +34,7 @@ struct Running {
 
 impl Watch for Bars {
     fn begin(&self, what: &Measuring, live: Arc<Live>) {
-        eprintln!("poolbench: {}", what.describe());
+        eprintln!("poolbench: {}", crate::redact::shown(&what.describe()));
         let (len, template) = match what.stop {
             Stop::Requests(n) => (n, "{prefix} {pos}/{len}, {msg}, {eta} left [{wide_bar}]"),
             Stop::Duration(d) => (

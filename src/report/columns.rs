@@ -75,11 +75,12 @@ impl Format for Terminal {
                 out.push('\n');
             }
             for (label, observers, cells) in &lines {
-                let mut line = format!("{label:<label_width$}  {observers:<observer_width$}");
+                let mut line = pad(label, label_width, false);
+                line.push_str("  ");
+                line.push_str(&pad(observers, observer_width, false));
                 for i in block.clone() {
                     let (cell, colour) = &cells[i];
-                    let w = widths[i];
-                    let padded = format!("{cell:>w$}");
+                    let padded = pad(cell, widths[i], true);
                     line.push_str("   ");
                     match colour {
                         Some(c) => line.push_str(&self.paint(&padded, *c)),
@@ -91,6 +92,17 @@ impl Format for Terminal {
             }
         }
         out
+    }
+}
+
+/// `text` padded with spaces to `width` characters, on the left (`right`
+/// aligned) or the right. Not `format!`'s width: a label from a results
+/// file can be wider than the 65535 columns it takes.
+fn pad(text: &str, width: usize, right: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(text.chars().count()));
+    match right {
+        true => fill + text,
+        false => format!("{text}{fill}"),
     }
 }
 

@@ -96,12 +96,21 @@ pub fn compare_csv(changes: &[Change]) -> String {
 }
 
 /// A field as CSV writes it (RFC 4180): quoted if it holds a comma, a
-/// quote or a line break, quotes doubled.
+/// quote or a line break, quotes doubled. Text that a spreadsheet would
+/// take for a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return, and is not a number) gets a leading `'`, as
+/// spreadsheets expect, so a scenario named `=HYPERLINK(…)` stays text.
 pub fn field(text: &str) -> String {
+    let formula =
+        text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err();
+    let text: std::borrow::Cow<str> = match formula {
+        true => format!("'{text}").into(),
+        false => text.into(),
+    };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_string()
+        text.into_owned()
     }
 }
 
@@ -114,6 +123,20 @@ mod tests {
         assert_eq!(field("pooled"), "pooled");
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn a_formula_stays_text_and_a_number_a_number() {
+        assert_eq!(
+            field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        for formula in ["+1+cmd", "-2-x", "@SUM(A1)", "\tx"] {
+            assert_eq!(field(formula), format!("'{formula}"));
+        }
+        for number in ["-5", "+3.5", "-1e3"] {
+            assert_eq!(field(number), number);
+        }
     }
 
     #[test]

@@ -30,9 +30,9 @@ impl RequestCounts {
             failed,
             server,
         } = r;
-        self.sent += sent;
-        self.ok += ok;
-        self.failed += failed;
+        self.sent = self.sent.saturating_add(*sent);
+        self.ok = self.ok.saturating_add(*ok);
+        self.failed = self.failed.saturating_add(*failed);
         self.server = add(self.server, *server);
     }
 }
@@ -87,11 +87,11 @@ impl ProxyCounts {
     /// The counts of `self` and `other` together.
     pub fn plus(self, o: ProxyCounts) -> ProxyCounts {
         ProxyCounts {
-            accepted: self.accepted + o.accepted,
-            upstream: self.upstream + o.upstream,
-            tunnels: self.tunnels + o.tunnels,
-            forwarded: self.forwarded + o.forwarded,
-            failed: self.failed + o.failed,
+            accepted: self.accepted.saturating_add(o.accepted),
+            upstream: self.upstream.saturating_add(o.upstream),
+            tunnels: self.tunnels.saturating_add(o.tunnels),
+            forwarded: self.forwarded.saturating_add(o.forwarded),
+            failed: self.failed.saturating_add(o.failed),
         }
     }
 }
@@ -133,7 +133,7 @@ impl Observed {
     /// Both counts summed (the server's where both have one).
     pub fn plus(self, o: Observed) -> Observed {
         Observed {
-            client: self.client + o.client,
+            client: self.client.saturating_add(o.client),
             server: add(self.server, o.server),
         }
     }
@@ -208,10 +208,10 @@ impl TimeWaitCounts {
             still_closing,
             reused_ports,
         } = r;
-        self.client_side += client_side;
-        self.server_side += server_side;
-        self.still_closing += still_closing;
-        self.reused_ports += reused_ports;
+        self.client_side = self.client_side.saturating_add(*client_side);
+        self.server_side = self.server_side.saturating_add(*server_side);
+        self.still_closing = self.still_closing.saturating_add(*still_closing);
+        self.reused_ports = self.reused_ports.saturating_add(*reused_ports);
     }
 }
 
@@ -232,7 +232,7 @@ impl WarmupCounts {
             requests,
             handshakes,
         } = r;
-        self.requests += requests;
+        self.requests = self.requests.saturating_add(*requests);
         self.handshakes = self.handshakes.plus(*handshakes);
     }
 }
@@ -267,11 +267,11 @@ impl PoolCounts {
             retries,
             discards,
         } = r;
-        self.reuses += reuses;
-        self.waits += waits;
+        self.reuses = self.reuses.saturating_add(*reuses);
+        self.waits = self.waits.saturating_add(*waits);
         self.peak_waiters = self.peak_waiters.max(*peak_waiters);
         self.wait_us = self.wait_us.merged(wait_us)?;
-        self.retries += retries;
+        self.retries = self.retries.saturating_add(*retries);
         self.discards.merge(discards);
         Ok(())
     }
@@ -304,5 +304,5 @@ impl Breakdown {
 
 /// A count both sides have: their sum, absent where either is.
 fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
-    a.zip(b).map(|(a, b)| a + b)
+    a.zip(b).map(|(a, b)| a.saturating_add(b))
 }

@@ -217,7 +217,8 @@ impl<K: Kind> Counts<K> {
     }
 
     pub fn add(&mut self, kind: K, n: u64) {
-        *self.get_mut(kind) += n;
+        let count = self.get_mut(kind);
+        *count = count.saturating_add(n);
     }
 
     pub fn total(&self) -> u64 {
@@ -227,7 +228,7 @@ impl<K: Kind> Counts<K> {
     /// Adds every count of `other`.
     pub fn merge(&mut self, other: &Counts<K>) {
         for (a, b) in self.values.iter_mut().zip(&other.values) {
-            *a += b;
+            *a = a.saturating_add(*b);
         }
     }
 

@@ -139,6 +139,29 @@ pub struct ScenarioInfo {
     pub authorities: Vec<AuthorityInfo>,
 }
 
+impl ScenarioInfo {
+    /// Takes every secret out of what it shows (see [`crate::redact`]):
+    /// done when a run writes its results and again when any file is read,
+    /// so a results file written before redaction existed shows none
+    /// either. `names`: the scenario's own `redact` list.
+    pub fn redact(&mut self, names: &[String]) {
+        let hide = |text: &mut String| {
+            if let std::borrow::Cow::Owned(shown) = crate::redact::with_names(text, names) {
+                *text = shown;
+            }
+        };
+        hide(&mut self.name);
+        hide(&mut self.description);
+        hide(&mut self.file);
+        hide(&mut self.source);
+        self.urls.iter_mut().for_each(hide);
+        for a in &mut self.authorities {
+            hide(&mut a.name);
+            a.url.iter_mut().for_each(hide);
+        }
+    }
+}
+
 /// One authority of the run.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -6,15 +6,20 @@ use crate::results::Transport;
 use crate::results::*;
 use crate::scenario::{Scenario, Target};
 
+/// What the results say of `scenario`, with no secret in it.
 pub fn scenario(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) -> ScenarioInfo {
+    let mut info = as_run(scenario, urls, dialled);
+    info.redact(&scenario.redact);
+    info
+}
+
+fn as_run(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) -> ScenarioInfo {
     let load = &scenario.load;
     ScenarioInfo {
         name: scenario.name.clone(),
         description: scenario.description.clone(),
         file: scenario.file.display().to_string(),
-        source: scenario
-            .credentials()
-            .fold(scenario.source.clone(), |text, c| c.redact(&text)),
+        source: scenario.source.clone(),
         urls,
         tls: scenario
             .transports

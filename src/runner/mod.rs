@@ -156,7 +156,7 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> anyhow::Result<Re
 /// Says a mode is about to run: a plain line on stderr, or to the watcher.
 fn announce(options: &RunOptions, what: Measuring) -> Option<(&dyn Watch, Measuring)> {
     if options.progress {
-        eprintln!("poolbench: {}", what.describe());
+        eprintln!("poolbench: {}", crate::redact::shown(&what.describe()));
     }
     options.watch.as_deref().map(|w| (w, what))
 }

@@ -40,7 +40,9 @@ pub struct Location {
 }
 
 impl Location {
-    /// Locates a byte span of `source`.
+    /// Locates a byte span of `source`. The line shown has its secrets
+    /// redacted (a URL's password, an `authorization` value), the caret
+    /// moved to match.
     pub fn of_span(source: &str, span: Range<usize>) -> Location {
         let start = floor_boundary(source, span.start);
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -49,14 +51,19 @@ impl Location {
             .map_or(source.len(), |i| start + i);
         let line_text = source[line_start..line_end].trim_end_matches('\r');
         let line = source[..start].matches('\n').count() + 1;
-        let column = source[line_start..start].chars().count() + 1;
         let end = floor_boundary(source, span.end.clamp(start, line_end));
-        let width = source[start..end].chars().count().max(1);
+        let secrets = crate::redact::ranges(line_text, &[]);
+        let (shown, at) = crate::redact::replace(line_text, &secrets);
+        let (from, to) = (
+            at((start - line_start).min(line_text.len())),
+            at((end - line_start).min(line_text.len())),
+        );
+        let to = shown.len().min(to.max(from));
         Location {
             line,
-            column,
-            width,
-            line_text: line_text.to_string(),
+            column: shown[..from].chars().count() + 1,
+            width: shown[from..to].chars().count().max(1),
+            line_text: shown.clone(),
         }
     }
 }

@@ -240,6 +240,12 @@ pub const KEYS: &[Key] = &[
         "\"urls.txt\"",
         "one URL a line, each scheme, host and port an authority of its own; against the bundled server, one path a line",
     ),
+    key(
+        "request",
+        "redact",
+        "[\"x-internal-token\"]",
+        "headers whose values are secrets: never shown in any output (authorization, proxy-authorization, cookie, set-cookie and x-api-key never are)",
+    ),
     key("proxy", "url", "\"http://127.0.0.1:3128\"", "your proxy"),
     key(
         "proxy",

@@ -81,6 +81,9 @@ pub struct Scenario {
     pub request: RequestSpec,
     /// A forward proxy every request goes through (`[proxy]`).
     pub proxy: Option<ProxySpec>,
+    /// Headers whose values are never shown, beyond
+    /// [`crate::redact::HEADERS`] (`[request] redact`).
+    pub redact: Vec<String>,
 }
 
 /// `[proxy]`: which forward proxy requests go through.
@@ -141,15 +144,6 @@ impl Credentials {
             .encode(format!("{}:{}", self.user, self.password));
         format!("Basic {token}")
     }
-
-    /// `text` with the password replaced by `***` wherever it follows the
-    /// user name (the scenario's text, as reports keep it).
-    pub fn redact(&self, text: &str) -> String {
-        text.replace(
-            &format!("{}:{}@", self.user, self.password),
-            &format!("{}:***@", self.user),
-        )
-    }
 }
 
 /// How much load, and how it stops.
@@ -192,20 +186,6 @@ impl Scenario {
             Some(span) => error.at(&self.source, span),
             None => error,
         }
-    }
-
-    /// Every user name and password given in a URL: the target's, and each
-    /// authority's.
-    pub fn credentials(&self) -> impl Iterator<Item = &Credentials> {
-        std::iter::once(&self.target)
-            .chain(self.authorities.iter().map(|a| &a.target))
-            .filter_map(|t| match t {
-                Target::External {
-                    credentials: Some(c),
-                    ..
-                } => Some(c),
-                _ => None,
-            })
     }
 
     /// Validates scenario text; `path` is only used in messages.

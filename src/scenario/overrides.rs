@@ -37,6 +37,8 @@ pub struct Overrides {
     pub method: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
+    /// `--redact`: headers whose values are secrets (`[request] redact`).
+    pub redact: Vec<String>,
 }
 
 /// `-d`: a body given inline, or a file's content (`-d @file`).
@@ -86,19 +88,76 @@ impl Overrides {
             parts.push(format!("-m {m}"));
         }
         for (name, value) in &self.headers {
+            let secret = crate::redact::HEADERS
+                .iter()
+                .copied()
+                .chain(self.redact.iter().map(String::as_str))
+                .any(|s| s.eq_ignore_ascii_case(name));
+            let value = if secret { crate::redact::HIDDEN } else { value };
             parts.push(format!("-H '{name}: {value}'"));
+        }
+        for name in &self.redact {
+            parts.push(format!("--redact {name}"));
         }
         match &self.body {
             Some(Body::Text(t)) => parts.push(format!("-d '{t}'")),
             Some(Body::File(f)) => parts.push(format!("-d @{}", f.display())),
             None => {}
         }
-        parts.join(" ")
+        // A comment line: nothing in it may end it or break the TOML.
+        crate::redact::shown(&parts.join(" ")).replace(['\n', '\r'], " ")
+    }
+
+    /// The flags' own mistakes, named by flag, before anything is built
+    /// from them (a header value with a control character would otherwise
+    /// surface as an error in the TOML poolbench writes).
+    fn check(&self) -> Result<(), ScenarioError> {
+        let flag = |flag: &str, message: String, help: &str| {
+            ScenarioError::new(Path::new("command line"), message)
+                .key(flag)
+                .help(help.to_string())
+        };
+        if let Some(url) = &self.url {
+            super::sections::check_port(url).map_err(|why| {
+                flag(
+                    "--url",
+                    why,
+                    "give a port from 1 to 65535, or none for the scheme's",
+                )
+            })?;
+        }
+        for (name, value) in &self.headers {
+            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(flag(
+                    "-H",
+                    format!("`{name}` is not a header name"),
+                    "write a header as 'name: value'; a name is letters, digits and - (e.g. x-api-key)",
+                ));
+            }
+            if http::HeaderValue::from_str(value).is_err() {
+                return Err(flag(
+                    "-H",
+                    format!("the value of `{name}` is not a valid header value"),
+                    "a header value is printable text without line breaks or control characters",
+                ));
+            }
+        }
+        for name in &self.redact {
+            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(flag(
+                    "--redact",
+                    format!("`{name}` is not a header name"),
+                    "name a header whose value is a secret, e.g. --redact x-internal-token",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
 /// The scenario to run: `file` (if any) with `o` applied.
 pub fn scenario(file: Option<&Path>, o: &Overrides) -> Result<Scenario, ScenarioError> {
+    o.check()?;
     let (path, mut table) = match file {
         Some(path) => {
             let scenario = Scenario::load(path)?;
@@ -141,6 +200,7 @@ fn from_url(o: &Overrides) -> Result<Table, ScenarioError> {
              keep_alive_disabled = {{ limit = {c} }}\nhyper_util = {{}}"
         ),
     };
+    let against = crate::redact::text(&against).replace(['"', '\\'], "");
     let text = format!(
         r#"name = "url"
 description = "Every mode against {against}, from the command line"
@@ -266,7 +326,12 @@ fn request(
     o: &Overrides,
     flag_error: &dyn Fn(&str, String, &str) -> ScenarioError,
 ) -> Result<(), ScenarioError> {
-    if o.method.is_none() && o.headers.is_empty() && o.body.is_none() && o.urls.is_none() {
+    if o.method.is_none()
+        && o.headers.is_empty()
+        && o.body.is_none()
+        && o.urls.is_none()
+        && o.redact.is_empty()
+    {
         return Ok(());
     }
     let request = t
@@ -292,6 +357,14 @@ fn request(
         for (name, value) in &o.headers {
             headers.insert(name.clone(), Value::String(value.clone()));
         }
+    }
+    if !o.redact.is_empty() {
+        let names = o.redact.iter().map(|n| Value::String(n.clone()));
+        let list = match request.remove("redact") {
+            Some(Value::Array(given)) => given.into_iter().chain(names).collect(),
+            _ => names.collect(),
+        };
+        request.insert("redact".into(), Value::Array(list));
     }
     match &o.body {
         Some(Body::Text(text)) => {
@@ -340,110 +413,5 @@ fn clamp(n: u64) -> i64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::Stop;
-    use crate::scenario::Target;
-
-    #[test]
-    fn a_url_alone_is_every_mode_against_it() -> Result<(), ScenarioError> {
-        let o = Overrides {
-            url: Some("http://127.0.0.1:9/".into()),
-            ..Overrides::default()
-        };
-        let s = scenario(None, &o)?;
-        assert!(matches!(s.target, Target::External { .. }));
-        assert_eq!(s.modes.len(), 4);
-        assert_eq!(s.load.stop, Stop::Requests(DEFAULT_REQUESTS));
-        assert!(
-            s.source
-                .starts_with("# command line with: --url http://127.0.0.1:9/")
-        );
-        let none = scenario(None, &Overrides::default()).unwrap_err();
-        assert!(none.to_string().contains("no scenario file, no --url"));
-        Ok(())
-    }
-
-    #[test]
-    fn without_a_file_mode_names_any_kinds() -> Result<(), ScenarioError> {
-        let o = Overrides {
-            url: Some("http://127.0.0.1:9/".into()),
-            concurrency: Some(8),
-            modes: Some(vec![
-                "reqwest".into(),
-                "awc".into(),
-                "hyper_util_capped".into(),
-            ]),
-            limit: Some(3),
-            ..Overrides::default()
-        };
-        let s = scenario(None, &o)?;
-        let modes: Vec<(&str, Option<u32>)> = s
-            .modes
-            .iter()
-            .map(|m| (m.kind.name, m.limit.map(|l| l.get())))
-            .collect();
-        assert_eq!(
-            modes,
-            [
-                ("reqwest", None),
-                ("awc", Some(3)),
-                ("hyper_util_capped", Some(3))
-            ]
-        );
-        let bad = Overrides {
-            modes: Some(vec!["curl".into()]),
-            ..o
-        };
-        let e = scenario(None, &bad).unwrap_err();
-        assert_eq!(e.key.as_deref(), Some("--mode"));
-        assert!(e.help.is_some_and(|h| h.contains("awc")));
-        Ok(())
-    }
-
-    #[test]
-    fn flags_replace_a_files_values() -> Result<(), ScenarioError> {
-        let file = std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scenarios/thousand.toml"
-        ));
-        let o = Overrides {
-            url: Some("https://127.0.0.1:9/".into()),
-            requests: Some(20),
-            concurrency: Some(4),
-            modes: Some(vec!["pooled".into(), "starved".into()]),
-            limit: Some(3),
-            ..Overrides::default()
-        };
-        let s = scenario(Some(&file), &o)?;
-        assert!(matches!(s.target, Target::External { .. }));
-        assert_eq!(s.load.stop, Stop::Requests(20));
-        assert_eq!(s.load.concurrency, 4);
-        let modes: Vec<(&str, Option<u32>)> = s
-            .modes
-            .iter()
-            .map(|m| (m.label.as_str(), m.limit.map(|l| l.get())))
-            .collect();
-        assert_eq!(modes, [("pooled", Some(3)), ("starved", Some(3))]);
-        assert!(s.modes.iter().all(|m| m.kind.name == "pooled"));
-        let bad = scenario(
-            Some(&file),
-            &Overrides {
-                modes: Some(vec!["nope".into()]),
-                ..Overrides::default()
-            },
-        )
-        .unwrap_err();
-        assert!(bad.to_string().contains("`nope` is not a mode"), "{bad}");
-        let zero = scenario(
-            Some(&file),
-            &Overrides {
-                concurrency: Some(0),
-                ..Overrides::default()
-            },
-        )
-        .unwrap_err();
-        assert!(zero.to_string().contains("load.concurrency"), "{zero}");
-        Ok(())
-    }
-}
+#[path = "overrides_tests.rs"]
+mod tests;

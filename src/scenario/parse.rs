@@ -77,8 +77,10 @@ pub(super) fn validate(
         .iter()
         .map(|g| check(&cx, &g.check, &modes, &transports, &authorities))
         .collect::<Result<Vec<_>, _>>()?;
+    let redact = redacted(&cx, &raw)?;
     Ok(Scenario {
         name,
+        redact,
         description: raw.description.unwrap_or_default(),
         file: path.to_path_buf(),
         source: source.to_string(),
@@ -95,6 +97,22 @@ pub(super) fn validate(
         request,
         proxy,
     })
+}
+
+/// The headers `[request]` and each authority's request list under
+/// `redact`.
+fn redacted(cx: &Ctx, raw: &RawScenario) -> Result<Vec<String>, ScenarioError> {
+    let mut redact = Vec::new();
+    if let Some(r) = &raw.request {
+        redact.extend(super::request::redact(cx, r.get_ref(), "request")?);
+    }
+    for a in &raw.authority {
+        if let Some(r) = &a.get_ref().request {
+            let key = format!("authority.{}.request", a.get_ref().name.get_ref());
+            redact.extend(super::request::redact(cx, r.get_ref(), &key)?);
+        }
+    }
+    Ok(redact)
 }
 
 /// How the scenario's requests travel, for the kinds to check.

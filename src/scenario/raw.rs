@@ -59,6 +59,8 @@ pub struct RawRequest {
     pub body_file: Option<Spanned<String>>,
     pub paths: Option<Spanned<Vec<Spanned<RawPath>>>>,
     pub urls_file: Option<Spanned<String>>,
+    /// Headers whose values are secrets, beyond those always treated so.
+    pub redact: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `"/item/{n}"`, or `{ path = "/search", weight = 3 }`.

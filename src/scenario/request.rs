@@ -154,6 +154,29 @@ fn header(
     Ok((name_ok, value_ok))
 }
 
+/// `redact = ["x-internal-token"]`: headers whose values are never shown,
+/// beyond [`crate::redact::HEADERS`]; lower case.
+pub(super) fn redact(cx: &Ctx, raw: &RawRequest, key: &str) -> Result<Vec<String>, ScenarioError> {
+    let Some(list) = &raw.redact else {
+        return Ok(Vec::new());
+    };
+    list.get_ref()
+        .iter()
+        .map(|name| {
+            HeaderName::from_bytes(name.get_ref().as_bytes())
+                .map(|n| n.as_str().to_string())
+                .map_err(|_| {
+                    cx.err(
+                        name.span(),
+                        &format!("{key}.redact"),
+                        format!("`{}` is not a header name", name.get_ref()),
+                    )
+                    .help("list the names of headers that carry a secret, e.g. redact = [\"x-internal-token\"]")
+                })
+        })
+        .collect()
+}
+
 fn body_file(cx: &Ctx, f: &Spanned<String>, key: &str) -> Result<Bytes, ScenarioError> {
     let path = beside(cx.path, f.get_ref());
     crate::files::read_bytes(&path, MAX_BODY)

@@ -223,9 +223,12 @@ pub(super) fn url_target(
             unix: Some(path.into()),
         });
     }
-    let url: http::Uri = text
-        .parse()
-        .map_err(|e| bad(format!("not a valid URL: \"{text}\" ({e})")))?;
+    let url: http::Uri = text.parse().map_err(|e| {
+        bad(format!(
+            "not a valid URL: \"{}\" ({e})",
+            crate::redact::text(text)
+        ))
+    })?;
     match url.scheme_str() {
         Some("http" | "https") => {}
         Some(other) => {
@@ -233,10 +236,18 @@ pub(super) fn url_target(
                 "scheme `{other}` is not supported; use http or https"
             )));
         }
-        None => return Err(bad(format!("\"{text}\" has no scheme"))),
+        None => {
+            return Err(bad(format!(
+                "\"{}\" has no scheme",
+                crate::redact::text(text)
+            )));
+        }
     }
     if url.host().is_none_or(str::is_empty) {
-        return Err(bad(format!("\"{text}\" has no host")));
+        return Err(bad(format!(
+            "\"{}\" has no host",
+            crate::redact::text(text)
+        )));
     }
     // user:password@ is taken out of the URL (it would end up in the Host
     // header and in every report) and sent as a header instead.
@@ -259,16 +270,40 @@ pub(super) fn url_target(
         }
         _ => (url, None),
     };
-    if url.port_u16() == Some(0) {
-        return Err(bad(format!(
-            "\"{text}\" has port 0, which cannot be dialled"
-        )));
-    }
+    check_port(text).map_err(bad)?;
     Ok(Target::External {
         url,
         credentials,
         unix: None,
     })
+}
+
+/// A port a URL names must be one that can be dialled: 1 to 65535 (the
+/// URL parser takes `:99999` and would fall back to the scheme's port).
+pub(super) fn check_port(text: &str) -> Result<(), String> {
+    let Ok(url) = text.parse::<http::Uri>() else {
+        return Ok(());
+    };
+    let Some(authority) = url.authority() else {
+        return Ok(());
+    };
+    let host = authority.as_str().rsplit('@').next().unwrap_or_default();
+    let host = &host[host.rfind(']').unwrap_or(0)..];
+    let Some(colon) = host.rfind(':') else {
+        return Ok(());
+    };
+    let port = &host[colon + 1..];
+    match url.port_u16() {
+        Some(0) => Err(format!(
+            "\"{}\" has port 0, which cannot be dialled",
+            crate::redact::text(text)
+        )),
+        None if !port.is_empty() => Err(format!(
+            "port {port} of \"{}\" is not a port: ports run from 1 to 65535",
+            crate::redact::text(text)
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `[proxy]`: your proxy's `url`, or `bundled = true` for poolbench's own.
@@ -293,14 +328,19 @@ pub(super) fn proxy(
         (Some(url), false) => {
             let text = url.get_ref();
             let bad = |why: String| cx.err(url.span(), "proxy.url", why).help(help);
-            let uri: http::Uri = text
-                .parse()
-                .map_err(|e| bad(format!("not a valid URL: \"{text}\" ({e})")))?;
+            let uri: http::Uri = text.parse().map_err(|e| {
+                bad(format!(
+                    "not a valid URL: \"{}\" ({e})",
+                    crate::redact::text(text)
+                ))
+            })?;
             if uri.scheme_str() != Some("http") || uri.host().is_none_or(str::is_empty) {
                 return Err(bad(format!(
-                    "\"{text}\" is not an http://host:port URL (poolbench speaks plain HTTP to a proxy)"
+                    "\"{}\" is not an http://host:port URL (poolbench speaks plain HTTP to a proxy)",
+                    crate::redact::text(text)
                 )));
             }
+            check_port(text).map_err(bad)?;
             Ok(super::ProxySpec::At(uri))
         }
         (None, true) => Ok(super::ProxySpec::Bundled),

@@ -289,8 +289,11 @@ async fn method_headers_and_body_come_from_the_command_line() {
     assert_eq!((seen.requests, seen.non_get), (20, 20));
     assert_eq!(seen.extra_headers, 40);
     assert_eq!((seen.bodies, seen.body_bytes), (20, 20 * 1024));
+    // The server counted both headers (the request carries the key); the
+    // report shows that the key was sent, not the key.
     let source = crate::common::results(&out).scenario.source;
-    assert!(source.contains("-H 'x-api-key: k'"), "{source}");
+    assert!(source.contains("-H 'x-api-key: <redacted>'"), "{source}");
+    assert!(source.contains("x-api-key = \"<redacted>\""), "{source}");
 }
 
 // --url replaces a scenario file's target (the bundled server), and -n
@@ -366,4 +369,63 @@ fn a_progress_bar_on_a_terminal_and_none_in_a_pipe() {
         "{stderr}"
     );
     assert!(!stderr.contains("req/s"), "no bar in a pipe: {stderr}");
+}
+
+// A flag's mistake is named by the flag, before anything is built from it:
+// a port past 65535 (the URL parser would fall back to port 80), a header
+// value with a control character, a `--redact` that names no header; the
+// message escapes what it quotes.
+#[test]
+fn flag_values_are_checked_and_named_by_their_flag() {
+    for (args, flag, says) in [
+        (
+            &["--url", "http://127.0.0.1:99999/"][..],
+            "`--url`",
+            "port 99999",
+        ),
+        (
+            &["--url", "http://127.0.0.1:9/", "-H", "x-a: b\u{1}"][..],
+            "`-H`",
+            "the value of `x-a` is not a valid header value",
+        ),
+        (
+            &["--url", "http://127.0.0.1:9/", "-H", "x a: b"][..],
+            "`-H`",
+            "`x a` is not a header name",
+        ),
+        (
+            &["--url", "http://127.0.0.1:9/", "--redact", "a b"][..],
+            "`--redact`",
+            "`a b` is not a header name",
+        ),
+    ] {
+        let out = poolbench()
+            .arg("run")
+            .args(args)
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(flag) && err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains('\u{1}'), "{args:?}: {err}");
+        assert!(!err.contains("running"), "nothing ran: {err}");
+    }
+}
+
+// A path with a terminal escape in it is quoted escaped, not obeyed.
+#[test]
+fn a_path_with_a_terminal_escape_is_echoed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("a\u{1b}[31mred.toml");
+    let out = poolbench()
+        .arg("run")
+        .arg(&scenario)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\\u{1b}[31mred"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
 }

@@ -400,8 +400,14 @@ fn json_leaf() -> impl Strategy<Value = Value> {
             "pooled",
             "hyper_util",
             "\u{1b}[2J",
+            "=HYPERLINK(\"http://x\")",
+            "a | b\nc",
+            "<script>alert(1)</script>",
         ])
         .prop_map(Value::from),
+        // Wider than `format!` can pad (65535), and wide characters.
+        Just(Value::from("w".repeat(70_000))),
+        Just(Value::from("界".repeat(3_000))),
         Just(Value::Array(Vec::new())),
         Just(Value::Object(Default::default())),
     ]
@@ -484,6 +490,53 @@ fn render(results: &Results) {
         &poolbench::compare::Tolerances::uniform(0.1),
     );
     let _ = poolbench::report::terminal::compare_text(&changes, &[]);
+    let _ = poolbench::report::csv::run_csv(results);
+    let _ = poolbench::compare::differences(results, results);
+    let runs = [
+        ("a".to_string(), results.clone()),
+        ("b".to_string(), results.clone()),
+    ];
+    let _ = poolbench::merge::merge(&runs);
 }
 
 // ---- crashes found by the fuzzers, kept as tests -------------------------
+
+// A mode's label wider than `format!` pads (65535 columns) panicked the
+// terminal table ("Formatting argument out of range"); `report`, `compare`
+// and `merge` on such a file now finish, exit 0, and print no panic.
+#[test]
+fn a_label_wider_than_format_can_pad_renders() {
+    let mut value = small_results();
+    value["modes"][0]["label"] = Value::from("w".repeat(70_000));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("results.json");
+    std::fs::write(&file, serde_json::to_string(&value).unwrap()).unwrap();
+    let merged = dir.path().join("merged.json");
+    let other = dir.path().join("other.json");
+    std::fs::copy(&file, &other).unwrap();
+    for args in [
+        vec![
+            "report".into(),
+            file.display().to_string(),
+            "--format".into(),
+            "text".into(),
+        ],
+        vec![
+            "compare".into(),
+            file.display().to_string(),
+            other.display().to_string(),
+        ],
+        vec![
+            "merge".into(),
+            file.display().to_string(),
+            other.display().to_string(),
+            "-o".into(),
+            merged.display().to_string(),
+        ],
+    ] {
+        let out = crate::common::poolbench().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{}: {err}", args[0]);
+        assert_ne!(out.status.code(), Some(101), "{}: {err}", args[0]);
+    }
+}

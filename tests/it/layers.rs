@@ -4,6 +4,7 @@
 
 /// Bottom up. A module may use only modules before it.
 const LAYERS: &[&str] = &[
+    "redact",
     "results",
     "files",
     "interrupt",

@@ -23,6 +23,7 @@ mod report;
 mod requests;
 mod run_ends;
 mod schema;
+mod secrets;
 mod server;
 mod unix;
 mod workflow;
