@@ -309,7 +309,10 @@ fn render(results: &crate::results::Results, format: Format) -> String {
         Format::Markdown => report::markdown::run_markdown(results),
         Format::Junit => report::junit::gate_junit(results),
         Format::Csv => report::csv::run_csv(results),
-        Format::Json => serde_json::to_string_pretty(results).unwrap_or_default() + "\n",
+        Format::Json => {
+            String::from_utf8(crate::results::json::to_json(results).unwrap_or_default())
+                .unwrap_or_default()
+        }
     }
 }
 
@@ -358,7 +361,7 @@ fn merge(files: &[PathBuf], out: &std::path::Path) -> anyhow::Result<ExitCode> {
         .map(|f| Ok((f.display().to_string(), report::read_results(f)?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let merged = crate::merge::merge(&runs)?;
-    let json = serde_json::to_vec_pretty(&merged)?;
+    let json = crate::results::json::to_json(&merged)?;
     let tmp = out.with_extension("json.tmp");
     std::fs::write(&tmp, json).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;

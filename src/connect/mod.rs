@@ -23,7 +23,7 @@ use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::metrics::ConnectionGauge;
+use crate::metrics::{ConnectionGauge, OpenGuard};
 
 mod stream;
 pub use stream::CountedStream;
@@ -146,9 +146,9 @@ impl CountingConnector {
             .and_then(|a| self.routes.iter().find(|r| r.authority == a.as_str()));
         let gauge = route.map(|r| &*r.gauge);
         if let Some(path) = route.and_then(|r| r.unix.as_ref()).or(self.unix.as_ref()) {
+            let (open, authority) = self.dialing(route);
             let stream = UnixStream::connect(path).await?;
-            let open = self.gauge.open();
-            let authority = route.map(|r| r.gauge.open());
+            established(&open, authority.as_ref());
             let tcp = Instant::now();
             let io = if https {
                 Io::UnixTls(Box::new(TokioIo::new(
@@ -165,14 +165,14 @@ impl CountingConnector {
             Some(addr) => addr,
             None => resolve(uri).await?,
         };
+        let (open, authority) = self.dialing(route);
         let stream = TcpStream::connect(addr).await?;
         if !self.handshake_delay.is_zero() {
             handshake_wait(Instant::now() + self.handshake_delay).await;
         }
+        established(&open, authority.as_ref());
         // Requests are small and latency-bound: never wait for Nagle.
         stream.set_nodelay(true)?;
-        let open = self.gauge.open();
-        let authority = route.map(|r| r.gauge.open());
         if let Ok(local) = stream.local_addr() {
             self.gauge.local_port(local.port());
         }
@@ -192,6 +192,23 @@ impl CountingConnector {
         stream.authority = authority;
         stream.proxied = self.absolute_form(uri);
         Ok(stream)
+    }
+}
+
+impl CountingConnector {
+    /// The guards of a socket about to be created, in the connector's gauge
+    /// and its authority's: open from now, so the client's peak holds every
+    /// connection the server may already hold.
+    fn dialing(&self, route: Option<&Route>) -> (OpenGuard, Option<OpenGuard>) {
+        (self.gauge.dialing(), route.map(|r| r.gauge.dialing()))
+    }
+}
+
+/// Counts a connect that completed: a handshake, in each gauge.
+fn established(open: &OpenGuard, authority: Option<&OpenGuard>) {
+    open.established();
+    if let Some(a) = authority {
+        a.established();
     }
 }
 

@@ -48,6 +48,8 @@ pub struct Names<'a> {
     pub sweeps: &'a [&'a str],
     /// The run's authorities (`pooled.api.p99`), when it has several.
     pub authorities: &'a [&'a str],
+    /// Each mode's figures its client cannot observe (its kind's list).
+    pub unobserved: &'a [(&'a str, &'a [&'a str])],
 }
 
 /// The one figure of a sweep.
@@ -62,6 +64,7 @@ pub fn validate(text: &str, names: &Names) -> Result<Check, CheckError> {
         transports,
         sweeps,
         authorities,
+        unobserved,
     } = names;
     let help = "write checks like \"pooled.p99 <= 3 * pooled.p50\" or \"pooled.handshakes <= 10\"; \
                 units: ns us ms s % k M";
@@ -125,10 +128,32 @@ pub fn validate(text: &str, names: &Names) -> Result<Check, CheckError> {
             }
             _ => figures::validate(path).map_err(|m| bad(m, help.into()))?,
         }
+        if let Some(why) = unobservable(mode, path, unobserved) {
+            return Err(bad(why, "leave the check out, or check the figure on a mode that observes it (the report shows it `-`)".into()));
+        }
     }
     Ok(Check {
         text: text.to_string(),
         comparison,
+    })
+}
+
+/// Why `mode` cannot give the figure at `path`, if its client does not
+/// observe it: a check on it would compare a 0 nobody counted.
+fn unobservable(mode: &str, path: &[String], unobserved: &[(&str, &[&str])]) -> Option<String> {
+    let list = unobserved.iter().find(|(m, _)| *m == mode)?.1;
+    let path: Vec<&str> = path
+        .iter()
+        .map(String::as_str)
+        .filter(|p| *p != figures::PER_ROUND)
+        .collect();
+    let (name, qualifier) = (path.first()?, path.get(1).copied());
+    let figure = crate::results::figures::Figure::named(name)?;
+    figure.unobserved(list, qualifier).then(|| {
+        format!(
+            "`{mode}` cannot observe {}: its client does not let poolbench count it",
+            path.join(".")
+        )
     })
 }
 

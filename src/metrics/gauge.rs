@@ -57,7 +57,18 @@ pub struct GaugeReading {
 impl ConnectionGauge {
     /// Counts a new connection; the guard marks it closed when dropped.
     pub fn open(self: &Arc<Self>) -> OpenGuard {
-        self.opened.fetch_add(1, Relaxed);
+        let guard = self.dialing();
+        guard.established();
+        guard
+    }
+
+    /// Counts a socket open from the moment it is created, before its
+    /// connect completes: a short-lived connection is open at the server
+    /// as soon as the kernel has it, and a gauge that waited for the task
+    /// to run again would miss the overlap. Its handshake is counted by
+    /// [`OpenGuard::established`]; a connect that fails drops the guard
+    /// and leaves only its moment in the peak.
+    pub fn dialing(self: &Arc<Self>) -> OpenGuard {
         let open = self.open.fetch_add(1, Relaxed) + 1;
         self.peak.fetch_max(open, Relaxed);
         OpenGuard(Arc::clone(self))
@@ -114,6 +125,11 @@ impl ConnectionGauge {
 pub struct OpenGuard(Arc<ConnectionGauge>);
 
 impl OpenGuard {
+    /// Counts the connection's handshake: its connect completed.
+    pub fn established(&self) {
+        self.0.opened.fetch_add(1, Relaxed);
+    }
+
     /// Counts how the connection is about to end (before its socket closes).
     pub fn closing(&self, how: ConnectionEnd) {
         self.0.closed(how);

@@ -55,8 +55,11 @@ fn rows(
             false => qualifiers.into_iter().map(Some).collect(),
         };
         for q in qualifiers {
-            let Some(value) = f.value(view, q) else {
-                continue;
+            // An unobserved figure is a row with no value, never a 0.
+            let value = match f.value(view, q) {
+                Some(v) => v.to_string(),
+                None if f.unobserved(&view.unobserved, q) => String::new(),
+                None => continue,
             };
             let _ = writeln!(
                 out,

@@ -48,9 +48,7 @@ pub fn retries_cell(m: &crate::results::ModeResult) -> String {
 
 /// The results as pretty JSON, the `results.json` contract.
 pub fn json(results: &Results) -> anyhow::Result<Vec<u8>> {
-    let mut bytes = serde_json::to_vec_pretty(results)?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    Ok(crate::results::json::to_json(results)?)
 }
 
 /// Files a report directory may hold: what [`write_report`] writes, and

@@ -55,6 +55,8 @@ pub struct AuthorityResult {
     pub peak_connections: Observed,
     /// How its connections ended, seen by the client at its first close
     /// action.
+    #[serde(deserialize_with = "crate::results::json::null_is_default")]
+    #[schemars(with = "Option<Counts<ConnectionEnd>>")]
     pub connection_ends: Counts<ConnectionEnd>,
     /// The client figures the mode's client lets poolbench see in all but
     /// not per authority (reqwest's handshakes: counted as it dials, not

@@ -119,7 +119,10 @@ impl TlsHandshakes {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Observed {
-    /// As poolbench's client side counted it.
+    /// As poolbench's client side counted it; `null` where the mode's
+    /// client cannot observe it (see the mode's `unobserved`).
+    #[serde(deserialize_with = "super::json::null_is_default")]
+    #[schemars(with = "Option<u64>")]
     pub client: u64,
     /// As the bundled server counted it; absent for an external target.
     pub server: Option<u64>,

@@ -15,6 +15,7 @@ mod counts;
 pub mod figures;
 pub mod format;
 mod histogram;
+pub mod json;
 mod kinds;
 mod mode;
 mod rounds;

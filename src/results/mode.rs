@@ -75,6 +75,8 @@ pub struct ModeResult {
     pub time_wait: TimeWaitCounts,
     /// How the mode's connections ended, as the client saw each one close
     /// (client: the socket's TCP state and unread bytes at close).
+    #[serde(deserialize_with = "crate::results::json::null_is_default")]
+    #[schemars(with = "Option<super::Counts<super::ConnectionEnd>>")]
     pub connection_ends: super::Counts<super::ConnectionEnd>,
     /// The mode over time (client and OS), for charts.
     pub series: TimeSeries,

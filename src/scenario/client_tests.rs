@@ -114,3 +114,27 @@ fn awc_is_refused_where_it_cannot_run() {
     let unix = with_modes("[server]\nunix = true\n", "awc = { limit = 2 }");
     assert!(parse(&unix).is_ok());
 }
+
+#[test]
+fn a_check_on_a_figure_the_client_cannot_observe_is_refused() {
+    let with = |check: &str| {
+        parse(&format!(
+            "name = \"t\"\n[load]\nrequests = 2\nconcurrency = 1\n[modes]\nreqwest = {{}}\n[[gate]]\ncheck = \"{check}\"\n"
+        ))
+    };
+    for unseen in [
+        "reqwest.closed_first.server == 0",
+        "reqwest.peak_connections <= 8",
+        "reqwest.peak_connections.client.per_round <= 8",
+    ] {
+        let e = with(unseen).unwrap_err();
+        assert!(
+            e.message.contains("`reqwest` cannot observe"),
+            "{unseen}: {e}"
+        );
+    }
+    assert!(
+        with("reqwest.peak_connections.server <= 8").is_ok(),
+        "the server's side is seen"
+    );
+}

@@ -175,4 +175,16 @@ mod tests {
         assert!(text.contains("2 | concurrency = 0\n  |               ^"));
         assert!(text.ends_with("= help: set it to 50"));
     }
+
+    #[test]
+    fn a_quoted_line_shows_no_secret_and_its_caret_follows() {
+        let e = crate::scenario::Scenario::parse(std::path::Path::new("s.toml"), "name = \"t\"\n[target]\nurl = \"http://u:hunter2@h:99999/\"\n[load]\nrequests = 1\nconcurrency = 1\n[modes]\npooled = {}\n").unwrap_err();
+        let l = e.location.clone().expect("located");
+        assert_eq!(l.line_text, "url = \"http://u:<redacted>@h:99999/\"");
+        assert_eq!(
+            (l.column, l.width),
+            (7, "\"http://u:<redacted>@h:99999/\"".len())
+        );
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
 }

@@ -247,7 +247,12 @@ fn check(
     let transports: Vec<&str> = transports.iter().map(|t| t.name()).collect();
     let mut sweeps: Vec<&str> = modes.iter().filter_map(|m| m.sweep.as_deref()).collect();
     sweeps.dedup();
+    let unobserved: Vec<(&str, &[&str])> = modes
+        .iter()
+        .map(|m| (m.label.as_str(), m.kind.unobserved))
+        .collect();
     let names = gate::Names {
+        unobserved: &unobserved,
         modes: &labels,
         transports: &transports,
         sweeps: &sweeps,

@@ -229,13 +229,16 @@ pub static FIGURES: &[Figure] = &[
     Figure {
         name: "time_wait",
         label: "TIME_WAIT client | server side",
-        doc: "sockets that entered TIME_WAIT during the mode",
+        doc: "sockets that entered TIME_WAIT during the mode (TCP only: a Unix socket has no TIME_WAIT to observe)",
         unit: Unit::Count,
         better: Better::Lower,
         observers: Observers::Os,
         qualifiers: Qualifiers::Fixed(&["total", "client", "server"]),
         compared: false,
         read: |m, q| {
+            if m.transport == crate::results::Transport::Unix {
+                return None;
+            }
             let t = &m.time_wait;
             Some(match q {
                 Some("client") => t.client_side,

@@ -160,11 +160,25 @@ impl Figure {
 
     /// Its value for `m` with `qualifier` (the default if `None`).
     pub fn value(&self, m: &ModeResult, qualifier: Option<&str>) -> Option<f64> {
-        let server = qualifier == Some("server");
-        if !server && m.unobserved.iter().any(|u| u == self.name) {
+        if self.unobserved(&m.unobserved, qualifier) {
             return None;
         }
         (self.read)(m, qualifier)
+    }
+
+    /// Whether a mode whose client cannot observe `unobserved` (its kind's
+    /// list) lacks this figure under `qualifier`: all of it, but the side
+    /// the bundled server counts (`peak_connections.server`). A qualifier
+    /// named `server` on a figure the client observes
+    /// (`closed_first.server`: the server closed first, as the client saw
+    /// it) is the client's, and unobserved with it.
+    pub fn unobserved<S: AsRef<str>>(&self, unobserved: &[S], qualifier: Option<&str>) -> bool {
+        let by_server = qualifier == Some("server")
+            && matches!(
+                self.observers,
+                Observers::ClientAndServer | Observers::Server
+            );
+        !by_server && unobserved.iter().any(|u| u.as_ref() == self.name)
     }
 
     /// Whether anyone observed it for `m`: by default, or under a qualifier

@@ -35,6 +35,9 @@ pub(super) fn sides(o: Observed, qualifier: Option<&str>) -> Option<f64> {
 /// "client | server", with "≥" when the kernel may have recycled sockets
 /// before they were seen.
 pub(super) fn time_wait_cell(m: &ModeResult) -> String {
+    if m.transport == crate::results::Transport::Unix {
+        return "-".into();
+    }
     let t = &m.time_wait;
     let bound = if t.lower_bound() { "≥ " } else { "" };
     format!("{bound}{} | {}", t.client_side, t.server_side)
