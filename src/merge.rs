@@ -26,6 +26,15 @@ pub fn merge(runs: &[(String, Results)]) -> anyhow::Result<Results> {
     let Some(((_, first), rest)) = runs.split_first() else {
         bail!("merge needs at least one results file");
     };
+    for (i, (file, r)) in runs.iter().enumerate() {
+        if let Some((same, _)) = runs[..i].iter().find(|(_, o)| same_run(o, r)) {
+            bail!(
+                "{file} and {same} are the same run (started at {}, every figure alike): \
+                 merging it twice would double its counts; give each agent's results once",
+                r.started_at
+            );
+        }
+    }
     for (file, r) in rest {
         if let Some(d) = crate::compare::differences(first, r).first() {
             bail!(
@@ -76,6 +85,14 @@ pub fn merge(runs: &[(String, Results)]) -> anyhow::Result<Results> {
     Ok(merged)
 }
 
+/// Whether `a` and `b` are one run (a file given twice, or a copy of it):
+/// started at the same time with the same figures. Two agents' runs never
+/// have the same latency histograms to the microsecond.
+fn same_run(a: &Results, b: &Results) -> bool {
+    let figures = |r: &Results| serde_json::to_string(&r.modes).ok();
+    a.started_at == b.started_at && figures(a) == figures(b)
+}
+
 /// One mode of every agent as one.
 fn merge_mode(agents: &[&ModeResult]) -> anyhow::Result<ModeResult> {
     let (first, rest) = agents.split_first().context("no agent")?;
@@ -112,8 +129,15 @@ fn merge_mode(agents: &[&ModeResult]) -> anyhow::Result<ModeResult> {
         })
         .collect();
     m.mismatches = disagreements(&m);
-    // One round: the agents' rounds are not the same rounds.
-    m.rounds = vec![round_figures(&m)];
+    // Every agent's rounds, agent by agent: `.per_round` divides by them
+    // all, so a check per round holds for merged results as for each part.
+    m.rounds = agents
+        .iter()
+        .flat_map(|a| a.rounds.iter().cloned())
+        .collect();
+    if m.rounds.is_empty() {
+        m.rounds = vec![round_figures(&m)];
+    }
     Ok(m)
 }
 

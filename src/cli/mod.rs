@@ -200,9 +200,7 @@ fn run(
 /// else 0.
 fn verdict(results: &crate::results::Results) -> ExitCode {
     let mut failed = false;
-    if !results.gate_passed() {
-        let n = results.gate.iter().filter(|g| !g.passed).count();
-        say!("poolbench: {n} gate check(s) failed");
+    if failed_checks(results) > 0 {
         failed = true;
     }
     let all_failed = |m: &&crate::results::ModeResult| m.requests.ok == 0 && m.requests.sent > 0;
@@ -371,11 +369,23 @@ fn merge(files: &[PathBuf], out: &std::path::Path) -> anyhow::Result<ExitCode> {
         out.display(),
         out.display()
     );
-    Ok(if merged.gate_passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(match failed_checks(&merged) {
+        0 => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
     })
+}
+
+/// Names every check of `results` that failed, on stderr, with its
+/// figures; how many.
+fn failed_checks(results: &crate::results::Results) -> usize {
+    let failed: Vec<_> = results.gate.iter().filter(|g| !g.passed).collect();
+    for g in &failed {
+        say!("poolbench: check failed: {} ({})", g.check, g.detail());
+    }
+    if !failed.is_empty() {
+        say!("poolbench: {} gate check(s) failed", failed.len());
+    }
+    failed.len()
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error, any other

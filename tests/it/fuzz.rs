@@ -492,10 +492,9 @@ fn render(results: &Results) {
     let _ = poolbench::report::terminal::compare_text(&changes, &[]);
     let _ = poolbench::report::csv::run_csv(results);
     let _ = poolbench::compare::differences(results, results);
-    let runs = [
-        ("a".to_string(), results.clone()),
-        ("b".to_string(), results.clone()),
-    ];
+    let mut other = results.clone();
+    other.started_at.push_str(" (another agent)");
+    let runs = [("a".to_string(), results.clone()), ("b".to_string(), other)];
     let _ = poolbench::merge::merge(&runs);
 }
 

@@ -17,12 +17,15 @@ async fn three_agents_merge_into_what_the_server_counted() {
 [target]
 url = "http://{}/"
 [load]
-requests = 300
+requests = 150
 concurrency = 6
+repeat = 2
 [modes]
 pooled = {{ limit = 3 }}
 [[gate]]
-check = "pooled.handshakes <= 9"
+check = "pooled.handshakes <= 18"
+[[gate]]
+check = "pooled.handshakes.per_round <= 3"
 "#,
             server.addr
         ),
@@ -58,7 +61,31 @@ check = "pooled.handshakes <= 9"
     assert_eq!(m.agents.len(), 3);
     assert_eq!(m.peak_fds, m.agents.iter().map(|a| a.peak_fds).sum::<u64>());
     assert_eq!(results.agents.len(), 3);
-    assert!(results.gate[0].passed, "{:?}", results.gate);
+    // Every agent's rounds are kept: a check per round holds for the
+    // merged run as for each agent's.
+    assert_eq!(m.rounds.len(), 6);
+    assert!(results.gate.iter().all(|g| g.passed), "{:?}", results.gate);
+    // The same run twice is refused, naming both files.
+    let again = dir.path().join("again.json");
+    let first = dir.path().join("agent-0/results.json");
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(&first, &copy).unwrap();
+    let out = crate::common::poolbench()
+        .arg("merge")
+        .arg(&first)
+        .arg(&copy)
+        .arg("-o")
+        .arg(&again)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("are the same run") && err.contains("copy.json"),
+        "{err}"
+    );
+    assert!(!again.exists());
     // The merged file renders like any run.
     crate::common::poolbench()
         .args(["report", "--format", "text", "--out"])
