@@ -16,9 +16,19 @@ use crate::scenario::{Scenario, Target};
 
 /// How long to wait for both sides to close a mode's connections (plus two
 /// round trips of the emulated link, if there is one, up to
-/// [`SETTLE_MAX`]); sockets still closing then are reported, not waited for.
+/// [`SETTLE_MAX`], and never longer than a request may take: a link far
+/// slower than the timeout would hold the run's end hostage); sockets still
+/// closing then are reported, not waited for.
 const SETTLE_LIMIT: Duration = Duration::from_secs(5);
 const SETTLE_MAX: Duration = Duration::from_secs(30);
+
+/// How long a mode's connections are given to close, after its last
+/// request, over a link of `rtt`, when a request may take `timeout`.
+fn settle_limit(rtt: Duration, timeout: Duration) -> Duration {
+    (SETTLE_LIMIT + 2 * rtt)
+        .min(SETTLE_MAX)
+        .min(timeout.max(Duration::from_secs(1)))
+}
 
 /// Runs `spec` over the stage's endpoint number `endpoint`.
 /// `None` if the run was interrupted before the measured window opened.
@@ -56,7 +66,7 @@ pub async fn run(
         .map_err(|e| e.context(format!("cannot build {}'s client", spec.kind.name)))?;
     let ports = end_point.ports();
     let plan = Arc::new(super::requests::plan(scenario, &end_point.routes)?);
-    let settle_limit = (SETTLE_LIMIT + 2 * stage.link_rtt()).min(SETTLE_MAX);
+    let settle_limit = settle_limit(stage.link_rtt(), scenario.load.timeout);
     let setup = Setup {
         load: &scenario.load,
         opaque: spec.kind.opaque,
@@ -102,5 +112,24 @@ fn exchange(scenario: &Scenario, spec: &ModeSpec) -> Exchange {
         status: e.status.and_then(|s| http::StatusCode::from_u16(s).ok()),
         body_bytes: e.body_bytes.or(configured),
         body: spec.body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closing_is_waited_for_no_longer_than_a_request_may_take() {
+        let (ms, h) = (Duration::from_millis, |n: u64| {
+            Duration::from_secs(3600 * n)
+        });
+        // A link far slower than the timeout: the run ends a timeout after
+        // its last request, not 30 s later.
+        assert_eq!(settle_limit(h(1000), ms(2000)), ms(2000));
+        assert_eq!(settle_limit(ms(0), ms(30_000)), SETTLE_LIMIT);
+        assert_eq!(settle_limit(ms(100), ms(30_000)), SETTLE_LIMIT + ms(200));
+        assert_eq!(settle_limit(h(1), h(1)), SETTLE_MAX);
+        assert_eq!(settle_limit(ms(0), ms(10)), ms(1000));
     }
 }

@@ -13,6 +13,7 @@ mod fuzz;
 mod gate;
 mod h2;
 mod kinds;
+mod kinds_faults;
 mod layers;
 mod link_tls;
 mod merge;

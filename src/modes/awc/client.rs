@@ -72,7 +72,7 @@ impl LocalSender for AwcClient {
             true => request.send().await,
             false => request.send_body(shape.body.clone()).await,
         };
-        let response = sent.map_err(|e| ErrorKind::classify(&e))?;
+        let response = sent.map_err(|e| super::errors::of_send(&e))?;
         let timeline = Timeline {
             head: Some(Instant::now()),
             ..Timeline::default()
@@ -212,15 +212,19 @@ struct Payload(awc::ClientResponse);
 
 impl http_body::Body for Payload {
     type Data = Bytes;
-    type Error = awc::error::PayloadError;
+    type Error = std::io::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
         use futures_util::Stream;
-        Pin::new(&mut self.0)
-            .poll_next(cx)
-            .map(|next| next.map(|chunk| chunk.map(http_body::Frame::data)))
+        Pin::new(&mut self.0).poll_next(cx).map(|next| {
+            next.map(|chunk| {
+                chunk
+                    .map(http_body::Frame::data)
+                    .map_err(super::errors::of_payload)
+            })
+        })
     }
 }

@@ -33,6 +33,7 @@ use crate::results::HttpVersion;
 use crate::tls::TlsTrust;
 
 mod client;
+mod errors;
 use client::AwcClient;
 
 pub static KIND: Kind = Kind {
