@@ -19,6 +19,8 @@ if [ ${#stories[@]} -eq 0 ]; then
     scenarios/unix-vs-tcp.toml
     scenarios/h1-vs-h2.toml
     scenarios/real-clients.toml
+    scenarios/thousand.toml
+    scenarios/tls-handshake-tax.toml
   )
 fi
 

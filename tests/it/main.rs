@@ -26,5 +26,6 @@ mod run_ends;
 mod schema;
 mod secrets;
 mod server;
+mod stories;
 mod unix;
 mod workflow;
