@@ -148,11 +148,14 @@ mod tests {
     #[test]
     fn counts_add_up_histograms_merge_and_peaks_are_kept_per_agent() -> anyhow::Result<()> {
         let one = crate::results::example();
-        let runs = vec![
-            ("a.json".to_string(), one.clone()),
-            ("b.json".to_string(), one.clone()),
-            ("c.json".to_string(), one.clone()),
-        ];
+        // Three agents' runs: alike figures, each started at its own time
+        // (the same run twice is refused, see below).
+        let agent = |name: &str| {
+            let mut r = one.clone();
+            r.started_at = format!("{} ({name})", one.started_at);
+            (format!("{name}.json"), r)
+        };
+        let runs = vec![agent("a"), agent("b"), agent("c")];
         let merged = merge(&runs)?;
         for (m, o) in merged.modes.iter().zip(&one.modes) {
             assert_eq!(m.requests.ok, 3 * o.requests.ok);
@@ -175,9 +178,11 @@ mod tests {
             one.scenario.load.requests.map(|n| 3 * n)
         );
         assert_eq!(merged.gate.len(), one.gate.len(), "the checks judged again");
-        let mut other = one.clone();
-        other.scenario.load.concurrency = 1;
-        let refused = merge(&[("a".into(), one), ("b".into(), other)]).unwrap_err();
+        let twice = merge(&[agent("a"), agent("a")]).unwrap_err();
+        assert!(twice.to_string().contains("are the same run"), "{twice}");
+        let mut other = agent("b");
+        other.1.scenario.load.concurrency = 1;
+        let refused = merge(&[agent("a"), other]).unwrap_err();
         assert!(
             refused.to_string().contains("scenario.load.concurrency"),
             "{refused}"

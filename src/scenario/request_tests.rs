@@ -147,3 +147,22 @@ fn a_url_list_makes_an_authority_of_each_host() -> Result<(), ScenarioError> {
     assert_eq!(s.request.paths.len(), 2);
     Ok(())
 }
+
+// A list past the old cap of 10⁵ lines is read (a scraper's million fit);
+// one past the cap is refused, saying how to split it.
+#[test]
+fn a_long_url_list_is_read_and_one_past_the_cap_is_refused() -> Result<(), ScenarioError> {
+    let dir =
+        tempfile::tempdir().map_err(|e| ScenarioError::new(Path::new("tmp"), e.to_string()))?;
+    let list = dir.path().join("urls.txt");
+    let lines: String = (0..150_000).map(|i| format!("/item/{i}\n")).collect();
+    std::fs::write(&list, lines).map_err(|e| ScenarioError::new(&list, e.to_string()))?;
+    let file = dir.path().join("s.toml");
+    let s = Scenario::parse(&file, &with_request("urls_file = \"urls.txt\""))?;
+    assert_eq!(s.request.paths.len(), 150_000);
+    let over = "/\n".repeat(super::url_list::MAX_URLS + 1);
+    std::fs::write(&list, over).map_err(|e| ScenarioError::new(&list, e.to_string()))?;
+    let e = Scenario::parse(&file, &with_request("urls_file = \"urls.txt\"")).expect_err("cap");
+    assert!(e.to_string().contains("split a longer list"), "{e}");
+    Ok(())
+}
