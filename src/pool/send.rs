@@ -174,6 +174,9 @@ where
         match conn.sender.try_send_request(req).await {
             Ok(response) => {
                 let discard = self.verdict(&conn, closes || wants_close(response.headers()));
+                if discard == Some(Discard::ConnectionClose) {
+                    conn.watch.set_closes();
+                }
                 let pool = Arc::clone(&origin.pool);
                 Ok(response.map(|body| PoolBody::new(body, conn, pool, discard)))
             }
@@ -232,7 +235,7 @@ where
         // close its side, so the limit holds as the server counts too.
         let connection = Box::pin(connection.without_shutdown());
         if let Some(parts) = Arc::clone(&driving).drive(connection).await {
-            parts.io.close(driving.was_idle(), CLOSE_WAIT).await;
+            parts.io.close(driving.waits_for_peer(), CLOSE_WAIT).await;
         }
         drop(slot);
     });

@@ -69,9 +69,26 @@ pub struct ConnWatch {
     /// response unread): then, when the pool drops it, nothing is lost by
     /// waiting for the server to close its side too.
     idle: AtomicBool,
+    /// Whether its last exchange said `Connection: close`: the server
+    /// closes after the response, so waiting for its FIN before the slot is
+    /// free costs nothing and keeps the limit as the server counts it.
+    closes: AtomicBool,
 }
 
 impl ConnWatch {
+    /// Marks the exchange in flight as the connection's last, closed by
+    /// the server after its response.
+    pub fn set_closes(&self) {
+        self.closes.store(true, Ordering::Release);
+    }
+
+    /// Whether the pool should wait for the server's side of the close
+    /// before freeing the connection's slot: it was idle (nothing lost), or
+    /// the server is closing it anyway.
+    pub fn waits_for_peer(&self) -> bool {
+        self.was_idle() || self.closes.load(Ordering::Acquire)
+    }
+
     /// How the task ended, once no poll of it is running; `None` while one
     /// is (look again after yielding).
     pub fn settled_end(&self) -> Option<ConnEnd> {

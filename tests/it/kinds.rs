@@ -124,9 +124,11 @@ fn counted(kind: &Kind, m: &ModeResult, at: &str) {
     }
     // A kind that bounds its connections per authority keeps to it (awc's
     // limit is per client thread, hyper_util_capped's bounds requests).
+    // As the server counts them too: a slot is free only once the server
+    // has closed its side (keep-alive off: after the server's FIN).
     if kind.sees.wait == Wait::Pool {
         assert!(
-            m.peak_connections.client <= LIMIT,
+            m.peak_connections.client <= LIMIT && m.peak_connections.server <= Some(LIMIT),
             "{at}: {:?}",
             m.peak_connections
         );
