@@ -24,7 +24,12 @@ Examples:
 pub(super) struct RunFlags {
     /// Send the requests to this URL (your service) instead of the bundled
     /// server; `{n}` in its path is the request's number.
-    #[arg(long)]
+    // clap writes `{n}` as a line break: a reset between its characters
+    // (invisible on a terminal, stripped in a pipe) keeps it `{n}`.
+    #[arg(
+        long,
+        help = "Send the requests to this URL (your service) instead of the bundled server; `{\x1b[0mn}` in its path is the request's number"
+    )]
     pub(super) url: Option<String>,
     /// A file of URLs, one a line: each host its own authority (against the
     /// bundled server: one path a line).
@@ -125,7 +130,7 @@ Examples:
       -H 'authorization: Bearer t0ken' -d @payload.json
   poolbench run --urls urls.txt -c 50                 a scraper: one URL a line, each host
                                                       its own authority
-  poolbench run --url 'http://127.0.0.1:8080/item/{n}'  {n}: the request's number
+  poolbench run --url 'http://127.0.0.1:8080/item/{\x1b[0mn}'  {\x1b[0mn}: the request's number
 
 Flags given with a scenario file replace its values (the report records the
 scenario as it ran, headed by the flags); --mode drops the checks that name

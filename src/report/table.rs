@@ -187,7 +187,8 @@ impl Format for Markdown {
             "---:|".repeat(table.columns.len())
         ));
         for row in &table.rows {
-            out.push_str(&format!("| {} | {} |", row.label, row.observers));
+            let (label, observers) = (markdown(row.label), markdown(row.observers));
+            out.push_str(&format!("| {label} | {observers} |"));
             for cell in &row.cells {
                 out.push_str(&format!(" {} |", markdown(&marked(cell, " ≠"))));
             }
@@ -289,6 +290,11 @@ mod tests {
             md.contains("a\\|&lt;b>") && md.contains("4 \\| 5 ≠"),
             "{md}"
         );
+        // Every row has as many cells as the header: `client | server` in a
+        // label or an observer is escaped.
+        let cells = |line: &str| line.replace("\\|", "").matches('|').count();
+        let lines: Vec<&str> = md.lines().collect();
+        assert!(lines.iter().all(|l| cells(l) == cells(lines[0])), "{md}");
         let h = Html.table(&table);
         assert!(
             h.contains("a|&lt;b&gt;") && h.contains("class=\"mismatch\""),

@@ -125,6 +125,26 @@ fn help_shows_examples() {
         ));
 }
 
+// `{n}` (a request's number in a URL) reads as `{n}`, not as the line
+// break clap makes of it, and help is wrapped: no line past 100 columns
+// where no terminal tells the width.
+#[test]
+fn help_shows_the_counter_literally_and_wraps() {
+    for flag in ["--help", "-h"] {
+        let out = poolbench()
+            .args(["run", flag])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("`{n}` in its"), "{help}");
+        assert!(!help.contains('\u{1b}'), "no escape in a pipe: {help}");
+        let widest = help.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(widest <= 100, "{flag}: {widest} columns");
+    }
+}
+
 // The scenario sets the client's open-files limit; running out of it is
 // counted as EMFILE, and the report names the limit it ran out of.
 #[test]

@@ -446,3 +446,26 @@ fn a_sweep_is_charted_and_tabled() {
     let markdown = poolbench::report::markdown::run_markdown(&results);
     assert!(markdown.contains("limit 10 (recommended)"), "{markdown}");
 }
+
+// Every table of the Markdown (a PR comment's) has as many cells in each
+// row as in its header: no `client | server` left unescaped.
+#[test]
+fn every_markdown_table_row_has_the_headers_cell_count() {
+    for fixture in ["thousand", "pool-vs-hyper-util", "tls-handshake-tax"] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(fixture);
+        let results = crate::common::results(&dir);
+        let md = poolbench::report::markdown::run_markdown(&results);
+        let cells = |line: &str| line.replace("\\|", "").matches('|').count();
+        let mut header = None;
+        for line in md.lines() {
+            match (line.starts_with('|'), header) {
+                (true, None) => header = Some(cells(line)),
+                (true, Some(n)) => assert_eq!(cells(line), n, "{fixture}: {line}"),
+                (false, _) => header = None,
+            }
+        }
+        assert!(md.contains("client \\| server"), "{fixture}: {md}");
+    }
+}
