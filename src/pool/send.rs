@@ -171,12 +171,15 @@ where
         }
         let closes = wants_close(req.headers());
         conn.watch.set_idle(false);
+        // Known before it is sent: the connection's I/O task may end (the
+        // server closing after its response) before this task sees the
+        // response, and it must know then to wait for the server's FIN.
+        if closes || !self.inner.config.keep_alive {
+            conn.watch.set_closes();
+        }
         match conn.sender.try_send_request(req).await {
             Ok(response) => {
                 let discard = self.verdict(&conn, closes || wants_close(response.headers()));
-                if discard == Some(Discard::ConnectionClose) {
-                    conn.watch.set_closes();
-                }
                 let pool = Arc::clone(&origin.pool);
                 Ok(response.map(|body| PoolBody::new(body, conn, pool, discard)))
             }

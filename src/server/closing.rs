@@ -15,8 +15,10 @@ use super::counters::Open;
 
 /// A connection's I/O holding its place in the server's open count.
 pub struct CountedIo<I> {
-    io: I,
+    // Declared first, so dropped first: a socket dropped unclosed stops
+    // being counted before its close sends the FIN (fields drop in order).
     open: Option<Open>,
+    io: I,
 }
 
 impl<I> CountedIo<I> {

@@ -373,9 +373,13 @@ fn every_catalogue_figure_is_gated_and_rendered_everywhere() {
             "{} is never shown",
             figure.name
         );
-        for (format, text) in [("terminal", &terminal), ("markdown", &markdown)] {
+        let escaped = poolbench::report::table::markdown(figure.label);
+        for (format, text, label) in [
+            ("terminal", &terminal, figure.label),
+            ("markdown", &markdown, escaped.as_str()),
+        ] {
             assert!(
-                text.contains(figure.label),
+                text.contains(label),
                 "{} missing from the {format}",
                 figure.label
             );
