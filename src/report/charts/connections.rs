@@ -14,20 +14,26 @@ use crate::results::{ModeResult, Observed, Results};
 /// One panel: a figure per mode, from one or two observers.
 struct Panel {
     title: &'static str,
+    /// The figure it draws, by its catalogue name: a mode that cannot
+    /// observe it gets no client bar (never a 0 nobody counted).
+    figure: &'static str,
     pick: fn(&ModeResult) -> Observed,
 }
 
 const PANELS: [Panel; 3] = [
     Panel {
         title: "TCP handshakes",
+        figure: "handshakes",
         pick: |m| m.handshakes,
     },
     Panel {
         title: "peak connections",
+        figure: "peak_connections",
         pick: |m| m.peak_connections,
     },
     Panel {
         title: "peak fds (OS)",
+        figure: "peak_fds",
         pick: |m| Observed {
             client: m.peak_fds,
             server: None,
@@ -124,12 +130,15 @@ fn draw_panel(
                 number_font.clone(),
             )))
             .map_err(plot_error)?;
-        let bars = match value.server {
-            Some(server) => vec![
+        let seen = !m.unobserved.iter().any(|u| u == panel.figure);
+        let bars = match (value.server, seen) {
+            (Some(server), true) => vec![
                 (x + 0.12, x + 0.5, value.client, colour.filled()),
                 (x + 0.5, x + 0.88, server, colour.mix(0.35).filled()),
             ],
-            None => vec![(x + 0.25, x + 0.75, value.client, colour.filled())],
+            (Some(server), false) => vec![(x + 0.5, x + 0.88, server, colour.mix(0.35).filled())],
+            (None, true) => vec![(x + 0.25, x + 0.75, value.client, colour.filled())],
+            (None, false) => Vec::new(),
         };
         for (x0, x1, v, style) in bars {
             let height = (v as f64).min(super::AXIS_MAX);

@@ -122,4 +122,18 @@ mod tests {
         );
         assert_eq!(super::titled("no svg", "t", "c"), "no svg");
     }
+
+    // A client that cannot observe its connections gets no client bar: the
+    // chart never draws an unobserved figure as a number.
+    #[test]
+    fn an_unobserved_peak_is_not_drawn() -> anyhow::Result<()> {
+        let mut results = crate::results::example();
+        results.modes[0].peak_connections.client = 7771;
+        let drawn = super::connections::render(&results)?.svg;
+        assert!(drawn.contains("7771"), "observed, it is drawn");
+        results.modes[0].unobserved = vec!["peak_connections".into()];
+        let unseen = super::connections::render(&results)?.svg;
+        assert!(!unseen.contains("7771"), "unobserved, it is not");
+        Ok(())
+    }
 }
