@@ -51,6 +51,9 @@ pub struct CountingConnector {
     /// The address dialled is a forward proxy: `https` goes through a
     /// `CONNECT` tunnel, `http` is sent in absolute form.
     proxy: bool,
+    /// Sent with each `CONNECT` (the proxy URL's `user:password@`); never
+    /// shown (not in `Debug`).
+    proxy_authorization: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for CountingConnector {
@@ -75,6 +78,7 @@ impl CountingConnector {
             unix: None,
             handshake_delay: Duration::ZERO,
             proxy: false,
+            proxy_authorization: None,
         }
     }
 
@@ -86,8 +90,9 @@ impl CountingConnector {
 
     /// Treats the address it dials as a forward proxy: a `CONNECT` tunnel
     /// for `https`, absolute-form requests for `http`.
-    pub fn through_proxy(mut self) -> CountingConnector {
+    pub fn through_proxy(mut self, authorization: Option<String>) -> CountingConnector {
         self.proxy = true;
+        self.proxy_authorization = authorization.map(Arc::from);
         self
     }
 
@@ -180,7 +185,7 @@ impl CountingConnector {
         let io = if https {
             let mut stream = stream;
             if self.proxy {
-                tunnel(&mut stream, uri).await?;
+                tunnel(&mut stream, uri, self.proxy_authorization.as_deref()).await?;
             }
             Io::Tls(Box::new(TokioIo::new(
                 self.tls_handshake(uri, stream, gauge).await?,
@@ -214,11 +219,12 @@ fn established(open: &OpenGuard, authority: Option<&OpenGuard>) {
 
 /// Asks the proxy at the other end of `stream` for a tunnel to `uri`'s
 /// authority (`CONNECT host:port`), and reads its answer.
-async fn tunnel(stream: &mut TcpStream, uri: &Uri) -> io::Result<()> {
+async fn tunnel(stream: &mut TcpStream, uri: &Uri, authorization: Option<&str>) -> io::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = uri.host().unwrap_or_default();
     let port = uri.port_u16().unwrap_or(443);
-    let ask = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n");
+    let auth = authorization.map_or(String::new(), |a| format!("Proxy-Authorization: {a}\r\n"));
+    let ask = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n{auth}\r\n");
     stream.write_all(ask.as_bytes()).await?;
     // The answer's head, byte by byte: nothing after it may be consumed
     // (the tunnel's first bytes are the server's).

@@ -25,7 +25,18 @@ pub fn plan(scenario: &Scenario, routes: &[Route]) -> anyhow::Result<RequestPlan
         .iter()
         .zip(authorities)
         .map(|(route, (spec, target))| {
-            let shape = Arc::new(shape(spec, target)?);
+            let mut shape = shape(spec, target)?;
+            // Plain HTTP through your proxy goes to it in absolute form: each
+            // request carries the proxy's credentials (HTTPS: the CONNECT).
+            if let Some(auth) = scenario.proxy.as_ref().and_then(|p| p.authorization())
+                && route.url.scheme_str() == Some("http")
+            {
+                let value = HeaderValue::try_from(auth).context("the proxy URL's user:password")?;
+                shape
+                    .headers
+                    .insert(http::header::PROXY_AUTHORIZATION, value);
+            }
+            let shape = Arc::new(shape);
             let root = format!(
                 "{}://{}",
                 route.url.scheme_str().unwrap_or("http"),

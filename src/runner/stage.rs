@@ -55,6 +55,8 @@ pub struct Stage {
     pub proxy: Option<ProxyChild>,
     /// Whether every route dials a forward proxy (poolbench's or yours).
     proxied: bool,
+    /// Your proxy's `Proxy-Authorization`, from its URL's `user:password@`.
+    proxy_authorization: Option<String>,
 }
 
 impl Endpoint {
@@ -160,6 +162,7 @@ impl Stage {
             trust,
             proxy,
             proxied: proxy_addr.is_some(),
+            proxy_authorization: scenario.proxy.as_ref().and_then(|p| p.authorization()),
         })
     }
 
@@ -180,7 +183,7 @@ impl Stage {
             connector = connector.via_link(via, config.rtt);
         }
         if self.proxied {
-            connector = connector.through_proxy();
+            connector = connector.through_proxy(self.proxy_authorization.clone());
             if let (None, Some(via)) = (&self.link, first.via) {
                 connector = connector.via_link(via, std::time::Duration::ZERO);
             }

@@ -91,8 +91,26 @@ pub struct Scenario {
 pub enum ProxySpec {
     /// poolbench's own (`poolbench proxy`), started for the run and counted.
     Bundled,
-    /// Yours, at this `http://host:port` URL.
+    /// Yours, at this `http://host:port` URL (`user:password@` in it is
+    /// sent as `Proxy-Authorization`).
     At(http::Uri),
+}
+
+impl ProxySpec {
+    /// The `Proxy-Authorization` value (HTTP Basic) of a proxy URL that
+    /// names `user:password@`.
+    pub fn authorization(&self) -> Option<String> {
+        let ProxySpec::At(url) = self else {
+            return None;
+        };
+        let (userinfo, _) = url.authority()?.as_str().rsplit_once('@')?;
+        let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+        let credentials = Credentials {
+            user: user.to_string(),
+            password: password.to_string(),
+        };
+        Some(credentials.header())
+    }
 }
 
 /// `[expect]`: a response that is not this is counted as `mismatched`.

@@ -96,3 +96,59 @@ per_request_client = {{}}
         "a connect pays the link's round trip: {connect:?}"
     );
 }
+
+// Your proxy's `user:password@` is sent as `Proxy-Authorization` (HTTP
+// Basic) on every plain-HTTP request it forwards: a proxy of this test's
+// own answers each request and notes whether it carried the credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_urls_credentials_are_sent_as_proxy_authorization() {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (with, without) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let counts = (Arc::clone(&with), Arc::clone(&without));
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let (with, without) = (Arc::clone(&counts.0), Arc::clone(&counts.1));
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while socket.read(&mut byte).await.unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                    if head.ends_with(b"\r\n\r\n") {
+                        let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                        // base64("u:s3cret")
+                        match text.contains("proxy-authorization: basic dtpzm2nyzxq=") {
+                            true => with.fetch_add(1, Relaxed),
+                            false => without.fetch_add(1, Relaxed),
+                        };
+                        head.clear();
+                        let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                        if socket.write_all(ok).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let results = run(&format!(
+        r#"name = "proxy-auth"
+[target]
+url = "http://127.0.0.1:9/"
+[proxy]
+url = "http://u:s3cret@{addr}"
+[load]
+requests = 20
+concurrency = 2
+[modes]
+pooled = {{ limit = 2 }}
+"#
+    ))
+    .await;
+    let m = &results.modes[0];
+    assert_eq!(m.requests.ok, 20, "{:?}", m.errors);
+    assert_eq!((with.load(Relaxed), without.load(Relaxed)), (20, 0));
+    assert!(!results.scenario.source.contains("s3cret"));
+}
