@@ -117,6 +117,16 @@ impl Overrides {
                 .key(flag)
                 .help(help.to_string())
         };
+        if let Some(url) = &self.url
+            && !url.contains("://")
+        {
+            let shown = crate::redact::text(url);
+            return Err(flag(
+                "--url",
+                format!("\"{shown}\" has no scheme"),
+                &format!("did you mean http://{shown} ? (or https://, or unix:///path/to.sock)"),
+            ));
+        }
         if let Some(url) = &self.url {
             super::sections::check_port(url).map_err(|why| {
                 flag(

@@ -414,6 +414,11 @@ fn flag_values_are_checked_and_named_by_their_flag() {
             "`x a` is not a header name",
         ),
         (
+            &["--url", "127.0.0.1:8080/"][..],
+            "`--url`",
+            "did you mean http://127.0.0.1:8080/ ?",
+        ),
+        (
             &["--url", "http://127.0.0.1:9/", "--redact", "a b"][..],
             "`--redact`",
             "`a b` is not a header name",
