@@ -25,7 +25,9 @@ use tokio_rustls::client::TlsStream;
 
 use crate::metrics::{ConnectionGauge, OpenGuard};
 
+mod framing;
 mod stream;
+pub use framing::Overruns;
 pub use stream::CountedStream;
 use stream::Io;
 
@@ -54,6 +56,8 @@ pub struct CountingConnector {
     /// Sent with each `CONNECT` (the proxy URL's `user:password@`); never
     /// shown (not in `Debug`).
     proxy_authorization: Option<Arc<str>>,
+    /// Watch each HTTP/1.1 connection's framing, noting overruns here.
+    overruns: Option<Arc<Overruns>>,
 }
 
 impl std::fmt::Debug for CountingConnector {
@@ -79,7 +83,16 @@ impl CountingConnector {
             handshake_delay: Duration::ZERO,
             proxy: false,
             proxy_authorization: None,
+            overruns: None,
         }
+    }
+
+    /// Watches the framing of every plaintext HTTP/1.1 connection it
+    /// makes (see `framing.rs`), noting in `overruns` each response
+    /// followed by bytes beyond its end.
+    pub fn watching_framing(mut self, overruns: Arc<Overruns>) -> CountingConnector {
+        self.overruns = Some(overruns);
+        self
     }
 
     /// The gauge it counts in (for a client that dials its own
@@ -164,7 +177,7 @@ impl CountingConnector {
             };
             let mut stream = CountedStream::new(io, open, tcp);
             stream.authority = authority;
-            return Ok(stream);
+            return Ok(self.watched(stream, uri, https));
         }
         let addr = match route.and_then(|r| r.via).or(self.via) {
             Some(addr) => addr,
@@ -196,7 +209,20 @@ impl CountingConnector {
         let mut stream = CountedStream::new(io, open, tcp);
         stream.authority = authority;
         stream.proxied = self.absolute_form(uri);
-        Ok(stream)
+        Ok(self.watched(stream, uri, https))
+    }
+
+    /// `stream`, its framing watched if asked and if it can be: not when
+    /// the client runs TLS over it itself, nor over HTTP/2 by ALPN.
+    fn watched(&self, mut stream: CountedStream, uri: &Uri, https: bool) -> CountedStream {
+        let theirs = uri.scheme_str() == Some("https") && !https;
+        if let Some(overruns) = &self.overruns
+            && !theirs
+            && !stream.negotiated_h2()
+        {
+            stream.watch(Arc::clone(overruns));
+        }
+        stream
     }
 }
 

@@ -15,6 +15,7 @@ use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::client::TlsStream;
 
 use super::ConnectTimes;
+use super::framing::{Framing, Overruns};
 use crate::metrics::OpenGuard;
 use crate::metrics::sockets::CloseKind;
 
@@ -33,6 +34,8 @@ pub struct CountedStream {
     ended: bool,
     /// Plain HTTP through a forward proxy: requests go in absolute form.
     pub(super) proxied: bool,
+    /// Its HTTP/1.1 framing, followed (see `framing.rs`), when asked.
+    framing: Option<Box<Framing>>,
 }
 
 #[derive(Debug)]
@@ -68,7 +71,13 @@ impl CountedStream {
             },
             ended: false,
             proxied: false,
+            framing: None,
         }
+    }
+
+    /// Follows its framing from now on, noting overruns in `overruns`.
+    pub(super) fn watch(&mut self, overruns: std::sync::Arc<Overruns>) {
+        self.framing = Some(Box::new(Framing::new(overruns)));
     }
 
     /// When the connection's steps finished.
@@ -200,9 +209,29 @@ impl Read for CountedStream {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        buf: ReadBufCursor<'_>,
+        mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        delegate!(self, io => Pin::new(io).poll_read(cx, buf))
+        let this = self.as_mut().get_mut();
+        let Some(framing) = &mut this.framing else {
+            return delegate!(self, io => Pin::new(io).poll_read(cx, buf));
+        };
+        use tokio::io::AsyncRead;
+        // Read as hyper-util's `TokioIo` does, to see the bytes read.
+        // SAFETY: tokio's `ReadBuf` over the cursor's unfilled part only
+        // writes initialised bytes into it, and says how many it filled.
+        let mut tbuf = tokio::io::ReadBuf::uninit(unsafe { buf.as_mut() });
+        let read = match &mut this.io {
+            Io::Tcp(io) => Pin::new(io.inner_mut()).poll_read(cx, &mut tbuf),
+            Io::Tls(io) => Pin::new(io.inner_mut()).poll_read(cx, &mut tbuf),
+            Io::Unix(io) => Pin::new(io.inner_mut()).poll_read(cx, &mut tbuf),
+            Io::UnixTls(io) => Pin::new(io.inner_mut()).poll_read(cx, &mut tbuf),
+        };
+        std::task::ready!(read)?;
+        let n = tbuf.filled().len();
+        framing.read(tbuf.filled());
+        // SAFETY: the `n` bytes were filled (initialised) by the read.
+        unsafe { buf.advance(n) };
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -212,7 +241,11 @@ impl Write for CountedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        delegate!(self, io => Pin::new(io).poll_write(cx, buf))
+        let n = std::task::ready!(delegate!(self, io => Pin::new(io).poll_write(cx, buf)))?;
+        if let Some(framing) = &mut self.framing {
+            framing.wrote(&buf[..n.min(buf.len())]);
+        }
+        Poll::Ready(Ok(n))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -238,6 +271,16 @@ impl Write for CountedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        delegate!(self, io => Pin::new(io).poll_write_vectored(cx, bufs))
+        let n =
+            std::task::ready!(delegate!(self, io => Pin::new(io).poll_write_vectored(cx, bufs)))?;
+        if let Some(framing) = &mut self.framing {
+            // A request's start is in its first slice.
+            let first = bufs
+                .iter()
+                .find(|b| !b.is_empty())
+                .map_or(&[][..], |b| &b[..]);
+            framing.wrote(&first[..n.min(first.len())]);
+        }
+        Poll::Ready(Ok(n))
     }
 }

@@ -20,13 +20,17 @@ impl ErrorKind {
                 return kind;
             }
             if let Some(h) = e.downcast_ref::<h2::Error>() {
-                // A stream the server refused before processing it.
-                if h.reason() == Some(h2::Reason::REFUSED_STREAM) {
-                    return ErrorKind::Refused;
+                let said = H2Said {
+                    reason: h.reason().map(u32::from),
+                    ended: h.is_reset() || h.is_go_away(),
+                    by_us: h.is_library(),
+                };
+                if let Some(kind) = said.kind() {
+                    return kind;
                 }
-                if h.is_reset() || h.is_go_away() {
-                    return ErrorKind::Reset;
-                }
+            }
+            if let Some(Classified(kind)) = e.downcast_ref::<Classified>() {
+                return *kind;
             }
             if let Some(h) = e.downcast_ref::<hyper::Error>() {
                 if h.is_parse() {
@@ -49,6 +53,9 @@ impl ErrorKind {
     }
 
     fn from_io(e: &io::Error) -> Option<ErrorKind> {
+        if let Some(Classified(kind)) = e.get_ref().and_then(|i| i.downcast_ref::<Classified>()) {
+            return Some(*kind);
+        }
         if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
             return Some(ErrorKind::Tls);
         }
@@ -78,6 +85,52 @@ impl ErrorKind {
             Some(ErrorKind::Http5xx)
         } else {
             None
+        }
+    }
+}
+
+/// An error already classified (by a client whose errors carry no source
+/// chain to follow), for [`ErrorKind::classify`] to read back, also inside
+/// an `io::Error`.
+#[derive(Debug, Clone, Copy)]
+pub struct Classified(pub ErrorKind);
+
+impl std::fmt::Display for Classified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.label())
+    }
+}
+
+impl StdError for Classified {}
+
+/// What an HTTP/2 library says of a failed stream, in terms both of h2's
+/// major versions (hyper's and awc's) give.
+#[derive(Debug, Clone, Copy)]
+pub struct H2Said {
+    /// The error code (RFC 9113 §7).
+    pub reason: Option<u32>,
+    /// The stream was reset, or its connection told to go away.
+    pub ended: bool,
+    /// This side's library raised it (it found the peer at fault).
+    pub by_us: bool,
+}
+
+impl H2Said {
+    /// A stream the server refused is `refused`; one ended because this
+    /// side found the server breaking HTTP/2's framing (bytes that are no
+    /// frame: `PROTOCOL_ERROR`, `FRAME_SIZE_ERROR`, `COMPRESSION_ERROR`)
+    /// is `protocol`, as a broken HTTP/1.1 response is; any other reset or
+    /// going away is `reset`.
+    pub fn kind(self) -> Option<ErrorKind> {
+        const PROTOCOL: u32 = 0x1;
+        const REFUSED_STREAM: u32 = 0x7;
+        const FRAME_SIZE: u32 = 0x6;
+        const COMPRESSION: u32 = 0x9;
+        match self.reason {
+            Some(REFUSED_STREAM) => Some(ErrorKind::Refused),
+            Some(PROTOCOL | FRAME_SIZE | COMPRESSION) if self.by_us => Some(ErrorKind::Protocol),
+            _ if self.ended => Some(ErrorKind::Reset),
+            _ => None,
         }
     }
 }
@@ -143,6 +196,36 @@ mod tests {
         }
         let tls = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError);
         assert_eq!(ErrorKind::classify(&Wrapper(tls)), ErrorKind::Tls);
+    }
+
+    #[test]
+    fn an_http2_stream_is_protocol_only_when_we_found_the_server_breaking_framing() {
+        let said = |reason, ended, by_us| {
+            H2Said {
+                reason: Some(reason),
+                ended,
+                by_us,
+            }
+            .kind()
+        };
+        // FRAME_SIZE_ERROR: bytes that are no frame ('!!!' reads as a huge one).
+        assert_eq!(said(0x6, true, true), Some(ErrorKind::Protocol));
+        assert_eq!(said(0x1, true, true), Some(ErrorKind::Protocol));
+        // The server said we broke it, or just went away: a reset.
+        assert_eq!(said(0x1, true, false), Some(ErrorKind::Reset));
+        assert_eq!(said(0x0, true, false), Some(ErrorKind::Reset));
+        assert_eq!(said(0x7, true, false), Some(ErrorKind::Refused));
+        assert_eq!(said(0x2, false, false), None);
+    }
+
+    #[test]
+    fn a_kind_already_classified_is_read_back_through_io_errors() {
+        let e = io::Error::other(Classified(ErrorKind::Protocol));
+        assert_eq!(ErrorKind::classify(&Wrapper(e)), ErrorKind::Protocol);
+        assert_eq!(
+            ErrorKind::classify(&Classified(ErrorKind::Timeout)),
+            ErrorKind::Timeout
+        );
     }
 
     #[test]

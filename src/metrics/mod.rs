@@ -12,7 +12,7 @@ pub mod sockets;
 pub mod time_wait;
 pub mod timeline;
 
-pub use errors::{ErrorCounts, ErrorKind};
+pub use errors::{Classified, ErrorCounts, ErrorKind, H2Said};
 pub use gauge::{ConnectionGauge, GaugeReading, OpenGuard};
 pub use recorder::{Live, Recorder};
 pub use sampler::{Sampler, Samples, Sources};

@@ -5,12 +5,15 @@
 //! echoed back, an exact status, an exact body length. A response that is
 //! not what was asked for is counted as `mismatched`, never as a success.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http::header::HeaderValue;
 use http::{Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::BodyExt;
 
+use crate::connect::Overruns;
 use crate::engine::Target;
 use crate::metrics::ErrorKind;
 use crate::pool::BodyError;
@@ -18,7 +21,7 @@ use crate::results::BodyHandling;
 use crate::server::REQUEST_ID;
 
 /// The request's extras and the response's checks.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Exchange {
     /// Send each request's id and require it back on the response.
     pub echo_id: bool,
@@ -28,6 +31,9 @@ pub struct Exchange {
     pub body_bytes: Option<u64>,
     /// What the mode does with each body.
     pub body: BodyHandling,
+    /// The responses its connections saw followed by bytes beyond their
+    /// end (by echoed id): each fails as `protocol`, in every mode.
+    pub overruns: Option<Arc<Overruns>>,
 }
 
 impl Exchange {
@@ -70,9 +76,9 @@ impl Exchange {
             }
             BodyHandling::Hold { hold_us } => {
                 tokio::time::sleep(std::time::Duration::from_micros(hold_us)).await;
-                Some(read(body).await?)
+                Some(self.read(body, id).await?)
             }
-            BodyHandling::Read => Some(read(body).await?),
+            BodyHandling::Read => Some(self.read(body, id).await?),
         };
         if let Some(kind) = ErrorKind::from_status(parts.status) {
             return Err(kind);
@@ -93,6 +99,23 @@ impl Exchange {
         } else {
             Ok(())
         }
+    }
+}
+
+impl Exchange {
+    /// Reads a body to the end; its length in bytes — or a protocol error
+    /// if the connection saw bytes beyond its end (the server broke the
+    /// connection's framing: a dropped body's end is never seen).
+    async fn read<B>(&self, body: B, id: u64) -> Result<u64, ErrorKind>
+    where
+        B: Body<Data = Bytes> + Unpin,
+        B::Error: std::error::Error + 'static,
+    {
+        let read = read(body).await;
+        if self.overruns.as_ref().is_some_and(|o| o.take(id)) {
+            return Err(ErrorKind::Protocol);
+        }
+        read
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::assemble::{Ran, assemble};
 use super::measure::{Setup, measure};
 use super::stage::Stage;
+use crate::connect::Overruns;
 use crate::interrupt::Interrupt;
 use crate::metrics::ConnectionGauge;
 use crate::metrics::os::FdCounter;
@@ -55,10 +56,21 @@ pub async fn run(
         .trust
         .clone()
         .filter(|_| transport == Transport::Https);
+    let mut exchange = exchange(scenario, spec);
+    // Against the bundled server (which echoes each request's id), every
+    // mode's HTTP/1.1 connections have their framing followed.
+    let connector = match exchange.echo_id {
+        true => {
+            let overruns = Arc::new(Overruns::new(crate::server::REQUEST_ID));
+            exchange.overruns = Some(Arc::clone(&overruns));
+            connector.watching_framing(overruns)
+        }
+        false => connector,
+    };
     let parts = Parts {
         connector,
         trust,
-        exchange: exchange(scenario, spec),
+        exchange,
         threads: scenario.load.threads,
         timeout: scenario.load.timeout,
     };
@@ -112,6 +124,7 @@ fn exchange(scenario: &Scenario, spec: &ModeSpec) -> Exchange {
         status: e.status.and_then(|s| http::StatusCode::from_u16(s).ok()),
         body_bytes: e.body_bytes.or(configured),
         body: spec.body,
+        overruns: None,
     }
 }
 

@@ -7,7 +7,7 @@ use std::io;
 
 use awc::error::{ConnectError, PayloadError, SendRequestError};
 
-use crate::metrics::ErrorKind;
+use crate::metrics::{Classified, ErrorKind, H2Said};
 
 /// The kind of a request awc could not send or get a head for.
 pub fn of_send(e: &SendRequestError) -> ErrorKind {
@@ -21,7 +21,7 @@ pub fn of_send(e: &SendRequestError) -> ErrorKind {
             ErrorKind::Timeout
         }
         SendRequestError::Response(_) => ErrorKind::Protocol,
-        SendRequestError::H2(h) => ErrorKind::classify(h),
+        SendRequestError::H2(h) => of_h2(h),
         _ => ErrorKind::classify(e),
     }
 }
@@ -29,7 +29,7 @@ pub fn of_send(e: &SendRequestError) -> ErrorKind {
 fn of_connect(e: &ConnectError) -> ErrorKind {
     match e {
         ConnectError::Io(io) => of_io(io),
-        ConnectError::H2(h) => ErrorKind::classify(h),
+        ConnectError::H2(h) => of_h2(h),
         ConnectError::Timeout => ErrorKind::Timeout,
         _ => ErrorKind::classify(e),
     }
@@ -37,6 +37,20 @@ fn of_connect(e: &ConnectError) -> ErrorKind {
 
 fn of_io(e: &io::Error) -> ErrorKind {
     ErrorKind::classify(e)
+}
+
+/// awc's HTTP/2 errors are h2 0.3's: read as hyper's h2 0.4 errors are.
+fn of_h2(e: &h2_03::Error) -> ErrorKind {
+    let said = H2Said {
+        reason: e.reason().map(u32::from),
+        ended: e.is_reset() || e.is_go_away(),
+        by_us: e.is_library(),
+    };
+    match (said.kind(), e.get_io()) {
+        (Some(kind), _) => kind,
+        (None, Some(io)) => of_io(io),
+        (None, None) => ErrorKind::Other,
+    }
 }
 
 /// A body awc could not read, as the I/O error it stands for: a body cut
@@ -47,6 +61,7 @@ pub fn of_payload(e: PayloadError) -> io::Error {
         PayloadError::Incomplete(None) => {
             io::Error::new(io::ErrorKind::UnexpectedEof, "the body ended early")
         }
+        PayloadError::Http2Payload(h) => io::Error::other(Classified(of_h2(&h))),
         other => io::Error::other(other.to_string()),
     }
 }

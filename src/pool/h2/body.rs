@@ -16,19 +16,28 @@ pub(super) fn unprocessed(e: &h2::Error) -> bool {
     (e.is_go_away() && e.is_remote()) || e.reason() == Some(h2::Reason::REFUSED_STREAM)
 }
 
+/// An exchange that failed: before its stream was opened (the connection
+/// had failed already: nothing was sent), or after.
+pub(super) enum Failed {
+    NotSent(h2::Error),
+    Sent(h2::Error),
+}
+
 /// Sends the head (and the body, if any) on a new stream of the lease's
 /// connection and waits for the response head.
 pub(super) async fn exchange(
     lease: &Lease,
     req: Request<()>,
     body: Bytes,
-) -> Result<Response<h2::RecvStream>, h2::Error> {
-    let mut send = lease.send.clone().ready().await?;
-    let (response, mut stream) = send.send_request(req, body.is_empty())?;
+) -> Result<Response<h2::RecvStream>, Failed> {
+    let mut send = lease.send.clone().ready().await.map_err(Failed::NotSent)?;
+    let (response, mut stream) = send
+        .send_request(req, body.is_empty())
+        .map_err(Failed::NotSent)?;
     if !body.is_empty() {
-        stream.send_data(body, true)?;
+        stream.send_data(body, true).map_err(Failed::Sent)?;
     }
-    response.await
+    response.await.map_err(Failed::Sent)
 }
 
 /// A response body read from an HTTP/2 stream, its flow-control window

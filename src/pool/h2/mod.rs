@@ -27,7 +27,7 @@ use h2::client::SendRequest;
 use http::{Request, Response, Uri};
 use tokio::sync::oneshot;
 
-use body::{exchange, unprocessed};
+use body::{Failed, exchange, unprocessed};
 use lease::{DialSlot, Grant, Lease, Next};
 
 use super::{AuthorityStats, PoolError, PoolStats, PoolTiming};
@@ -176,12 +176,24 @@ impl H2Pool {
                     };
                     return Ok(Response::from_parts(head, body));
                 }
-                // Turned away unprocessed: GOAWAY, or REFUSED_STREAM.
-                Err(e) if !retried && unprocessed(&e) => {
+                // Turned away unprocessed: GOAWAY, or REFUSED_STREAM; or
+                // never sent, on a connection that had failed (the server
+                // broke its framing) before its task had ended it here.
+                Err(Failed::Sent(e) | Failed::NotSent(e)) if !retried && unprocessed(&e) => {
                     self.inner.drain(&key, lease.conn, e.is_go_away());
                     retried = true;
                 }
-                Err(e) => return Err(PoolError::H2(e)),
+                Err(Failed::NotSent(_)) if !retried => {
+                    self.inner.drain(&key, lease.conn, true);
+                    retried = true;
+                }
+                Err(Failed::Sent(e) | Failed::NotSent(e)) => {
+                    // A connection that failed takes no new stream.
+                    if e.is_go_away() || e.is_io() {
+                        self.inner.broken(&key, lease.conn);
+                    }
+                    return Err(PoolError::H2(e));
+                }
             }
         }
     }
@@ -407,6 +419,15 @@ impl Inner {
                     }
                 }
             }
+        }
+    }
+
+    /// `conn` failed: it takes no new stream.
+    fn broken(&self, key: &str, conn: u64) {
+        if let Some(a) = self.lock().get_mut(key)
+            && let Some(c) = a.conns.iter_mut().find(|c| c.id == conn)
+        {
+            c.draining = true;
         }
     }
 
