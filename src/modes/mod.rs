@@ -72,6 +72,13 @@ pub trait Mode: Drive {
     /// Starts a new window for the pool's peaks (HTTP/2: streams on one
     /// connection).
     fn reset_peaks(&self) {}
+
+    /// The figures this client, as built for its route and HTTP version,
+    /// cannot observe beyond its kind's list (reqwest over HTTP/1.1 cannot
+    /// show poolbench the bytes beyond a response's end).
+    fn unobserved(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// What a kind's client is built from.

@@ -59,6 +59,12 @@ pub const UNOBSERVED: &[&str] = &[
     "closed_first",
 ];
 
+/// Beyond [`UNOBSERVED`], where reqwest may speak HTTP/1.1: the bytes
+/// beyond a response's end. Its connections are sealed
+/// (`reqwest::connect::Conn`), so no watcher can follow their framing; over
+/// HTTP/2 hyper's h2 fails such bytes itself.
+const UNOBSERVED_HTTP1: &[&str] = &["overrun_responses"];
+
 /// What reqwest lets poolbench see of a request: its head and its body.
 pub const SEES: Sees = Sees {
     build: false,
@@ -86,6 +92,7 @@ fn build(spec: &ModeSpec, parts: Parts) -> anyhow::Result<Arc<dyn Mode>> {
         .map_err(|e| anyhow::anyhow!("cannot build reqwest's client: {e:?}"))?;
     Ok(Arc::new(Reqwest {
         client,
+        unobserved: builder.unobserved(),
         exchange: parts.exchange,
     }))
 }
@@ -93,6 +100,7 @@ fn build(spec: &ModeSpec, parts: Parts) -> anyhow::Result<Arc<dyn Mode>> {
 /// One shared client.
 struct Reqwest {
     client: reqwest::Client,
+    unobserved: &'static [&'static str],
     exchange: Exchange,
 }
 
@@ -109,7 +117,11 @@ impl Sender for Reqwest {
     }
 }
 
-impl Mode for Reqwest {}
+impl Mode for Reqwest {
+    fn unobserved(&self) -> &'static [&'static str] {
+        self.unobserved
+    }
+}
 
 /// How a reqwest client is built for a mode.
 #[derive(Clone)]
@@ -128,6 +140,16 @@ impl Builder {
             tls: parts.trust.clone(),
             http: spec.http,
             settings: spec.settings,
+        }
+    }
+
+    /// What its clients cannot observe beyond the kind's list: over
+    /// HTTP/1.1 (`auto` too: ALPN or plain TCP may pick it), the bytes
+    /// beyond a response's end.
+    pub fn unobserved(&self) -> &'static [&'static str] {
+        match self.http {
+            HttpVersion::Http2 => &[],
+            HttpVersion::Http1 | HttpVersion::Auto => UNOBSERVED_HTTP1,
         }
     }
 

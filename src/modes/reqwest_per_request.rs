@@ -60,4 +60,8 @@ impl Sender for ReqwestPerRequest {
     }
 }
 
-impl Mode for ReqwestPerRequest {}
+impl Mode for ReqwestPerRequest {
+    fn unobserved(&self) -> &'static [&'static str] {
+        self.builder.unobserved()
+    }
+}

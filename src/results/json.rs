@@ -10,7 +10,8 @@ use serde_json::Value;
 use super::Results;
 
 /// Where, in a mode (or an authority) of `results.json`, the client's side
-/// of each figure that a kind can list as unobserved is kept.
+/// of each figure that a kind can list as unobserved is kept, where it is
+/// not `/{name}/client` (see [`client_side`]).
 pub const CLIENT_SIDE: &[(&str, &[&str])] = &[
     ("peak_connections", &["/peak_connections/client"]),
     ("tls_full", &["/tls_handshakes/full/client"]),
@@ -46,12 +47,20 @@ fn blank(at: &mut Value) {
         })
         .unwrap_or_default();
     for name in unobserved {
-        let pointers = CLIENT_SIDE.iter().find(|(n, _)| *n == name);
-        for pointer in pointers.map_or(&[][..], |(_, p)| p) {
-            if let Some(v) = at.pointer_mut(pointer) {
+        for pointer in client_side(&name) {
+            if let Some(v) = at.pointer_mut(&pointer) {
                 *v = Value::Null;
             }
         }
+    }
+}
+
+/// The JSON pointers of figure `name`'s client side: [`CLIENT_SIDE`]'s, or
+/// the client half of its pair (`/overrun_responses/client`).
+pub fn client_side(name: &str) -> Vec<String> {
+    match CLIENT_SIDE.iter().find(|(n, _)| *n == name) {
+        Some((_, pointers)) => pointers.iter().map(|p| p.to_string()).collect(),
+        None => vec![format!("/{name}/client")],
     }
 }
 

@@ -76,6 +76,7 @@ pub async fn run(
     };
     let client = modes::build(spec, parts)
         .map_err(|e| e.context(format!("cannot build {}'s client", spec.kind.name)))?;
+    let unobserved = client.unobserved();
     let ports = end_point.ports();
     let plan = Arc::new(super::requests::plan(scenario, &end_point.routes)?);
     let settle_limit = settle_limit(stage.link_rtt(), scenario.load.timeout);
@@ -99,6 +100,7 @@ pub async fn run(
         load: &scenario.load,
         authorities: &scenario.authorities,
         fds_before,
+        unobserved,
     };
     Ok(window.map(|w| assemble(&ran, w)))
 }

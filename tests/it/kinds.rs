@@ -280,3 +280,26 @@ fn poolbench_kinds_lists_the_catalogue() {
         );
     }
 }
+
+/// Every figure a kind lists unobserved (and the one reqwest and awc
+/// add for their route) is somewhere to blank: a name whose pointer
+/// led nowhere would leave its 0 in the file.
+#[test]
+fn every_unobservable_figure_has_a_place_in_the_file() -> anyhow::Result<()> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/thousand/results.json"
+    );
+    let results: serde_json::Value = serde_json::from_slice(&std::fs::read(path)?)?;
+    let value = &results["modes"][0];
+    let names = poolbench::modes::KINDS
+        .iter()
+        .flat_map(|k| k.unobserved.iter().copied())
+        .chain(["overrun_responses"]);
+    for name in names {
+        for pointer in poolbench::results::json::client_side(name) {
+            assert!(value.pointer(&pointer).is_some(), "{name}: {pointer}");
+        }
+    }
+    Ok(())
+}

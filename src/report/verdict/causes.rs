@@ -116,7 +116,11 @@ fn broken_reuse(m: &ModeResult, name: &str, results: &Results) -> Option<String>
     } else {
         return None;
     };
+    let hidden = stale < overrun && m.unobserved.iter().any(|u| u == "overrun_responses");
     let seen = match m.requests.failed {
+        _ if hidden => format!(
+            "whether {name} noticed them poolbench cannot see (its client hides its connections' bytes)"
+        ),
         0 => format!("{name} noticed none of them (it counted every request a success)"),
         failed => format!("{name} failed {failed} requests"),
     };

@@ -34,7 +34,10 @@ pub fn assemble(ran: &Ran, w: Window) -> ModeResult {
     let bad = |kinds: &[ErrorKind], f| both(client::failed(recorder, kinds), f);
     let https = ran.transport == Transport::Https;
     let mut result = ModeResult {
-        unobserved: spec.kind.unobserved.iter().map(|s| s.to_string()).collect(),
+        unobserved: (spec.kind.unobserved.iter())
+            .chain(ran.unobserved)
+            .map(|s| s.to_string())
+            .collect(),
         http: spec.http,
         proxy: server::proxy_counts(&w),
         h2: (!spec.http.is_http1()).then(|| H2Counts {

@@ -13,4 +13,6 @@ pub struct Ran<'a> {
     pub authorities: &'a [AuthoritySpec],
     /// The client's open fds before the mode.
     pub fds_before: u64,
+    /// What the client as built cannot observe beyond its kind's list.
+    pub unobserved: &'static [&'static str],
 }

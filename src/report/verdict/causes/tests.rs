@@ -134,6 +134,18 @@ fn a_server_that_breaks_reused_connections_is_named() {
 }
 
 #[test]
+fn bytes_a_client_hides_are_not_said_unnoticed() {
+    let mut results = example();
+    let hyper_util = mode(&mut results, "hyper_util");
+    hyper_util.overrun_responses.server = Some(950);
+    hyper_util.unobserved.push("overrun_responses".into());
+    let causes = causes(&results);
+    let overrun = find(&causes, "the server answered 950 of hyper_util's").expect("named");
+    assert!(overrun.contains("poolbench cannot see"), "{overrun}");
+    assert!(!overrun.contains("noticed none"), "{overrun}");
+}
+
+#[test]
 fn a_server_over_its_cap_is_named_and_bounds_the_advice() {
     let mut results = example();
     if let Some(server) = results.scenario.server.as_mut() {
