@@ -152,30 +152,29 @@ impl CountedStream {
 }
 
 impl CountedStream {
-    /// Closes this side (a FIN; over TLS a close_notify first) within
-    /// `max`; with `wait_for_peer`, then waits (within `max` in all) for
-    /// the peer to close its own, reading and discarding whatever comes
-    /// before its FIN or reset. Once that returns in time, the server has
-    /// closed the connection too: a pool that frees a slot only then never
-    /// has more connections open than its limit as the server counts them
-    /// either.
-    pub async fn close(mut self, wait_for_peer: bool, max: Duration) {
+    /// Closes this side (a FIN; over TLS a close_notify first), then waits
+    /// for the peer to close its own, reading and discarding whatever comes
+    /// before its FIN or reset (the rest of a body dropped unread), all
+    /// within `max`. Once that returns in time, the server has closed the
+    /// connection too: a pool that frees a slot only then never has more
+    /// connections open than its limit as the server counts them either.
+    pub async fn close(mut self, max: Duration) {
         use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-        async fn close<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, wait: bool) -> io::Result<()> {
+        async fn close<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S) -> io::Result<()> {
             s.shutdown().await?;
-            // Small: it lives in the future, and an idle connection's peer
-            // sends nothing but its FIN.
-            let mut buf = [0u8; 64];
-            while wait && s.read(&mut buf).await? > 0 {}
+            // An idle connection's peer sends nothing but its FIN; the rest
+            // of an unread body comes in buffers this size.
+            let mut buf = vec![0u8; 16 * 1024];
+            while s.read(&mut buf).await? > 0 {}
             Ok(())
         }
         self.closing(false);
         let closed = async {
             match &mut self.io {
-                Io::Tcp(io) => close(io.inner_mut(), wait_for_peer).await,
-                Io::Tls(io) => close(io.inner_mut(), wait_for_peer).await,
-                Io::Unix(io) => close(io.inner_mut(), wait_for_peer).await,
-                Io::UnixTls(io) => close(io.inner_mut(), wait_for_peer).await,
+                Io::Tcp(io) => close(io.inner_mut()).await,
+                Io::Tls(io) => close(io.inner_mut()).await,
+                Io::Unix(io) => close(io.inner_mut()).await,
+                Io::UnixTls(io) => close(io.inner_mut()).await,
             }
         };
         let _ = tokio::time::timeout(max, closed).await;

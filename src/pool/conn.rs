@@ -59,6 +59,5 @@ impl<B> Poolable for Conn<B> {
 
     fn set_idle_since(&mut self, at: Instant) {
         self.idle_since = at;
-        self.watch.set_idle(true);
     }
 }

@@ -170,13 +170,6 @@ where
             });
         }
         let closes = wants_close(req.headers());
-        conn.watch.set_idle(false);
-        // Known before it is sent: the connection's I/O task may end (the
-        // server closing after its response) before this task sees the
-        // response, and it must know then to wait for the server's FIN.
-        if closes || !self.inner.config.keep_alive {
-            conn.watch.set_closes();
-        }
         match conn.sender.try_send_request(req).await {
             Ok(response) => {
                 let discard = self.verdict(&conn, closes || wants_close(response.headers()));
@@ -207,8 +200,8 @@ where
     }
 }
 
-/// The longest a connection's close may take (an idle one waits for the
-/// server to close its side) before its slot is freed anyway.
+/// The longest a connection's close may take (waiting for the server to
+/// close its side) before its slot is freed anyway.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// Connects, shakes hands, and spawns the connection's I/O task, which
@@ -233,12 +226,15 @@ where
     let driving = Arc::clone(&watch);
     tokio::spawn(async move {
         // Ends when the server closes or the sender is dropped; only then,
-        // with the socket closed, is the slot free. A connection dropped
-        // idle (evicted, expired, shut down) first waits for the server to
-        // close its side, so the limit holds as the server counts too.
+        // with the socket closed, is the slot free. A connection let go of
+        // (idle: evicted, expired, shut down; or with its body dropped
+        // unread) first waits for the server to close its side, reading
+        // what is left of the body, so the limit holds as the server counts
+        // too: a slot given back at our close would let the next dial
+        // overlap a connection the server still serves.
         let connection = Box::pin(connection.without_shutdown());
         if let Some(parts) = Arc::clone(&driving).drive(connection).await {
-            parts.io.close(driving.waits_for_peer(), CLOSE_WAIT).await;
+            parts.io.close(CLOSE_WAIT).await;
         }
         drop(slot);
     });

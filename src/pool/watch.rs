@@ -14,7 +14,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 /// How a connection's I/O task ended.
@@ -65,30 +65,9 @@ pub struct ConnWatch {
     /// Odd while the I/O task is inside a poll.
     polls: AtomicU64,
     end: AtomicU8,
-    /// Whether the connection is idle in the pool (no request on it, no
-    /// response unread): then, when the pool drops it, nothing is lost by
-    /// waiting for the server to close its side too.
-    idle: AtomicBool,
-    /// Whether its last exchange said `Connection: close`: the server
-    /// closes after the response, so waiting for its FIN before the slot is
-    /// free costs nothing and keeps the limit as the server counts it.
-    closes: AtomicBool,
 }
 
 impl ConnWatch {
-    /// Marks the exchange in flight as the connection's last, closed by
-    /// the server after its response.
-    pub fn set_closes(&self) {
-        self.closes.store(true, Ordering::Release);
-    }
-
-    /// Whether the pool should wait for the server's side of the close
-    /// before freeing the connection's slot: it was idle (nothing lost), or
-    /// the server is closing it anyway.
-    pub fn waits_for_peer(&self) -> bool {
-        self.was_idle() || self.closes.load(Ordering::Acquire)
-    }
-
     /// How the task ended, once no poll of it is running; `None` while one
     /// is (look again after yielding).
     pub fn settled_end(&self) -> Option<ConnEnd> {
@@ -101,16 +80,6 @@ impl ConnWatch {
     /// How the task ended, as far as it has been recorded.
     pub fn end(&self) -> ConnEnd {
         ConnEnd::from_u8(self.end.load(Ordering::Acquire))
-    }
-
-    /// Marks the connection idle in the pool, or in use.
-    pub fn set_idle(&self, idle: bool) {
-        self.idle.store(idle, Ordering::Release);
-    }
-
-    /// Whether the connection was idle in the pool when it was dropped.
-    pub fn was_idle(&self) -> bool {
-        self.idle.load(Ordering::Acquire)
     }
 
     /// Drives `connection` to its end, recording each poll and the end

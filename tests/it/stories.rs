@@ -104,6 +104,29 @@ async fn unread_body_holds_at_small_counts() {
             // in a debug build, leaving a margin of 2× at 300 requests.)
             "dropped.connect >= 1.5ms",
             "held.body >= 5ms",
+            "pooled.peak_connections.server <= 8",
+            "dropped.peak_connections.server <= 8",
+            "held.peak_connections.server <= 8",
+        ],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unread_body_gate_fails_when_the_pools_are_wider() {
+    let limits = [
+        ("pooled = { limit = 8 }", "pooled = { limit = 16 }"),
+        (
+            r#"dropped = { kind = "pooled", limit = 8, body = "drop" }"#,
+            r#"dropped = { kind = "pooled", limit = 16, body = "drop" }"#,
+        ),
+    ];
+    let results = run_story(&edit(&unread_body(), &limits)).await;
+    // 16 tasks on 16 slots: the server sees more than the gated 8.
+    assert_fail(
+        &results,
+        &[
+            "pooled.peak_connections.server <= 8",
+            "dropped.peak_connections.server <= 8",
         ],
     );
 }
@@ -219,6 +242,8 @@ async fn limit_sweep_holds_at_small_counts() {
         &[
             "pooled_4.peak_connections.server <= 4",
             "pooled_64.peak_connections.server <= 32",
+            "pooled_1.peak_connections.server <= 1",
+            "pooled_16.peak_connections.server <= 16",
             // One connection, 32 tasks: each waits for ~31 requests, gated at 10.
             "pooled_1.pool_wait >= 10 * pooled_1.first_byte",
         ],

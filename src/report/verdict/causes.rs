@@ -66,6 +66,7 @@ pub fn causes(results: &Results) -> Vec<String> {
     sweeps
         .chain(modes)
         .chain(super::isolation::isolation(results))
+        .chain(super::lag::lag(results))
         .collect()
 }
 

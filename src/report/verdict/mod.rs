@@ -8,6 +8,7 @@
 
 mod causes;
 mod isolation;
+mod lag;
 
 use crate::results::{ModeResult, Results, label};
 
