@@ -6,6 +6,7 @@ use criterion::criterion_main;
 
 mod common;
 mod engine;
+mod framing;
 mod pool;
 mod recording;
 mod round_trip;
@@ -14,5 +15,6 @@ criterion_main!(
     recording::benches,
     round_trip::benches,
     pool::benches,
-    engine::benches
+    engine::benches,
+    framing::benches
 );

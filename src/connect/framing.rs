@@ -168,12 +168,9 @@ impl Framing {
                 }
                 State::Head => self.read_head(bytes),
                 State::Body(n) => {
-                    let take = n.min(bytes.len() as u64);
-                    self.state = match n - take {
-                        0 => State::Idle,
-                        left => State::Body(left),
-                    };
-                    &bytes[take as usize..]
+                    let (left, rest) = skip(n, bytes);
+                    self.state = left.map_or(State::Idle, State::Body);
+                    rest
                 }
                 State::Chunked(chunk) => self.read_chunked(chunk, bytes),
             };
@@ -228,12 +225,9 @@ impl Framing {
     /// Follows a chunked body; what is left of `bytes` after this step.
     fn read_chunked<'b>(&mut self, chunk: Chunk, bytes: &'b [u8]) -> &'b [u8] {
         if let Chunk::Data(n) = chunk {
-            let take = n.min(bytes.len() as u64);
-            self.state = State::Chunked(match n - take {
-                0 => Chunk::DataCr,
-                left => Chunk::Data(left),
-            });
-            return &bytes[take as usize..];
+            let (left, rest) = skip(n, bytes);
+            self.state = State::Chunked(left.map_or(Chunk::DataCr, Chunk::Data));
+            return rest;
         }
         let b = bytes[0];
         self.state = match step(chunk, b) {
@@ -243,6 +237,14 @@ impl Framing {
         };
         &bytes[1..]
     }
+}
+
+/// Passes over up to `n` bytes of a body: how many of the `n` are still to
+/// come (`None`: none), and the bytes after them.
+fn skip(n: u64, bytes: &[u8]) -> (Option<u64>, &[u8]) {
+    let take = n.min(bytes.len() as u64);
+    let left = Some(n - take).filter(|left| *left > 0);
+    (left, &bytes[take as usize..])
 }
 
 /// The next place in a chunked body after byte `b`: `Some(None)` at its

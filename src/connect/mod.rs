@@ -27,7 +27,7 @@ use crate::metrics::{ConnectionGauge, OpenGuard};
 
 mod framing;
 mod stream;
-pub use framing::Overruns;
+pub use framing::{Framing, Overruns};
 pub use stream::CountedStream;
 use stream::Io;
 
