@@ -46,11 +46,6 @@ pub fn retries_cell(m: &crate::results::ModeResult) -> String {
         .map_or_else(|| "-".to_string(), |p| p.retries.to_string())
 }
 
-/// The results as pretty JSON, the `results.json` contract.
-pub fn json(results: &Results) -> anyhow::Result<Vec<u8>> {
-    Ok(crate::results::json::to_json(results)?)
-}
-
 /// Files a report directory may hold: what [`write_report`] writes, and
 /// what `scripts/ci-gate.sh` and `scripts/check-report.sh` add beside it.
 /// Anything else in the directory is the user's, and the directory is not
@@ -68,7 +63,7 @@ pub const REPORT_FILES: [&str; 5] = [
 pub fn render_files(results: &Results) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
     let charts = charts::render_all(results)?;
     let html = html::render(results, &charts);
-    let mut files = vec![("results.json", json(results)?)];
+    let mut files = vec![("results.json", crate::results::json::to_json(results)?)];
     for chart in charts {
         files.push((chart.file, chart.svg.into_bytes()));
     }
@@ -184,13 +179,6 @@ pub fn check_out_dir(dir: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("cannot create the output directory {}", parent.display()))?;
     }
     check_replaceable(dir)
-}
-
-/// `text` with control characters (terminal escape sequences included)
-/// written as escapes, so printing it cannot move the cursor, clear the
-/// screen or retitle the window. Newlines and tabs stay.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    crate::redact::controls(text)
 }
 
 /// Writes and syncs one file.

@@ -5,9 +5,9 @@
 use std::fmt::Write;
 
 use super::columns::{Colour, Terminal};
-use super::printable;
 use super::table::{self, Format};
 use crate::compare::{Change, Verdict};
+use crate::redact::controls as printable;
 use crate::results::Results;
 
 /// Renders the results as text, 100 columns wide, without colour (as a
