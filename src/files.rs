@@ -22,6 +22,20 @@ pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
 /// The whole content of the regular file at `path`, if it is at most
 /// `limit` bytes.
 pub fn read_bytes(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(path, limit)?
+        .0
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big(bytes.len() as u64, limit));
+    }
+    Ok(bytes)
+}
+
+/// The regular file at `path`, opened to be read as a stream, if it is at
+/// most `limit` bytes; with its [`Stamp`].
+pub fn open_regular(path: &Path, limit: u64) -> io::Result<(std::fs::File, Stamp)> {
     // stat, not open: opening a FIFO blocks until someone writes to it.
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
@@ -33,14 +47,28 @@ pub fn read_bytes(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     if meta.len() > limit {
         return Err(too_big(meta.len(), limit));
     }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(too_big(bytes.len() as u64, limit));
+    Ok((std::fs::File::open(path)?, Stamp::of_meta(&meta)))
+}
+
+/// A file's size and modification time: read again, a different stamp
+/// means the file changed in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Stamp {
+    pub fn of(path: &Path) -> io::Result<Stamp> {
+        Ok(Stamp::of_meta(&std::fs::metadata(path)?))
     }
-    Ok(bytes)
+
+    fn of_meta(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
 }
 
 fn too_big(size: u64, limit: u64) -> io::Error {

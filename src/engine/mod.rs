@@ -18,11 +18,15 @@ use crate::interrupt::Interrupt;
 pub use crate::metrics::Live;
 use crate::metrics::Recorder;
 
+mod list;
 mod plan;
 mod schedule;
+mod target;
 mod tasks;
-pub use plan::{COUNTER, RequestPlan, Shape, Spread, Target};
+pub use list::{ListPaths, MAX_LINE, is_entry, split};
+pub use plan::{Paths, RequestPlan, Spread};
 pub use schedule::{Arrival, Stop};
+pub use target::{COUNTER, Shape, Target};
 pub use tasks::{Drive, Driven, LocalSender, Recorded, Sender, Tasks};
 
 /// What to send and how hard.

@@ -5,110 +5,77 @@
 //! thousand URLs is walked in order, each once per thousand requests.
 //!
 //! A path may hold a counter, `/item/{n}`: `{n}` becomes the request's
-//! number, so every request names a URL of its own.
+//! number, so every request names a URL of its own. A URL list's lines are
+//! read from its file as requests go (`list.rs`): each authority walks its
+//! own lines in the list's order.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http::{HeaderMap, Method, Uri};
-
-/// The placeholder a path's counter is written as: the request's number.
-pub const COUNTER: &str = "{n}";
-
-/// What every request to one path carries.
-#[derive(Debug, Clone, Default)]
-pub struct Shape {
-    pub method: Method,
-    /// Sent as they are, after the request's own (its id, `Host`).
-    pub headers: HeaderMap,
-    /// Sent with `Content-Length`; empty: no body.
-    pub body: Bytes,
-}
-
-/// One path of one authority: its URL (or the URL's pieces around a
-/// counter) and what its requests carry.
-#[derive(Debug, Clone)]
-pub struct Target {
-    url: Url,
-    pub shape: Arc<Shape>,
-}
-
-#[derive(Debug, Clone)]
-enum Url {
-    Fixed(Uri),
-    /// The text between counters: `pieces.join(n)` is the URL.
-    Counter(Vec<String>),
-}
-
-impl Target {
-    /// `url` (absolute, `{n}` allowed in its path) sent with `shape`.
-    pub fn new(url: &str, shape: Arc<Shape>) -> Result<Target, http::uri::InvalidUri> {
-        let url = if url.contains(COUNTER) {
-            // Checked once, with a number in place of the counter.
-            url.replace(COUNTER, "0").parse::<Uri>()?;
-            Url::Counter(url.split(COUNTER).map(str::to_string).collect())
-        } else {
-            Url::Fixed(url.parse()?)
-        };
-        Ok(Target { url, shape })
-    }
-
-    /// The URL of request number `n`.
-    pub fn uri(&self, n: u64) -> Uri {
-        match &self.url {
-            Url::Fixed(uri) => uri.clone(),
-            Url::Counter(pieces) => {
-                let text = pieces.join(&n.to_string());
-                // A decimal number in place of the one `new` checked.
-                text.parse().unwrap_or_default()
-            }
-        }
-    }
-}
+use super::list::ListPaths;
+use super::target::{Shape, Target};
 
 /// Every authority's paths, and how requests are spread over them.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RequestPlan {
     authorities: Spread,
-    /// Per authority: its paths and their spread.
-    paths: Vec<(Spread, Vec<Target>)>,
+    /// Per authority: its paths.
+    paths: Vec<Paths>,
+}
+
+/// One authority's paths: given (each with its weight), or a URL list's
+/// lines, read as requests go.
+#[derive(Debug)]
+pub enum Paths {
+    Given(Spread, Vec<Target>),
+    Listed(ListPaths),
+}
+
+impl Paths {
+    /// `paths` with their weights.
+    pub fn given(paths: Vec<(u32, Target)>) -> Paths {
+        let weights: Vec<u32> = paths.iter().map(|(w, _)| *w).collect();
+        Paths::Given(
+            Spread::new(&weights),
+            paths.into_iter().map(|(_, t)| t).collect(),
+        )
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, Paths::Given(_, targets) if targets.is_empty())
+    }
 }
 
 impl RequestPlan {
-    /// `authorities`: each one's weight and its paths with theirs. An
-    /// authority without paths is given none of the requests.
-    pub fn new(authorities: Vec<(u32, Vec<(u32, Target)>)>) -> RequestPlan {
+    /// `authorities`: each one's weight and its paths. An authority without
+    /// paths is given none of the requests.
+    pub fn new(authorities: Vec<(u32, Paths)>) -> RequestPlan {
         let weights: Vec<u32> = authorities
             .iter()
             .map(|(w, paths)| if paths.is_empty() { 0 } else { *w })
             .collect();
-        let paths = authorities
-            .into_iter()
-            .map(|(_, paths)| {
-                let weights: Vec<u32> = paths.iter().map(|(w, _)| *w).collect();
-                (
-                    Spread::new(&weights),
-                    paths.into_iter().map(|(_, t)| t).collect(),
-                )
-            })
-            .collect();
         RequestPlan {
             authorities: Spread::new(&weights),
-            paths,
+            paths: authorities.into_iter().map(|(_, p)| p).collect(),
         }
     }
 
     /// One URL sent with `shape`, for a run with one authority and one path.
     pub fn single(url: &str, shape: Shape) -> Result<RequestPlan, http::uri::InvalidUri> {
         let target = Target::new(url, Arc::new(shape))?;
-        Ok(RequestPlan::new(vec![(1, vec![(1, target)])]))
+        Ok(RequestPlan::new(vec![(1, Paths::given(vec![(1, target)]))]))
     }
 
-    /// Where request `i` goes: its authority's index and its path.
-    pub fn pick(&self, i: u64) -> Option<(usize, &Target)> {
+    /// Where request `i` goes: its authority's index and its path (a URL
+    /// list's next line, read now). `None` once a list has no line left.
+    pub fn pick(&self, i: u64) -> Option<(usize, Cow<'_, Target>)> {
         let (k, nth) = self.authorities.pick_nth(i);
-        let (spread, targets) = self.paths.get(k)?;
-        targets.get(spread.pick_nth(nth).0).map(|t| (k, t))
+        match self.paths.get(k)? {
+            Paths::Given(spread, targets) => targets
+                .get(spread.pick_nth(nth).0)
+                .map(|t| (k, Cow::Borrowed(t))),
+            Paths::Listed(list) => list.next().map(|t| (k, Cow::Owned(t))),
+        }
     }
 
     /// How many authorities requests are spread over.
@@ -245,7 +212,10 @@ mod tests {
                 })
                 .collect()
         };
-        let plan = RequestPlan::new(vec![(3, list("a")), (3, list("b"))]);
+        let plan = RequestPlan::new(vec![
+            (3, Paths::given(list("a"))),
+            (3, Paths::given(list("b"))),
+        ]);
         let urls: Vec<String> = (0..7)
             .map(|i| plan.pick(i).unwrap().1.uri(i).to_string())
             .collect();
@@ -265,16 +235,12 @@ mod tests {
     }
 
     #[test]
-    fn a_counter_names_every_request_apart() {
-        let t = Target::new("http://a/item/{n}?again={n}", shape()).unwrap();
-        assert_eq!(t.uri(42).to_string(), "http://a/item/42?again=42");
-        assert!(Target::new("http://a/it em/{n}", shape()).is_err());
-    }
-
-    #[test]
     fn an_authority_without_paths_gets_no_requests() {
         let t = Target::new("http://b/", shape()).unwrap();
-        let plan = RequestPlan::new(vec![(5, vec![]), (1, vec![(1, t)])]);
+        let plan = RequestPlan::new(vec![
+            (5, Paths::given(vec![])),
+            (1, Paths::given(vec![(1, t)])),
+        ]);
         assert!((0..10).all(|i| plan.pick(i).map(|(k, _)| k) == Some(1)));
     }
 }

@@ -180,7 +180,7 @@ impl Task {
                 .reset(tokio::time::Instant::from_std(started + self.timeout));
             let outcome = tokio::select! {
                 biased;
-                outcome = client.send_local(to, id, started) => Ok(outcome),
+                outcome = client.send_local(&to, id, started) => Ok(outcome),
                 () = &mut deadline => Err(()),
             };
             let end = Instant::now();

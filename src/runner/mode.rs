@@ -118,8 +118,11 @@ fn exchange(scenario: &Scenario, spec: &ModeSpec) -> Exchange {
     let requests =
         std::iter::once(&scenario.request).chain(scenario.authorities.iter().map(|a| &a.request));
     let defaults = requests
-        .flat_map(|r| &r.paths)
-        .all(|(path, _)| crate::server::serves_default(path));
+        .clone()
+        .all(|r| r.list.as_ref().is_none_or(|l| l.defaults))
+        && requests
+            .flat_map(|r| &r.paths)
+            .all(|(path, _)| crate::server::serves_default(path));
     let configured = bundled.filter(|_| defaults).map(|c| c.body_size);
     Exchange {
         echo_id: bundled.is_some(),

@@ -8,8 +8,8 @@ use anyhow::Context;
 use http::HeaderValue;
 
 use super::stage::Route;
-use crate::engine::{RequestPlan, Shape, Target as Path};
-use crate::scenario::{RequestSpec, Scenario, Target};
+use crate::engine::{ListPaths, Paths, RequestPlan, Shape, Target as Path};
+use crate::scenario::{ListSource, RequestSpec, Scenario, Target};
 
 /// The plan for one endpoint's routes (one per authority, in order).
 pub fn plan(scenario: &Scenario, routes: &[Route]) -> anyhow::Result<RequestPlan> {
@@ -42,6 +42,9 @@ pub fn plan(scenario: &Scenario, routes: &[Route]) -> anyhow::Result<RequestPlan
                 route.url.scheme_str().unwrap_or("http"),
                 route.url.authority().map_or("", |a| a.as_str())
             );
+            if let Some(list) = &spec.list {
+                return Ok((route.weight, listed(list, root, shape)?));
+            }
             let own = route.url.path_and_query().map_or("/", |p| p.as_str());
             let paths = match spec.paths.is_empty() {
                 true => vec![(own.to_string(), 1)],
@@ -56,10 +59,25 @@ pub fn plan(scenario: &Scenario, routes: &[Route]) -> anyhow::Result<RequestPlan
                         .with_context(|| format!("cannot send to {url}"))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let paths = Paths::given(paths);
             Ok((route.weight, paths))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(RequestPlan::new(each))
+}
+
+/// An authority's share of a URL list, read as requests go — the file as
+/// the scenario checked it, or an error that says it changed.
+fn listed(list: &ListSource, root: String, shape: Arc<Shape>) -> anyhow::Result<Paths> {
+    let file = crate::redact::controls(&list.file.display().to_string()).into_owned();
+    let now = crate::files::Stamp::of(&list.file).with_context(|| format!("cannot read {file}"))?;
+    anyhow::ensure!(
+        now == list.stamp,
+        "{file} changed since the scenario was read: run again once the list is written"
+    );
+    let reader = ListPaths::open(&list.file, list.only.clone(), root, shape)
+        .with_context(|| format!("cannot read {file}"))?;
+    Ok(Paths::Listed(reader))
 }
 
 /// What every request to `target` carries.

@@ -39,7 +39,7 @@ use crate::modes::{Catalogue, ModeSpec};
 use crate::results::Transport;
 pub use authorities::AuthoritySpec;
 pub use error::{Location, ScenarioError};
-pub use request::RequestSpec;
+pub use request::{ListSource, RequestSpec};
 
 use crate::server::ServerConfig;
 

@@ -186,13 +186,13 @@ fn url_list(
                 .err(f.span(), key, "is given with [[authority]]".into())
                 .help("a URL list names its own authorities: leave out [[authority]] (or list paths per authority in its request = { paths = [...] })"));
         }
-        request.paths = list.paths()?;
+        request.list = Some(list.paths()?);
         return Ok((target, authorities));
     }
     let mut from_list = list.authorities(request, super::authorities::MAX_AUTHORITIES)?;
     let target = from_list[0].target.clone();
     if from_list.len() == 1 {
-        request.paths = from_list.remove(0).request.paths;
+        request.list = from_list.remove(0).request.list;
         return Ok((target, Vec::new()));
     }
     Ok((target, from_list))

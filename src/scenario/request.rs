@@ -41,8 +41,29 @@ pub struct RequestSpec {
     pub headers: HeaderMap,
     pub body: Bytes,
     /// Paths (with query) and their weights, `{n}` for the request's
-    /// number; empty: the target URL's own path.
+    /// number; empty: the target URL's own path (or the list's).
     pub paths: Vec<(String, u32)>,
+    /// A URL list's lines, read as requests go, instead of `paths`.
+    pub list: Option<ListSource>,
+}
+
+/// An authority's share of a URL list (`urls_file`), checked through once
+/// as the scenario was read; its lines are read again as requests go, so a
+/// list of any length costs no memory per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListSource {
+    pub file: std::path::PathBuf,
+    /// The root (`http://host:port/`, as [`crate::engine::split`] gives
+    /// it) of the lines that are this authority's; `None`: every line, each
+    /// a path.
+    pub only: Option<String>,
+    /// How many lines are its own.
+    pub lines: u64,
+    /// The file as it was checked: one that changed is refused at the run.
+    pub stamp: crate::files::Stamp,
+    /// Every line is a path the bundled server answers with its default
+    /// response (so its body size is known).
+    pub defaults: bool,
 }
 
 impl Default for RequestSpec {
@@ -52,6 +73,7 @@ impl Default for RequestSpec {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             paths: Vec::new(),
+            list: None,
         }
     }
 }

@@ -114,19 +114,19 @@ fn a_url_list_makes_an_authority_of_each_host() -> Result<(), ScenarioError> {
     std::fs::write(&list, urls).map_err(|e| ScenarioError::new(&list, e.to_string()))?;
     let file = dir.path().join("s.toml");
     let s = Scenario::parse(&file, &with_request("urls_file = \"urls.txt\""))?;
-    let got: Vec<(&str, u32, Vec<&str>)> = s
+    let got: Vec<(&str, u32, Option<&str>, u64)> = s
         .authorities
         .iter()
         .map(|a| {
-            let paths = a.request.paths.iter().map(|(p, _)| p.as_str()).collect();
-            (a.name.as_str(), a.weight, paths)
+            let list = a.request.list.as_ref().expect("its share of the list");
+            (a.name.as_str(), a.weight, list.only.as_deref(), list.lines)
         })
         .collect();
     assert_eq!(
         got,
         [
-            ("a_test_81", 2, vec!["/x", "/w"]),
-            ("b_test", 1, vec!["/y?z=1"])
+            ("a_test_81", 2, Some("http://a.test:81/"), 2),
+            ("b_test", 1, Some("http://b.test/"), 1)
         ]
     );
     assert!(matches!(s.target, Target::External { .. }));
@@ -144,14 +144,15 @@ fn a_url_list_makes_an_authority_of_each_host() -> Result<(), ScenarioError> {
     let text = with_request("urls_file = \"urls.txt\"").replace("[request]", "[server]\n[request]");
     let s = Scenario::parse(&file, &text)?;
     assert!(matches!(s.target, Target::Bundled(_)));
-    assert_eq!(s.request.paths.len(), 2);
+    assert_eq!(s.request.list.as_ref().map(|l| l.lines), Some(2));
     Ok(())
 }
 
-// A list past the old cap of 10⁵ lines is read (a scraper's million fit);
-// one past the cap is refused, saying how to split it.
+// A list is read through, not kept: its share is counted, not copied (a
+// scraper's million lines cost no memory each); one past the cap on size
+// is refused by its size alone, saying how to split it.
 #[test]
-fn a_long_url_list_is_read_and_one_past_the_cap_is_refused() -> Result<(), ScenarioError> {
+fn a_long_url_list_is_counted_and_one_past_the_cap_is_refused() -> Result<(), ScenarioError> {
     let dir =
         tempfile::tempdir().map_err(|e| ScenarioError::new(Path::new("tmp"), e.to_string()))?;
     let list = dir.path().join("urls.txt");
@@ -159,10 +160,37 @@ fn a_long_url_list_is_read_and_one_past_the_cap_is_refused() -> Result<(), Scena
     std::fs::write(&list, lines).map_err(|e| ScenarioError::new(&list, e.to_string()))?;
     let file = dir.path().join("s.toml");
     let s = Scenario::parse(&file, &with_request("urls_file = \"urls.txt\""))?;
-    assert_eq!(s.request.paths.len(), 150_000);
-    let over = "/\n".repeat(super::url_list::MAX_URLS + 1);
-    std::fs::write(&list, over).map_err(|e| ScenarioError::new(&list, e.to_string()))?;
+    let listed = s.request.list.as_ref().expect("a list");
+    assert_eq!((listed.lines, listed.defaults), (150_000, true));
+    assert!(s.request.paths.is_empty(), "not copied");
+    // Sparse: past the cap without writing it.
+    let over =
+        std::fs::File::create(&list).map_err(|e| ScenarioError::new(&list, e.to_string()))?;
+    over.set_len(super::url_list::MAX_LIST_BYTES + 1)
+        .map_err(|e| ScenarioError::new(&list, e.to_string()))?;
     let e = Scenario::parse(&file, &with_request("urls_file = \"urls.txt\"")).expect_err("cap");
     assert!(e.to_string().contains("split a longer list"), "{e}");
+    Ok(())
+}
+
+// A line too long, or not UTF-8, is named by its number.
+#[test]
+fn a_bad_line_of_a_list_is_named() -> Result<(), ScenarioError> {
+    let dir =
+        tempfile::tempdir().map_err(|e| ScenarioError::new(Path::new("tmp"), e.to_string()))?;
+    let list = dir.path().join("urls.txt");
+    let file = dir.path().join("s.toml");
+    let text = with_request("urls_file = \"urls.txt\"").replace("[request]", "[server]\n[request]");
+    let long = format!("/a\n/{}\n", "x".repeat(crate::engine::MAX_LINE));
+    for (bytes, said) in [
+        (long.into_bytes(), "line 2 is longer than"),
+        (b"/a\n/b\n/\xff\n".to_vec(), "line 3 is not UTF-8"),
+        (b"/a\nnot-a-path\n".to_vec(), "does not start with /"),
+    ] {
+        std::fs::write(&list, bytes).map_err(|e| ScenarioError::new(&list, e.to_string()))?;
+        let e = Scenario::parse(&file, &text).expect_err(said);
+        assert!(e.to_string().contains(said), "{e}");
+        assert_eq!(e.file, list);
+    }
     Ok(())
 }

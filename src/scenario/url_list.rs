@@ -6,37 +6,46 @@
 //! its host and port: `api.internal:8080` → `api_internal_8080`), sent its
 //! URLs in the list's order, as many requests as it has lines. Against the
 //! bundled server each line is a path (`/item/17`), sent to its authority.
+//!
+//! The list is read through here to check every line and find its
+//! authorities, and kept as a [`ListSource`] per authority: the run reads
+//! it again as requests go (`engine/list.rs`). Memory does not grow with
+//! its length.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 
 use toml::Spanned;
 
 use super::context::Ctx;
-use super::request::{RequestSpec, beside, unusable_path};
+use super::request::{ListSource, RequestSpec, beside, unusable_path};
 use super::sections::url_target;
 use super::{AuthoritySpec, ScenarioError, Target};
+use crate::engine::{MAX_LINE, is_entry, split};
+use crate::files::Stamp;
 use crate::results::figures::Figure;
 
-/// The largest URL list read.
-/// (A list is held in memory, about 300 bytes a line all told: 10⁶ lines
-/// took 315 MB at the peak, `scripts/url-list-rss.sh`; docs/limits.md.)
-const MAX_LIST_BYTES: u64 = 128 * 1024 * 1024;
-/// The most URLs a list may hold.
-pub const MAX_URLS: usize = 2_000_000;
+/// The largest URL list read: a list is not held in memory, so this only
+/// bounds the time its check takes (about 1 s per 10⁶ lines).
+pub const MAX_LIST_BYTES: u64 = 4 << 30;
+/// The most URLs a list (and so one authority) may hold: a weight.
+const MAX_URLS: u64 = u32::MAX as u64;
 
-/// A list's lines, each as where it sits in the list's text (one copy of
-/// the text, not one more per line: a list of a million lines).
+/// A list, as checked: where it is, as it was, and what it holds.
 pub(super) struct UrlList {
     pub file: PathBuf,
-    pub text: String,
-    pub lines: Vec<std::ops::Range<usize>>,
+    stamp: Stamp,
+    /// Its entries (lines neither blank nor comments).
+    lines: u64,
+    /// Every entry is a path (`/…`): a list for the bundled server.
+    all_paths: bool,
 }
 
 impl UrlList {
-    /// Reads the list `f` names (relative to the scenario file).
+    /// Reads through the list `f` names (relative to the scenario file).
     pub(super) fn read(cx: &Ctx, f: &Spanned<String>, key: &str) -> Result<UrlList, ScenarioError> {
         let file = beside(cx.path, f.get_ref());
-        let text = crate::files::read_text(&file, MAX_LIST_BYTES).map_err(|e| {
+        let cannot = |e: std::io::Error| {
             cx.err(
                 f.span(),
                 key,
@@ -44,145 +53,245 @@ impl UrlList {
             )
             .help(format!(
                 "name a file of one URL a line, relative to the scenario file, of at most \
-                 {} MiB: split a longer list into files of that size and run each (merge their \
+                 {} GiB: split a longer list into files of that size and run each (merge their \
                  results with poolbench merge)",
-                MAX_LIST_BYTES >> 20
+                MAX_LIST_BYTES >> 30
             ))
+        };
+        let stamp = crate::files::open_regular(&file, MAX_LIST_BYTES)
+            .map_err(cannot)?
+            .1;
+        let mut list = UrlList {
+            file,
+            stamp,
+            lines: 0,
+            all_paths: true,
+        };
+        let (mut lines, mut all_paths) = (0u64, true);
+        list.each(|_, line| {
+            lines += 1;
+            all_paths &= line.starts_with('/');
+            Ok(())
         })?;
-        let mut lines = Vec::new();
-        let mut at = 0;
-        for line in text.split_inclusive('\n') {
-            let trimmed = line.trim();
-            if !trimmed.is_empty() && !trimmed.starts_with('#') {
-                let start = at + (line.len() - line.trim_start().len());
-                lines.push(start..start + trimmed.len());
-            }
-            at += line.len();
-        }
-        if lines.is_empty() || lines.len() > MAX_URLS {
+        (list.lines, list.all_paths) = (lines, all_paths);
+        if lines == 0 || lines > MAX_URLS {
             return Err(cx
                 .err(
                     f.span(),
                     key,
-                    format!("{} holds {} URLs", file.display(), lines.len()),
+                    format!("{} holds {lines} URLs", list.file.display()),
                 )
                 .help(format!(
                     "list from 1 to {MAX_URLS} URLs, one a line: split a longer list into \
                      files of at most {MAX_URLS} lines and run each"
                 )));
         }
-        Ok(UrlList { file, text, lines })
+        Ok(list)
     }
 
     /// Whether its lines are paths (for the bundled server) rather than URLs.
     pub(super) fn is_paths(&self) -> bool {
-        self.each().all(|(_, l)| l.starts_with('/'))
+        self.all_paths
     }
 
-    /// Its lines, each with where it sits.
-    fn each(&self) -> impl Iterator<Item = (&std::ops::Range<usize>, &str)> {
-        self.lines.iter().map(|r| (r, &self.text[r.clone()]))
-    }
-
-    fn cx(&self) -> Ctx<'_> {
-        Ctx {
-            path: &self.file,
-            source: &self.text,
-            kinds: &crate::modes::Catalogue::STANDARD,
+    /// Calls `f` with each entry (trimmed) and its 1-based line number, in
+    /// order; a line too long or not UTF-8 is an error naming it.
+    fn each(
+        &self,
+        mut f: impl FnMut(usize, &str) -> Result<(), ScenarioError>,
+    ) -> Result<(), ScenarioError> {
+        let io = |e: std::io::Error| {
+            ScenarioError::new(&self.file, format!("cannot read it: {e}")).key("urls_file")
+        };
+        let (file, stamp) = crate::files::open_regular(&self.file, MAX_LIST_BYTES).map_err(io)?;
+        if stamp != self.stamp {
+            return Err(ScenarioError::new(&self.file, "changed while it was read")
+                .key("urls_file")
+                .help("run again once the list is written"));
         }
+        let mut reader = BufReader::with_capacity(64 * 1024, file);
+        let mut line = Vec::new();
+        for n in 1.. {
+            line.clear();
+            let read = (&mut reader)
+                .take(MAX_LINE as u64 + 1)
+                .read_until(b'\n', &mut line)
+                .map_err(io)?;
+            if read == 0 {
+                break;
+            }
+            let whole = line.ends_with(b"\n") || read <= MAX_LINE;
+            let text = std::str::from_utf8(&line);
+            let bad = match (whole, &text) {
+                (false, _) => Some(format!("line {n} is longer than {MAX_LINE} bytes")),
+                (true, Err(e)) => Some(format!(
+                    "line {n} is not UTF-8 text (byte {} is not)",
+                    e.valid_up_to() + 1
+                )),
+                (true, Ok(_)) => None,
+            };
+            if let Some(message) = bad {
+                return Err(ScenarioError::new(&self.file, message)
+                    .key("urls_file")
+                    .help("one URL (or path) a line, as UTF-8 text"));
+            }
+            let entry = text.map(str::trim).unwrap_or_default();
+            if is_entry(entry) {
+                f(n, entry)?;
+            }
+        }
+        Ok(())
     }
 
-    /// Its lines as paths, each of weight 1.
-    pub(super) fn paths(&self) -> Result<Vec<(String, u32)>, ScenarioError> {
-        let cx = self.cx();
-        self.each()
-            .map(|(span, line)| match unusable_path(line) {
-                Some(why) => Err(cx.err(span.clone(), "urls_file", why).help(
-                    "against the bundled server each line is a path, e.g. /item/17; \
-                     to run against your own servers give full URLs and leave out [server]",
-                )),
-                None => Ok((line.to_string(), 1)),
-            })
-            .collect()
+    /// Line `n`'s error, pointing at its text.
+    fn err(&self, n: usize, line: &str, message: String) -> ScenarioError {
+        at_line(
+            ScenarioError::new(&self.file, message)
+                .at(line, 0..line.len())
+                .key("urls_file"),
+            n,
+        )
+    }
+
+    /// Its lines as one authority's paths, every one checked.
+    pub(super) fn paths(&self) -> Result<ListSource, ScenarioError> {
+        let mut defaults = true;
+        self.each(|n, line| match unusable_path(line) {
+            Some(why) => Err(self.err(n, line, why).help(
+                "against the bundled server each line is a path, e.g. /item/17; \
+                 to run against your own servers give full URLs and leave out [server]",
+            )),
+            None => {
+                defaults &= crate::server::serves_default(line);
+                Ok(())
+            }
+        })?;
+        Ok(ListSource {
+            file: self.file.clone(),
+            only: None,
+            lines: self.lines,
+            stamp: self.stamp,
+            defaults,
+        })
     }
 
     /// Its URLs as authorities, one per scheme + host + port, each sent
-    /// `base` with its own paths.
+    /// `base` with its own lines.
     pub(super) fn authorities(
         &self,
         base: &RequestSpec,
         max: usize,
     ) -> Result<Vec<AuthoritySpec>, ScenarioError> {
-        let cx = self.cx();
         let mut out: Vec<AuthoritySpec> = Vec::new();
-        for (span, line) in self.each() {
-            let spanned = Spanned::new(span.clone(), line.to_string());
+        // Each authority's root as the run's reader tells lines apart.
+        let mut roots: Vec<String> = Vec::new();
+        self.each(|n, line| {
+            let cx = Ctx {
+                path: &self.file,
+                source: line,
+                kinds: &crate::modes::Catalogue::STANDARD,
+            };
+            let spanned = Spanned::new(0..line.len(), line.to_string());
+            let target = url_target(&cx, &spanned, "urls_file").map_err(|e| at_line(e, n))?;
             let Target::External {
                 url,
                 credentials,
                 unix: None,
-            } = url_target(&cx, &spanned, "urls_file")?
+            } = target
             else {
-                return Err(cx
-                    .err(span.clone(), "urls_file", "names a Unix socket".into())
+                return Err(self.err(n, line, "names a Unix socket".into())
                     .help("a URL list names hosts; for a Unix socket give [target] url = \"unix:///path\" and paths"));
             };
-            let path = url.path_and_query().map_or("/", |p| p.as_str()).to_string();
             if let Some(first) = out.first().and_then(|a| match &a.target {
                 Target::External { url, .. } => url.scheme_str().map(str::to_string),
                 Target::Bundled(_) => None,
             }) && url.scheme_str() != Some(first.as_str())
             {
-                return Err(cx
-                    .err(span.clone(), "urls_file", format!("is {}, the first URL is {first}", url.scheme_str().unwrap_or_default()))
+                return Err(self.err(n, line, format!("is {}, the first URL is {first}", url.scheme_str().unwrap_or_default()))
                     .help("every URL of a run speaks one scheme: put the http and the https URLs in two lists"));
             }
-            let root = format!(
-                "{}://{}/",
-                url.scheme_str().unwrap_or("http"),
-                url.authority().map_or("", |a| a.as_str())
-            );
-            let known = out.iter().position(
-                |a| matches!(&a.target, Target::External { url: u, .. } if u.to_string() == root),
-            );
-            match known {
+            let root = split(line).map(|(r, _)| r).unwrap_or_default();
+            match roots.iter().position(|r| *r == root) {
                 Some(i) => {
                     out[i].weight += 1;
-                    out[i].request.paths.push((path, 1));
+                    if let Some(list) = out[i].request.list.as_mut() {
+                        list.lines += 1;
+                    }
                 }
                 None if out.len() == max => {
-                    return Err(cx
-                        .err(
-                            span.clone(),
-                            "urls_file",
-                            format!("names more than {max} hosts"),
-                        )
+                    return Err(self
+                        .err(n, line, format!("names more than {max} hosts"))
                         .help(format!(
                             "a run spreads over at most {max} authorities (scheme, host, port)"
                         )));
                 }
                 None => {
-                    let url: http::Uri = root.parse().map_err(|e| {
-                        cx.err(span.clone(), "urls_file", format!("not a valid URL ({e})"))
-                    })?;
-                    let name = unique(name_of(&url), &out);
-                    let mut request = base.clone();
-                    request.paths = vec![(path, 1)];
-                    out.push(AuthoritySpec {
-                        name,
-                        weight: 1,
-                        target: Target::External {
-                            url,
-                            credentials,
-                            unix: None,
-                        },
-                        request,
-                    });
+                    let first = Line { n, text: line };
+                    out.push(self.authority(first, url, credentials, base, &out, &root)?);
+                    roots.push(root);
                 }
             }
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
+}
+
+/// A line of the list: its number and its text.
+struct Line<'a> {
+    n: usize,
+    text: &'a str,
+}
+
+impl UrlList {
+    /// The authority `first` (the list's first line of it, whose URL is
+    /// `url`) opens: named apart from those `taken`, sent `base` with the
+    /// lines whose root is `root`.
+    fn authority(
+        &self,
+        first: Line,
+        url: http::Uri,
+        credentials: Option<super::Credentials>,
+        base: &RequestSpec,
+        taken: &[AuthoritySpec],
+        root: &str,
+    ) -> Result<AuthoritySpec, ScenarioError> {
+        let at = format!(
+            "{}://{}/",
+            url.scheme_str().unwrap_or("http"),
+            url.authority().map_or("", |a| a.as_str())
+        );
+        let url: http::Uri = at
+            .parse()
+            .map_err(|e| self.err(first.n, first.text, format!("not a valid URL ({e})")))?;
+        let mut request = base.clone();
+        request.list = Some(ListSource {
+            file: self.file.clone(),
+            only: Some(root.to_string()),
+            lines: 1,
+            stamp: self.stamp,
+            defaults: false,
+        });
+        Ok(AuthoritySpec {
+            name: unique(name_of(&url), taken),
+            weight: 1,
+            target: Target::External {
+                url,
+                credentials,
+                unix: None,
+            },
+            request,
+        })
+    }
+}
+
+/// `e`, located on line `n` of its file (it was located in that line's
+/// text alone).
+fn at_line(mut e: ScenarioError, n: usize) -> ScenarioError {
+    if let Some(location) = e.location.as_mut() {
+        location.line = n;
+    }
+    e
 }
 
 /// An authority's name from its host and port, usable in a check:

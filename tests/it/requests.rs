@@ -1,7 +1,8 @@
 //! Request shape against the real engine and the real bundled server: a
 //! method, headers and a body arrive as sent (the server's counts prove
 //! it), a URL list walks its URLs across its hosts, each host an authority
-//! capped by its own limit, and `{n}` names every request apart.
+//! capped by its own limit (a list read as requests go, refused if it
+//! changed since it was checked), and `{n}` names every request apart.
 
 use poolbench::results::ModeKind;
 use poolbench::server::ServerConfig;
@@ -142,4 +143,39 @@ async fn a_plain_get_counts_no_body_and_no_header() {
     );
     assert_eq!(s.counters.connections.read().opened, 1);
     assert_eq!(s.counters.snapshot().requests, 10);
+}
+
+// A list of paths against the bundled server, read as requests go: every
+// line sent, the list started over at its end; a list that changed after
+// the scenario was read is refused at the run, naming it, not half-sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_of_paths_is_read_as_requests_go_and_a_changed_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (0..30).map(|i| format!("/item/{i}\n")).collect();
+    let list = write(dir.path(), "paths.txt", &format!("# paths\n{lines}"));
+    let text = r#"name = "paths"
+[server]
+body_size = 64
+[request]
+urls_file = "paths.txt"
+[load]
+requests = 90
+concurrency = 4
+[modes]
+pooled = { limit = 2 }
+"#;
+    let path = write(dir.path(), "paths.toml", text);
+    let results = run_at(&path, text).await;
+    let m = &results.modes[0];
+    assert_eq!(m.requests.ok, 90, "{:?}", m.errors);
+    assert_eq!(m.requests.server, Some(90));
+
+    let scenario = poolbench::scenario::Scenario::parse(&path, text).unwrap();
+    std::fs::write(&list, "/other\n").unwrap();
+    let options = poolbench::runner::RunOptions::new(env!("CARGO_BIN_EXE_poolbench").into());
+    let e = poolbench::runner::run(&scenario, &options)
+        .await
+        .expect_err("changed");
+    let said = format!("{e:#}");
+    assert!(said.contains("paths.txt changed"), "{said}");
 }
