@@ -57,6 +57,8 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// CPU time of the open-loop releaser thread (the load generator's own).
     pub releaser_cpu: Duration,
+    /// An open loop's schedule against what it got.
+    pub open_loop: Option<crate::results::OpenLoop>,
 }
 
 impl Outcome {
@@ -84,7 +86,9 @@ pub async fn run<D: Drive + ?Sized>(mode: Arc<D>, workload: &Workload) -> anyhow
     let releaser = schedule::spawn_releaser(Arc::clone(&schedule), count);
     // Tasks that failed leave the releaser to end on its own, as its
     // schedule runs out.
-    let recorded = mode.drive(Tasks::new(count, schedule, workload)).await?;
+    let recorded = mode
+        .drive(Tasks::new(count, Arc::clone(&schedule), workload))
+        .await?;
     let elapsed = start.elapsed();
     let releaser_cpu = match releaser {
         Some(releaser) => tokio::task::spawn_blocking(move || releaser.join())
@@ -106,5 +110,6 @@ pub async fn run<D: Drive + ?Sized>(mode: Arc<D>, workload: &Workload) -> anyhow
         by_authority,
         elapsed,
         releaser_cpu,
+        open_loop: schedule.open_loop(),
     })
 }

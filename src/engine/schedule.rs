@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 
 use crate::interrupt::Interrupt;
 use crate::metrics::os::thread_cpu;
+use crate::results::OpenLoop;
 
 /// When requests are issued.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,6 +66,12 @@ const RELEASER_STEP: Duration = Duration::from_millis(50);
 /// Hands out request numbers and says when each is due; shared by the tasks.
 pub struct Schedule {
     next: AtomicU64,
+    /// Requests handed out (started).
+    started: AtomicU64,
+    /// When the last one was handed out, in ns from `start`.
+    last_start_ns: AtomicU64,
+    /// Open loop: requests the releaser let fall due, once it is done.
+    due: AtomicU64,
     total: Option<u64>,
     deadline: Option<Instant>,
     pub(super) start: Instant,
@@ -80,6 +87,9 @@ impl Schedule {
         let start = Instant::now();
         Schedule {
             next: AtomicU64::new(0),
+            started: AtomicU64::new(0),
+            last_start_ns: AtomicU64::new(0),
+            due: AtomicU64::new(0),
             total: match stop {
                 Stop::Requests(n) => Some(n),
                 Stop::Duration(_) => None,
@@ -115,17 +125,50 @@ impl Schedule {
         if let Some(released) = &self.released {
             released.acquire().await.ok()?.forget();
         }
-        if self.interrupt.is_raised() {
+        // `-z` is wall-clock time: nothing starts after the deadline, even
+        // a request that fell due before it (an open loop fallen behind:
+        // those are cut, and counted so).
+        let now = Instant::now();
+        if self.interrupt.is_raised() || self.deadline.is_some_and(|d| now >= d) {
             return None;
         }
         let i = self.next.fetch_add(1, Relaxed);
         if self.total.is_some_and(|total| i >= total) {
             return None;
         }
-        let issued = self.arrival.due(self.start, i).unwrap_or_else(Instant::now);
-        self.deadline
-            .is_none_or(|d| issued < d)
-            .then_some((i, issued))
+        let issued = self.arrival.due(self.start, i).unwrap_or(now);
+        if self.deadline.is_some_and(|d| issued >= d) {
+            return None;
+        }
+        self.started.fetch_add(1, Relaxed);
+        let at = u64::try_from(now.duration_since(self.start).as_nanos()).unwrap_or(u64::MAX);
+        self.last_start_ns.fetch_max(at, Relaxed);
+        Some((i, issued))
+    }
+
+    /// An open loop's schedule against what it got, once the tasks are
+    /// done; `None` for a closed loop.
+    pub(super) fn open_loop(&self) -> Option<OpenLoop> {
+        let requested_rps = match self.arrival {
+            Arrival::Closed => return None,
+            Arrival::Rate(rate) => rate,
+            Arrival::Bursts { size, every } => size as f64 / every.as_secs_f64().max(1e-9),
+        };
+        let (due, started) = (self.due.load(Relaxed), self.started.load(Relaxed));
+        // The schedule's own span, to its last request due, and the last
+        // start: one interval more each, so a loop that kept up shows the
+        // rate it was asked for.
+        let last_due = due
+            .checked_sub(1)
+            .and_then(|i| self.arrival.due(self.start, i))
+            .map_or(0.0, |d| d.duration_since(self.start).as_secs_f64());
+        let last_start = self.last_start_ns.load(Relaxed) as f64 / 1e9;
+        Some(OpenLoop {
+            requested_rps,
+            due,
+            started,
+            window_s: last_due.max(last_start) + 1.0 / requested_rps,
+        })
     }
 }
 
@@ -167,6 +210,7 @@ pub(super) fn spawn_releaser(
             permits.add_permits(batch.max(1) as usize);
             released += batch.max(1);
         }
+        plan.due.store(released, Relaxed);
         permits.add_permits(extra);
         thread_cpu().saturating_sub(cpu_start)
     }))
@@ -213,8 +257,35 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn open_loop_stops_at_the_deadline() {
+    async fn open_loop_stops_at_the_deadline_and_counts_what_it_cut() {
         let p = plan(Arrival::Rate(1000.0), None, Some(Duration::from_millis(10)));
-        assert_eq!(drain(&p).await.len(), 10, "requests due at 0..9 ms");
+        let started = drain(&p).await.len() as u64;
+        let open = p.open_loop().expect("an open loop");
+        assert_eq!(open.due, 10, "requests due at 0..9 ms");
+        // Those not started by the deadline (a busy machine) are cut.
+        assert_eq!((open.started, open.started + open.cut()), (started, 10));
+        assert_eq!(open.requested_rps, 1000.0);
+    }
+
+    #[tokio::test]
+    async fn a_loop_behind_its_schedule_starts_nothing_after_the_deadline() {
+        // Due far faster than one task can take them, for 20 ms.
+        let p = plan(Arrival::Rate(1e7), None, Some(Duration::from_millis(20)));
+        let releaser = spawn_releaser(Arc::clone(&p), 1);
+        let mut started = 0u64;
+        while p.next().await.is_some() {
+            started += 1;
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if let Some(releaser) = releaser {
+            assert!(releaser.join().is_ok());
+        }
+        let open = p.open_loop().expect("an open loop");
+        assert_eq!(open.started, started);
+        assert!(open.due >= 100_000, "{open:?}");
+        assert!(
+            open.cut() >= open.due - 21,
+            "at most one a ms started: {open:?}"
+        );
     }
 }

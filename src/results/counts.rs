@@ -64,6 +64,53 @@ impl H2Counts {
     }
 }
 
+/// An open loop's schedule against what it got (client): the rate asked
+/// for, the requests that fell due, those that started. With `-z` nothing
+/// starts after the deadline, so a loop fallen behind its schedule shows
+/// the requests it cut.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenLoop {
+    /// The rate the schedule asked for, requests per second (a burst's
+    /// size over its period).
+    pub requested_rps: f64,
+    /// Requests the schedule made due: its `-n`, or those due before its
+    /// `-z` deadline.
+    pub due: u64,
+    /// Requests that started.
+    pub started: u64,
+    /// Seconds from the start to the last request due or started
+    /// (whichever came later), plus one interval of the asked rate.
+    pub window_s: f64,
+}
+
+impl OpenLoop {
+    /// Requests started per second.
+    pub fn achieved_rps(&self) -> f64 {
+        self.started as f64 / self.window_s.max(f64::MIN_POSITIVE)
+    }
+
+    /// Requests due that never started (cut at the deadline).
+    pub fn cut(&self) -> u64 {
+        self.due.saturating_sub(self.started)
+    }
+
+    /// The share of the asked rate achieved (0..1).
+    pub fn share(&self) -> f64 {
+        self.achieved_rps() / self.requested_rps.max(f64::MIN_POSITIVE)
+    }
+
+    /// Two rounds (or agents) of the same schedule together.
+    pub fn plus(self, o: OpenLoop) -> OpenLoop {
+        OpenLoop {
+            requested_rps: self.requested_rps,
+            due: self.due.saturating_add(o.due),
+            started: self.started.saturating_add(o.started),
+            window_s: self.window_s + o.window_s,
+        }
+    }
+}
+
 /// What the bundled forward proxy counted during the measured phase
 /// (proxy).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

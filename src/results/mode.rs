@@ -100,6 +100,10 @@ pub struct ModeResult {
     /// HTTP/2's own figures, for a mode that spoke it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub h2: Option<H2Counts>,
+    /// An open loop's schedule against what it got; absent for a closed
+    /// loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_loop: Option<super::OpenLoop>,
     /// What the bundled forward proxy counted, when the run went through it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ProxyCounts>,
@@ -245,6 +249,7 @@ impl ModeResult {
             pool,
             proxy,
             h2,
+            open_loop,
             mismatches: _, // recomputed from the merged figures
             rounds,
             authorities,
@@ -279,6 +284,9 @@ impl ModeResult {
         }
         if let (Some(a), Some(o)) = (self.h2.as_mut(), h2) {
             a.absorb(o);
+        }
+        if let (Some(a), Some(o)) = (self.open_loop.as_mut(), open_loop) {
+            *a = a.plus(*o);
         }
         for (a, o) in self.authorities.iter_mut().zip(authorities) {
             a.absorb(o, self.elapsed_s)?;

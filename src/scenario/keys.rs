@@ -68,7 +68,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("load", "`[load]`: how much load, and how it stops."),
     (
         "load.arrival",
-        "`arrival = { … }` in `[load]`: an open loop (default: closed loop; in an open loop latency counts from the due time).",
+        "`arrival = { … }` in `[load]`: an open loop (default: closed loop; in an open loop latency counts from the due time, and the report gives the rate started of the rate asked, and the requests due that a `duration` cut).",
     ),
     (
         "authority",
@@ -270,7 +270,7 @@ pub const KEYS: &[Key] = &[
         "load",
         "duration",
         "\"10s\"",
-        "how long each mode is measured (or `requests`)",
+        "how long each mode is measured (or `requests`): wall-clock time, no request starts after it (those in flight finish within `timeout`)",
     ),
     key(
         "load",

@@ -17,6 +17,7 @@ mod kinds_faults;
 mod layers;
 mod link_tls;
 mod merge;
+mod open_loop;
 mod peaks;
 mod pool;
 mod pool_props;

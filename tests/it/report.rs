@@ -345,6 +345,12 @@ fn every_catalogue_figure_is_gated_and_rendered_everywhere() {
     m.turned_away.client = 2;
     m.connection_ends.add(ConnectionEnd::ClientReset, 1);
     m.proxy = Some(Default::default());
+    m.open_loop = Some(poolbench::results::OpenLoop {
+        requested_rps: 1000.0,
+        due: 100,
+        started: 90,
+        window_s: 0.1,
+    });
     m.h2 = Some(poolbench::results::H2Counts {
         peak_streams_client: Some(3),
         peak_streams_server: Some(3),

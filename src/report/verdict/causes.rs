@@ -63,7 +63,9 @@ pub fn causes(results: &Results) -> Vec<String> {
             ]
         })
         .flatten();
-    sweeps
+    super::load::behind(results)
+        .into_iter()
+        .chain(sweeps)
         .chain(modes)
         .chain(super::isolation::isolation(results))
         .chain(super::lag::lag(results))

@@ -9,6 +9,7 @@
 mod causes;
 mod isolation;
 mod lag;
+mod load;
 
 use crate::results::{ModeResult, Results, label};
 

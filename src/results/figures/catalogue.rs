@@ -1,9 +1,12 @@
 //! The catalogue itself: every figure, in the order reports show them.
 
-use super::read::{STATS, latency, names, peak_streams_cell, sides, stat, time_wait_cell};
+use super::read::{
+    STATS, errors, latency, names, open_loop, open_loop_cell, peak_streams_cell, requests, sides,
+    stat, time_wait_cell,
+};
 use super::shapes::{bad_responses, phase_figure};
 use super::{Better, Figure, Observers, Qualifiers, Show, Unit};
-use crate::results::{ConnectionEnd, Discard, ErrorKind, Kind, Observed, Phase};
+use crate::results::{ConnectionEnd, Discard, ErrorKind, Kind, Phase};
 
 const NONE: Qualifiers = Qualifiers::Fixed(&[]);
 /// The observers' qualifiers.
@@ -20,13 +23,7 @@ pub static FIGURES: &[Figure] = &[
         observers: Observers::ClientAndServer,
         qualifiers: SIDES,
         compared: false,
-        read: |m, q| {
-            let o = Observed {
-                client: m.requests.ok,
-                server: m.requests.server,
-            };
-            sides(o, q)
-        },
+        read: requests,
         show: Show::Value,
         quiet: false,
     },
@@ -39,14 +36,7 @@ pub static FIGURES: &[Figure] = &[
         observers: Observers::Client,
         qualifiers: Qualifiers::Kinds(names::<ErrorKind>),
         compared: true,
-        read: |m, q| {
-            Some(
-                match q.and_then(|q| ErrorKind::ALL.iter().find(|k| k.name() == q)) {
-                    Some(kind) => m.errors.count(*kind),
-                    None => m.requests.failed,
-                } as f64,
-            )
-        },
+        read: errors,
         show: Show::Text(|m| m.errors.summary(ErrorKind::label, "0")),
         quiet: false,
     },
@@ -74,6 +64,19 @@ pub static FIGURES: &[Figure] = &[
         compared: true,
         read: |m, _| Some(m.throughput_rps),
         show: Show::Value,
+        quiet: false,
+    },
+    Figure {
+        name: "achieved_rate",
+        label: "open loop: rate started of asked",
+        doc: "an open loop's requests started per second; `.requested`: the rate it asked for, `.cut`: requests due that never started (`-z` is wall-clock time: nothing starts after it)",
+        unit: Unit::PerSecond,
+        better: Better::Higher,
+        observers: Observers::Client,
+        qualifiers: Qualifiers::Fixed(&["achieved", "requested", "cut"]),
+        compared: false,
+        read: open_loop,
+        show: Show::Text(open_loop_cell),
         quiet: false,
     },
     Figure {

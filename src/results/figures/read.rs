@@ -2,7 +2,7 @@
 //! a distribution, one side of a client | server count, the names of a
 //! kind's values.
 
-use crate::results::{Kind, LatencySummary, ModeResult, Observed};
+use crate::results::{ErrorKind, Kind, LatencySummary, ModeResult, Observed};
 
 /// A distribution's statistics.
 pub const STATS: &[&str] = &["mean", "p50", "p90", "p99", "p99_9", "max"];
@@ -58,4 +58,50 @@ pub(super) fn peak_streams_cell(m: &ModeResult) -> String {
 /// A latency statistic, when something succeeded.
 pub(super) fn latency(m: &ModeResult, q: &str) -> Option<f64> {
     (m.latency_us.count > 0).then(|| stat(&m.latency_us, Some(q)))
+}
+
+/// Requests answered: the client's successes | the server's count.
+pub(super) fn requests(m: &ModeResult, q: Option<&str>) -> Option<f64> {
+    let o = Observed {
+        client: m.requests.ok,
+        server: m.requests.server,
+    };
+    sides(o, q)
+}
+
+/// Failed requests, or those of the kind named.
+pub(super) fn errors(m: &ModeResult, q: Option<&str>) -> Option<f64> {
+    let kind = q.and_then(|q| ErrorKind::ALL.iter().find(|k| k.name() == q));
+    Some(match kind {
+        Some(kind) => m.errors.count(*kind),
+        None => m.requests.failed,
+    } as f64)
+}
+
+/// An open loop's rate started (by default), the rate it asked, or the
+/// requests it cut; a closed loop has none.
+pub(super) fn open_loop(m: &ModeResult, q: Option<&str>) -> Option<f64> {
+    let o = m.open_loop?;
+    match q {
+        None | Some("achieved") => Some(o.achieved_rps()),
+        Some("requested") => Some(o.requested_rps),
+        Some("cut") => Some(o.cut() as f64),
+        Some(_) => None,
+    }
+}
+
+/// "38900/s of 200000/s (19%), 322200 cut".
+pub(super) fn open_loop_cell(m: &ModeResult) -> String {
+    m.open_loop.map_or_else(
+        || "-".to_string(),
+        |o| {
+            format!(
+                "{:.0}/s of {:.0}/s ({:.0}%), {} cut",
+                o.achieved_rps(),
+                o.requested_rps,
+                o.share() * 100.0,
+                o.cut()
+            )
+        },
+    )
 }
