@@ -70,6 +70,20 @@ pub(super) struct RunFlags {
     /// The request body: text, or @file for a file's content.
     #[arg(short = 'd', long = "data")]
     pub(super) body: Option<String>,
+    /// Rounds: every mode runs this many times, interleaved (A B A B);
+    /// `compare` needs 3 a side to judge timings, 5 to be sure.
+    #[arg(long)]
+    pub(super) repeat: Option<u64>,
+    /// Requests each mode sends before it is measured.
+    #[arg(long)]
+    pub(super) warmup: Option<u64>,
+    /// A request not complete after this is a timeout, e.g. 5s [default: 30s].
+    #[arg(long)]
+    pub(super) timeout: Option<String>,
+    /// The HTTP version of every mode: 1.1, 2 (over TLS by ALPN, else prior
+    /// knowledge) or auto.
+    #[arg(long)]
+    pub(super) http: Option<String>,
 }
 
 impl RunFlags {
@@ -103,6 +117,10 @@ impl RunFlags {
             headers,
             body,
             redact: self.redact,
+            repeat: self.repeat,
+            warmup: self.warmup,
+            timeout: self.timeout,
+            http: self.http,
         })
     }
 }

@@ -18,6 +18,19 @@ pub const SIGNIFICANCE: f64 = 0.05;
 /// [`SIGNIFICANCE`].
 pub const MIN_ROUNDS: usize = 3;
 
+/// How far apart the lowest and highest of `values` are, relative to
+/// their median (0 for fewer than two).
+pub fn spread(values: &[f64]) -> f64 {
+    if values.len() < 2 {
+        return 0.0;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2].abs();
+    let range = sorted[sorted.len() - 1] - sorted[0];
+    if median == 0.0 { 0.0 } else { range / median }
+}
+
 /// The exact one-sided p-value that the values of `new` tend to be larger
 /// than those of `base` (ties count half). `None` with an empty side.
 pub fn p_larger(base: &[f64], new: &[f64]) -> Option<f64> {

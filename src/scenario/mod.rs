@@ -12,6 +12,7 @@ mod authority_tests;
 mod client_tests;
 mod context;
 mod error;
+mod flag_check;
 pub mod keys;
 #[cfg(test)]
 mod keys_tests;

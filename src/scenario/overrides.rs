@@ -39,6 +39,14 @@ pub struct Overrides {
     pub body: Option<Body>,
     /// `--redact`: headers whose values are secrets (`[request] redact`).
     pub redact: Vec<String>,
+    /// Rounds: every mode runs this many times, interleaved.
+    pub repeat: Option<u64>,
+    /// Requests sent before measuring.
+    pub warmup: Option<u64>,
+    /// A request not complete after this is a timeout, e.g. "5s".
+    pub timeout: Option<String>,
+    /// The HTTP version of every mode: "1.1", "2" or "auto".
+    pub http: Option<String>,
 }
 
 /// `-d`: a body given inline, or a file's content (`-d @file`).
@@ -81,6 +89,18 @@ impl Overrides {
         if let Some(r) = self.rate {
             parts.push(format!("--rate {r}"));
         }
+        if let Some(r) = self.repeat {
+            parts.push(format!("--repeat {r}"));
+        }
+        if let Some(w) = self.warmup {
+            parts.push(format!("--warmup {w}"));
+        }
+        if let Some(t) = &self.timeout {
+            parts.push(format!("--timeout {t}"));
+        }
+        if let Some(h) = &self.http {
+            parts.push(format!("--http {h}"));
+        }
         if let Some(f) = &self.urls {
             parts.push(format!("--urls {}", f.display()));
         }
@@ -106,62 +126,6 @@ impl Overrides {
         }
         // A comment line: nothing in it may end it or break the TOML.
         crate::redact::shown(&parts.join(" ")).replace(['\n', '\r'], " ")
-    }
-
-    /// The flags' own mistakes, named by flag, before anything is built
-    /// from them (a header value with a control character would otherwise
-    /// surface as an error in the TOML poolbench writes).
-    fn check(&self) -> Result<(), ScenarioError> {
-        let flag = |flag: &str, message: String, help: &str| {
-            ScenarioError::new(Path::new("command line"), message)
-                .key(flag)
-                .help(help.to_string())
-        };
-        if let Some(url) = &self.url
-            && !url.contains("://")
-        {
-            let shown = crate::redact::text(url);
-            return Err(flag(
-                "--url",
-                format!("\"{shown}\" has no scheme"),
-                &format!("did you mean http://{shown} ? (or https://, or unix:///path/to.sock)"),
-            ));
-        }
-        if let Some(url) = &self.url {
-            super::sections::check_port(url).map_err(|why| {
-                flag(
-                    "--url",
-                    why,
-                    "give a port from 1 to 65535, or none for the scheme's",
-                )
-            })?;
-        }
-        for (name, value) in &self.headers {
-            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(flag(
-                    "-H",
-                    format!("`{name}` is not a header name"),
-                    "write a header as 'name: value'; a name is letters, digits and - (e.g. x-api-key)",
-                ));
-            }
-            if http::HeaderValue::from_str(value).is_err() {
-                return Err(flag(
-                    "-H",
-                    format!("the value of `{name}` is not a valid header value"),
-                    "a header value is printable text without line breaks or control characters",
-                ));
-            }
-        }
-        for name in &self.redact {
-            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(flag(
-                    "--redact",
-                    format!("`{name}` is not a header name"),
-                    "name a header whose value is a secret, e.g. --redact x-internal-token",
-                ));
-            }
-        }
-        Ok(())
     }
 }
 
@@ -247,6 +211,35 @@ fn kinds_named(kinds: &[String], c: u64) -> Result<String, ScenarioError> {
     Ok(lines.join("\n"))
 }
 
+/// `[load]`'s values from the flags.
+fn load_flags(load: &mut Table, o: &Overrides) {
+    if let Some(n) = o.requests {
+        load.remove("duration");
+        load.insert("requests".into(), Value::Integer(clamp(n)));
+    }
+    if let Some(d) = &o.duration {
+        load.remove("requests");
+        load.insert("duration".into(), Value::String(d.clone()));
+    }
+    if let Some(c) = o.concurrency {
+        load.insert("concurrency".into(), Value::Integer(clamp(c)));
+    }
+    if let Some(r) = o.rate {
+        let mut arrival = Table::new();
+        arrival.insert("rate".into(), Value::Float(r));
+        load.insert("arrival".into(), Value::Table(arrival));
+    }
+    if let Some(r) = o.repeat {
+        load.insert("repeat".into(), Value::Integer(clamp(r)));
+    }
+    if let Some(w) = o.warmup {
+        load.insert("warmup".into(), Value::Integer(clamp(w)));
+    }
+    if let Some(t) = &o.timeout {
+        load.insert("timeout".into(), Value::String(t.clone()));
+    }
+}
+
 /// Sets the flags' values in the scenario's TOML.
 fn apply(path: &Path, t: &mut Table, o: &Overrides) -> Result<(), ScenarioError> {
     let flag_error = |flag: &str, message: String, help: &str| {
@@ -273,22 +266,7 @@ fn apply(path: &Path, t: &mut Table, o: &Overrides) -> Result<(), ScenarioError>
         .or_insert_with(|| Value::Table(Table::new()))
         .as_table_mut()
         .ok_or_else(|| flag_error("load", "[load] is not a table".into(), "fix the file"))?;
-    if let Some(n) = o.requests {
-        load.remove("duration");
-        load.insert("requests".into(), Value::Integer(clamp(n)));
-    }
-    if let Some(d) = &o.duration {
-        load.remove("requests");
-        load.insert("duration".into(), Value::String(d.clone()));
-    }
-    if let Some(c) = o.concurrency {
-        load.insert("concurrency".into(), Value::Integer(clamp(c)));
-    }
-    if let Some(r) = o.rate {
-        let mut arrival = Table::new();
-        arrival.insert("rate".into(), Value::Float(r));
-        load.insert("arrival".into(), Value::Table(arrival));
-    }
+    load_flags(load, o);
     let mut dropped: Vec<String> = Vec::new();
     let modes = t
         .get_mut("modes")
@@ -311,6 +289,13 @@ fn apply(path: &Path, t: &mut Table, o: &Overrides) -> Result<(), ScenarioError>
         }
         modes.retain(|name, _| keep.iter().any(|k| k == name));
         dropped = names.into_iter().filter(|n| !keep.contains(n)).collect();
+    }
+    if let Some(http) = &o.http {
+        for (_, mode) in modes.iter_mut() {
+            if let Some(settings) = mode.as_table_mut() {
+                settings.insert("http".into(), Value::String(http.clone()));
+            }
+        }
     }
     if let Some(limit) = o.limit {
         for (name, mode) in modes.iter_mut() {

@@ -423,6 +423,21 @@ fn flag_values_are_checked_and_named_by_their_flag() {
             "`--redact`",
             "`a b` is not a header name",
         ),
+        (
+            &["--url", "http://127.0.0.1:9/", "-z", "10"][..],
+            "`-z`",
+            "`10` is not a duration",
+        ),
+        (
+            &["--url", "http://127.0.0.1:9/", "--timeout", "soon"][..],
+            "`--timeout`",
+            "`soon` is not a duration",
+        ),
+        (
+            &["--url", "http://127.0.0.1:9/", "--http", "3"][..],
+            "`--http`",
+            "`3` is not an HTTP version",
+        ),
     ] {
         let out = poolbench()
             .arg("run")
@@ -453,4 +468,55 @@ fn a_path_with_a_terminal_escape_is_echoed_escaped() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("\\u{1b}[31mred"), "{err}");
     assert!(!err.contains('\u{1b}'), "{err}");
+}
+
+// The flags people set on every run: rounds, a warmup, the timeout and the
+// HTTP version, each into the scenario that ran (and its record).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeat_warmup_timeout_and_http_come_from_the_command_line() {
+    let server = crate::common::server(poolbench::server::ServerConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    poolbench()
+        .args([
+            "run",
+            "--quiet",
+            "--url",
+            &format!("http://{}/", server.addr),
+        ])
+        .args(["-n", "20", "-c", "2", "--mode", "pooled,hyper_util"])
+        .args([
+            "--repeat",
+            "2",
+            "--warmup",
+            "5",
+            "--timeout",
+            "5s",
+            "--http",
+            "2",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let results = crate::common::results(&out);
+    let load = &results.scenario.load;
+    assert_eq!((load.repeat, load.warmup), (2, 5));
+    for m in &results.modes {
+        assert_eq!(
+            m.http,
+            poolbench::results::HttpVersion::Http2,
+            "{}",
+            m.label
+        );
+        assert_eq!(m.rounds.len(), 2, "{}", m.label);
+        assert_eq!(m.requests.ok, 40, "{}: two rounds of 20", m.label);
+    }
+    // 2 rounds × (20 + 5 warmup) for each of the 2 modes.
+    assert_eq!(server.counters.snapshot().requests, 100);
+    let source = &results.scenario.source;
+    assert!(
+        source.contains("--repeat 2 --warmup 5 --timeout 5s --http 2"),
+        "{source}"
+    );
 }

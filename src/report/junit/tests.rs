@@ -105,13 +105,23 @@ fn the_gate_meets_both_schemas_with_units_in_messages() {
 
 #[test]
 fn a_comparison_meets_both_schemas() {
-    let results = crate::results::example();
-    let mut slower = results.clone();
-    for m in &mut slower.modes {
-        for r in &mut m.rounds {
-            r.entry("p99".into()).and_modify(|v| *v *= 2.0);
+    // Three tight rounds a side, the new ones twice as slow at the tail.
+    let with_rounds = |factor: f64| {
+        let mut r = crate::results::example();
+        for m in &mut r.modes {
+            let round = m.rounds[0].clone();
+            m.rounds = [1.0, 1.01, 1.02]
+                .iter()
+                .map(|f| {
+                    let mut round = round.clone();
+                    round.entry("p99".into()).and_modify(|v| *v *= f * factor);
+                    round
+                })
+                .collect();
         }
-    }
+        r
+    };
+    let (results, slower) = (with_rounds(1.0), with_rounds(2.0));
     let changes =
         crate::compare::compare(&results, &slower, &crate::compare::Tolerances::uniform(0.1));
     let text = compare_junit(&changes, &slower);

@@ -10,8 +10,13 @@ pub fn round_figures(m: &ModeResult) -> RoundFigures {
         .iter()
         .filter(|f| f.compared)
         .filter_map(|f| Some((f.name.to_string(), f.value(m, None)?)))
+        .chain([(ROUND_SENT.to_string(), m.requests.sent as f64)])
         .collect()
 }
+
+/// The key of a round's requests sent, beside its figures: what `compare`
+/// divides a duration run's counts by.
+pub const ROUND_SENT: &str = "requests_sent";
 
 /// The counts its two observers disagree on, read from the catalogue:
 /// every count both the client and the server observe.

@@ -14,7 +14,7 @@ mod read;
 mod shapes;
 
 pub use catalogue::FIGURES;
-pub use derived::{disagreements, round_figures};
+pub use derived::{ROUND_SENT, disagreements, round_figures};
 pub use read::{STATS, stat};
 
 pub use super::format::Unit;
