@@ -24,6 +24,7 @@ macro_rules! say {
     };
 }
 
+mod announce;
 mod args;
 mod children;
 mod progress;
@@ -130,30 +131,12 @@ fn run(
             return Ok(ExitCode::from(2));
         }
     };
-    if path.is_none() && !quiet {
-        use crate::scenario::overrides::{DEFAULT_CONCURRENCY, DEFAULT_REQUESTS};
-        let how_much = match (&overrides.duration, overrides.requests) {
-            (Some(d), _) => format!("for {d} per mode"),
-            (None, n) => format!("{} requests per mode", n.unwrap_or(DEFAULT_REQUESTS)),
-        };
-        say!(
-            "poolbench: no scenario file: {} against {}, {how_much}, {} at once \
-             (-n, -z, -c, --mode, --limit, --rate, -m, -H and -d change that)",
-            overrides
-                .modes
-                .as_ref()
-                .map_or("every mode".to_string(), |m| m.join(", ")),
-            match (&overrides.url, &overrides.urls) {
-                (Some(url), _) => crate::redact::shown(url),
-                (None, Some(list)) => format!("the URLs of {}", list.display()),
-                (None, None) => "?".into(),
-            },
-            overrides.concurrency.unwrap_or(DEFAULT_CONCURRENCY)
-        );
-    }
     // Check the output directory first, so a bad path fails before the run.
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(scenario.slug()));
     report::check_out_dir(&out)?;
+    if !quiet {
+        announce::announce(path.is_none(), overrides, &scenario, &out);
+    }
     let interrupt = Interrupt::default();
     // A live bar where someone watches (stderr is a terminal), a plain
     // line per mode where a log is kept.

@@ -162,10 +162,20 @@ impl CountedStream {
         use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
         async fn close<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S) -> io::Result<()> {
             s.shutdown().await?;
-            // An idle connection's peer sends nothing but its FIN; the rest
-            // of an unread body comes in buffers this size.
-            let mut buf = vec![0u8; 16 * 1024];
-            while s.read(&mut buf).await? > 0 {}
+            // An idle connection's peer sends nothing but its FIN: a small
+            // buffer in the future. Only the rest of a body dropped unread
+            // fills it, and is read on in larger ones.
+            let mut small = [0u8; 64];
+            match s.read(&mut small).await? {
+                0 => return Ok(()),
+                n if n < small.len() => {}
+                _ => {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    while s.read(&mut buf).await? > 0 {}
+                    return Ok(());
+                }
+            }
+            while s.read(&mut small).await? > 0 {}
             Ok(())
         }
         self.closing(false);

@@ -175,9 +175,13 @@ fn from_url(o: &Overrides) -> Result<Table, ScenarioError> {
         ),
     };
     let against = crate::redact::text(&against).replace(['"', '\\'], "");
+    let who = match &o.modes {
+        Some(kinds) => kinds.join(", ").replace(['"', '\\'], ""),
+        None => "pooled, per_request_client, keep_alive_disabled and hyper_util".to_string(),
+    };
     let text = format!(
         r#"name = "url"
-description = "Every mode against {against}, from the command line"
+description = "{who} against {against}, from the command line"
 {target}
 [load]
 requests = {DEFAULT_REQUESTS}

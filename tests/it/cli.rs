@@ -520,3 +520,45 @@ async fn repeat_warmup_timeout_and_http_come_from_the_command_line() {
         "{source}"
     );
 }
+
+// --limit says which modes it applied to, and where the report goes; the
+// description names the modes that ran, not "every mode".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limit_says_which_modes_it_applied_to() {
+    let server = crate::common::server(poolbench::server::ServerConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = poolbench()
+        .args(["run", "--url", &format!("http://{}/", server.addr)])
+        .args([
+            "-n",
+            "10",
+            "-c",
+            "2",
+            "--mode",
+            "pooled,hyper_util",
+            "--limit",
+            "2",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("--limit 2 applies to pooled; hyper_util takes no limit"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("the report goes to {}", out.display())),
+        "{err}"
+    );
+    let results = crate::common::results(&out);
+    assert!(
+        results
+            .scenario
+            .description
+            .starts_with("pooled, hyper_util against")
+    );
+}

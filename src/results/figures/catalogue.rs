@@ -55,7 +55,7 @@ pub static FIGURES: &[Figure] = &[
     },
     Figure {
         name: "throughput",
-        label: "throughput",
+        label: "throughput, req/s",
         doc: "successful requests per second of measured time",
         unit: Unit::PerSecond,
         better: Better::Higher,
@@ -157,7 +157,7 @@ pub static FIGURES: &[Figure] = &[
         show: Show::Value,
         quiet: false,
     },
-    phase_figure!(Phase::Late, "late", "phase: late (open loop)"),
+    phase_figure!(Phase::Late, "late", "phase: late"),
     phase_figure!(Phase::ClientBuild, "client_build", "phase: client build"),
     phase_figure!(Phase::PoolWait, "pool_wait", "phase: pool wait"),
     phase_figure!(Phase::Connect, "connect", "phase: connect"),

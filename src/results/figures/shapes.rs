@@ -26,7 +26,8 @@ macro_rules! phase_figure {
     ($phase:expr, $name:literal, $label:literal) => {
         Figure {
             name: $name,
-            label: $label,
+            // Its cell is two figures: said where it is read.
+            label: concat!($label, " (mean | p99)"),
             doc: "a phase of the latency breakdown, µs: mean | p99 (mean by default)",
             unit: Unit::Micros,
             better: Better::Lower,
