@@ -68,6 +68,7 @@ pub fn causes(results: &Results) -> Vec<String> {
         .chain(sweeps)
         .chain(modes)
         .chain(super::isolation::isolation(results))
+        .chain(super::body::slow_bodies(results))
         .chain(super::lag::lag(results))
         .collect()
 }

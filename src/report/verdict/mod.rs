@@ -6,6 +6,7 @@
 //! the figures show ([`causes`]: a queue for a too-small pool, a handshake
 //! per request, a server that closes every connection, failures by kind).
 
+mod body;
 mod causes;
 mod isolation;
 mod lag;
@@ -78,14 +79,26 @@ fn comparisons(results: &Results) -> Vec<String> {
                 .map(move |other| (reference, other))
         })
         .map(|(reference, other)| {
-            let parts = [
-                Some(times(
+            // A mode that failed much of its work did not do the same work:
+            // its rate is not compared, and its failures come first.
+            let throughput = match (failed_much(reference), failed_much(other)) {
+                (None, None) => times(
                     reference.throughput_rps,
                     other.throughput_rps,
                     "throughput",
                     &name(other),
-                )),
+                ),
+                (Some(share), _) => {
+                    format!("its throughput not compared: it failed {share:.0}% of its requests")
+                }
+                (None, Some(share)) => format!(
+                    "throughput not compared: {} failed {share:.0}% of its requests",
+                    name(other)
+                ),
+            };
+            let parts = [
                 failures(reference.requests.failed, other.requests.failed),
+                Some(throughput),
                 Some(handshakes(
                     reference.handshakes.client,
                     other.handshakes.client,
@@ -172,6 +185,13 @@ fn fewer(ours: f64, theirs: f64, less: &str) -> Option<String> {
         (true, true) if theirs >= ours => Some(format!("{}× {less}", ratio(theirs / ours))),
         (true, true) => Some(format!("{}× more {what}", ratio(ours / theirs))),
     }
+}
+
+/// The share of its requests a mode failed, in percent, when it is so
+/// large that its rate is not one of the same work (a tenth or more).
+fn failed_much(m: &ModeResult) -> Option<f64> {
+    let share = m.requests.failed as f64 / m.requests.sent.max(1) as f64;
+    (share >= 0.1).then_some(share * 100.0)
 }
 
 /// "no failed requests against 1800", when either mode had failures.
@@ -266,5 +286,32 @@ mod tests {
             Some("gate: 1 of 1 checks failed: pooled.handshakes <= 5")
         );
         assert_eq!(v.sentences().next(), v.failed.as_ref());
+    }
+
+    // A mode that fails fast is not faster: its failures lead, and its
+    // rate (of the few that succeeded, quickly) is not compared.
+    #[test]
+    fn a_mode_that_failed_much_of_its_work_is_not_ranked_by_its_rate() {
+        let mut results = crate::results::example();
+        let (first, rest) = results.modes.split_at_mut(1);
+        let other = &mut rest[0];
+        other.requests.failed = 1635;
+        other.requests.sent = 2000;
+        other.requests.ok = 365;
+        other.throughput_rps = first[0].throughput_rps * 2.0;
+        let v = verdict(&results);
+        let said = v
+            .comparisons
+            .iter()
+            .find(|c| c.contains("1635"))
+            .unwrap_or_else(|| panic!("{:?}", v.comparisons));
+        let name = label(&results, &results.modes[1]);
+        assert!(
+            said.contains(&format!(
+                "no failed requests against 1635, throughput not compared: {name} failed 82% of its requests"
+            )),
+            "{said}"
+        );
+        assert!(!said.contains("the throughput of"), "{said}");
     }
 }
