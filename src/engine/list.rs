@@ -9,7 +9,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::target::{Shape, Target};
@@ -42,7 +42,6 @@ pub fn is_entry(line: &str) -> bool {
 /// One authority's share of a URL list.
 #[derive(Debug)]
 pub struct ListPaths {
-    file: PathBuf,
     /// Lines whose root is this are the authority's; `None`: every line,
     /// each a path.
     only: Option<String>,
@@ -70,7 +69,6 @@ impl ListPaths {
     ) -> std::io::Result<ListPaths> {
         let reader = BufReader::with_capacity(64 * 1024, File::open(file)?);
         Ok(ListPaths {
-            file: file.to_path_buf(),
             only,
             root,
             shape,
@@ -79,11 +77,6 @@ impl ListPaths {
                 line: Vec::new(),
             }),
         })
-    }
-
-    /// The list's file.
-    pub fn file(&self) -> &Path {
-        &self.file
     }
 
     /// The next request's target: the authority's next line, from the

@@ -66,9 +66,8 @@ const RELEASER_STEP: Duration = Duration::from_millis(50);
 /// Hands out request numbers and says when each is due; shared by the tasks.
 pub struct Schedule {
     next: AtomicU64,
-    /// Requests handed out (started).
-    started: AtomicU64,
-    /// When the last one was handed out, in ns from `start`.
+    /// Open loop: when the last request was handed out, in ns from
+    /// `start` (a closed loop keeps none: no shared write per request).
     last_start_ns: AtomicU64,
     /// Open loop: requests the releaser let fall due, once it is done.
     due: AtomicU64,
@@ -87,7 +86,6 @@ impl Schedule {
         let start = Instant::now();
         Schedule {
             next: AtomicU64::new(0),
-            started: AtomicU64::new(0),
             last_start_ns: AtomicU64::new(0),
             due: AtomicU64::new(0),
             total: match stop {
@@ -140,9 +138,10 @@ impl Schedule {
         if self.deadline.is_some_and(|d| issued >= d) {
             return None;
         }
-        self.started.fetch_add(1, Relaxed);
-        let at = u64::try_from(now.duration_since(self.start).as_nanos()).unwrap_or(u64::MAX);
-        self.last_start_ns.fetch_max(at, Relaxed);
+        if self.released.is_some() {
+            let at = u64::try_from(now.duration_since(self.start).as_nanos()).unwrap_or(u64::MAX);
+            self.last_start_ns.fetch_max(at, Relaxed);
+        }
         Some((i, issued))
     }
 
@@ -154,7 +153,11 @@ impl Schedule {
             Arrival::Rate(rate) => rate,
             Arrival::Bursts { size, every } => size as f64 / every.as_secs_f64().max(1e-9),
         };
-        let (due, started) = (self.due.load(Relaxed), self.started.load(Relaxed));
+        // Numbers are handed out in order, and every one below `due` that
+        // was handed out started (the checks that stop a task come before
+        // its number is taken, or refuse only numbers past `due`).
+        let due = self.due.load(Relaxed);
+        let started = self.next.load(Relaxed).min(due);
         // The schedule's own span, to its last request due, and the last
         // start: one interval more each, so a loop that kept up shows the
         // rate it was asked for.

@@ -5,11 +5,9 @@
 //! reused connections a server's Nagle's algorithm can hold a response's
 //! last segment until the client's delayed ACK: 40 ms a response).
 
+use super::causes::DOMINANT;
 use crate::results::format::micros;
 use crate::results::{ModeResult, Phase, Results, label};
-
-/// A phase counts as where the time went from this share of the mean.
-const DOMINANT: f64 = 0.2;
 /// And from this long: a body of a few hundred µs is no cause.
 const LONG_US: f64 = 1000.0;
 

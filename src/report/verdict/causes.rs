@@ -25,9 +25,10 @@ use crate::results::{
 };
 
 /// A phase or wait counts as a cause from this share of the mean latency.
-const DOMINANT: f64 = 0.2;
+pub(super) const DOMINANT: f64 = 0.2;
 
-/// One sentence per cause, mode by mode in run order.
+/// One sentence per cause a mode's own figures show, mode by mode in run
+/// order (the sweeps' recommendations first).
 pub fn causes(results: &Results) -> Vec<String> {
     let tasks = results.scenario.load.concurrency;
     let sweeps = results.sweeps.iter().map(|s| {
@@ -63,14 +64,7 @@ pub fn causes(results: &Results) -> Vec<String> {
             ]
         })
         .flatten();
-    super::load::behind(results)
-        .into_iter()
-        .chain(sweeps)
-        .chain(modes)
-        .chain(super::isolation::isolation(results))
-        .chain(super::body::slow_bodies(results))
-        .chain(super::lag::lag(results))
-        .collect()
+    sweeps.chain(modes).collect()
 }
 
 /// "pooled: 12 of 1000 requests failed, 10 of them reset: …"; out of file

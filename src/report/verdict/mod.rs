@@ -4,7 +4,9 @@
 //! failed (the box turns red), how each mode compares with its transport's
 //! reference mode (the first `pooled`, else the first mode), and the causes
 //! the figures show ([`causes`]: a queue for a too-small pool, a handshake
-//! per request, a server that closes every connection, failures by kind).
+//! per request, a server that closes every connection, failures by kind;
+//! beside them an open loop fallen behind, isolation between authorities,
+//! a slow body phase, a server behind the client's closes).
 
 mod body;
 mod causes;
@@ -59,8 +61,21 @@ pub fn verdict(results: &Results) -> Verdict {
     Verdict {
         failed,
         comparisons: comparisons(results),
-        causes: causes::causes(results),
+        causes: why(results),
     }
+}
+
+/// Every cause, in the order a reader needs them: a load other than the
+/// one asked for first (every other figure was measured under it), then
+/// each mode's own, then what only modes side by side show.
+fn why(results: &Results) -> Vec<String> {
+    load::behind(results)
+        .into_iter()
+        .chain(causes::causes(results))
+        .chain(isolation::isolation(results))
+        .chain(body::slow_bodies(results))
+        .chain(lag::lag(results))
+        .collect()
 }
 
 /// One sentence per compared mode, e.g. "pooled: 3.9× the throughput of
