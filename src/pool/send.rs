@@ -57,23 +57,29 @@ where
             let copy =
                 (reused && !retried && is_idempotent(req.method())).then(|| copy_request(&req));
             self.prepare(&mut req, &origin);
-            req = match self.exchange(&origin, conn, req).await {
+            let (next, sent_twice) = match self.exchange(&origin, conn, req).await {
                 Ok(mut response) => {
                     let timing = PoolTiming { acquired, dialled };
                     response.extensions_mut().insert(timing);
                     return Ok(response);
                 }
                 Err(failed) if !reused || retried => return Err(failed.error),
+                // Never written: the connection was found closed (and
+                // counted discarded) as the request went to it. It goes on
+                // another one, which is no retry: nothing was sent twice.
                 Err(Failed {
                     unsent: Some(unsent),
                     ..
-                }) => unsent,
+                }) => (unsent, false),
                 Err(failed) => match copy {
-                    Some(copy) => copy,
+                    Some(copy) => (copy, true),
                     None => return Err(failed.error),
                 },
             };
-            origin.pool.record(|s| s.retries += 1);
+            req = next;
+            if sent_twice {
+                origin.pool.record(|s| s.retries += 1);
+            }
             retried = true;
         }
     }

@@ -395,7 +395,7 @@ pub static FIGURES: &[Figure] = &[
     Figure {
         name: "retries",
         label: "pool retries",
-        doc: "requests retried on a fresh connection after a reused one failed",
+        doc: "requests sent again on a fresh connection after a reused one failed with them on it (one that never got onto a closed connection goes on another, uncounted)",
         unit: Unit::Count,
         better: Better::Lower,
         observers: Observers::Client,
