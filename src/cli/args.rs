@@ -169,6 +169,10 @@ a mode left out.")]
         /// a PR comment) or JUnit XML (one test case per gate check).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Print every figure, mode beside mode, not only the summary (a line
+        /// per mode); the HTML and Markdown always hold every figure.
+        #[arg(long)]
+        detail: bool,
     },
     /// Compare two results files figure by figure; exit 1 on a regression.
     #[command(after_help = "\
@@ -212,6 +216,9 @@ Example:
         /// Also print the run: the table, Markdown, or JUnit XML of its checks.
         #[arg(long, value_enum)]
         format: Option<Format>,
+        /// With --format text: every figure, not only the summary.
+        #[arg(long)]
+        detail: bool,
     },
     /// Merge the results of several agents that ran one scenario at once.
     #[command(after_help = "\

@@ -91,14 +91,16 @@ pub fn main() -> ExitCode {
             out,
             quiet,
             format,
+            detail,
         } => flags
             .overrides()
-            .and_then(|o| run(scenario, &o, out, quiet, format)),
+            .and_then(|o| run(scenario, &o, out, quiet, (format, detail))),
         Command::Report {
             results,
             out,
             format,
-        } => report(results, out, format),
+            detail,
+        } => report(results, out, format.map(|f| (f, detail))),
         Command::Merge { results, out } => merge(&results, &out),
         Command::Kinds => {
             print!("{}", kinds());
@@ -122,7 +124,7 @@ fn run(
     overrides: &crate::scenario::overrides::Overrides,
     out: Option<PathBuf>,
     quiet: bool,
-    format: Format,
+    format: (Format, bool),
 ) -> anyhow::Result<ExitCode> {
     let scenario = match crate::scenario::overrides::scenario(path.as_deref(), overrides) {
         Ok(s) => s,
@@ -265,7 +267,11 @@ fn compare(
     })
 }
 
-fn report(path: PathBuf, out: Option<PathBuf>, format: Option<Format>) -> anyhow::Result<ExitCode> {
+fn report(
+    path: PathBuf,
+    out: Option<PathBuf>,
+    format: Option<(Format, bool)>,
+) -> anyhow::Result<ExitCode> {
     let results = report::read_results(&path)?;
     let out = out.unwrap_or_else(|| {
         path.parent()
@@ -283,10 +289,10 @@ fn report(path: PathBuf, out: Option<PathBuf>, format: Option<Format>) -> anyhow
     Ok(ExitCode::SUCCESS)
 }
 
-/// The run as `--format` asks.
-fn render(results: &crate::results::Results, format: Format) -> String {
+/// The run as `--format` asks (and, as text, in full with `--detail`).
+fn render(results: &crate::results::Results, (format, detail): (Format, bool)) -> String {
     match format {
-        Format::Text => report::terminal::render_on(results, stdout_terminal()),
+        Format::Text => report::terminal::render_on(results, stdout_terminal(), detail),
         Format::Markdown => report::markdown::run_markdown(results),
         Format::Junit => report::junit::gate_junit(results),
         Format::Csv => report::csv::run_csv(results),

@@ -9,6 +9,7 @@ pub mod os;
 pub mod recorder;
 pub mod sampler;
 pub mod sockets;
+pub mod statuses;
 pub mod time_wait;
 pub mod timeline;
 

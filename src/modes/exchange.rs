@@ -16,6 +16,7 @@ use http_body_util::BodyExt;
 use crate::connect::Overruns;
 use crate::engine::Target;
 use crate::metrics::ErrorKind;
+use crate::metrics::statuses::Statuses;
 use crate::pool::BodyError;
 use crate::results::BodyHandling;
 use crate::server::REQUEST_ID;
@@ -34,6 +35,8 @@ pub struct Exchange {
     /// The responses its connections saw followed by bytes beyond their
     /// end (by echoed id): each fails as `protocol`, in every mode.
     pub overruns: Option<Arc<Overruns>>,
+    /// The error responses it received, by status code.
+    pub statuses: Arc<Statuses>,
 }
 
 impl Exchange {
@@ -81,6 +84,7 @@ impl Exchange {
             BodyHandling::Read => Some(self.read(body, id).await?),
         };
         if let Some(kind) = ErrorKind::from_status(parts.status) {
+            self.statuses.record(parts.status);
             return Err(kind);
         }
         let echoed = || {

@@ -37,7 +37,7 @@ pub static KIND: Kind = Kind {
     colour: (231, 41, 138),
     reuse: Reuse {
         http1: Some(
-            "hyper-util's pool has no per-host cap, so it opens one per task that needs one",
+            "hyper-util's pool has no per-host cap: a request that finds no idle connection opens one",
         ),
         http2: Some(Reuse::H2),
     },

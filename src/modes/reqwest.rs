@@ -43,7 +43,7 @@ pub static KIND: Kind = Kind {
     colour: (230, 171, 2),
     reuse: Reuse {
         http1: Some(
-            "reqwest's pool (hyper-util's) has no per-host cap, so it opens one per task that needs one",
+            "reqwest's pool (hyper-util's) has no per-host cap: a request that finds no idle connection opens one",
         ),
         http2: Some(Reuse::H2),
     },

@@ -98,7 +98,7 @@ impl Format for Terminal {
 /// `text` padded with spaces to `width` characters, on the left (`right`
 /// aligned) or the right. Not `format!`'s width: a label from a results
 /// file can be wider than the 65535 columns it takes.
-fn pad(text: &str, width: usize, right: bool) -> String {
+pub(super) fn pad(text: &str, width: usize, right: bool) -> String {
     let fill = " ".repeat(width.saturating_sub(text.chars().count()));
     match right {
         true => fill + text,

@@ -9,6 +9,7 @@ pub mod csv;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod summary;
 pub mod table;
 pub mod terminal;
 mod verdict;

@@ -1,6 +1,7 @@
-//! The terminal table: one column per mode, one row per figure, each row
-//! naming its observer. Where client and server disagree the cell is marked
-//! `≠` and the disagreement is listed under the table.
+//! The terminal view: the summary (a line per mode) and the verdict, or
+//! with `detail` the full table: one column per mode, one row per figure,
+//! each row naming its observer. Where client and server disagree the cell
+//! is marked `≠` and the disagreement is listed under the table.
 
 use std::fmt::Write;
 
@@ -10,26 +11,30 @@ use crate::compare::{Change, Verdict};
 use crate::redact::controls as printable;
 use crate::results::Results;
 
-/// Renders the results as text, 100 columns wide, without colour (as a
-/// file or a pipe gets it).
+/// Renders the results in full, 100 columns wide, without colour (as a
+/// file gets it).
 pub fn render(results: &Results) -> String {
-    render_on(results, Terminal::default())
+    render_on(results, Terminal::default(), true)
 }
 
-/// Renders the results for terminal `t`: its width, and its colour if it
-/// has it.
-pub fn render_on(results: &Results, t: Terminal) -> String {
+/// Renders the results for terminal `t` (its width, and its colour if it
+/// has it): the summary, or every figure when `detail`.
+pub fn render_on(results: &Results, t: Terminal, detail: bool) -> String {
     let mut out = String::new();
     for line in header(results).lines() {
         wrap(&mut out, line, t.width, "");
     }
-    out.push_str(&t.table(&table::figures(results)));
+    if detail {
+        out.push_str(&t.table(&table::figures(results)));
+    } else {
+        out.push_str(&super::summary::summary(results, t));
+    }
     let mut notes = String::new();
     footnotes(&mut notes, results);
     for line in notes.lines() {
         wrap(&mut out, line, t.width, "  ");
     }
-    if let Some(by_authority) = table::by_authority(results) {
+    if let Some(by_authority) = table::by_authority(results).filter(|_| detail) {
         let _ = writeln!(out, "\nby authority:");
         out.push_str(&t.table(&by_authority));
     }
@@ -41,7 +46,9 @@ pub fn render_on(results: &Results, t: Terminal) -> String {
             t.width,
             "  ",
         );
-        out.push_str(&t.table(&table::sweep(results, s)));
+        if detail {
+            out.push_str(&t.table(&table::sweep(results, s)));
+        }
     }
     for m in &results.modes {
         for mm in &m.mismatches {
@@ -249,10 +256,11 @@ fn header(results: &Results) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn thousand() -> Results {
+    /// The committed example run.
+    pub fn thousand() -> Results {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/thousand/results.json"
@@ -284,7 +292,12 @@ mod tests {
                 width: 250,
                 colour: false,
             },
+            true,
         );
+        // Without detail: the summary, no figure table.
+        let summary = render_on(&results, Terminal::default(), false);
+        assert_eq!(rows(&summary), 0, "{summary}");
+        assert!(summary.contains("verdict:") && summary.contains("gate:"));
         assert_eq!(rows(&wide), 1);
         assert!(!text.contains('\x1b') && !wide.contains('\x1b'));
     }
@@ -297,7 +310,7 @@ mod tests {
             width: 100,
             colour: true,
         };
-        let text = render_on(&results, t);
+        let text = render_on(&results, t, true);
         assert!(text.contains("\x1b[32mpass\x1b[0m"), "{text}");
         assert!(text.contains("\x1b[31mFAIL\x1b[0m"), "{text}");
         // per_request_client's peak connections: client and server disagree.

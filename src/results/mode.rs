@@ -4,9 +4,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AuthorityResult, BodyHandling, Breakdown, ErrorReport, H2Counts, HttpVersion, LatencySummary,
-    ModeKind, Observed, ObservedF64, PoolCounts, ProxyCounts, RequestCounts, TimeWaitCounts,
-    TlsHandshakes, Transport, WarmupCounts,
+    AuthorityResult, BodyHandling, Breakdown, ErrorKind, ErrorReport, H2Counts, HttpVersion,
+    LatencySummary, ModeKind, Observed, ObservedF64, PoolCounts, ProxyCounts, RequestCounts,
+    TimeWaitCounts, TlsHandshakes, Transport, WarmupCounts,
 };
 
 /// Everything measured for one mode. Unless a field says otherwise it
@@ -40,6 +40,10 @@ pub struct ModeResult {
     pub requests: RequestCounts,
     /// Failed requests by kind (client).
     pub errors: ErrorReport,
+    /// The 4xx and 5xx responses by status code (client): what the
+    /// `http_4xx` and `http_5xx` failures were.
+    #[serde(default)]
+    pub error_statuses: std::collections::BTreeMap<u16, u64>,
     /// Wall time of the measured phase, seconds (client).
     pub elapsed_s: f64,
     /// Successful requests per second of measured wall time (client).
@@ -166,6 +170,46 @@ pub struct TimeSeries {
 }
 
 impl ModeResult {
+    /// Its failures by kind, "0" for none: "timeout 3, [404] 500" — a 4xx
+    /// or 5xx kind by its status codes where they were counted (oha's
+    /// `[404] 500`), by its class where not (a file from before they were).
+    pub fn failures(&self) -> String {
+        let parts: Vec<String> = self
+            .errors
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| {
+                self.statuses_of(k)
+                    .unwrap_or_else(|| format!("{} {n}", k.label()))
+            })
+            .collect();
+        match parts.is_empty() {
+            true => "0".to_string(),
+            false => parts.join(", "),
+        }
+    }
+
+    /// The failures of `kind` by status code, "[404] 500, [410] 3", when
+    /// it is 4xx or 5xx and every one of them was counted by its status.
+    pub fn statuses_of(&self, kind: ErrorKind) -> Option<String> {
+        let range = match kind {
+            ErrorKind::Http4xx => 400..500,
+            ErrorKind::Http5xx => 500..600,
+            _ => return None,
+        };
+        let codes: Vec<(&u16, &u64)> = self.error_statuses.range(range).collect();
+        let counted: u64 = codes.iter().map(|(_, n)| **n).sum();
+        (counted > 0 && counted == self.errors.count(kind)).then(|| {
+            codes
+                .iter()
+                .map(|(s, n)| format!("[{s}] {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    }
+}
+
+impl ModeResult {
     /// Its settings that change what it measures, for a column header:
     /// "limit 10", "limit 10, body dropped"; empty when it has none.
     pub fn settings(&self) -> String {
@@ -197,6 +241,8 @@ impl ModeResult {
             unobserved,
             requests: this.requests,
             errors: this.errors.clone(),
+            // Counted for the mode only: the kinds say it per authority.
+            error_statuses: Default::default(),
             throughput_rps: this.throughput_rps,
             latency_us: this.latency_us.clone(),
             breakdown_us: this.breakdown_us.clone(),
@@ -230,6 +276,7 @@ impl ModeResult {
             sweep: _,          // in the same sweep
             requests,
             errors,
+            error_statuses,
             elapsed_s,
             throughput_rps: _, // recomputed from the merged counts
             latency_us,
@@ -260,6 +307,7 @@ impl ModeResult {
                 .weighed(self.requests.sent, *cpu_us_per_request, requests.sent);
         self.requests.absorb(requests);
         self.errors.merge(errors);
+        add_statuses(&mut self.error_statuses, error_statuses);
         self.elapsed_s += elapsed_s;
         self.throughput_rps = self.requests.ok as f64 / self.elapsed_s.max(f64::MIN_POSITIVE);
         self.latency_us = self.latency_us.merged(latency_us)?;
@@ -306,6 +354,17 @@ pub struct Mismatch {
     pub client: u64,
     /// The server's count.
     pub server: u64,
+}
+
+/// Adds the counts of `more` into `to`.
+fn add_statuses(
+    to: &mut std::collections::BTreeMap<u16, u64>,
+    more: &std::collections::BTreeMap<u16, u64>,
+) {
+    for (status, n) in more {
+        let count = to.entry(*status).or_default();
+        *count = count.saturating_add(*n);
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! connection (and no socket of the mode is still closing), so no mode
 //! inherits another's sockets and TIME_WAIT is counted whole.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use crate::engine::{self, Workload};
 use crate::engine::{RequestPlan, Stop};
 use crate::interrupt::Interrupt;
 use crate::metrics::os::process_cpu;
+use crate::metrics::statuses::Statuses;
 use crate::metrics::time_wait::{self, Ports, TimeWaitWatch};
 use crate::metrics::{ConnectionGauge, GaugeReading, Sampler, Samples, Sources};
 use crate::modes::Mode;
@@ -43,6 +45,8 @@ pub struct Setup<'a> {
     /// What each request is and where it goes.
     pub plan: Arc<RequestPlan>,
     pub ports: Ports,
+    /// The error responses by status, as the mode's exchange counts them.
+    pub statuses: Arc<Statuses>,
     /// How long to wait for the mode's sockets to close.
     pub settle_limit: Duration,
     pub interrupt: &'a Interrupt,
@@ -81,6 +85,8 @@ pub struct Window {
     pub ends: Counts<ConnectionEnd>,
     /// The same, per authority (with several).
     pub ends_by_authority: Vec<Counts<ConnectionEnd>>,
+    /// The error responses of the window, by status code.
+    pub error_statuses: BTreeMap<u16, u64>,
 }
 
 /// Warms up, measures, then drops the client and waits for both sides to
@@ -97,6 +103,7 @@ pub async fn measure(
         by_authority,
         plan,
         ports,
+        statuses,
         settle_limit,
         interrupt,
         watching,
@@ -118,6 +125,7 @@ pub async fn measure(
     let watch = TimeWaitWatch::start(ports).context(SOCKETS)?;
     open_window(&live, (&gauge, &by_authority), &*client);
     let pool_before = client.pool_stats();
+    let statuses_before = statuses.snapshot();
     let server_begin = begin_server(&mut server).await?;
     let mut begin = edge(server_begin, &gauge, &by_authority, &server);
     begin.proxy = proxy_stats(&mut proxy).await?;
@@ -141,6 +149,7 @@ pub async fn measure(
     let mut end = edge(server_end, &gauge, &by_authority, &server);
     end.proxy = proxy_stats(&mut proxy).await?;
     let pool = pool_before.zip(client.pool_stats());
+    let error_statuses = crate::metrics::statuses::since(&statuses.snapshot(), &statuses_before);
     let closing = (client, opaque);
     let (samples, time_wait) =
         close(closing, &gauge, (ports, settle_limit), server, samples).await?;
@@ -157,6 +166,7 @@ pub async fn measure(
         time_wait,
         ends,
         ends_by_authority,
+        error_statuses,
     }))
 }
 

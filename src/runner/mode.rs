@@ -67,6 +67,7 @@ pub async fn run(
         }
         false => connector,
     };
+    let statuses = Arc::clone(&exchange.statuses);
     let parts = Parts {
         connector,
         trust,
@@ -88,6 +89,7 @@ pub async fn run(
         by_authority,
         plan,
         ports,
+        statuses,
         settle_limit,
         interrupt,
         watching,
@@ -130,6 +132,7 @@ fn exchange(scenario: &Scenario, spec: &ModeSpec) -> Exchange {
         body_bytes: e.body_bytes.or(configured),
         body: spec.body,
         overruns: None,
+        statuses: Arc::default(),
     }
 }
 

@@ -196,8 +196,10 @@ url = "http://{addr}/bytes/x"
 [load]
 requests = 20
 concurrency = 2
+warmup = 5
 [modes]
 pooled = {{ limit = 2 }}
+hyper_util = {{}}
 "#
     ))
     .await;
@@ -208,8 +210,15 @@ pooled = {{ limit = 2 }}
         "{:?}",
         pooled.errors
     );
-    // The 404 bodies were read to the end, so the connections were reused.
+    // The 400 bodies were read to the end, so the connections were reused.
     assert!(pooled.handshakes.client <= 2);
+    // By status code, as oha shows them, the warmup's left out; in every kind.
+    for m in &results.modes {
+        assert_eq!(m.error_statuses, [(400, 20)].into(), "{}", m.label);
+        assert_eq!(m.failures(), "[400] 20", "{}", m.label);
+    }
+    let table = poolbench::report::terminal::render(&results);
+    assert!(table.contains("[400] 20"), "{table}");
 }
 
 /// A client that closes first waits in FIN_WAIT2 for the server's FIN — a

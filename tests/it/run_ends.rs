@@ -256,6 +256,19 @@ fn a_check_that_is_not_a_number_fails() {
 fn more_tasks_than_requests_spawn_no_more_than_the_requests() {
     let (code, stdout, stderr) = run_text(&BASE.replace("concurrency = 2", "concurrency = 100000"));
     assert_eq!(code, Some(0), "{stderr}");
+    // The summary: a line per mode, no figure table.
+    assert!(stdout.lines().any(|l| l.starts_with("mode ")), "{stdout}");
+    assert!(!stdout.contains("requests ok"), "{stdout}");
+    let dir = tempfile::tempdir().unwrap();
+    let text = BASE.replace("concurrency = 2", "concurrency = 100000");
+    let scenario = write(dir.path(), "s.toml", &text);
+    let output = poolbench()
+        .args(["run", "--detail", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
     let ok = stdout.lines().find(|l| l.starts_with("requests ok"));
     assert!(ok.is_some_and(|l| l.ends_with("10 | 10")), "{stdout}");
 }

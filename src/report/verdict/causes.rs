@@ -60,7 +60,9 @@ pub fn causes(results: &Results) -> Vec<String> {
                     failures(m, &name, results)
                 },
                 queue(m, &name, tasks, results),
-                (!mostly_failed).then(|| connections(m, &name)).flatten(),
+                (!mostly_failed)
+                    .then(|| connections(m, &name, tasks as u64))
+                    .flatten(),
             ]
         })
         .flatten();
@@ -94,8 +96,11 @@ fn failures(m: &ModeResult, name: &str, results: &Results) -> Option<String> {
         }
         _ => hint(kind),
     };
+    let statuses = m
+        .statuses_of(kind)
+        .map_or(String::new(), |s| format!(" ({s})"));
     Some(format!(
-        "{name}: {failed} of {} requests failed, {n} of them {}: {why}{limit}",
+        "{name}: {failed} of {} requests failed, {n} of them {}{statuses}: {why}{limit}",
         m.requests.sent,
         kind.label(),
     ))
@@ -244,7 +249,7 @@ fn queue(m: &ModeResult, name: &str, tasks: usize, results: &Results) -> Option<
 
 /// What the mode's connections say: a handshake per request (and why), or
 /// how far its connections were reused.
-fn connections(m: &ModeResult, name: &str) -> Option<String> {
+fn connections(m: &ModeResult, name: &str, tasks: u64) -> Option<String> {
     let (conns, sent) = (m.handshakes.client, m.requests.ok);
     if sent < 2 || conns == 0 {
         return None;
@@ -274,11 +279,50 @@ fn connections(m: &ModeResult, name: &str) -> Option<String> {
             None => Reuse::PLAIN.sentence(http1),
         }
         .map_or(String::new(), |c| format!(": {c}"));
+        let surplus = surplus(m, tasks).map_or(String::new(), |s| format!(" — {s}"));
         return Some(format!(
-            "{name} served {sent} requests over {conns} connections{reuses}{cap}"
+            "{name} served {sent} requests over {conns} connections{reuses}{cap}{surplus}"
         ));
     }
     None
+}
+
+/// Why a mode opened more connections than its limit (or, without one,
+/// its tasks) should need, from what its figures show: connections the
+/// server closed and the client replaced, or more open at once than there
+/// were requests to carry (a connect raced against a connection on its
+/// way back to the pool, hyper #4134). `None` when it opened no more.
+fn surplus(m: &ModeResult, tasks: u64) -> Option<String> {
+    let conns = m.handshakes.client;
+    let (bound, what) = match m.limit.map(u64::from) {
+        Some(limit) if limit < tasks => (limit, format!("its limit of {limit}")),
+        _ => (tasks, format!("its {tasks} tasks")),
+    };
+    if conns <= bound {
+        return None;
+    }
+    let extra = conns - bound;
+    let closed = m.connection_ends.count(ConnectionEnd::ServerClosedFirst)
+        + m.connection_ends.count(ConnectionEnd::ServerReset)
+        + m.pool.as_ref().map_or(0, |p| p.discards.total());
+    let peak = m.peak_connections.client;
+    Some(if peak > bound {
+        format!(
+            "{extra} more than {what}: up to {peak} were open at once, so a connection was \
+             opened while another was on its way back to the pool (a connect raced against \
+             waiting for an idle one)"
+        )
+    } else if closed > 0 {
+        format!(
+            "{extra} more than {what}: {closed} were closed by the server or discarded and \
+             replaced (never more than {peak} open at once)"
+        )
+    } else {
+        format!(
+            "{extra} more than {what}, never more than {peak} open at once: connections were \
+             closed and replaced during the run"
+        )
+    })
 }
 
 /// Whether the mode sent `Connection: close` on every request (a results

@@ -6,7 +6,7 @@ use super::read::{
 };
 use super::shapes::{bad_responses, phase_figure};
 use super::{Better, Figure, Observers, Qualifiers, Show, Unit};
-use crate::results::{ConnectionEnd, Discard, ErrorKind, Kind, Phase};
+use crate::results::{ConnectionEnd, Discard, ErrorKind, Kind, ModeResult, Phase};
 
 const NONE: Qualifiers = Qualifiers::Fixed(&[]);
 /// The observers' qualifiers.
@@ -37,7 +37,7 @@ pub static FIGURES: &[Figure] = &[
         qualifiers: Qualifiers::Kinds(names::<ErrorKind>),
         compared: true,
         read: errors,
-        show: Show::Text(|m| m.errors.summary(ErrorKind::label, "0")),
+        show: Show::Text(ModeResult::failures),
         quiet: false,
     },
     Figure {

@@ -153,6 +153,17 @@ impl Figure {
 }
 
 impl Figure {
+    /// The client's value alone, for a summary that has no room for both
+    /// sides; `-` where the client did not measure it.
+    pub fn client_cell(&self, m: &ModeResult) -> Cell {
+        Cell {
+            text: self
+                .value(m, None)
+                .map_or("-".to_string(), |v| super::format::in_unit(self.unit, v)),
+            mismatch: false,
+        }
+    }
+
     /// The figure named `name`.
     pub fn named(name: &str) -> Option<&'static Figure> {
         FIGURES.iter().find(|f| f.name == name)

@@ -65,6 +65,7 @@ pub fn assemble(ran: &Ran, w: Window) -> ModeResult {
         limit: spec.limit.map(|l| l.get()),
         requests: client::requests(recorder, server.count(|s| s.requests)),
         errors: recorder.errors.clone(),
+        error_statuses: w.error_statuses.clone(),
         elapsed_s: w.outcome.elapsed.as_secs_f64(),
         throughput_rps: recorder.ok() as f64 / w.outcome.elapsed.as_secs_f64(),
         latency_us: LatencySummary::of(&recorder.latency),

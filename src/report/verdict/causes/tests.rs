@@ -187,3 +187,31 @@ fn a_client_told_to_close_opens_a_connection_per_request_as_it_must() {
     let why = causes.iter().find(|c| c.contains("awc_close's"));
     assert!(why.is_some_and(|c| c.contains("closed")), "{causes:#?}");
 }
+
+#[test]
+fn more_connections_than_the_tasks_need_is_explained_not_contradicted() {
+    let mut results = example();
+    let h = mode(&mut results, "hyper_util");
+    (h.handshakes.client, h.peak_connections.client) = (54, 54);
+    let said = causes(&results);
+    let reuse = find(&said, "hyper_util served").expect("its reuse");
+    assert!(reuse.contains("4 more than its 50 tasks"), "{reuse}");
+    assert!(reuse.contains("up to 54 were open at once"), "{reuse}");
+    assert!(!reuse.contains("one per task"), "{reuse}");
+    // Replaced, never more open than the limit: said so.
+    let p = named(&mut results, "starved");
+    (p.handshakes.client, p.peak_connections.client) = (14, 10);
+    if let Some(pool) = p.pool.as_mut() {
+        pool.discards.add(Discard::ConnectionClose, 4);
+    }
+    let said = causes(&results);
+    let reuse = find(&said, "starved served").expect("its reuse");
+    assert!(reuse.contains("4 more than its limit of 10"), "{reuse}");
+    assert!(
+        reuse.contains("4 were closed by the server or discarded"),
+        "{reuse}"
+    );
+    // Within the bound: no surplus sentence.
+    let fine = find(&said, "pooled served").expect("pooled");
+    assert!(!fine.contains("more than"), "{fine}");
+}
