@@ -84,6 +84,14 @@ pub(super) struct RunFlags {
     /// knowledge) or auto.
     #[arg(long)]
     pub(super) http: Option<String>,
+    /// Do not check an https target's certificate (its chain, name and
+    /// dates), as curl -k; the handshake is still measured, and the report
+    /// says the certificate was not verified.
+    #[arg(long, short = 'k')]
+    pub(super) insecure: bool,
+    /// Trust this CA (a PEM file) for an https target, beside nothing else.
+    #[arg(long)]
+    pub(super) ca: Option<PathBuf>,
 }
 
 impl RunFlags {
@@ -121,6 +129,8 @@ impl RunFlags {
             warmup: self.warmup,
             timeout: self.timeout,
             http: self.http,
+            insecure: self.insecure,
+            ca: self.ca.map(|f| here().join(f)),
         })
     }
 }
@@ -133,6 +143,9 @@ pub(super) struct Cli {
     pub(super) command: Command,
 }
 
+// `Run` holds every flag of a run; the command is parsed once, so its size
+// costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
     /// Run a scenario: every mode against the same server, counted side by side.

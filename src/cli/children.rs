@@ -38,6 +38,7 @@ pub(super) fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             settings: TlsSettings {
                 version: args.tls_version,
                 resumption: !args.no_tls_resumption,
+                ..TlsSettings::default()
             },
         }),
         _ => None,

@@ -43,13 +43,8 @@ pub fn validate(path: &[String]) -> Result<(), String> {
     };
     let Some(figure) = Figure::named(name) else {
         let names: Vec<&str> = FIGURES.iter().map(|f| f.name).collect();
-        let near = names
-            .iter()
-            .map(|n| (strsim::jaro_winkler(name, n), n))
-            .filter(|(score, _)| *score > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        return Err(match near {
-            Some((_, n)) => format!("unknown figure `{name}`; did you mean `{n}`?"),
+        return Err(match crate::results::nearest(name, names.iter().copied()) {
+            Some(n) => format!("unknown figure `{name}`; did you mean `{n}`?"),
             None => format!(
                 "unknown figure `{name}`; the figures are: {}",
                 names.join(", ")

@@ -44,6 +44,16 @@ impl Catalogue {
     }
 
     /// Their names, joined for a message: "pooled, per_request_client, …".
+    /// "did you mean `per_request_client`? (the kinds are …)", for a name
+    /// that is no kind.
+    pub fn help_for(&self, name: &str) -> String {
+        let names = self.kinds.iter().map(|k| k.name);
+        match crate::results::nearest(name, names) {
+            Some(near) => format!("did you mean `{near}`? (the kinds are {})", self.names()),
+            None => format!("the kinds are {}", self.names()),
+        }
+    }
+
     pub fn names(&self) -> String {
         let names: Vec<&str> = self.kinds.iter().map(|k| k.name).collect();
         names.join(", ")

@@ -183,8 +183,15 @@ where
                 Ok(response.map(|body| PoolBody::new(body, conn, pool, discard)))
             }
             Err(mut e) => {
+                // Handed back unwritten: the connection had closed as the
+                // request went to it (the server's close, as for `ready`
+                // above); written and then failed: an error on it.
                 let unsent = e.take_message();
-                origin.pool.record(|s| s.discard(Discard::Error));
+                let reason = match unsent {
+                    Some(_) => conn.closed_reason(),
+                    None => Discard::Error,
+                };
+                origin.pool.record(|s| s.discard(reason));
                 Err(Failed {
                     error: PoolError::Http(e.into_error()),
                     unsent,

@@ -132,6 +132,9 @@ fn inline_svg(svg: &str) -> &str {
     svg.find("<svg").map_or(svg, |i| &svg[i..])
 }
 
+/// Said wherever the run is described when `--insecure` was given.
+pub const UNVERIFIED: &str = "the server's certificate was not verified (--insecure): its chain, name and dates were not checked";
+
 /// Every figure, mode by mode, with who observed it.
 fn figures(results: &Results) -> Markup {
     PreEscaped(Html.table(&table::figures(results)))
@@ -148,6 +151,9 @@ fn environment(results: &Results) -> Markup {
             tr { td { "poolbench" } td { (results.poolbench_version) ", commit " (e.poolbench_commit) } }
             tr { td { "started" } td { (results.started_at) } }
             tr { td { "run time" } td { (format!("{:.1} s", results.run_time_s)) } }
+            @if results.scenario.tls.as_ref().is_some_and(|t| !t.verify) {
+                tr { td { "TLS" } td { (UNVERIFIED) } }
+            }
         }
     }
 }

@@ -153,6 +153,9 @@ fn footnotes(out: &mut String, results: &Results) {
             );
         }
     }
+    if let Some(note) = too_short(results) {
+        let _ = writeln!(out, "{note}");
+    }
     if results.modes.iter().any(|m| m.time_wait.lower_bound()) {
         let _ = writeln!(
             out,
@@ -161,6 +164,37 @@ fn footnotes(out: &mut String, results: &Results) {
              were still closing"
         );
     }
+}
+
+/// Below this a measured window is too short for its tail to mean much.
+const MEANINGFUL_S: f64 = 1.0;
+
+/// "note: pooled was measured for 18 ms …" when a run without checks (a
+/// first look, as from `--url`) measured a mode for less than a second,
+/// with what to run instead. A scenario with checks asserts counts, which
+/// a short run measures as well as a long one.
+fn too_short(results: &Results) -> Option<String> {
+    if !results.gate.is_empty() {
+        return None;
+    }
+    let m = results
+        .modes
+        .iter()
+        .min_by(|a, b| a.elapsed_s.total_cmp(&b.elapsed_s))?;
+    if m.elapsed_s >= MEANINGFUL_S {
+        return None;
+    }
+    let warmup = match results.scenario.load.warmup {
+        0 => " after a warmup (--warmup 1000)",
+        _ => "",
+    };
+    Some(format!(
+        "note: {} was measured for {} ({} requests): too short for its tail latencies to \
+         mean much — run for longer (-z 10s){warmup}",
+        m.label,
+        crate::results::format::micros(m.elapsed_s * 1e6),
+        m.requests.sent
+    ))
 }
 
 /// A comparison as plain text: regressions first, then what got worse and
@@ -202,6 +236,9 @@ fn header(results: &Results) -> String {
     let s = &results.scenario;
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", printable(&s.name), printable(&s.description));
+    if s.tls.as_ref().is_some_and(|t| !t.verify) {
+        let _ = writeln!(out, "TLS: {}", super::html::UNVERIFIED);
+    }
     if let Some(partial) = &results.partial {
         let _ = writeln!(out, "PARTIAL: {partial}");
     }
@@ -315,5 +352,25 @@ pub(super) mod tests {
         assert!(text.contains("\x1b[31mFAIL\x1b[0m"), "{text}");
         // per_request_client's peak connections: client and server disagree.
         assert!(text.contains("\x1b[33m") && text.contains("80 ≠"), "{text}");
+    }
+
+    #[test]
+    fn a_first_look_too_short_to_mean_much_says_so() {
+        let mut results = thousand();
+        assert!(
+            !render(&results).contains("too short"),
+            "a scenario with checks"
+        );
+        results.gate.clear();
+        let text = render(&results);
+        let note = &text[text.find("note: ").expect("a note")..];
+        assert!(
+            note.contains("too short") && note.contains("-z 10s"),
+            "{note}"
+        );
+        for m in &mut results.modes {
+            m.elapsed_s = 2.0;
+        }
+        assert!(!render(&results).contains("too short"));
     }
 }

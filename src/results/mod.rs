@@ -219,6 +219,14 @@ pub struct TlsInfo {
     pub version: TlsVersion,
     /// Whether session resumption was on.
     pub resumption: bool,
+    /// Whether the client checked the server's certificate (`false`:
+    /// `--insecure`).
+    #[serde(default = "yes")]
+    pub verify: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The emulated link between client and server.

@@ -204,3 +204,14 @@ impl GateOutcome {
         format!("{} {} {}", side(self.left), self.cmp, side(self.right))
     }
 }
+
+/// The word of `among` nearest to a mistyped `name`, if one is near enough
+/// to suggest ("did you mean `per_request_client`?").
+pub fn nearest<'a>(name: &str, among: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    among
+        .into_iter()
+        .map(|w| (strsim::jaro_winkler(name, w), w))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, w)| w)
+}

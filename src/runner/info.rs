@@ -27,6 +27,7 @@ fn as_run(scenario: &Scenario, urls: Vec<String>, dialled: Vec<String>) -> Scena
             .then_some(TlsInfo {
                 version: scenario.tls.version,
                 resumption: scenario.tls.resumption,
+                verify: scenario.tls.verify,
             }),
         server: match &scenario.target {
             Target::Bundled(c) => Some(server(c)),

@@ -37,22 +37,7 @@ impl Overrides {
                 )
             })?;
         }
-        for (name, value) in &self.headers {
-            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(flag(
-                    "-H",
-                    format!("`{name}` is not a header name"),
-                    "write a header as 'name: value'; a name is letters, digits and - (e.g. x-api-key)",
-                ));
-            }
-            if http::HeaderValue::from_str(value).is_err() {
-                return Err(flag(
-                    "-H",
-                    format!("the value of `{name}` is not a valid header value"),
-                    "a header value is printable text without line breaks or control characters",
-                ));
-            }
-        }
+        self.check_headers(&flag)?;
         for (name, value) in [("-z", &self.duration), ("--timeout", &self.timeout)] {
             if let Some(text) = value
                 && let Err(why) = super::units::parse_duration(text)
@@ -78,12 +63,45 @@ impl Overrides {
                 "say 1.1, 2 or auto",
             ));
         }
+        if let Some(ca) = &self.ca
+            && let Err(e) = crate::tls::TlsTrust::ca_from_file(ca)
+        {
+            return Err(flag(
+                "--ca",
+                format!("{e:#}"),
+                "give the PEM file of the CA that signed the target's certificate",
+            ));
+        }
         for name in &self.redact {
             if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
                 return Err(flag(
                     "--redact",
                     format!("`{name}` is not a header name"),
                     "name a header whose value is a secret, e.g. --redact x-internal-token",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `-H`: each a header name and a printable value.
+    fn check_headers(
+        &self,
+        flag: &dyn Fn(&str, String, &str) -> ScenarioError,
+    ) -> Result<(), ScenarioError> {
+        for (name, value) in &self.headers {
+            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(flag(
+                    "-H",
+                    format!("`{name}` is not a header name"),
+                    "write a header as 'name: value'; a name is letters, digits and - (e.g. x-api-key)",
+                ));
+            }
+            if http::HeaderValue::from_str(value).is_err() {
+                return Err(flag(
+                    "-H",
+                    format!("the value of `{name}` is not a valid header value"),
+                    "a header value is printable text without line breaks or control characters",
                 ));
             }
         }

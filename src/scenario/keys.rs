@@ -3,11 +3,11 @@
 //! list, and tests hold the parser to it: each table's keys here are
 //! exactly the fields its raw struct accepts (so the "did you mean" of an
 //! unknown key, which lists those fields, offers these), and the committed
-//! reference is exactly what [`reference`] renders. A mode's settings come
+//! reference is exactly what [`super::reference::reference`] renders. A mode's settings come
 //! from the modes' own list ([`crate::modes::SETTINGS`]), and which kind
 //! takes which from the catalogue of kinds.
 
-use crate::modes::{KINDS, SETTINGS};
+use crate::modes::SETTINGS;
 
 /// One key of a scenario file.
 #[derive(Debug, Clone, Copy)]
@@ -195,6 +195,12 @@ pub const KEYS: &[Key] = &[
         "resumption",
         "true",
         "session tickets and IDs on both sides",
+    ),
+    key(
+        "tls",
+        "verify",
+        "false",
+        "`false`: an https target's certificate is not checked",
     ),
     key(
         "tls",
@@ -399,50 +405,4 @@ pub fn of(table: &str) -> Vec<&'static str> {
         .filter(|k| k.table == table)
         .map(|k| k.name)
         .collect()
-}
-
-/// The reference, as `docs/scenario.md` holds it.
-pub fn reference() -> String {
-    let mut out = String::from(
-        "# Scenario files: every key\n\n\
-         Rendered from `src/scenario/keys.rs`, the one list of keys; a test fails \
-         when this file, that list or the parser disagree \
-         (`POOLBENCH_BLESS=1 cargo test scenario_reference` writes it anew). Durations \
-         and sizes are strings: \"250ms\", \"1m 30s\", \"4KiB\". Unknown keys are errors \
-         with a \"did you mean\".\n",
-    );
-    let all = keys();
-    for (table, about) in TABLES {
-        let title = match *table {
-            "" => "top level".to_string(),
-            t => format!("`{t}`"),
-        };
-        out.push_str(&format!(
-            "\n## {title}\n\n{about}\n\n| key | e.g. | meaning |\n|---|---|---|\n"
-        ));
-        for k in all.iter().filter(|k| k.table == *table) {
-            let value = k.value.replace('|', "\\|");
-            out.push_str(&format!(
-                "| `{}` | `{value}` | {} |\n",
-                k.name,
-                k.doc.replace('|', "\\|")
-            ));
-        }
-    }
-    out.push_str("\n## The kinds of mode and the settings each takes\n\n| kind | limit | settings | what it models |\n|---|---|---|---|\n");
-    for kind in KINDS {
-        let settings: Vec<String> = kind.settings.iter().map(|s| format!("`{s}`")).collect();
-        out.push_str(&format!(
-            "| `{}` | {} | {} | {} |\n",
-            kind.name,
-            if kind.limit { "yes" } else { "no" },
-            if settings.is_empty() {
-                "-".to_string()
-            } else {
-                settings.join(", ")
-            },
-            kind.summary
-        ));
-    }
-    out
 }

@@ -7,8 +7,9 @@ use std::cell::Cell;
 use serde::Deserialize;
 use serde::de::{Deserializer, Visitor};
 
-use super::keys::{MODE, TABLES, of, reference};
+use super::keys::{MODE, TABLES, of};
 use super::raw::*;
+use super::reference::reference;
 
 /// A deserializer that only notes the fields a struct asks for.
 struct Probe<'a>(&'a Cell<&'static [&'static str]>);

@@ -22,6 +22,7 @@ mod modes;
 pub mod overrides;
 mod parse;
 mod raw;
+pub mod reference;
 mod request;
 #[cfg(test)]
 mod request_tests;

@@ -87,7 +87,7 @@ fn one(
                 &key("kind"),
                 format!("unknown mode kind \"{}\"", k.get_ref()),
             )
-            .help(kinds_help(cx))
+            .help(cx.kinds.help_for(k.get_ref()))
         })?,
         None => cx.kinds.find(name).ok_or_else(|| {
             cx.err(
@@ -96,8 +96,8 @@ fn one(
                 "is not a mode kind".into(),
             )
             .help(format!(
-                "name its kind: {name} = {{ kind = \"pooled\", limit = 10 }} ({})",
-                kinds_help(cx)
+                "{}; or name its kind: {name} = {{ kind = \"pooled\", limit = 10 }}",
+                cx.kinds.help_for(name)
             ))
         })?,
     };

@@ -47,6 +47,10 @@ pub struct Overrides {
     pub timeout: Option<String>,
     /// The HTTP version of every mode: "1.1", "2" or "auto".
     pub http: Option<String>,
+    /// `--insecure`: the target's certificate is not checked.
+    pub insecure: bool,
+    /// `--ca`: the CA to trust for an https target, absolute.
+    pub ca: Option<PathBuf>,
 }
 
 /// `-d`: a body given inline, or a file's content (`-d @file`).
@@ -103,6 +107,12 @@ impl Overrides {
         }
         if let Some(f) = &self.urls {
             parts.push(format!("--urls {}", f.display()));
+        }
+        if self.insecure {
+            parts.push("--insecure".to_string());
+        }
+        if let Some(f) = &self.ca {
+            parts.push(format!("--ca {}", f.display()));
         }
         if let Some(m) = &self.method {
             parts.push(format!("-m {m}"));
@@ -205,7 +215,7 @@ fn kinds_named(kinds: &[String], c: u64) -> Result<String, ScenarioError> {
                 format!("`{name}` is not a mode kind"),
             )
             .key("--mode")
-            .help(format!("the kinds are {}", Catalogue::STANDARD.names()))
+            .help(Catalogue::STANDARD.help_for(name))
         })?;
         lines.push(match kind.limit {
             true => format!("{name} = {{ limit = {c} }}"),
@@ -265,6 +275,7 @@ fn apply(path: &Path, t: &mut Table, o: &Overrides) -> Result<(), ScenarioError>
         t.insert("target".into(), Value::Table(target));
     }
     request(t, o, &flag_error)?;
+    tls_flags(t, o);
     let load = t
         .entry("load")
         .or_insert_with(|| Value::Table(Table::new()))
@@ -317,6 +328,22 @@ fn apply(path: &Path, t: &mut Table, o: &Overrides) -> Result<(), ScenarioError>
     }
     drop_checks_on(t, &dropped);
     Ok(())
+}
+
+/// `[tls]`'s `verify` and `ca` from `--insecure` and `--ca`.
+fn tls_flags(t: &mut Table, o: &Overrides) {
+    if !o.insecure && o.ca.is_none() {
+        return;
+    }
+    let tls = t.entry("tls").or_insert_with(|| Value::Table(Table::new()));
+    if let Some(tls) = tls.as_table_mut() {
+        if o.insecure {
+            tls.insert("verify".into(), Value::Boolean(false));
+        }
+        if let Some(ca) = &o.ca {
+            tls.insert("ca".into(), Value::String(ca.display().to_string()));
+        }
+    }
 }
 
 /// Sets `[request]`'s method, headers, body and URL list from the flags.

@@ -183,6 +183,8 @@ pub struct RawTls {
     pub resumption: Option<bool>,
     /// For an external https target: the CA that signed its certificate.
     pub ca: Option<Spanned<String>>,
+    /// `false`: the server's certificate is not checked (`--insecure`).
+    pub verify: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

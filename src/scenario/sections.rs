@@ -159,6 +159,9 @@ pub(super) fn tls_settings(
     if let Some(resumption) = raw.resumption {
         settings.resumption = resumption;
     }
+    if let Some(verify) = raw.verify {
+        settings.verify = verify;
+    }
     let ca = raw.ca.as_ref().map(|v| {
         // Relative to the scenario file, like an include.
         let base = cx.path.parent().unwrap_or(Path::new("."));

@@ -259,6 +259,21 @@ fn named_modes_are_checked_setting_by_setting() {
     );
     let label = named("starved = {", "\"starved-2\" = {");
     assert!(label.message.contains("not a usable mode name"), "{label}");
+    // A mistyped kind is given its nearest.
+    let near = named("kind = \"pooled\"", "kind = \"poooled\"");
+    assert!(
+        near.help
+            .as_deref()
+            .is_some_and(|h| h.starts_with("did you mean `pooled`?")),
+        "{near}"
+    );
+    let near = named("per_request_client = {}", "per_request = {}");
+    assert!(
+        near.help
+            .as_deref()
+            .is_some_and(|h| h.contains("did you mean `per_request_client`?")),
+        "{near}"
+    );
 }
 
 #[test]

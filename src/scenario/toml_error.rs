@@ -97,13 +97,9 @@ fn key_path(source: &str, offset: usize) -> Vec<String> {
 impl ScenarioError {
     fn message_for_unknown(mut self, field: &str, expected: &[String]) -> ScenarioError {
         self.message = format!("unknown key `{field}`");
-        let best = expected
-            .iter()
-            .map(|e| (strsim::jaro_winkler(field, e), e))
-            .filter(|(score, _)| *score > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let best = crate::results::nearest(field, expected.iter().map(String::as_str));
         self.help = Some(match best {
-            Some((_, e)) => format!("did you mean `{e}`?"),
+            Some(e) => format!("did you mean `{e}`?"),
             None => format!("the keys allowed here are: {}", expected.join(", ")),
         });
         self

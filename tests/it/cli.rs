@@ -438,6 +438,11 @@ fn flag_values_are_checked_and_named_by_their_flag() {
             "`--http`",
             "`3` is not an HTTP version",
         ),
+        (
+            &["--url", "http://127.0.0.1:9/", "--mode", "per_request"][..],
+            "`--mode`",
+            "did you mean `per_request_client`?",
+        ),
     ] {
         let out = poolbench()
             .arg("run")
@@ -561,4 +566,50 @@ async fn limit_says_which_modes_it_applied_to() {
             .description
             .starts_with("pooled, hyper_util against")
     );
+}
+
+// --insecure and --ca, for an https service of one's own: with neither a
+// self-signed certificate fails every request (counted as TLS); with
+// either every request completes; a --ca that is no PEM file is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insecure_and_ca_reach_an_https_service_of_ones_own() {
+    let pki = poolbench::tls::TestPki::generate().unwrap();
+    let url = format!("https://{}/", crate::common::tls_server(&pki).await);
+    let dir = tempfile::tempdir().unwrap();
+    let ca = write(dir.path(), "ca.pem", &pki.ca_pem);
+    let run = |extra: &[&str]| {
+        let out = dir.path().join("out");
+        let output = poolbench()
+            .args([
+                "run", "--url", &url, "-n", "10", "-c", "2", "--mode", "pooled",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let ok = (output.status.code() != Some(2))
+            .then(|| crate::common::results(&out).modes[0].requests.ok);
+        (
+            ok,
+            stdout,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, _) = run(&[]);
+    assert_eq!(ok, Some(0), "the public roots do not sign it: {stdout}");
+    assert!(
+        stdout.contains("10 of 10 requests failed, 10 of them TLS"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run(&["--insecure"]);
+    assert_eq!(ok, Some(10), "{stdout}");
+    assert!(stdout.contains("certificate was not verified"), "{stdout}");
+    let (ok, stdout, _) = run(&["--ca", ca.to_str().unwrap()]);
+    assert_eq!(ok, Some(10), "{stdout}");
+    assert!(!stdout.contains("not verified"), "{stdout}");
+    let (ok, _, stderr) = run(&["--ca", "/nonexistent/ca.pem"]);
+    assert_eq!(ok, None);
+    assert!(stderr.contains("`--ca`"), "{stderr}");
 }

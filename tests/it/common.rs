@@ -28,6 +28,27 @@ pub struct Server {
     pub counters: Arc<ServerCounters>,
 }
 
+/// The bundled server over HTTPS alone, in this process, with a
+/// certificate from `pki` (a CA the client must be given, or not).
+pub async fn tls_server(pki: &poolbench::tls::TestPki) -> std::net::SocketAddr {
+    let config = poolbench::tls::server_config(
+        pki.cert_pem.as_bytes(),
+        pki.key_pem.as_bytes(),
+        Default::default(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counters = Arc::new(ServerCounters::default());
+    tokio::spawn(server::serve_tls(
+        listener,
+        Default::default(),
+        counters,
+        config,
+    ));
+    addr
+}
+
 /// Starts the bundled server on the current runtime.
 pub async fn server(config: ServerConfig) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -236,21 +236,7 @@ keep_alive_disabled = { limit = 2 }
 async fn an_untrusted_certificate_is_a_counted_tls_error() {
     // A TLS server whose certificate comes from a CA the client is not given.
     let pki = poolbench::tls::TestPki::generate().unwrap();
-    let config = poolbench::tls::server_config(
-        pki.cert_pem.as_bytes(),
-        pki.key_pem.as_bytes(),
-        Default::default(),
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let counters = std::sync::Arc::new(poolbench::server::ServerCounters::default());
-    tokio::spawn(poolbench::server::serve_tls(
-        listener,
-        Default::default(),
-        counters,
-        config,
-    ));
+    let addr = crate::common::tls_server(&pki).await;
     let other = poolbench::tls::TestPki::generate().unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ca.pem"), &other.ca_pem).unwrap();
@@ -271,6 +257,24 @@ pooled = {{ limit = 2 }}
     let m = &results.modes[0];
     assert_eq!(m.errors.count(ErrorKind::Tls), 10, "{:?}", m.errors);
     assert_eq!(m.requests.ok, 0);
+    // `verify = false` (--insecure): every kind completes a real handshake
+    // with the certificate unchecked, and the report says so.
+    let insecure = text
+        .replace("ca = \"ca.pem\"", "verify = false")
+        .replace(
+            "pooled = { limit = 2 }",
+            "pooled = { limit = 2 }\nper_request_client = {}\nhyper_util = {}\nreqwest = {}\nawc = { limit = 2 }",
+        );
+    let results = crate::common::run_at(&dir.path().join("k.toml"), &insecure).await;
+    assert_eq!(results.modes.len(), 5);
+    for m in &results.modes {
+        assert_eq!(m.requests.ok, 10, "{}: {:?}", m.label, m.errors);
+    }
+    let full = &results.modes[1].tls_handshakes.expect("https");
+    assert_eq!(full.full.client, 10, "a full handshake per request");
+    assert!(results.scenario.tls.as_ref().is_some_and(|t| !t.verify));
+    let table = poolbench::report::terminal::render(&results);
+    assert!(table.contains("certificate was not verified"), "{table}");
 }
 
 /// The link keeps bytes in order, caps bandwidth, and delays do not pile

@@ -1,9 +1,12 @@
 //! TLS for the bundled server and the client: a certificate authority and a
 //! `localhost` leaf generated for each run (rcgen), and rustls configs that
-//! verify against that CA — never "accept any certificate".
+//! verify against that CA — never "accept any certificate" unless the user
+//! asks for it for a target of their own (`--insecure`, `unverified.rs`).
 //!
 //! Crypto is rustls' `ring` provider, which builds from crates.io with only
 //! a C compiler.
+
+mod unverified;
 
 use std::sync::Arc;
 
@@ -25,6 +28,8 @@ pub struct TlsSettings {
     pub version: TlsVersion,
     /// Session resumption (tickets / session IDs) on both sides.
     pub resumption: bool,
+    /// The client checks the server's certificate (`false`: `--insecure`).
+    pub verify: bool,
 }
 
 impl Default for TlsSettings {
@@ -32,6 +37,7 @@ impl Default for TlsSettings {
         TlsSettings {
             version: TlsVersion::Tls13,
             resumption: true,
+            verify: true,
         }
     }
 }
@@ -148,6 +154,12 @@ pub fn client_config(
     if !settings.resumption {
         config.resumption = Resumption::disabled();
     }
+    if !settings.verify {
+        let unverified = unverified::Unverified(config.crypto_provider().clone());
+        config
+            .dangerous()
+            .set_certificate_verifier(Arc::new(unverified));
+    }
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -187,6 +199,7 @@ mod tests {
             let settings = TlsSettings {
                 version,
                 resumption: false,
+                verify: true,
             };
             server_config(pki.cert_pem.as_bytes(), pki.key_pem.as_bytes(), settings)?;
             let trust = TlsTrust {
