@@ -197,7 +197,7 @@ fn verdict(results: &crate::results::Results) -> ExitCode {
             m.transport.name(),
             kind.label(),
             m.requests.sent,
-            crate::metrics::errors::hint(kind)
+            crate::metrics::errors::hint_for(m, kind)
         );
         failed = true;
     }

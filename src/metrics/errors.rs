@@ -135,6 +135,28 @@ impl H2Said {
     }
 }
 
+/// What to do about the failures of kind `kind` of mode `m`: [`hint`],
+/// but for HTTP/2 by prior knowledge (h2c) that never got a response —
+/// a server without h2c answers the preface as HTTP/1.1 (a framing error
+/// to the client) or closes (a reset), and the cause is the version.
+pub fn hint_for(m: &crate::results::ModeResult, kind: ErrorKind) -> &'static str {
+    use crate::results::{HttpVersion, Transport};
+    let h2c = m.http == HttpVersion::Http2 && m.transport == Transport::Http;
+    let no_answer = matches!(
+        kind,
+        ErrorKind::Protocol | ErrorKind::Reset | ErrorKind::Other
+    );
+    if h2c && no_answer && m.requests.ok == 0 {
+        return H2C_REFUSED;
+    }
+    hint(kind)
+}
+
+/// Said when prior-knowledge HTTP/2 got nothing back.
+pub const H2C_REFUSED: &str = "the server did not accept HTTP/2 by prior knowledge (h2c, \
+     HTTP/2 without TLS): most servers speak it only over TLS or when enabled — run with \
+     --http 1.1 (http = \"1.1\"), use https://, or enable h2c on the server";
+
 /// What to do about failures of a kind.
 pub fn hint(kind: ErrorKind) -> &'static str {
     match kind {
@@ -152,8 +174,9 @@ pub fn hint(kind: ErrorKind) -> &'static str {
              (a pool), widen net.ipv4.ip_local_port_range, or set net.ipv4.tcp_tw_reuse = 1"
         }
         ErrorKind::Tls => {
-            "does the client trust the server's certificate (give the CA with [tls] ca), and does \
-             the server speak the TLS version asked for ([tls] version, \"1.3\" unless set)?"
+            "does the client trust the server's certificate (give its CA with --ca or [tls] ca, or \
+             skip the check with --insecure), and does the server speak the TLS version asked \
+             for ([tls] version, \"1.3\" unless set)?"
         }
         ErrorKind::Http4xx => "the server rejected the requests: check the URL and headers",
         ErrorKind::Http5xx => "the server failed: see its logs",

@@ -613,3 +613,43 @@ async fn insecure_and_ca_reach_an_https_service_of_ones_own() {
     assert_eq!(ok, None);
     assert!(stderr.contains("`--ca`"), "{stderr}");
 }
+
+// HTTP/2 by prior knowledge against a server that speaks only HTTP/1.1
+// (it answers the preface with a 400 and closes, as nginx and Python's
+// http.server do): the failures are put down to the version, with what to
+// run instead — not to "framing" or "see its logs".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2c_against_a_server_without_it_names_the_version() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                let _ = s.read(&mut buf).await;
+                let reply =
+                    b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                let _ = s.write_all(reply).await;
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let output = poolbench()
+        .args(["run", "--url", &url, "-n", "6", "-c", "2", "--http", "2"])
+        .args(["--mode", "pooled,hyper_util", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for text in [&stdout, &stderr] {
+        let text = &text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains("did not accept HTTP/2 by prior knowledge"),
+            "{stdout}\n{stderr}"
+        );
+        assert!(!text.contains("breaks HTTP framing"), "{text}");
+    }
+}

@@ -16,7 +16,7 @@
 //! - **reuse**: handshakes under half the requests → how many connections
 //!   served how many requests.
 
-use crate::metrics::errors::hint;
+use crate::metrics::errors::hint_for;
 use crate::modes::catalogue::kind_of;
 use crate::modes::{Reuse, Wait};
 use crate::results::format::micros;
@@ -94,7 +94,7 @@ fn failures(m: &ModeResult, name: &str, results: &Results) -> Option<String> {
              connection — a client that sends before it has read the server's SETTINGS, or \
              beyond them, loses them"
         }
-        _ => hint(kind),
+        _ => hint_for(m, kind),
     };
     let statuses = m
         .statuses_of(kind)

@@ -2,6 +2,7 @@
 //! changed to show it.
 
 use super::*;
+use crate::metrics::errors::hint;
 use crate::results::{Discard, ErrorKind, ModeKind, example};
 
 fn mode<'r>(results: &'r mut Results, kind: &str) -> &'r mut ModeResult {
