@@ -44,6 +44,21 @@ fn the_workflow_is_a_valid_github_actions_workflow() {
             }
         }
     }
+    // What the docs say the workflow runs, it runs.
+    let checks: Vec<&str> = jobs
+        .get(&Yaml::String("checks".into()))
+        .and_then(|j| j["steps"].as_vec())
+        .expect("a checks job")
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    for command in [
+        "cargo test --locked",
+        "scripts/story.sh",
+        "scripts/truth-check.sh",
+    ] {
+        assert!(checks.iter().any(|r| r.contains(command)), "{command}");
+    }
     // The baseline the pull request compares with is what main uploads.
     assert!(text.contains("name: poolbench-ci") && text.contains("--name poolbench-ci"));
     assert!(!matches!(w, Yaml::BadValue));
