@@ -251,6 +251,13 @@ fn queue(m: &ModeResult, name: &str, tasks: usize, results: &Results) -> Option<
 /// how far its connections were reused.
 fn connections(m: &ModeResult, name: &str, tasks: u64) -> Option<String> {
     let (conns, sent) = (m.handshakes.client, m.requests.ok);
+    let warm = m.warmup.handshakes.client;
+    if sent >= 2 && conns == 0 && warm > 0 {
+        return Some(format!(
+            "{name} opened no connection while measured: its {sent} requests went over the \
+             {warm} its warmup opened"
+        ));
+    }
     if sent < 2 || conns == 0 {
         return None;
     }

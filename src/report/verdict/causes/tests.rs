@@ -216,3 +216,14 @@ fn more_connections_than_the_tasks_need_is_explained_not_contradicted() {
     let fine = find(&said, "pooled served").expect("pooled");
     assert!(!fine.contains("more than"), "{fine}");
 }
+
+#[test]
+fn a_pool_warmed_up_before_the_window_is_said_to_reuse_its_warmups_connections() {
+    let mut results = example();
+    let p = named(&mut results, "pooled");
+    p.handshakes.client = 0;
+    p.warmup.handshakes.client = 50;
+    let said = causes(&results);
+    let reuse = find(&said, "pooled opened no connection while measured").expect("said");
+    assert!(reuse.contains("over the 50 its warmup opened"), "{reuse}");
+}
