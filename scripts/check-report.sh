@@ -27,14 +27,44 @@ flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
   --user-data-dir="$work/profile" --enable-logging=stderr --v=0)
 
 timeout 60 chromium "${flags[@]}" --dump-dom "file://$page" >"$work/dom.html" 2>"$work/console.log"
+# A desktop's width and a phone's (390 px, as an iPhone 14 shows a page).
 timeout 60 chromium "${flags[@]}" --window-size=1280,5200 --hide-scrollbars \
   --screenshot="$dir/screenshot.png" "file://$page" >/dev/null 2>>"$work/console.log"
+timeout 60 chromium "${flags[@]}" --window-size=390,8000 --hide-scrollbars \
+  --screenshot="$dir/screenshot-phone.png" "file://$page" >/dev/null 2>>"$work/console.log"
+
+# How wide the page lays out at each width: a copy of the page with a probe
+# that writes the document's scroll width and the viewport's into the DOM
+# (the report itself has no script). Wider than the viewport is a page that
+# scrolls sideways. (Headless Chromium lays a page out at 500 px at the
+# least; the phone layout starts at 600.)
+sed 's|</body>|<script>document.body.dataset.scroll = document.documentElement.scrollWidth + "-" + window.innerWidth;</script></body>|' \
+  "$page" >"$work/probe.html"
+widths=""
+for w in 1280 390; do
+  scroll=$(timeout 60 chromium "${flags[@]}" --window-size=$w,900 --dump-dom "file://$work/probe.html" 2>>"$work/probe.log" |
+    grep -o 'data-scroll="[0-9]*-[0-9]*"' | grep -o '[0-9]\+-[0-9]\+' || true)
+  widths="$widths $w:${scroll:-?}"
+done
 
 status=0
 if grep -E 'CONSOLE|Uncaught|Failed to load' "$work/console.log"; then
   echo "check-report: the page logged to the console (above)" >&2
   status=1
 fi
+for pair in $widths; do
+  w=${pair%%:*} measured=${pair#*:}
+  scroll=${measured%-*} viewport=${measured#*-}
+  if [ "$measured" = "?" ]; then
+    echo "check-report: could not measure the page at $w px" >&2
+    status=1
+  elif [ "$scroll" -gt "$viewport" ]; then
+    echo "check-report: in a $viewport px window the page is $scroll px wide: it scrolls sideways" >&2
+    status=1
+  else
+    echo "check-report: in a $viewport px window the page fits ($scroll px)"
+  fi
+done
 python3 - "$dir" "$work/dom.html" <<'PY' || status=1
 import html.parser, os, sys
 report, dom_file = sys.argv[1], sys.argv[2]
@@ -67,6 +97,6 @@ if [ ! -s "$dir/screenshot.png" ]; then
   echo "check-report: no screenshot was taken" >&2
   status=1
 else
-  echo "check-report: screenshot in $dir/screenshot.png"
+  echo "check-report: screenshots in $dir/screenshot.png (1280 px) and $dir/screenshot-phone.png (390 px)"
 fi
 exit $status

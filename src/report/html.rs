@@ -23,8 +23,12 @@ h1 { margin-bottom: 0; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; pa
 figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; }
 figcaption { color: #555; font-size: 13px; max-width: 900px; }
 table { border-collapse: collapse; font-size: 13px; display: block; max-width: 100%; overflow-x: auto; }
+td { white-space: nowrap; } td code { white-space: normal; }
+figure.chart .narrow { display: none; }
 @media (max-width: 600px) { body { padding: 12px; font-size: 14px; } h1 { font-size: 22px; }
-  figure.chart { overflow-x: auto; } figure.chart svg { max-width: none; width: 660px; } }
+  figure.chart .wide { display: none; } figure.chart .narrow { display: block; }
+  table.gate tr { display: block; border-bottom: 1px solid #eee; padding: 4px 0; }
+  table.gate td, table.gate th { display: block; border: 0; text-align: left; padding: 1px 8px; white-space: normal; } }
 th, td { padding: 4px 8px; border-bottom: 1px solid #eee; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 td.observer { color: #777; text-align: left; }
@@ -57,7 +61,8 @@ pub fn render(results: &Results, charts: &[Chart]) -> String {
                 h2 { "Charts" }
                 @for chart in charts {
                     figure.chart id=(chart.file.trim_end_matches(".svg")) {
-                        (PreEscaped(inline_svg(&chart.svg)))
+                        div.wide { (PreEscaped(inline_svg(&chart.svg))) }
+                        div.narrow { (PreEscaped(inline_svg(&chart.narrow_svg))) }
                         figcaption { (chart.caption) }
                     }
                 }
@@ -88,7 +93,7 @@ fn gate(results: &Results) -> Markup {
     html! {
         @if !results.gate.is_empty() {
             h2 { "Gate" }
-            table {
+            table.gate {
                 tr { th { "check" } th { "values" } th { "outcome" } }
                 @for g in &results.gate {
                     tr {

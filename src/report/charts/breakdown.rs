@@ -4,19 +4,21 @@
 
 use plotters::prelude::*;
 
-use super::style::{self, FONT, GRID, TEXT, WIDTH};
+use super::style::{self, Canvas, FONT, GRID, TEXT};
 use super::{Chart, draw, plot_error};
 use crate::results::{Kind, ModeResult, Phase, Results};
 
-/// Each phase's colour, in [`Phase::ALL`] order.
+/// Each phase's colour, in [`Phase::ALL`] order: Okabe and Ito's palette,
+/// told apart with any colour vision, no red beside a green (late, client
+/// build, pool wait, connect, TLS handshake, first byte, body).
 const COLOURS: [RGBColor; 7] = [
     RGBColor(150, 150, 150),
-    RGBColor(166, 118, 29),
-    RGBColor(228, 26, 28),
-    RGBColor(55, 126, 184),
-    RGBColor(77, 175, 74),
-    RGBColor(152, 78, 163),
-    RGBColor(255, 127, 0),
+    RGBColor(204, 121, 167),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 158, 115),
 ];
 
 /// The phases before `phase` (all of them without one), added up.
@@ -44,8 +46,13 @@ fn bars(
             continue;
         };
         let start = before(m, Some(kind));
+        // Segments 0..=n-1, one per mode: the last one ends at the top.
         let row = n - 1 - i;
-        let (top, bottom) = (SegmentValue::Exact(row), SegmentValue::Exact(row + 1));
+        let next = match row + 1 < n {
+            true => SegmentValue::Exact(row + 1),
+            false => SegmentValue::Last,
+        };
+        let (top, bottom) = (SegmentValue::Exact(row), next);
         let (start, end) = (start.min(widest), (start + phase.mean).min(widest));
         bars.push(Rectangle::new(
             [(start, top), (end, bottom)],
@@ -55,7 +62,7 @@ fn bars(
     bars
 }
 
-pub fn render(results: &Results) -> anyhow::Result<Chart> {
+pub fn render(results: &Results, canvas: Canvas) -> anyhow::Result<Chart> {
     let n = results.modes.len();
     let labels: Vec<String> = results
         .modes
@@ -81,8 +88,10 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
         .map(|(p, c)| (p.label().to_string(), style::Mark::Swatch(c)))
         .collect();
     let height = (120 + 46 * n as u32).max(70 + 22 * entries.len() as u32);
-    let svg = draw((WIDTH, height), |root| {
-        let plot = style::with_legend(root, &entries)?;
+    let size = (canvas.width(), canvas.height(height, entries.len()));
+    let label_area = if canvas.narrow { 130 } else { 190 };
+    let svg = draw(size, |root| {
+        let plot = style::with_legend(root, &entries, canvas)?;
         let mut chart = ChartBuilder::on(&plot)
             .caption(
                 "Mean latency by phase (client)",
@@ -90,8 +99,8 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             )
             .margin(12)
             .x_label_area_size(40)
-            .y_label_area_size(190)
-            .build_cartesian_2d(0f64..x_max, (0..n).into_segmented())
+            .y_label_area_size(label_area)
+            .build_cartesian_2d(0f64..x_max, (0..n.saturating_sub(1)).into_segmented())
             .map_err(plot_error)?;
         chart
             .configure_mesh()
@@ -124,5 +133,6 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                   TLS handshake, first byte, body. Each request's phases add up to its latency, so each bar is \
                   the mean latency. Observer: the client.",
         svg,
+        narrow_svg: String::new(),
     })
 }

@@ -7,7 +7,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::style::{self, FONT, GRID, TEXT, WIDTH};
+use super::style::{self, Canvas, FONT, GRID, TEXT};
 use super::{Chart, draw, plot_error};
 use crate::results::{ModeResult, Observed, Results};
 
@@ -43,10 +43,16 @@ const PANELS: [Panel; 3] = [
 
 const LEGEND_ROW: u32 = 22;
 
-pub fn render(results: &Results) -> anyhow::Result<Chart> {
+pub fn render(results: &Results, canvas: Canvas) -> anyhow::Result<Chart> {
     let n = results.modes.len();
-    let legend_height = 16 + LEGEND_ROW * n.div_ceil(3) as u32;
-    let svg = draw((WIDTH, 360 + legend_height), |root| {
+    // Wide: three panels side by side, the legend in three columns;
+    // narrow: the panels one above the other, the legend in one column.
+    let (columns, panels_height) = match canvas.narrow {
+        false => (3, 360),
+        true => (1, 3 * 260),
+    };
+    let legend_height = 16 + LEGEND_ROW * n.div_ceil(columns) as u32;
+    let svg = draw((canvas.width(), panels_height + legend_height), |root| {
         let root = root
             .titled(
                 "Connections (client solid, server pale)",
@@ -54,11 +60,15 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             )
             .map_err(plot_error)?;
         let (panels, legend) = root.split_vertically(root.dim_in_pixel().1 - legend_height);
-        for (area, panel) in panels.split_evenly((1, PANELS.len())).iter().zip(PANELS) {
+        let grid = match canvas.narrow {
+            false => (1, PANELS.len()),
+            true => (PANELS.len(), 1),
+        };
+        for (area, panel) in panels.split_evenly(grid).iter().zip(PANELS) {
             draw_panel(area, &panel, results)?;
         }
         for (i, m) in results.modes.iter().enumerate() {
-            let (col, row) = ((i % 3) as i32, (i / 3) as i32);
+            let (col, row) = ((i % columns) as i32, (i / columns) as i32);
             let (x, y) = (20 + col * 290, 8 + row * LEGEND_ROW as i32);
             let colour = style::colour(results, m);
             let text = format!("{} {}", i + 1, style::label(results, m));
@@ -82,6 +92,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                   counted them (solid) beside the bundled server's own count (pale); peak fds of the client \
                   process as the OS reported them.",
         svg,
+        narrow_svg: String::new(),
     })
 }
 
@@ -115,7 +126,10 @@ fn draw_panel(
         .y_label_formatter(&|v| style::axis_count(*v))
         .draw()
         .map_err(plot_error)?;
-    let label_font = (FONT, 11).into_font().color(&TEXT);
+    let label_font = (FONT, 11)
+        .into_font()
+        .color(&TEXT)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
     let number_font = (FONT, 12)
         .into_font()
         .color(&TEXT)
@@ -140,22 +154,48 @@ fn draw_panel(
             (None, true) => vec![(x + 0.25, x + 0.75, value.client, colour.filled())],
             (None, false) => Vec::new(),
         };
-        for (x0, x1, v, style) in bars {
-            let height = (v as f64).min(super::AXIS_MAX);
+        for (x0, x1, v, style) in &bars {
+            let height = (*v as f64).min(super::AXIS_MAX);
             chart
                 .draw_series(std::iter::once(Rectangle::new(
-                    [(x0, 0.0), (x1, height)],
-                    style,
-                )))
-                .map_err(plot_error)?;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    v.to_string(),
-                    (x0, height + top * 0.06),
-                    label_font.clone(),
+                    [(*x0, 0.0), (*x1, height)],
+                    *style,
                 )))
                 .map_err(plot_error)?;
         }
+        // One label over the group, so two bars' numbers never run into
+        // each other: "1000" where the sides agree, "52|79" where not.
+        let drawn: Vec<u64> = bars.iter().map(|b| b.2).collect();
+        let Some(&highest) = drawn.iter().max() else {
+            continue;
+        };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                group_label(&drawn),
+                (x + 0.5, (highest as f64).min(super::AXIS_MAX) + top * 0.02),
+                label_font.clone(),
+            )))
+            .map_err(plot_error)?;
     }
     Ok(())
+}
+
+/// The label of a group of bars: its one value, or client|server.
+fn group_label(values: &[u64]) -> String {
+    match values {
+        [a, b] if a != b => format!("{a}|{b}"),
+        [a, ..] => a.to_string(),
+        [] => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_group_has_one_label_that_never_runs_into_another() {
+        assert_eq!(super::group_label(&[1000, 1000]), "1000");
+        assert_eq!(super::group_label(&[52, 79]), "52|79");
+        assert_eq!(super::group_label(&[7]), "7");
+        assert_eq!(super::group_label(&[]), "");
+    }
 }

@@ -13,6 +13,7 @@ mod timeline;
 use plotters::prelude::*;
 
 use crate::results::Results;
+use style::Canvas;
 
 /// One rendered chart.
 pub struct Chart {
@@ -23,6 +24,9 @@ pub struct Chart {
     /// What it shows and who observed it.
     pub caption: &'static str,
     pub svg: String,
+    /// The same chart drawn for a phone's width (the page shows it there;
+    /// the file holds the wide one).
+    pub narrow_svg: String,
 }
 
 /// Every chart file a report can hold (a re-render removes the ones it no
@@ -36,22 +40,30 @@ pub const FILES: [&str; 6] = [
     "sweep.svg",
 ];
 
-/// Every chart the results have data for.
+/// A chart drawn on a canvas, if the results have data for it.
+type Render = fn(&Results, Canvas) -> anyhow::Result<Option<Chart>>;
+
+/// Every chart, in the page's order.
+const CHARTS: [Render; 6] = [
+    |r, c| percentiles::render(r, c).map(Some),
+    |r, c| breakdown::render(r, c).map(Some),
+    |r, c| connections::render(r, c).map(Some),
+    |r, c| timeline::render(r, c).map(Some),
+    pool_wait::render,
+    sweep::render,
+];
+
+/// Every chart the results have data for, each drawn wide and narrow.
 pub fn render_all(results: &Results) -> anyhow::Result<Vec<Chart>> {
-    let mut charts = vec![
-        percentiles::render(results)?,
-        breakdown::render(results)?,
-        connections::render(results)?,
-        timeline::render(results)?,
-    ];
-    if let Some(chart) = pool_wait::render(results)? {
-        charts.push(chart);
-    }
-    if let Some(chart) = sweep::render(results)? {
-        charts.push(chart);
-    }
-    for chart in &mut charts {
+    let mut charts = Vec::new();
+    for render in CHARTS {
+        let Some(mut chart) = render(results, Canvas::WIDE)? else {
+            continue;
+        };
+        let narrow = render(results, Canvas::NARROW)?.map(|c| c.svg);
         chart.svg = titled(&chart.svg, chart.title, chart.caption);
+        chart.narrow_svg = titled(&narrow.unwrap_or_default(), chart.title, chart.caption);
+        charts.push(chart);
     }
     Ok(charts)
 }
@@ -129,11 +141,42 @@ mod tests {
     fn an_unobserved_peak_is_not_drawn() -> anyhow::Result<()> {
         let mut results = crate::results::example();
         results.modes[0].peak_connections.client = 7771;
-        let drawn = super::connections::render(&results)?.svg;
+        let drawn = super::connections::render(&results, super::Canvas::WIDE)?.svg;
         assert!(drawn.contains("7771"), "observed, it is drawn");
         results.modes[0].unobserved = vec!["peak_connections".into()];
-        let unseen = super::connections::render(&results)?.svg;
+        let unseen = super::connections::render(&results, super::Canvas::WIDE)?.svg;
         assert!(!unseen.contains("7771"), "unobserved, it is not");
+        Ok(())
+    }
+
+    // Every chart is drawn twice: wide for the file and a desktop, narrow
+    // (440 px, its legend under the plot) for a phone.
+    #[test]
+    fn every_chart_has_a_narrow_drawing_for_a_phone() -> anyhow::Result<()> {
+        let charts = super::render_all(&crate::results::example())?;
+        assert!(charts.len() >= 4);
+        for c in &charts {
+            assert!(c.svg.contains("width=\"900\""), "{}", c.file);
+            assert!(c.narrow_svg.contains("width=\"440\""), "{}", c.file);
+            assert!(c.narrow_svg.contains("<title>"), "{}", c.file);
+        }
+        Ok(())
+    }
+
+    // A log axis whose values lie inside one decade still labels two.
+    #[test]
+    fn a_log_axis_labels_every_decade_it_spans() -> anyhow::Result<()> {
+        let look = super::style::Look {
+            colour: plotters::style::RGBColor(0, 0, 0),
+            dash: super::style::Dash::Solid,
+        };
+        let points = vec![(0.0, 40_000.0), (1.0, 55_000.0), (2.0, 70_000.0)];
+        let lines = vec![("waits".to_string(), look, points)];
+        let svg = super::percentiles::spectrum_chart("t", "wait", lines, super::Canvas::WIDE)?;
+        assert!(
+            svg.contains("\n10ms\n") && svg.contains("\n100ms\n"),
+            "{svg}"
+        );
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 
 use plotters::prelude::*;
 
-use super::style::{self, FONT, GRID, HEIGHT, TEXT, WIDTH};
+use super::style::{self, Canvas, FONT, GRID, HEIGHT, TEXT};
 use super::{Chart, draw, plot_error};
 use crate::results::Results;
 
@@ -39,7 +39,12 @@ pub fn percent_label(x: f64) -> String {
 pub type Lines = Vec<(String, style::Look, Vec<(f64, f64)>)>;
 
 /// A percentile-spectrum chart of `lines`, µs on the y axis.
-pub fn spectrum_chart(title: &str, y_desc: &str, lines: Lines) -> anyhow::Result<String> {
+pub fn spectrum_chart(
+    title: &str,
+    y_desc: &str,
+    lines: Lines,
+    canvas: Canvas,
+) -> anyhow::Result<String> {
     // Whole decades, so every tick is a readable percentile.
     let x_max = lines
         .iter()
@@ -48,11 +53,15 @@ pub fn spectrum_chart(title: &str, y_desc: &str, lines: Lines) -> anyhow::Result
         .ceil();
     // A log axis: a tail 1000× the median stays readable beside it.
     let values = || lines.iter().flat_map(|(_, _, pts)| pts.iter().map(|p| p.1));
-    let y_max = values().fold(2.0f64, f64::max) * 1.5;
+    // Whole decades at both ends, so the log axis labels at least two of
+    // them (a range inside one decade would show one label, or none).
+    let decade_up = |v: f64| 10f64.powf(v.log10().ceil());
+    let decade_down = |v: f64| 10f64.powf(v.log10().floor());
+    let highest = values().fold(2.0f64, f64::max).min(super::AXIS_MAX);
+    let y_max = decade_up(highest * 1.05);
     // max/min, not clamp: a damaged file's NaN must not panic.
-    let y_min = (values().filter(|v| *v >= 1.0).fold(y_max, f64::min) / 1.5)
-        .max(1.0)
-        .min(y_max / 2.0);
+    let lowest = values().filter(|v| *v >= 1.0).fold(highest, f64::min);
+    let y_min = decade_down(lowest).max(1.0).min(y_max / 10.0);
     let lines: Lines = lines
         .into_iter()
         .map(|(label, look, pts)| {
@@ -64,8 +73,9 @@ pub fn spectrum_chart(title: &str, y_desc: &str, lines: Lines) -> anyhow::Result
         .iter()
         .map(|(label, look, _)| (label.clone(), style::Mark::Line(*look)))
         .collect();
-    draw((WIDTH, HEIGHT), |root| {
-        let plot = style::with_legend(root, &entries)?;
+    let size = (canvas.width(), canvas.height(HEIGHT, entries.len()));
+    draw(size, |root| {
+        let plot = style::with_legend(root, &entries, canvas)?;
         let mut chart = ChartBuilder::on(&plot)
             .caption(title, (FONT, 20).into_font().color(&TEXT))
             .margin(12)
@@ -90,7 +100,7 @@ pub fn spectrum_chart(title: &str, y_desc: &str, lines: Lines) -> anyhow::Result
     })
 }
 
-pub fn render(results: &Results) -> anyhow::Result<Chart> {
+pub fn render(results: &Results, canvas: Canvas) -> anyhow::Result<Chart> {
     let mut lines = Vec::new();
     for m in &results.modes {
         let h = m.latency_us.histogram()?;
@@ -100,7 +110,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             spectrum(&h),
         ));
     }
-    let svg = spectrum_chart("Latency by percentile (client)", "latency", lines)?;
+    let svg = spectrum_chart("Latency by percentile (client)", "latency", lines, canvas)?;
     Ok(Chart {
         file: "latency.svg",
         title: "Latency by percentile",
@@ -108,6 +118,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                   read from its HdrHistogram, on a log scale up to its maximum; the x axis stretches the \
                   tail: 90%, 99%, 99.9%… Observer: the client.",
         svg,
+        narrow_svg: String::new(),
     })
 }
 

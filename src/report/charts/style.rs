@@ -10,6 +10,40 @@ use crate::results::{ModeResult, Results};
 
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 420;
+
+/// What a chart is drawn for: a page as wide as a desktop's, or a phone's
+/// (390 px: a narrower chart with its legend under the plot, so its text
+/// stays readable where a wide one would be shrunk to a third).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Canvas {
+    pub narrow: bool,
+}
+
+impl Canvas {
+    pub const WIDE: Canvas = Canvas { narrow: false };
+    pub const NARROW: Canvas = Canvas { narrow: true };
+
+    pub fn width(self) -> u32 {
+        match self.narrow {
+            false => WIDTH,
+            true => 440,
+        }
+    }
+
+    /// A wide chart's `height`, with room for a legend of `entries` under
+    /// the plot when narrow.
+    pub fn height(self, height: u32, entries: usize) -> u32 {
+        match self.narrow {
+            false => height,
+            true => height + legend_height(entries),
+        }
+    }
+}
+
+/// The height of a legend under the plot, for `entries`.
+fn legend_height(entries: usize) -> u32 {
+    12 + 20 * entries as u32
+}
 pub const FONT: &str = "sans-serif";
 pub const GRID: RGBColor = RGBColor(225, 225, 225);
 pub const TEXT: RGBColor = RGBColor(40, 40, 40);
@@ -133,18 +167,31 @@ pub fn legend_width(entries: &[(String, Mark)]) -> u32 {
     (48 + 7 * longest as u32).clamp(110, 300)
 }
 
-/// Splits `root` into the plot (left) and a legend column (right) holding
-/// `entries`, so no legend ever covers data; returns the plot's area.
+/// Splits `root` into the plot and a legend holding `entries` — a column
+/// on the right, or rows under the plot on a narrow canvas — so no legend
+/// ever covers data; returns the plot's area.
 pub fn with_legend<'a>(
     root: &DrawingArea<SVGBackend<'a>, Shift>,
     entries: &[(String, Mark)],
+    canvas: Canvas,
 ) -> anyhow::Result<DrawingArea<SVGBackend<'a>, Shift>> {
-    let (width, _) = root.dim_in_pixel();
-    let (plot, legend) = root.split_horizontally(width.saturating_sub(legend_width(entries)));
+    let (width, height) = root.dim_in_pixel();
+    let (plot, legend, (top, step)) = match canvas.narrow {
+        false => {
+            let (plot, legend) =
+                root.split_horizontally(width.saturating_sub(legend_width(entries)));
+            (plot, legend, (52, 22))
+        }
+        true => {
+            let plot_height = height.saturating_sub(legend_height(entries.len()));
+            let (plot, legend) = root.split_vertically(plot_height);
+            (plot, legend, (12, 20))
+        }
+    };
     let failed = |e| anyhow::anyhow!("drawing a legend failed: {e}");
     let font = (FONT, 13).into_font().color(&TEXT);
     for (i, (text, mark)) in entries.iter().enumerate() {
-        let y = 52 + 22 * i as i32;
+        let y = top + step * i as i32;
         match *mark {
             Mark::Line(look) => {
                 let line = [(4, y), (32, y)];

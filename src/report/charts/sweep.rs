@@ -3,7 +3,7 @@
 
 use plotters::prelude::*;
 
-use super::style::{self, FONT, GRID, TEXT, WIDTH};
+use super::style::{self, Canvas, FONT, GRID, TEXT};
 use super::{AXIS_MAX, Chart, draw, plot_error};
 use crate::results::{ModeResult, Results, Sweep};
 
@@ -93,7 +93,7 @@ fn panel(
 }
 
 /// The sweep chart, when the run had a sweep.
-pub fn render(results: &Results) -> anyhow::Result<Option<Chart>> {
+pub fn render(results: &Results, canvas: Canvas) -> anyhow::Result<Option<Chart>> {
     if results.sweeps.is_empty() {
         return Ok(None);
     }
@@ -108,13 +108,22 @@ pub fn render(results: &Results) -> anyhow::Result<Option<Chart>> {
             .map(|l| (l.label.clone(), style::Mark::Line(l.look)))
             .collect(),
     };
-    let svg = draw((WIDTH, 380), |root| {
+    // Narrow: the two panels one above the other.
+    let height = match canvas.narrow {
+        false => 380,
+        true => 2 * 340,
+    };
+    let size = (canvas.width(), canvas.height(height, entries.len()));
+    let svg = draw(size, |root| {
         let root = match entries.is_empty() {
             true => root.clone(),
-            false => style::with_legend(root, &entries)?,
+            false => style::with_legend(root, &entries, canvas)?,
         };
-        let half = root.dim_in_pixel().0 / 2;
-        let (left, right) = root.split_horizontally(half);
+        let (w, h) = root.dim_in_pixel();
+        let (left, right) = match canvas.narrow {
+            false => root.split_horizontally(w / 2),
+            true => root.split_vertically(h / 2),
+        };
         panel(&left, "Throughput (client, req/s)", &throughput, |y| {
             format!("{y:.0}")
         })?;
@@ -127,5 +136,6 @@ pub fn render(results: &Results) -> anyhow::Result<Option<Chart>> {
                   limit: the smallest within 5% of the best throughput and 10% of the best p99. \
                   Observer: the client.",
         svg,
+        narrow_svg: String::new(),
     }))
 }

@@ -4,7 +4,7 @@
 
 use plotters::prelude::*;
 
-use super::style::{self, FONT, GRID, TEXT, WIDTH};
+use super::style::{self, Canvas, FONT, GRID, TEXT};
 use super::{Chart, draw, plot_error};
 use crate::results::{ModeResult, Results};
 
@@ -138,8 +138,10 @@ fn draw_panel(area: &Area, panel: &Panel, results: &Results) -> anyhow::Result<(
     Ok(())
 }
 
-pub fn render(results: &Results) -> anyhow::Result<Chart> {
-    let svg = draw((WIDTH, 760), |root| {
+pub fn render(results: &Results, canvas: Canvas) -> anyhow::Result<Chart> {
+    let legend = results.modes.len() + 1;
+    let size = (canvas.width(), canvas.height(760, legend));
+    let svg = draw(size, |root| {
         let root = root
             .titled(
                 "Over the measured phase",
@@ -164,7 +166,7 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
             let pale = RGBColor(200, 200, 200);
             entries.push(("pale: the server's".to_string(), style::Mark::Swatch(pale)));
         }
-        let plot = style::with_legend(&root, &entries)?;
+        let plot = style::with_legend(&root, &entries, canvas)?;
         for (area, panel) in plot.split_evenly((PANELS.len(), 1)).iter().zip(PANELS) {
             draw_panel(area, &panel, results)?;
         }
@@ -178,5 +180,6 @@ pub fn render(results: &Results) -> anyhow::Result<Chart> {
                   gauge; pale: the bundled server's count when polled), and the most fds open (OS, minus the \
                   count before the mode).",
         svg,
+        narrow_svg: String::new(),
     })
 }
