@@ -145,15 +145,7 @@ fn draw_panel(
             )))
             .map_err(plot_error)?;
         let seen = !m.unobserved.iter().any(|u| u == panel.figure);
-        let bars = match (value.server, seen) {
-            (Some(server), true) => vec![
-                (x + 0.12, x + 0.5, value.client, colour.filled()),
-                (x + 0.5, x + 0.88, server, colour.mix(0.35).filled()),
-            ],
-            (Some(server), false) => vec![(x + 0.5, x + 0.88, server, colour.mix(0.35).filled())],
-            (None, true) => vec![(x + 0.25, x + 0.75, value.client, colour.filled())],
-            (None, false) => Vec::new(),
-        };
+        let bars = bars(x, *value, seen, colour);
         for (x0, x1, v, style) in &bars {
             let height = (*v as f64).min(super::AXIS_MAX);
             chart
@@ -178,6 +170,20 @@ fn draw_panel(
             .map_err(plot_error)?;
     }
     Ok(())
+}
+
+/// A mode's bars from `x`: the client's (unless unobserved) and the
+/// server's (pale), each its left and right edge, value and style.
+fn bars(x: f64, value: Observed, seen: bool, colour: RGBColor) -> Vec<(f64, f64, u64, ShapeStyle)> {
+    match (value.server, seen) {
+        (Some(server), true) => vec![
+            (x + 0.12, x + 0.5, value.client, colour.filled()),
+            (x + 0.5, x + 0.88, server, colour.mix(0.35).filled()),
+        ],
+        (Some(server), false) => vec![(x + 0.5, x + 0.88, server, colour.mix(0.35).filled())],
+        (None, true) => vec![(x + 0.25, x + 0.75, value.client, colour.filled())],
+        (None, false) => Vec::new(),
+    }
 }
 
 /// The label of a group of bars: its one value, or client|server.
