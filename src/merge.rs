@@ -19,7 +19,7 @@ use anyhow::{Context, bail};
 
 use crate::results::figures::{disagreements, round_figures};
 use crate::results::sweep::sweeps;
-use crate::results::{AgentFigures, AgentRun, ModeResult, Observed, Results};
+use crate::results::{AgentFigures, AgentRun, GeneratorLoad, ModeResult, Observed, Results};
 
 /// Merges the agents' results, in the order given; `files` names them.
 pub fn merge(runs: &[(String, Results)]) -> anyhow::Result<Results> {
@@ -112,6 +112,10 @@ fn merge_mode(agents: &[&ModeResult]) -> anyhow::Result<ModeResult> {
     m.peak_fds = agents
         .iter()
         .fold(0u64, |sum, a| sum.saturating_add(a.peak_fds));
+    let loads: Vec<_> = (agents.iter())
+        .map(|a| (a.generator.as_ref(), a.requests.sent))
+        .collect();
+    m.generator = GeneratorLoad::side_by_side(&loads);
     for (i, authority) in m.authorities.iter_mut().enumerate() {
         let each = || agents.iter().filter_map(|a| a.authorities.get(i));
         authority.throughput_rps = each().map(|a| a.throughput_rps).sum();

@@ -6,7 +6,6 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
@@ -28,6 +27,7 @@ mod announce;
 mod args;
 mod children;
 mod progress;
+mod runtime;
 
 use args::{Cli, Command, Format};
 
@@ -149,16 +149,12 @@ fn run(
         watch: live.then(|| Arc::new(progress::Bars::default()) as Arc<dyn runner::Watch>),
         interrupt: interrupt.clone(),
     };
-    let runtime = client_runtime(scenario.load.threads)?;
-    let results = runtime.block_on(async {
+    let results = runtime::on_client_runtime(scenario.load.threads, || async {
         interrupt
             .on_signals()
             .context("cannot watch for Ctrl-C and SIGTERM")?;
         runner::run(&scenario, &options).await
-    });
-    // Whatever is left (a request stuck past its timeout) is not waited for.
-    runtime.shutdown_timeout(Duration::from_millis(100));
-    let results = results?;
+    })?;
     // The outcome reaches the terminal before any file is written: a full
     // disk costs the report, not the table and the verdict.
     if !quiet {
@@ -389,22 +385,5 @@ fn print_stdout(text: &str) -> anyhow::Result<()> {
             Err(e).context("cannot write to standard output")
         }
         _ => Ok(()),
-    }
-}
-
-/// Text for the terminal: control characters (escape sequences that could
-/// retitle the window or clear the screen) shown as escapes, not obeyed.
-/// The client's runtime: one thread runs everything on a current-thread
-/// runtime (no work-stealing machinery, no cross-thread wake-ups between
-/// a request's task and its connection's); more get a multi-thread one.
-fn client_runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
-    match threads {
-        1 => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build(),
-        n => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(n)
-            .enable_all()
-            .build(),
     }
 }

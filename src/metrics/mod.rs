@@ -5,6 +5,7 @@ pub mod closing;
 pub mod errors;
 pub mod gauge;
 pub mod histogram;
+pub mod load_threads;
 pub mod os;
 pub mod recorder;
 pub mod sampler;

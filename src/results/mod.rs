@@ -14,6 +14,7 @@ mod check;
 mod counts;
 pub mod figures;
 pub mod format;
+mod generator;
 mod histogram;
 pub mod json;
 mod kinds;
@@ -24,6 +25,7 @@ mod vocab;
 
 pub use authority::{AUTHORITY_FIGURES, AuthorityResult};
 pub use counts::*;
+pub use generator::*;
 pub use histogram::{LatencySummary, decode_histogram, encode_histogram};
 pub use kinds::*;
 pub use mode::*;

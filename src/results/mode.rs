@@ -111,6 +111,11 @@ pub struct ModeResult {
     /// What the bundled forward proxy counted, when the run went through it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ProxyCounts>,
+    /// How busy poolbench's own load threads were (OS: the scheduler's
+    /// statistics of each thread): whether the generator, not the server,
+    /// bounded the run. Absent where /proc does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<super::GeneratorLoad>,
     /// Figures where client and server disagree.
     pub mismatches: Vec<Mismatch>,
     /// The compared figures of each round (`load.repeat`), in order, by
@@ -295,6 +300,7 @@ impl ModeResult {
             warmup,
             pool,
             proxy,
+            generator,
             h2,
             open_loop,
             mismatches: _, // recomputed from the merged figures
@@ -305,6 +311,13 @@ impl ModeResult {
         self.cpu_us_per_request =
             self.cpu_us_per_request
                 .weighed(self.requests.sent, *cpu_us_per_request, requests.sent);
+        let (time, o_time) = (
+            (self.elapsed_s, self.requests.sent),
+            (*elapsed_s, requests.sent),
+        );
+        both(&mut self.generator, generator, |a, o| {
+            *a = a.weighed(time, o, o_time)
+        });
         self.requests.absorb(requests);
         self.errors.merge(errors);
         add_statuses(&mut self.error_statuses, error_statuses);
@@ -313,9 +326,7 @@ impl ModeResult {
         self.latency_us = self.latency_us.merged(latency_us)?;
         self.breakdown_us.absorb(breakdown_us)?;
         self.handshakes = self.handshakes.plus(*handshakes);
-        if let (Some(a), Some(o)) = (self.tls_handshakes.as_mut(), tls_handshakes) {
-            a.absorb(o);
-        }
+        both(&mut self.tls_handshakes, tls_handshakes, |a, o| a.absorb(o));
         self.peak_connections = self.peak_connections.max(*peak_connections);
         self.overrun_responses = self.overrun_responses.plus(*overrun_responses);
         self.stale_responses = self.stale_responses.plus(*stale_responses);
@@ -327,15 +338,9 @@ impl ModeResult {
         if let (Some(a), Some(o)) = (self.pool.as_mut(), pool) {
             a.absorb(o)?;
         }
-        if let (Some(a), Some(o)) = (self.proxy.as_mut(), proxy) {
-            *a = a.plus(*o);
-        }
-        if let (Some(a), Some(o)) = (self.h2.as_mut(), h2) {
-            a.absorb(o);
-        }
-        if let (Some(a), Some(o)) = (self.open_loop.as_mut(), open_loop) {
-            *a = a.plus(*o);
-        }
+        both(&mut self.proxy, proxy, |a, o| *a = a.plus(*o));
+        both(&mut self.h2, h2, |a, o| a.absorb(o));
+        both(&mut self.open_loop, open_loop, |a, o| *a = a.plus(*o));
         for (a, o) in self.authorities.iter_mut().zip(authorities) {
             a.absorb(o, self.elapsed_s)?;
         }
@@ -354,6 +359,13 @@ pub struct Mismatch {
     pub client: u64,
     /// The server's count.
     pub server: u64,
+}
+
+/// Merges a part both results have; a part one lacks stays as it is.
+fn both<T>(to: &mut Option<T>, more: &Option<T>, merge: impl FnOnce(&mut T, &T)) {
+    if let (Some(a), Some(o)) = (to.as_mut(), more) {
+        merge(a, o);
+    }
 }
 
 /// Adds the counts of `more` into `to`.

@@ -16,6 +16,7 @@ use anyhow::Context;
 use crate::engine::{self, Workload};
 use crate::engine::{RequestPlan, Stop};
 use crate::interrupt::Interrupt;
+use crate::metrics::load_threads::{self, LoadReading};
 use crate::metrics::os::process_cpu;
 use crate::metrics::statuses::Statuses;
 use crate::metrics::time_wait::{self, Ports, TimeWaitWatch};
@@ -67,6 +68,8 @@ pub struct Edge {
     pub server_by_authority: Vec<ServerSnapshot>,
     /// The forward proxy's counters, when the run goes through poolbench's.
     pub proxy: Option<ProxySnapshot>,
+    /// The load threads' scheduler times.
+    pub load: LoadReading,
 }
 
 /// Everything read around one mode's measured phase.
@@ -334,6 +337,7 @@ fn edge(
         client_by_authority: by_authority.iter().map(|g| g.read()).collect(),
         server_by_authority: last_by_authority(server),
         proxy: None,
+        load: load_threads::read(),
     }
 }
 

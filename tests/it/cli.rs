@@ -58,6 +58,10 @@ fn tiny_scenario_runs_and_writes_results_that_match_the_schema() {
     );
     assert_eq!(results["modes"].as_array().unwrap().len(), 2);
     assert_eq!(results["modes"][0]["requests"]["ok"], 40);
+    // One figure of the generator's own load per worker thread.
+    let load_threads = results["modes"][0]["generator"]["threads"].as_array();
+    let workers = results["scenario"]["load"]["threads"].as_u64();
+    assert_eq!(load_threads.map(Vec::len), Some(workers.unwrap() as usize));
     // The schema is strict enough to catch a wrong field.
     let mut broken = results.clone();
     broken["modes"][0]["handshakes"]["client"] = Value::from("ten");
@@ -239,6 +243,16 @@ hyper_util = {}
             "{}",
             m.label
         );
+        // The one thread that ran it is the one load thread the
+        // scheduler's statistics were read of.
+        let load = m.generator.as_ref().expect("the load thread was read");
+        assert_eq!(load.threads.len(), 1, "{}: {load:?}", m.label);
+        let t = load.threads[0];
+        assert!(
+            t.on_cpu > 0.0 && t.on_cpu <= t.runnable && t.runnable <= 1.0,
+            "{t:?}"
+        );
+        assert!(load.cpu_us_per_request > 0.0, "{load:?}");
     }
 }
 

@@ -343,6 +343,13 @@ fn every_catalogue_figure_is_gated_and_rendered_everywhere() {
     m.overrun_responses.client = 2;
     m.stale_responses.client = 2;
     m.turned_away.client = 2;
+    m.generator = Some(poolbench::results::GeneratorLoad {
+        threads: vec![poolbench::results::ThreadBusy {
+            on_cpu: 0.5,
+            runnable: 0.6,
+        }],
+        cpu_us_per_request: 9.0,
+    });
     m.connection_ends.add(ConnectionEnd::ClientReset, 1);
     m.proxy = Some(Default::default());
     m.open_loop = Some(poolbench::results::OpenLoop {

@@ -29,6 +29,7 @@ use super::kind::{Check, Kind, Refusal, Reuse, Sees, Wait};
 use super::{Exchange, Mode, ModeSpec, Parts};
 use crate::connect::CountingConnector;
 use crate::engine::{Drive, Driven, Tasks};
+use crate::metrics::load_threads::LOAD_THREAD;
 use crate::results::HttpVersion;
 use crate::tls::TlsTrust;
 
@@ -152,12 +153,12 @@ impl Threads {
             unobserved: &[],
         };
         let mut readies = Vec::new();
-        for i in 0..threads.max(1) {
+        for _ in 0..threads.max(1) {
             let (queue, jobs) = mpsc::unbounded_channel();
             let (ready, is_ready) = std::sync::mpsc::channel();
             let settings = settings.clone();
             let handle = std::thread::Builder::new()
-                .name(format!("awc-{i}"))
+                .name(LOAD_THREAD.into())
                 .spawn(move || work(&settings, jobs, &ready))
                 .map_err(|e| format!("cannot start awc's client thread: {e}"))?;
             started.queues.push(queue);

@@ -10,6 +10,7 @@
 
 mod body;
 mod causes;
+mod generator;
 mod isolation;
 mod lag;
 mod load;
@@ -71,6 +72,7 @@ pub fn verdict(results: &Results) -> Verdict {
 fn why(results: &Results) -> Vec<String> {
     load::behind(results)
         .into_iter()
+        .chain(generator::bounded(results))
         .chain(causes::causes(results))
         .chain(isolation::isolation(results))
         .chain(body::slow_bodies(results))

@@ -1,5 +1,6 @@
 //! The catalogue itself: every figure, in the order reports show them.
 
+use super::generator::GENERATOR;
 use super::read::{
     STATS, errors, latency, names, open_loop, open_loop_cell, peak_streams_cell, requests, sides,
     stat, time_wait_cell,
@@ -366,6 +367,7 @@ pub static FIGURES: &[Figure] = &[
         show: Show::Value,
         quiet: false,
     },
+    GENERATOR,
     Figure {
         name: "reuses",
         label: "pool reuses",

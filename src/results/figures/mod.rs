@@ -10,6 +10,7 @@
 
 mod catalogue;
 mod derived;
+mod generator;
 mod read;
 mod shapes;
 

@@ -40,6 +40,7 @@ pub fn assemble(ran: &Ran, w: Window) -> ModeResult {
             .collect(),
         http: spec.http,
         proxy: server::proxy_counts(&w),
+        generator: os::generator(&w),
         open_loop: w.outcome.open_loop,
         h2: (!spec.http.is_http1()).then(|| H2Counts {
             peak_streams_client: client::peak_streams(&w),

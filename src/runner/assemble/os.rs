@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::metrics::Samples;
-use crate::results::TimeSeries;
+use crate::metrics::{Samples, load_threads};
+use crate::results::{GeneratorLoad, TimeSeries};
 use crate::runner::measure::Window;
 
 /// The client process's CPU per request, µs. The sampler's and the
@@ -18,6 +18,11 @@ pub fn cpu_per_request(w: &Window) -> f64 {
         .saturating_sub(w.samples.cpu)
         .saturating_sub(w.outcome.releaser_cpu);
     per_request(client, w.outcome.sent())
+}
+
+/// How busy the load threads were in the window (OS: their schedstat).
+pub fn generator(w: &Window) -> Option<GeneratorLoad> {
+    load_threads::between(&w.begin.load, &w.end.load, w.outcome.sent())
 }
 
 fn per_request(cpu: Duration, sent: u64) -> f64 {
