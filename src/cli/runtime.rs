@@ -51,6 +51,7 @@ where
 fn client_runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
     match threads {
         1 => tokio::runtime::Builder::new_current_thread()
+            .thread_name(BLOCKING_THREAD)
             .enable_all()
             .build(),
         n => tokio::runtime::Builder::new_multi_thread()

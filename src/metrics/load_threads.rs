@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::results::{GeneratorLoad, ThreadBusy};
+use crate::results::ThreadBusy;
 
 /// The name every thread that drives requests carries (at most 15 bytes:
 /// the kernel's limit for a thread's name).
@@ -68,12 +68,21 @@ fn parse_schedstat(tid: u32, text: &str) -> Option<ThreadTimes> {
     })
 }
 
-/// The load threads' work between two readings, for `sent` requests:
-/// each thread's share of the window on a CPU and runnable (on one or
-/// waiting), and their CPU per request. `None` if no load thread was seen
-/// at both edges.
-pub fn between(begin: &LoadReading, end: &LoadReading, sent: u64) -> Option<GeneratorLoad> {
+/// The load threads' work between two readings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadWindow {
+    /// Each thread seen at both edges: its share of the window on a CPU
+    /// and runnable (on one or waiting).
+    pub threads: Vec<ThreadBusy>,
+    /// Their time on a CPU, together.
+    pub on_cpu: Duration,
+}
+
+/// The load threads' work between two readings; `None` if no load thread
+/// was seen at both edges.
+pub fn between(begin: &LoadReading, end: &LoadReading) -> Option<LoadWindow> {
     let wall = end.at?.checked_duration_since(begin.at?)?.as_secs_f64();
+    let share = |d: Duration| (d.as_secs_f64() / wall.max(f64::MIN_POSITIVE)).min(1.0);
     let mut cpu = Duration::ZERO;
     let threads: Vec<ThreadBusy> = end
         .threads
@@ -83,16 +92,15 @@ pub fn between(begin: &LoadReading, end: &LoadReading, sent: u64) -> Option<Gene
             let on_cpu = e.on_cpu.saturating_sub(b.on_cpu);
             let waiting = e.waiting.saturating_sub(b.waiting);
             cpu += on_cpu;
-            let share = |d: Duration| (d.as_secs_f64() / wall.max(f64::MIN_POSITIVE)).min(1.0);
             Some(ThreadBusy {
                 on_cpu: share(on_cpu),
                 runnable: share(on_cpu + waiting),
             })
         })
         .collect();
-    (!threads.is_empty()).then(|| GeneratorLoad {
-        cpu_us_per_request: cpu.as_secs_f64() * 1e6 / sent.max(1) as f64,
+    (!threads.is_empty()).then_some(LoadWindow {
         threads,
+        on_cpu: cpu,
     })
 }
 
@@ -134,16 +142,17 @@ mod tests {
             // Thread 3 appeared inside the window: no begin to subtract.
             threads: vec![times(1, 800, 210), times(2, 350, 50), times(3, 999, 0)],
         };
-        let load = between(&begin, &end, 1000).expect("two threads at both edges");
+        let load = between(&begin, &end).expect("two threads at both edges");
         assert_eq!(load.threads.len(), 2);
         let pct = |x: f64| (x * 100.0).round();
         assert_eq!(pct(load.threads[0].on_cpu), 70.0);
         assert_eq!(pct(load.threads[0].runnable), 90.0);
         assert_eq!(pct(load.threads[1].runnable), 35.0);
-        // 700 + 300 ms of CPU for 1000 requests.
-        assert_eq!(load.cpu_us_per_request.round(), 1000.0);
-        assert_eq!(pct(load.busiest()), 90.0);
-        assert!(between(&LoadReading::default(), &end, 1).is_none());
+        // 700 + 300 ms of CPU.
+        assert_eq!(load.on_cpu, Duration::from_millis(1000));
+        let busiest = load.threads.iter().map(|t| t.runnable).fold(0.0, f64::max);
+        assert_eq!(pct(busiest), 90.0);
+        assert!(between(&LoadReading::default(), &end).is_none());
     }
 
     #[test]

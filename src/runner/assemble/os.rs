@@ -22,7 +22,11 @@ pub fn cpu_per_request(w: &Window) -> f64 {
 
 /// How busy the load threads were in the window (OS: their schedstat).
 pub fn generator(w: &Window) -> Option<GeneratorLoad> {
-    load_threads::between(&w.begin.load, &w.end.load, w.outcome.sent())
+    let load = load_threads::between(&w.begin.load, &w.end.load)?;
+    Some(GeneratorLoad {
+        threads: load.threads,
+        cpu_us_per_request: per_request(load.on_cpu, w.outcome.sent()),
+    })
 }
 
 fn per_request(cpu: Duration, sent: u64) -> f64 {
